@@ -1,0 +1,97 @@
+/**
+ * The lint rule API. A rule is data plus a check: `defineRule({ id, severity, summary, level,
+ * docsUrl, check(ctx) })`. The engine parses each file once, walks its statements in order and
+ * calls every enabled rule's `check` once per statement; rules never re-parse.
+ */
+import type { MigrationFile, ParsedStatement, PgNode, Span } from '../migrations/types.js';
+
+export type Severity = 'error' | 'warning';
+
+/**
+ * Safety level a rule implies for the file it fires in:
+ * 1 = no schema or data change, 2 = additive only, 3 = modifies or removes.
+ */
+export type SafetyLevel = 1 | 2 | 3;
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  /** What breaks. */
+  message: string;
+  /** What to do instead. */
+  help: string;
+  /** A safe rewrite in SQL, where one exists. */
+  fix?: string;
+}
+
+/** Facts the engine tracks across statements and files of one lint run. */
+export interface LintState {
+  /** True when the relation was created earlier in this run (same file or an earlier new migration). */
+  isNewTable(name: QualifiedName): boolean;
+  /** True when the index was created earlier in this run. */
+  isNewIndex(name: QualifiedName): boolean;
+  /** True when an explicit `BEGIN` is open, or the tool wraps the file in a transaction. */
+  inTransaction: boolean;
+  /** True when the file wraps statements implicitly (tool per-file transaction). */
+  implicitTransaction: boolean;
+  /** True when `SET lock_timeout` (non-zero) ran earlier in this file. */
+  lockTimeoutSet: boolean;
+  /** Values of an enum type as last defined in this run (CREATE TYPE / ADD VALUE / RENAME VALUE), if known. */
+  enumValues(name: QualifiedName): string[] | undefined;
+  /** Columns given `CHECK (col IS NOT NULL)` earlier in this run, per table, as `schema.table.column`. */
+  hasNotNullCheck(table: QualifiedName, column: string): boolean;
+}
+
+export interface QualifiedName {
+  schema?: string | undefined;
+  name: string;
+}
+
+export interface ReportDescriptor {
+  message: string;
+  help: string;
+  fix?: string;
+  /** Narrow the span to a node location (byte offset from libpg-query, relative to the statement's parse input). */
+  location?: number;
+  /** Or give an explicit span; defaults to the whole statement. */
+  span?: Span;
+  /** Override the rule's severity for this finding (config overrides still win). */
+  severity?: Severity;
+}
+
+export interface RuleContext {
+  file: MigrationFile;
+  statement: ParsedStatement;
+  /** The statement's node body: `statement.node[statement.kind]`, or undefined when unparsed. */
+  node: Record<string, unknown> | undefined;
+  state: LintState;
+  /** Target PostgreSQL major version (14 by default). */
+  pgVersion: number;
+  /**
+   * Per-rule memory that lives for the whole run (all files), for rules that pair statements
+   * (e.g. DROP CONSTRAINT followed by ADD CONSTRAINT on the same table).
+   */
+  memory: Map<string, unknown>;
+  report(descriptor: ReportDescriptor): void;
+}
+
+export interface RuleDefinition {
+  /** kebab-case id, equal to the file name and the docs page name. */
+  id: string;
+  severity: Severity;
+  /** One line: what the rule flags. */
+  summary: string;
+  /** Safety level of a file in which this rule fires. */
+  level: SafetyLevel;
+  docsUrl: string;
+  check(ctx: RuleContext): void;
+}
+
+export type Rule = Readonly<RuleDefinition>;
+
+export type { PgNode };
