@@ -1,0 +1,517 @@
+/**
+ * The lint engine: parses each migration file once, walks its statements in order and calls
+ * every enabled rule's `check` once per statement, with the run's state as it was before that
+ * statement. Also emits the engine's own findings (syntax errors, templated SQL, ignore comments).
+ */
+import { UsageError } from '../errors.js';
+import { migrationFileFromText } from '../migrations/layouts.js';
+import { ensureParser, parseMigration, type ParsedMigration } from '../migrations/parse.js';
+import type { MigrationFile, MigrationLayout, ParsedStatement, Span, TransactionMode } from '../migrations/types.js';
+import { statementLevel } from './level.js';
+import { allRules } from './rules/index.js';
+import { RunState } from './state.js';
+import type { Finding, ReportDescriptor, Rule, RuleContext, SafetyLevel, Severity } from './types.js';
+
+export type RuleSetting = 'off' | Severity;
+
+export const DEFAULT_PG_VERSION = 14;
+
+export interface LintOptions {
+  /** Target PostgreSQL major version; default 14, the oldest supported. */
+  pgVersion?: number | undefined;
+  /** The rules to run; default every registered rule. */
+  rules?: readonly Rule[] | undefined;
+  /** Config `lint.rules`: severity overrides or `off`, by rule id (also for the engine's own ids). */
+  ruleSettings?: Readonly<Record<string, RuleSetting>> | undefined;
+  /** Config `lint.templateValues`: values for `{{ key }}` / `${key}` placeholders. */
+  templateValues?: Readonly<Record<string, string>> | undefined;
+}
+
+export interface LintFileResult {
+  path: string;
+  layout: MigrationLayout;
+  transaction: TransactionMode;
+  level: SafetyLevel;
+  /** Number of statements in the file's up part. */
+  statements: number;
+}
+
+export interface LintSummary {
+  files: number;
+  statements: number;
+  errors: number;
+  warnings: number;
+}
+
+export interface LintResult {
+  pgVersion: number;
+  files: LintFileResult[];
+  /** Sorted by file order, then line, then column. */
+  findings: Finding[];
+  summary: LintSummary;
+}
+
+/** The engine's own finding ids; they can be turned off or re-levelled in config like rules. */
+export interface BuiltinRule {
+  id: string;
+  severity: Severity;
+  summary: string;
+}
+
+export const BUILTIN_RULES: readonly BuiltinRule[] = [
+  { id: 'syntax-error', severity: 'error', summary: 'A statement the PostgreSQL parser rejects.' },
+  {
+    id: 'templated-sql',
+    severity: 'warning',
+    summary: 'A statement with {{ ... }} or ${...} placeholders that was not linted.',
+  },
+  { id: 'unused-ignore', severity: 'warning', summary: 'A prodguard-ignore comment that suppresses nothing.' },
+  { id: 'unknown-rule', severity: 'error', summary: 'A prodguard-ignore comment that names no known rule.' },
+];
+
+const BUILTIN_IDS = new Set(BUILTIN_RULES.map((rule) => rule.id));
+
+interface ActiveRule {
+  rule: Rule;
+  /** Severity from config, which wins over the rule's and the report's. */
+  configured: Severity | undefined;
+  memory: Map<string, unknown>;
+}
+
+interface Ignore {
+  line: number;
+  /** Column and end column of the comment on its line. */
+  column: number;
+  endColumn: number;
+  ids: string[];
+  used: Set<string>;
+}
+
+const IGNORE_COMMENT = /^--\s*prodguard-ignore(-file)?\b(.*)$/;
+
+function parseIgnore(text: string): { file: boolean; ids: string[] } | undefined {
+  const match = IGNORE_COMMENT.exec(text);
+  if (match === null) return undefined;
+  const rest = match[2] ?? '';
+  const colon = rest.indexOf(':');
+  const list = colon === -1 ? rest : rest.slice(0, colon);
+  const ids = list.split(/[\s,]+/).filter((id) => id.length > 0);
+  return { file: match[1] !== undefined, ids };
+}
+
+/** Close rule ids, for "did you mean". */
+function suggest(id: string, known: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const candidate of known) {
+    const score = editDistance(id, candidate);
+    if (score < bestScore) {
+      bestScore = score;
+      best = candidate;
+    }
+  }
+  return best !== undefined && bestScore <= Math.max(2, Math.floor(id.length / 4)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** End offset of the identifier or token at `offset` (a whole `schema."Table"` name), within `limit`. */
+function tokenEnd(text: string, offset: number, limit: number): number {
+  let i = offset;
+  while (i < limit) {
+    const code = text.charCodeAt(i);
+    if (code === 34 /* " */) {
+      const close = text.indexOf('"', i + 1);
+      i = close === -1 || close >= limit ? limit : close + 1;
+      continue;
+    }
+    const word =
+      (code >= 97 && code <= 122) ||
+      (code >= 65 && code <= 90) ||
+      (code >= 48 && code <= 57) ||
+      code === 95 ||
+      code === 36 ||
+      code === 46 ||
+      code >= 128;
+    if (!word) break;
+    i++;
+  }
+  return i === offset ? Math.min(offset + 1, Math.max(limit, offset + 1)) : i;
+}
+
+function severityOf(rule: BuiltinRule | Rule, settings: Readonly<Record<string, RuleSetting>>): RuleSetting {
+  return settings[rule.id] ?? rule.severity;
+}
+
+/**
+ * Lints migration files as one run, in the given order: objects created by an earlier file are
+ * new for later ones.
+ *
+ * @throws UsageError (`PRODGUARD_UNKNOWN_RULE`) when `ruleSettings` names an unknown rule.
+ * @example
+ * const result = await lintFiles(await discoverMigrations(['prisma/migrations']), { pgVersion: 15 });
+ */
+export async function lintFiles(files: readonly MigrationFile[], options: LintOptions = {}): Promise<LintResult> {
+  await ensureParser();
+  const pgVersion = options.pgVersion ?? DEFAULT_PG_VERSION;
+  const rules = options.rules ?? allRules;
+  const settings = options.ruleSettings ?? {};
+  const templateValues = options.templateValues as Record<string, string> | undefined;
+
+  const knownIds = new Set<string>(BUILTIN_IDS);
+  for (const rule of allRules) knownIds.add(rule.id);
+  for (const rule of rules) knownIds.add(rule.id);
+  const unknown = Object.keys(settings).filter((id) => !knownIds.has(id));
+  if (unknown.length > 0) {
+    const described = unknown.map((id) => {
+      const close = suggest(id, knownIds);
+      return close === undefined ? `"${id}"` : `"${id}" (did you mean "${close}"?)`;
+    });
+    throw new UsageError(`lint.rules: unknown rule ${described.join(', ')}`, {
+      code: 'PRODGUARD_UNKNOWN_RULE',
+      hint: 'Run `prodguard rules` to list the rule ids.',
+    });
+  }
+
+  const active: ActiveRule[] = [];
+  for (const rule of rules) {
+    const setting = settings[rule.id];
+    if (setting === 'off') continue;
+    active.push({ rule, configured: setting, memory: new Map() });
+  }
+  const builtin = new Map<string, RuleSetting>();
+  for (const rule of BUILTIN_RULES) builtin.set(rule.id, severityOf(rule, settings));
+  const enabledIds = new Set(active.map((entry) => entry.rule.id));
+
+  const state = new RunState();
+  const findings: Finding[] = [];
+  const fileResults: LintFileResult[] = [];
+  let statementCount = 0;
+
+  for (const file of files) {
+    const parsed = parseMigration(file, { templateValues });
+    const fileFindings: Finding[] = [];
+    state.startFile(file);
+    let level: SafetyLevel = 1;
+
+    const emit = (
+      id: string,
+      severity: Severity,
+      span: Span,
+      message: string,
+      help: string,
+      fix?: string,
+    ): void => {
+      const finding: Finding = {
+        rule: id,
+        severity,
+        file: file.path,
+        line: span.start.line,
+        column: span.start.column,
+        endLine: span.end.line,
+        endColumn: span.end.column,
+        message,
+        help,
+      };
+      if (fix !== undefined) finding.fix = fix;
+      fileFindings.push(finding);
+    };
+    const emitBuiltin = (id: string, span: Span, message: string, help: string): void => {
+      const setting = builtin.get(id);
+      if (setting === undefined || setting === 'off') return;
+      emit(id, setting, span, message, help);
+    };
+    const lineSpan = (line: number, column: number, endColumn: number): Span => {
+      const start = parsed.lines.lineStart(line - 1) + column - 1;
+      return parsed.lines.span(start, start + (endColumn - column));
+    };
+
+    const fileIgnores = collectFileIgnores(parsed, knownIds, emitBuiltin, lineSpan);
+
+    let statementIgnores: Ignore[] | undefined;
+    let current: ActiveRule | undefined;
+    let statement: ParsedStatement | undefined;
+
+    const isSuppressed = (id: string): boolean => {
+      if (statementIgnores !== undefined) {
+        for (const ignore of statementIgnores) {
+          if (ignore.ids.includes(id)) {
+            ignore.used.add(id);
+            return true;
+          }
+        }
+      }
+      for (const ignore of fileIgnores) {
+        if (ignore.ids.includes(id)) {
+          ignore.used.add(id);
+          return true;
+        }
+      }
+      return false;
+    };
+
+    const report = (descriptor: ReportDescriptor): void => {
+      const entry = current;
+      const stmt = statement;
+      if (entry === undefined || stmt === undefined) {
+        throw new Error('ctx.report() was called outside of check()');
+      }
+      if (isSuppressed(entry.rule.id)) return;
+      let span = descriptor.span;
+      if (span === undefined && descriptor.location !== undefined && descriptor.location >= 0) {
+        const start = parsed.offsetOfLocation(stmt.index, descriptor.location);
+        span = parsed.lines.span(start, tokenEnd(file.text, start, stmt.span.endOffset));
+      }
+      const severity = entry.configured ?? descriptor.severity ?? entry.rule.severity;
+      emit(entry.rule.id, severity, span ?? stmt.span, descriptor.message, descriptor.help, descriptor.fix);
+      if (entry.rule.level > level) level = entry.rule.level;
+    };
+
+    for (const stmt of parsed.statements) {
+      statement = stmt;
+      statementIgnores =
+        stmt.leadingComments.length === 0
+          ? undefined
+          : collectStatementIgnores(parsed, stmt, fileIgnores, knownIds, emitBuiltin, lineSpan);
+
+      if (stmt.node === undefined) {
+        level = 3;
+        if (stmt.templated === true) {
+          if (!isSuppressed('templated-sql')) {
+            emitBuiltin(
+              'templated-sql',
+              stmt.span,
+              'templated SQL was not linted: this statement has {{ ... }} or ${...} placeholders, so it is not PostgreSQL until they are filled in',
+              'Give the placeholder values in config `lint.templateValues` (e.g. { "Namespace": "public" }) so prodguard substitutes them and lints the statement.',
+            );
+          }
+        } else if (stmt.syntaxError !== undefined && !isSuppressed('syntax-error')) {
+          const start = parsed.lines.lineStart(stmt.syntaxError.position.line - 1) + stmt.syntaxError.position.column - 1;
+          emitBuiltin(
+            'syntax-error',
+            parsed.lines.span(start, tokenEnd(file.text, start, Math.max(stmt.span.endOffset, start + 1))),
+            stmt.syntaxError.message,
+            'Fix the SQL: prodguard reads each statement with the PostgreSQL parser. If this file is not PostgreSQL, leave it out of the linted paths.',
+          );
+        }
+        if (statementIgnores !== undefined) reportUnused(statementIgnores, enabledIds, builtin, emitBuiltin, lineSpan);
+        continue;
+      }
+
+      const stmtLevel = statementLevel(stmt, state);
+      if (stmtLevel > level) level = stmtLevel;
+      if (active.length > 0) {
+        const ctx: RuleContext = {
+          file,
+          statement: stmt,
+          node: stmt.node[stmt.kind] as Record<string, unknown> | undefined,
+          state,
+          pgVersion,
+          memory: undefined as unknown as Map<string, unknown>,
+          report,
+        };
+        for (const entry of active) {
+          current = entry;
+          ctx.memory = entry.memory;
+          try {
+            entry.rule.check(ctx);
+          } catch (error) {
+            throw new Error(
+              `rule ${entry.rule.id} failed on ${file.path}:${stmt.span.start.line}:${stmt.span.start.column}: ${
+                error instanceof Error ? error.message : String(error)
+              }`,
+              { cause: error },
+            );
+          }
+        }
+        current = undefined;
+      }
+      state.apply(stmt);
+      if (statementIgnores !== undefined) reportUnused(statementIgnores, enabledIds, builtin, emitBuiltin, lineSpan);
+    }
+    statement = undefined;
+    reportUnused(fileIgnores, enabledIds, builtin, emitBuiltin, lineSpan);
+
+    fileFindings.sort((a, b) => a.line - b.line || a.column - b.column);
+    for (const finding of fileFindings) findings.push(finding);
+    statementCount += parsed.statements.length;
+    fileResults.push({
+      path: file.path,
+      layout: file.layout,
+      transaction: file.transaction,
+      level,
+      statements: parsed.statements.length,
+    });
+  }
+
+  let errors = 0;
+  let warnings = 0;
+  for (const finding of findings) {
+    if (finding.severity === 'error') errors++;
+    else warnings++;
+  }
+  return {
+    pgVersion,
+    files: fileResults,
+    findings,
+    summary: { files: fileResults.length, statements: statementCount, errors, warnings },
+  };
+}
+
+type EmitBuiltin = (id: string, span: Span, message: string, help: string) => void;
+type LineSpan = (line: number, column: number, endColumn: number) => Span;
+
+function commentColumns(parsed: ParsedMigration, line: number): { column: number; endColumn: number } {
+  const lines = parsed.lines;
+  const start = lines.lineStart(line - 1);
+  const end = lines.lineEnd(line - 1);
+  const text = lines.text.slice(start, end);
+  const column = text.indexOf('--') + 1;
+  return { column: Math.max(column, 1), endColumn: text.trimEnd().length + 1 };
+}
+
+function checkIds(
+  ids: string[],
+  line: number,
+  columns: { column: number; endColumn: number },
+  known: Set<string>,
+  emitBuiltin: EmitBuiltin,
+  lineSpan: LineSpan,
+): string[] {
+  const span = lineSpan(line, columns.column, columns.endColumn);
+  if (ids.length === 0) {
+    emitBuiltin(
+      'unknown-rule',
+      span,
+      'prodguard-ignore names no rule: an ignore must say which rule it suppresses',
+      'Write `-- prodguard-ignore <rule-id>: reason`; `prodguard rules` lists the ids.',
+    );
+    return ids;
+  }
+  const valid: string[] = [];
+  for (const id of ids) {
+    if (known.has(id)) {
+      valid.push(id);
+      continue;
+    }
+    const close = suggest(id, known);
+    emitBuiltin(
+      'unknown-rule',
+      span,
+      `unknown rule "${id}" in prodguard-ignore${close === undefined ? '' : ` (did you mean "${close}"?)`}`,
+      'Use a rule id from `prodguard rules`; an ignore with a wrong id suppresses nothing.',
+    );
+  }
+  return valid;
+}
+
+/** `-- prodguard-ignore-file` lines in the comment block at the top of the file. */
+function collectFileIgnores(
+  parsed: ParsedMigration,
+  known: Set<string>,
+  emitBuiltin: EmitBuiltin,
+  lineSpan: LineSpan,
+): Ignore[] {
+  const ignores: Ignore[] = [];
+  const { lines } = parsed;
+  const text = lines.text;
+  if (!text.includes('prodguard-ignore-file')) return ignores;
+  for (let line = 0; line < lines.lineCount; line++) {
+    const content = text.slice(lines.lineStart(line), lines.lineEnd(line)).trim();
+    if (content === '') continue;
+    if (!content.startsWith('--')) break;
+    const parsedIgnore = parseIgnore(content);
+    if (parsedIgnore === undefined || !parsedIgnore.file) continue;
+    const columns = commentColumns(parsed, line + 1);
+    const ids = checkIds(parsedIgnore.ids, line + 1, columns, known, emitBuiltin, lineSpan);
+    ignores.push({ line: line + 1, ...columns, ids, used: new Set() });
+  }
+  return ignores;
+}
+
+function collectStatementIgnores(
+  parsed: ParsedMigration,
+  statement: ParsedStatement,
+  fileIgnores: Ignore[],
+  known: Set<string>,
+  emitBuiltin: EmitBuiltin,
+  lineSpan: LineSpan,
+): Ignore[] | undefined {
+  let ignores: Ignore[] | undefined;
+  for (const comment of statement.leadingComments) {
+    if (!comment.text.includes('prodguard-ignore')) continue;
+    const parsedIgnore = parseIgnore(comment.text);
+    if (parsedIgnore === undefined) continue;
+    const columns = commentColumns(parsed, comment.line);
+    if (parsedIgnore.file) {
+      if (!fileIgnores.some((ignore) => ignore.line === comment.line)) {
+        emitBuiltin(
+          'unused-ignore',
+          lineSpan(comment.line, columns.column, columns.endColumn),
+          'prodguard-ignore-file suppresses nothing here: it only works in the comment block at the top of the file',
+          'Move it to the first lines of the file, or use `-- prodguard-ignore <rule-id>: reason` directly above the statement.',
+        );
+      }
+      continue;
+    }
+    const ids = checkIds(parsedIgnore.ids, comment.line, columns, known, emitBuiltin, lineSpan);
+    (ignores ??= []).push({ line: comment.line, ...columns, ids, used: new Set() });
+  }
+  return ignores;
+}
+
+function reportUnused(
+  ignores: Ignore[],
+  enabledIds: Set<string>,
+  builtin: Map<string, RuleSetting>,
+  emitBuiltin: EmitBuiltin,
+  lineSpan: LineSpan,
+): void {
+  for (const ignore of ignores) {
+    for (const id of ignore.ids) {
+      if (ignore.used.has(id)) continue;
+      const enabled = enabledIds.has(id) || (builtin.has(id) && builtin.get(id) !== 'off');
+      if (!enabled) continue;
+      emitBuiltin(
+        'unused-ignore',
+        lineSpan(ignore.line, ignore.column, ignore.endColumn),
+        `prodguard-ignore ${id} suppresses nothing: rule ${id} does not fire here`,
+        'Remove the ignore comment, or move it to the line directly above the statement it is meant for.',
+      );
+    }
+  }
+}
+
+export interface LintTextOptions extends LintOptions {
+  /** Shown in findings; default `<input>`. */
+  path?: string | undefined;
+  /** Default `plain` (dbmate / node-pg-migrate sections are still recognised). */
+  layout?: MigrationLayout | undefined;
+  /** Default: the layout's default (`none` for plain). */
+  transaction?: TransactionMode | undefined;
+}
+
+/**
+ * Lints one SQL text as a single migration file.
+ *
+ * @example
+ * const { findings } = await lintText('ALTER TABLE users DROP COLUMN email;');
+ */
+export function lintText(sql: string, options: LintTextOptions = {}): Promise<LintResult> {
+  const file = migrationFileFromText(options.path ?? '<input>', sql, options.layout ?? 'plain', {
+    transaction: options.transaction,
+  });
+  return lintFiles([file], options);
+}

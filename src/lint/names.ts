@@ -1,0 +1,52 @@
+/** Reading names out of libpg-query nodes. Identifiers come as the parser gives them (unquoted ones lower-cased). */
+import type { QualifiedName } from './types.js';
+
+type Node = Record<string, unknown>;
+
+/** `{ schemaname, relname }` of a RangeVar. */
+export function rangeVarName(rangeVar: unknown): QualifiedName | undefined {
+  const rv = rangeVar as { schemaname?: string; relname?: string } | undefined;
+  if (rv?.relname === undefined) return undefined;
+  return { schema: rv.schemaname, name: rv.relname };
+}
+
+/** `[String, String]` lists (`a.b`), as in DropStmt objects and type names. */
+export function listName(items: unknown): QualifiedName | undefined {
+  const list = items as { String?: { sval?: string } }[] | undefined;
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const name = list[list.length - 1]?.String?.sval;
+  if (name === undefined) return undefined;
+  const schema = list.length > 1 ? list[list.length - 2]?.String?.sval : undefined;
+  return { schema, name };
+}
+
+/** A DropStmt / RenameStmt object: `{ List: { items } }`, `{ TypeName: { names } }` or a bare list. */
+export function objectName(object: unknown): QualifiedName | undefined {
+  const node = object as Node | undefined;
+  if (node === undefined || node === null) return undefined;
+  if (Array.isArray(node)) return listName(node);
+  const list = node['List'] as { items?: unknown } | undefined;
+  if (list !== undefined) return listName(list.items);
+  const typeName = node['TypeName'] as { names?: unknown } | undefined;
+  if (typeName !== undefined) return listName(typeName.names);
+  const str = node['String'] as { sval?: string } | undefined;
+  if (str?.sval !== undefined) return { name: str.sval };
+  return undefined;
+}
+
+/** The string value of an `A_Const` (string, integer or float), if it is one. */
+export function constValue(node: unknown): string | undefined {
+  const aConst = (node as Node | undefined)?.['A_Const'] as
+    | { sval?: { sval?: string }; ival?: { ival?: number }; fval?: { fval?: string }; isnull?: boolean }
+    | undefined;
+  if (aConst === undefined) return undefined;
+  if (aConst.sval !== undefined) return aConst.sval.sval ?? '';
+  if (aConst.ival !== undefined) return String(aConst.ival.ival ?? 0);
+  if (aConst.fval !== undefined) return aConst.fval.fval ?? '0';
+  return undefined;
+}
+
+/** Schema as a matching key: unqualified and `public` both match anything (search_path is unknown). */
+export function schemaKey(schema: string | undefined): string {
+  return schema === undefined || schema === 'public' ? '' : schema;
+}

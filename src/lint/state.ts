@@ -1,0 +1,378 @@
+/**
+ * The facts the engine tracks over one lint run. Rules see the state as it was before the
+ * statement they check; the engine applies each statement after every rule has seen it.
+ */
+import type { MigrationFile, ParsedStatement } from '../migrations/types.js';
+import { constValue, listName, objectName, rangeVarName, schemaKey } from './names.js';
+import type { LintState, QualifiedName } from './types.js';
+
+type Node = Record<string, unknown>;
+
+/**
+ * Names created in this run, keyed by name, with the schemas they were created in ('' for
+ * unqualified or public). An unqualified side matches any schema.
+ */
+class NameSet {
+  private readonly names = new Map<string, Set<string>>();
+
+  add(name: QualifiedName): void {
+    let schemas = this.names.get(name.name);
+    if (schemas === undefined) this.names.set(name.name, (schemas = new Set()));
+    schemas.add(schemaKey(name.schema));
+  }
+
+  has(name: QualifiedName): boolean {
+    const schemas = this.names.get(name.name);
+    if (schemas === undefined || schemas.size === 0) return false;
+    const key = schemaKey(name.schema);
+    return key === '' || schemas.has(key) || schemas.has('');
+  }
+
+  delete(name: QualifiedName): void {
+    const key = schemaKey(name.schema);
+    const schemas = this.names.get(name.name);
+    if (schemas === undefined) return;
+    if (key === '') this.names.delete(name.name);
+    else {
+      schemas.delete(key);
+      schemas.delete('');
+    }
+  }
+}
+
+interface NotNullCheck {
+  table: QualifiedName;
+  constraint: string | undefined;
+  column: string;
+  validated: boolean;
+}
+
+function sameTable(a: QualifiedName, b: QualifiedName): boolean {
+  if (a.name !== b.name) return false;
+  const sa = schemaKey(a.schema);
+  const sb = schemaKey(b.schema);
+  return sa === '' || sb === '' || sa === sb;
+}
+
+/** The column of `CHECK (col IS NOT NULL)`, if the expression is exactly that. */
+function notNullColumn(expr: unknown): string | undefined {
+  const test = (expr as Node | undefined)?.['NullTest'] as { arg?: Node; nulltesttype?: string } | undefined;
+  if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
+  const fields = (test.arg?.['ColumnRef'] as { fields?: unknown } | undefined)?.fields;
+  return listName(fields)?.name;
+}
+
+function lockTimeoutValue(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const number = Number.parseFloat(value);
+  return !Number.isNaN(number) && number !== 0;
+}
+
+export class RunState implements LintState {
+  inTransaction = false;
+  implicitTransaction = false;
+  lockTimeoutSet = false;
+
+  private explicitTransaction = false;
+  private lockTimeoutIsLocal = false;
+  private readonly tables = new NameSet();
+  private readonly indexes = new NameSet();
+  private readonly enums = new Map<string, { schema: string; values: string[] }[]>();
+  private readonly notNullChecks: NotNullCheck[] = [];
+
+  isNewTable(name: QualifiedName): boolean {
+    return this.tables.has(name);
+  }
+
+  isNewIndex(name: QualifiedName): boolean {
+    return this.indexes.has(name);
+  }
+
+  enumValues(name: QualifiedName): string[] | undefined {
+    const entry = this.findEnum(name);
+    return entry === undefined ? undefined : [...entry.values];
+  }
+
+  hasNotNullCheck(table: QualifiedName, column: string): boolean {
+    for (const check of this.notNullChecks) {
+      if (check.validated && check.column === column && sameTable(check.table, table)) return true;
+    }
+    return false;
+  }
+
+  /** Resets what lasts one file: the transaction and lock_timeout. */
+  startFile(file: MigrationFile): void {
+    this.implicitTransaction = file.transaction === 'per-file';
+    this.explicitTransaction = false;
+    this.inTransaction = this.implicitTransaction;
+    this.lockTimeoutSet = false;
+    this.lockTimeoutIsLocal = false;
+  }
+
+  /** Records what the statement changes. Call after every rule has checked it. */
+  apply(statement: ParsedStatement): void {
+    const node = statement.node?.[statement.kind] as Node | undefined;
+    if (node === undefined) return;
+    switch (statement.kind) {
+      case 'TransactionStmt':
+        return this.applyTransaction(node);
+      case 'VariableSetStmt':
+        return this.applySet(node);
+      case 'SelectStmt':
+        return this.applySelect(node);
+      case 'CreateStmt':
+      case 'CreateForeignTableStmt': {
+        const name = rangeVarName(node['relation'] ?? (node['base'] as Node | undefined)?.['relation']);
+        if (name) this.tables.add(name);
+        return;
+      }
+      case 'CreateTableAsStmt': {
+        const name = rangeVarName((node['into'] as Node | undefined)?.['rel']);
+        if (name) this.tables.add(name);
+        return;
+      }
+      case 'ViewStmt': {
+        const name = rangeVarName(node['view']);
+        if (name) this.tables.add(name);
+        return;
+      }
+      case 'CreateSeqStmt': {
+        const name = rangeVarName(node['sequence']);
+        if (name) this.tables.add(name);
+        return;
+      }
+      case 'IndexStmt': {
+        const idxname = node['idxname'] as string | undefined;
+        if (idxname !== undefined) {
+          this.indexes.add({ schema: (node['relation'] as { schemaname?: string } | undefined)?.schemaname, name: idxname });
+        }
+        return;
+      }
+      case 'DropStmt':
+        return this.applyDrop(node);
+      case 'RenameStmt':
+        return this.applyRename(node);
+      case 'CreateEnumStmt': {
+        const name = listName(node['typeName']);
+        if (name === undefined) return;
+        const values = ((node['vals'] as { String?: { sval?: string } }[] | undefined) ?? []).map((v) => v.String?.sval ?? '');
+        this.setEnum(name, values);
+        return;
+      }
+      case 'AlterEnumStmt':
+        return this.applyAlterEnum(node);
+      case 'AlterTableStmt':
+        return this.applyAlterTable(node);
+      default:
+        return;
+    }
+  }
+
+  private applyTransaction(node: Node): void {
+    switch (node['kind']) {
+      case 'TRANS_STMT_BEGIN':
+      case 'TRANS_STMT_START':
+        this.explicitTransaction = true;
+        break;
+      case 'TRANS_STMT_COMMIT':
+      case 'TRANS_STMT_ROLLBACK':
+      case 'TRANS_STMT_PREPARE':
+        this.explicitTransaction = false;
+        if (this.lockTimeoutIsLocal && !this.implicitTransaction) this.lockTimeoutSet = false;
+        break;
+      default:
+        break;
+    }
+    this.inTransaction = this.implicitTransaction || this.explicitTransaction;
+  }
+
+  private applySet(node: Node): void {
+    const kind = node['kind'];
+    if (kind === 'VAR_RESET_ALL') {
+      this.lockTimeoutSet = false;
+      return;
+    }
+    if (node['name'] !== 'lock_timeout') return;
+    if (kind === 'VAR_SET_VALUE') {
+      const args = node['args'] as unknown[] | undefined;
+      this.lockTimeoutSet = lockTimeoutValue(constValue(args?.[0]));
+      this.lockTimeoutIsLocal = node['is_local'] === true;
+    } else {
+      this.lockTimeoutSet = false;
+    }
+  }
+
+  /** `SELECT set_config('lock_timeout', '5s', is_local)`. */
+  private applySelect(node: Node): void {
+    const targets = node['targetList'] as { ResTarget?: { val?: Node } }[] | undefined;
+    if (targets === undefined) return;
+    for (const target of targets) {
+      const call = target.ResTarget?.val?.['FuncCall'] as { funcname?: unknown; args?: unknown[] } | undefined;
+      if (call === undefined || listName(call.funcname)?.name !== 'set_config') continue;
+      if (constValue(call.args?.[0]) !== 'lock_timeout') continue;
+      this.lockTimeoutSet = lockTimeoutValue(constValue(call.args?.[1]));
+      const local = (call.args?.[2] as Node | undefined)?.['A_Const'] as { boolval?: { boolval?: boolean } } | undefined;
+      this.lockTimeoutIsLocal = local?.boolval?.boolval === true;
+    }
+  }
+
+  private applyDrop(node: Node): void {
+    const objects = (node['objects'] as unknown[] | undefined) ?? [];
+    const removeType = node['removeType'];
+    for (const object of objects) {
+      const name = objectName(object);
+      if (name === undefined) continue;
+      switch (removeType) {
+        case 'OBJECT_TABLE':
+        case 'OBJECT_VIEW':
+        case 'OBJECT_MATVIEW':
+        case 'OBJECT_SEQUENCE':
+        case 'OBJECT_FOREIGN_TABLE':
+          this.tables.delete(name);
+          this.notNullChecksOf(name, () => false);
+          break;
+        case 'OBJECT_INDEX':
+          this.indexes.delete(name);
+          break;
+        case 'OBJECT_TYPE':
+        case 'OBJECT_DOMAIN':
+          this.deleteEnum(name);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private applyRename(node: Node): void {
+    const newname = node['newname'] as string | undefined;
+    if (newname === undefined) return;
+    switch (node['renameType']) {
+      case 'OBJECT_TABLE':
+      case 'OBJECT_VIEW':
+      case 'OBJECT_MATVIEW':
+      case 'OBJECT_SEQUENCE':
+      case 'OBJECT_FOREIGN_TABLE': {
+        const name = rangeVarName(node['relation']);
+        if (name && this.tables.has(name)) {
+          this.tables.delete(name);
+          this.tables.add({ schema: name.schema, name: newname });
+        }
+        return;
+      }
+      case 'OBJECT_INDEX': {
+        const name = rangeVarName(node['relation']);
+        if (name && this.indexes.has(name)) {
+          this.indexes.delete(name);
+          this.indexes.add({ schema: name.schema, name: newname });
+        }
+        return;
+      }
+      case 'OBJECT_TYPE': {
+        const name = objectName(node['object']);
+        if (name === undefined) return;
+        const entry = this.findEnum(name);
+        if (entry === undefined) return;
+        this.deleteEnum(name);
+        this.setEnum({ schema: name.schema, name: newname }, entry.values);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private applyAlterEnum(node: Node): void {
+    const name = listName(node['typeName']);
+    const newVal = node['newVal'] as string | undefined;
+    if (name === undefined || newVal === undefined) return;
+    const entry = this.findEnum(name);
+    if (entry === undefined) return;
+    const oldVal = node['oldVal'] as string | undefined;
+    if (oldVal !== undefined) {
+      const at = entry.values.indexOf(oldVal);
+      if (at !== -1) entry.values[at] = newVal;
+      return;
+    }
+    if (entry.values.includes(newVal)) return;
+    const neighbor = node['newValNeighbor'] as string | undefined;
+    const at = neighbor === undefined ? -1 : entry.values.indexOf(neighbor);
+    if (at === -1) entry.values.push(newVal);
+    else entry.values.splice(node['newValIsAfter'] === true ? at + 1 : at, 0, newVal);
+  }
+
+  private applyAlterTable(node: Node): void {
+    const table = rangeVarName(node['relation']);
+    if (table === undefined) return;
+    const cmds = (node['cmds'] as { AlterTableCmd?: Node }[] | undefined) ?? [];
+    for (const item of cmds) {
+      const cmd = item.AlterTableCmd;
+      if (cmd === undefined) continue;
+      switch (cmd['subtype']) {
+        case 'AT_AddConstraint': {
+          const constraint = (cmd['def'] as Node | undefined)?.['Constraint'] as Node | undefined;
+          if (constraint?.['contype'] !== 'CONSTR_CHECK') break;
+          const column = notNullColumn(constraint['raw_expr']);
+          if (column === undefined) break;
+          this.notNullChecks.push({
+            table,
+            constraint: constraint['conname'] as string | undefined,
+            column,
+            validated: constraint['skip_validation'] !== true,
+          });
+          break;
+        }
+        case 'AT_ValidateConstraint': {
+          const name = cmd['name'] as string | undefined;
+          this.notNullChecksOf(table, (check) => {
+            if (check.constraint === name) check.validated = true;
+            return true;
+          });
+          break;
+        }
+        case 'AT_DropConstraint': {
+          const name = cmd['name'] as string | undefined;
+          this.notNullChecksOf(table, (check) => check.constraint !== name);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+
+  /** Visits the checks of a table; those for which `keep` returns false are removed. */
+  private notNullChecksOf(table: QualifiedName, keep: (check: NotNullCheck) => boolean): void {
+    for (let i = this.notNullChecks.length - 1; i >= 0; i--) {
+      const check = this.notNullChecks[i] as NotNullCheck;
+      if (sameTable(check.table, table) && !keep(check)) this.notNullChecks.splice(i, 1);
+    }
+  }
+
+  private findEnum(name: QualifiedName): { schema: string; values: string[] } | undefined {
+    const entries = this.enums.get(name.name);
+    if (entries === undefined) return undefined;
+    const key = schemaKey(name.schema);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const entry = entries[i]!;
+      if (key === '' || entry.schema === '' || entry.schema === key) return entry;
+    }
+    return undefined;
+  }
+
+  private setEnum(name: QualifiedName, values: string[]): void {
+    this.deleteEnum(name);
+    const entries = this.enums.get(name.name) ?? [];
+    entries.push({ schema: schemaKey(name.schema), values });
+    this.enums.set(name.name, entries);
+  }
+
+  private deleteEnum(name: QualifiedName): void {
+    const entries = this.enums.get(name.name);
+    if (entries === undefined) return;
+    const key = schemaKey(name.schema);
+    const kept = entries.filter((entry) => !(key === '' || entry.schema === '' || entry.schema === key));
+    if (kept.length === 0) this.enums.delete(name.name);
+    else this.enums.set(name.name, kept);
+  }
+}

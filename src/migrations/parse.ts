@@ -1,0 +1,340 @@
+/**
+ * Splits and parses migration text with the real PostgreSQL parser (libpg-query, WASM).
+ *
+ * Each file's up text is parsed once. When the whole text does not parse, it is split into
+ * statements at top-level `;` (with the scanner's tokens, so dollar-quoted bodies and strings
+ * stay whole) and each piece is parsed on its own: a bad statement becomes one ParsedStatement
+ * with `syntaxError` and the rest of the file is still linted.
+ */
+import { loadModule, parseSync, scanSync } from 'libpg-query';
+import { ByteOffsets, LineIndex, codePointsToChars } from './positions.js';
+import { hasPlaceholder, substitutePlaceholders } from './templates.js';
+import type { MigrationFile, ParsedFile, ParsedStatement, PgNode } from './types.js';
+
+let loading: Promise<void> | undefined;
+
+/** Loads the WASM parser once; every parse function below needs it awaited first. */
+export function ensureParser(): Promise<void> {
+  loading ??= loadModule();
+  return loading;
+}
+
+export interface ParseOptions {
+  /** Values for `{{ key }}` / `${key}` placeholders (config `lint.templateValues`). */
+  templateValues?: Record<string, string> | undefined;
+}
+
+/** A parsed file plus what is needed to turn parser locations into positions of the real file. */
+export interface ParsedMigration extends ParsedFile {
+  lines: LineIndex;
+  /**
+   * Character offset in `file.text` of a libpg-query byte `location` found in the node of
+   * statement `index` (locations are relative to that statement's parse input).
+   */
+  offsetOfLocation(index: number, location: number): number;
+}
+
+interface RawStmt {
+  stmt?: PgNode;
+  stmt_location?: number;
+  stmt_len?: number;
+}
+
+interface Piece {
+  startChar: number;
+  endChar: number;
+  /** Byte offset of `startChar` in the parse input. */
+  startByte: number;
+}
+
+const BREAKPOINT = '--> statement-breakpoint';
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 10 || code === 13 || code === 9 || code === 12 || code === 11;
+}
+
+function errorDetails(error: unknown): { message: string; cursor: number | undefined } {
+  const details = (error as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
+  const message = details?.message ?? (error instanceof Error ? error.message : String(error));
+  return { message, cursor: details?.cursorPosition };
+}
+
+function firstKey(node: PgNode): string {
+  for (const key in node) return key;
+  return 'Unknown';
+}
+
+/**
+ * Parses the up text of a migration file.
+ *
+ * Never throws for bad SQL: statements that do not parse carry `syntaxError` (and `templated`
+ * when they hold unsubstituted placeholders). `ensureParser()` must have resolved before.
+ */
+export function parseMigration(file: MigrationFile, options: ParseOptions = {}): ParsedMigration {
+  const lines = new LineIndex(file.text);
+  const substitution = substitutePlaceholders(file.upText, options.templateValues);
+  const input = substitution.text;
+  const bytes = new ByteOffsets(input);
+  const upOffset = file.upOffset;
+  const toFile = (inputChar: number): number => substitution.toOriginal(inputChar) + upOffset;
+
+  const statements: ParsedStatement[] = [];
+  const baseBytes: number[] = [];
+  let previousEnd = upOffset;
+
+  const push = (
+    startChar: number,
+    endChar: number,
+    baseByte: number,
+    node: PgNode | undefined,
+    failure?: { message: string; at: number; templated: boolean },
+  ): void => {
+    while (endChar > startChar && isSpace(input.charCodeAt(endChar - 1))) endChar--;
+    const startOffset = toFile(startChar);
+    const endOffset = toFile(endChar);
+    const statement: ParsedStatement = {
+      index: statements.length,
+      kind: node === undefined ? 'Unparsed' : firstKey(node),
+      node,
+      sql: file.text.slice(startOffset, endOffset),
+      span: lines.span(startOffset, endOffset),
+      leadingComments: leadingComments(lines, startOffset, previousEnd),
+    };
+    if (failure !== undefined) {
+      statement.syntaxError = { message: failure.message, position: lines.position(toFile(failure.at)) };
+      if (failure.templated) statement.templated = true;
+    }
+    statements.push(statement);
+    baseBytes.push(baseByte);
+    previousEnd = endOffset;
+  };
+
+  if (/\S/.test(input)) {
+    let raws: RawStmt[] | undefined;
+    try {
+      raws = (parseSync(input) as { stmts?: RawStmt[] }).stmts ?? [];
+    } catch {
+      raws = undefined;
+    }
+    if (raws !== undefined) {
+      const inputBytes = bytes.byteLength;
+      for (const raw of raws) {
+        const startByte = raw.stmt_location ?? 0;
+        const endByte = raw.stmt_len ? startByte + raw.stmt_len : inputBytes;
+        let endChar = bytes.toChar(endByte);
+        if (!raw.stmt_len) endChar = trimTrailingComments(input, bytes.toChar(startByte), endChar);
+        push(bytes.toChar(startByte), endChar, 0, raw.stmt);
+      }
+    } else {
+      const pieces = splitPieces(input, bytes, file.layout === 'drizzle');
+      for (const piece of pieces) {
+        const text = input.slice(piece.startChar, piece.endChar);
+        let pieceRaws: RawStmt[] | undefined;
+        let pieceError: unknown;
+        try {
+          pieceRaws = (parseSync(text) as { stmts?: RawStmt[] }).stmts ?? [];
+        } catch (error) {
+          pieceError = error;
+        }
+        if (pieceRaws !== undefined) {
+          const pieceBytes = new ByteOffsets(text);
+          for (const raw of pieceRaws) {
+            const startByte = raw.stmt_location ?? 0;
+            const endByte = raw.stmt_len ? startByte + raw.stmt_len : pieceBytes.byteLength;
+            push(
+              piece.startChar + pieceBytes.toChar(startByte),
+              piece.startChar + pieceBytes.toChar(endByte),
+              piece.startByte,
+              raw.stmt,
+            );
+          }
+        } else {
+          const { message, cursor } = errorDetails(pieceError);
+          const at = piece.startChar + (cursor === undefined ? 0 : codePointsToChars(text, cursor));
+          push(piece.startChar, piece.endChar, piece.startByte, undefined, {
+            message,
+            at: Math.min(at, piece.endChar),
+            templated: hasPlaceholder(text),
+          });
+        }
+      }
+    }
+  }
+
+  return {
+    file,
+    statements,
+    lines,
+    offsetOfLocation(index: number, location: number): number {
+      const base = baseBytes[index] ?? 0;
+      return toFile(bytes.toChar(base + Math.max(0, location)));
+    },
+  };
+}
+
+/** Removes comment-only lines (and whitespace) from the end of the last statement of a text. */
+function trimTrailingComments(input: string, startChar: number, endChar: number): number {
+  for (;;) {
+    while (endChar > startChar && isSpace(input.charCodeAt(endChar - 1))) endChar--;
+    const lineStart = input.lastIndexOf('\n', endChar - 1) + 1;
+    if (lineStart <= startChar) return endChar;
+    let first = lineStart;
+    while (first < endChar && isSpace(input.charCodeAt(first))) first++;
+    if (input.startsWith('--', first)) endChar = lineStart;
+    else return endChar;
+  }
+}
+
+/**
+ * Comment lines (`-- ...`) directly above the statement that starts at `startOffset`, top down,
+ * stopping at a blank line, a code line or the end of the previous statement.
+ */
+function leadingComments(lines: LineIndex, startOffset: number, previousEnd: number): { line: number; text: string }[] {
+  const found: { line: number; text: string }[] = [];
+  const text = lines.text;
+  let line = lines.lineOf(startOffset) - 1;
+  while (line >= 0) {
+    const start = lines.lineStart(line);
+    if (start < previousEnd) break;
+    const content = text.slice(start, lines.lineEnd(line)).trim();
+    if (!content.startsWith('--')) break;
+    found.push({ line: line + 1, text: content });
+    line--;
+  }
+  return found.reverse();
+}
+
+/** Splits text into statement pieces at top-level semicolons (and Drizzle breakpoints). */
+function splitPieces(input: string, bytes: ByteOffsets, drizzle: boolean): Piece[] {
+  let tokens: { start: number; end: number; text: string; tokenName: string; keywordKind: number }[];
+  try {
+    tokens = scanSync(input).tokens;
+  } catch {
+    // The scanner fails on unterminated strings, comments and dollar quotes; split by hand.
+    return splitByHand(input, drizzle);
+  }
+  const pieces: Piece[] = [];
+  let pieceStart = -1;
+  let lastEnd = -1;
+  let routine = 0; // 0 = unknown yet, 1 = CREATE FUNCTION/PROCEDURE, 2 = other
+  let wordsSeen = 0;
+  let atomicDepth = 0;
+  const close = (): void => {
+    if (pieceStart !== -1) {
+      pieces.push({ startChar: bytes.toChar(pieceStart), endChar: bytes.toChar(lastEnd), startByte: pieceStart });
+    }
+    pieceStart = -1;
+    routine = 0;
+    wordsSeen = 0;
+    atomicDepth = 0;
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const name = token.tokenName;
+    if (name === 'SQL_COMMENT' || name === 'C_COMMENT') {
+      if (drizzle && atomicDepth === 0 && token.text.startsWith(BREAKPOINT)) close();
+      continue;
+    }
+    if (token.text === ';' && atomicDepth === 0) {
+      close();
+      continue;
+    }
+    if (pieceStart === -1) pieceStart = token.start;
+    lastEnd = token.end;
+    if (token.keywordKind === 0 && name !== 'IDENT') continue;
+    const word = token.text.toUpperCase();
+    if (routine === 0) {
+      wordsSeen++;
+      if (word === 'FUNCTION' || word === 'PROCEDURE') routine = 1;
+      else if (wordsSeen === 1 ? word !== 'CREATE' : word !== 'OR' && word !== 'REPLACE') routine = 2;
+      continue;
+    }
+    if (routine !== 1) continue;
+    if (word === 'BEGIN' && tokens[i + 1]?.text.toUpperCase() === 'ATOMIC') atomicDepth++;
+    else if (word === 'CASE' && atomicDepth > 0) atomicDepth++;
+    else if (word === 'END' && atomicDepth > 0) atomicDepth--;
+  }
+  close();
+  return pieces;
+}
+
+/** Character-level splitter for text the scanner rejects; an unterminated literal runs to the end. */
+function splitByHand(input: string, drizzle: boolean): Piece[] {
+  const pieces: Piece[] = [];
+  const length = input.length;
+  let pieceStart = -1;
+  let lastEnd = -1;
+  const close = (): void => {
+    if (pieceStart !== -1) {
+      pieces.push({
+        startChar: pieceStart,
+        endChar: lastEnd,
+        startByte: Buffer.byteLength(input.slice(0, pieceStart), 'utf8'),
+      });
+    }
+    pieceStart = -1;
+  };
+  let i = 0;
+  while (i < length) {
+    const c = input[i]!;
+    if (isSpace(input.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    if (c === '-' && input[i + 1] === '-') {
+      const end = input.indexOf('\n', i);
+      if (drizzle && input.startsWith(BREAKPOINT, i)) close();
+      i = end === -1 ? length : end + 1;
+      continue;
+    }
+    if (c === '/' && input[i + 1] === '*') {
+      let depth = 1;
+      i += 2;
+      while (i < length && depth > 0) {
+        if (input[i] === '/' && input[i + 1] === '*') {
+          depth++;
+          i += 2;
+        } else if (input[i] === '*' && input[i + 1] === '/') {
+          depth--;
+          i += 2;
+        } else i++;
+      }
+      continue;
+    }
+    if (c === ';') {
+      close();
+      i++;
+      continue;
+    }
+    if (pieceStart === -1) pieceStart = i;
+    if (c === "'" || c === '"') {
+      const backslashes = c === "'" && (input[i - 1] === 'E' || input[i - 1] === 'e');
+      i++;
+      while (i < length) {
+        if (backslashes && input[i] === '\\') i += 2;
+        else if (input[i] === c) {
+          if (input[i + 1] === c) i += 2;
+          else break;
+        } else i++;
+      }
+      i = Math.min(i + 1, length);
+      lastEnd = i;
+      continue;
+    }
+    if (c === '$') {
+      const tag = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(input.slice(i, i + 64));
+      const previous = input.charCodeAt(i - 1);
+      const afterWord = i > 0 && /[A-Za-z0-9_]/.test(String.fromCharCode(previous));
+      if (tag !== null && !afterWord) {
+        const close$ = input.indexOf(tag[0], i + tag[0].length);
+        i = close$ === -1 ? length : close$ + tag[0].length;
+        lastEnd = i;
+        continue;
+      }
+    }
+    i++;
+    lastEnd = i;
+  }
+  close();
+  return pieces;
+}

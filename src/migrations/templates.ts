@@ -1,0 +1,85 @@
+/**
+ * Templated SQL: `{{ ... }}` (Go templates, as in golang-migrate or Atlas setups) and `${...}`
+ * (shell/JS style) placeholders. With values from config they are substituted; the map of
+ * replaced segments keeps positions pointing at the real file.
+ */
+
+const PLACEHOLDER = /\{\{[\s\S]*?\}\}|\$\{[^}\n]*\}/g;
+const PLACEHOLDER_TEST = /\{\{[\s\S]*?\}\}|\$\{[^}\n]*\}/;
+
+export function hasPlaceholder(text: string): boolean {
+  return (text.includes('{{') || text.includes('${')) && PLACEHOLDER_TEST.test(text);
+}
+
+interface Segment {
+  /** Range in the substituted text. */
+  outStart: number;
+  outEnd: number;
+  /** Range in the original text. */
+  inStart: number;
+  inEnd: number;
+}
+
+export interface Substitution {
+  text: string;
+  /** Maps an offset of the substituted text back to the original text. */
+  toOriginal(offset: number): number;
+}
+
+const identity: (offset: number) => number = (offset) => offset;
+
+/** The key a placeholder is looked up by: `{{ .Schema }}` → `.Schema`, then `Schema`; `${db}` → `db`. */
+function lookup(placeholder: string, values: Record<string, string>): string | undefined {
+  const inner = placeholder.startsWith('{{') ? placeholder.slice(2, -2).trim() : placeholder.slice(2, -1).trim();
+  if (Object.hasOwn(values, inner)) return values[inner];
+  if (inner.startsWith('.') && Object.hasOwn(values, inner.slice(1))) return values[inner.slice(1)];
+  return undefined;
+}
+
+/**
+ * Replaces every placeholder that has a value; placeholders without one are left in place (their
+ * statements then fail to parse and are reported as templated SQL).
+ */
+export function substitutePlaceholders(text: string, values: Record<string, string> | undefined): Substitution {
+  if (values === undefined || !hasPlaceholder(text)) return { text, toOriginal: identity };
+  let keys = 0;
+  for (const _ in values) keys++;
+  if (keys === 0) return { text, toOriginal: identity };
+
+  const segments: Segment[] = [];
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    const value = lookup(match[0], values);
+    if (value === undefined) continue;
+    const inStart = match.index;
+    out += text.slice(last, inStart);
+    const outStart = out.length;
+    out += value;
+    segments.push({ outStart, outEnd: out.length, inStart, inEnd: inStart + match[0].length });
+    last = inStart + match[0].length;
+  }
+  if (segments.length === 0) return { text, toOriginal: identity };
+  out += text.slice(last);
+
+  return {
+    text: out,
+    toOriginal(offset: number): number {
+      let low = 0;
+      let high = segments.length - 1;
+      let found = -1;
+      while (low <= high) {
+        const mid = (low + high) >> 1;
+        if ((segments[mid] as Segment).outStart <= offset) {
+          found = mid;
+          low = mid + 1;
+        } else high = mid - 1;
+      }
+      if (found === -1) return offset;
+      const segment = segments[found] as Segment;
+      // Inside a substituted value: point at the placeholder itself.
+      if (offset < segment.outEnd) return segment.inStart;
+      return offset - segment.outEnd + segment.inEnd;
+    },
+  };
+}
