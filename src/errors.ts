@@ -93,19 +93,44 @@ export class MissingBinaryError extends ProdguardError {
   }
 }
 
-/** Work that ran out of time (statement_timeout, lock_timeout, a child process): exit 3. */
+/** Work that ran out of time (a child process, a wait): exit 3. */
 export class TimeoutError extends ProdguardError {
   constructor(message: string, options: ProdguardErrorOptions = {}) {
     super('PRODGUARD_TIMEOUT', ExitCode.couldNotRun, message, options);
   }
 }
 
-/** A database error while running prodguard's own queries: exit 3 (could not run). */
+export interface DatabaseErrorDetails {
+  sqlState?: string | undefined;
+  detail?: string | undefined;
+  hint?: string | undefined;
+  /** 1-based character position in the query text, as the server reports it. */
+  position?: number | undefined;
+}
+
+/**
+ * An error the server (or PGlite) returned for a query: exit 3 (could not run). `sqlState` keeps
+ * the SQLSTATE so capabilities can tell a lock timeout (55P03) or statement timeout (57014)
+ * from a real failure.
+ */
 export class DatabaseError extends ProdguardError {
   readonly sqlState: string | undefined;
-  constructor(message: string, sqlState: string | undefined, options: ProdguardErrorOptions = {}) {
-    super('PRODGUARD_DATABASE_ERROR', ExitCode.couldNotRun, message, options);
-    this.sqlState = sqlState;
+  readonly detail: string | undefined;
+  readonly position: number | undefined;
+  constructor(message: string, details: DatabaseErrorDetails = {}, options: ProdguardErrorOptions = {}) {
+    const timedOut = details.sqlState === '57014' || details.sqlState === '55P03';
+    super(timedOut ? 'PRODGUARD_TIMEOUT' : 'PRODGUARD_DATABASE_ERROR', ExitCode.couldNotRun, message, {
+      hint: options.hint ?? details.hint,
+      cause: options.cause,
+    });
+    this.sqlState = details.sqlState;
+    this.detail = details.detail;
+    this.position = details.position;
+  }
+
+  /** True for lock_timeout (55P03) and statement_timeout / cancel (57014). */
+  get isTimeout(): boolean {
+    return this.sqlState === '57014' || this.sqlState === '55P03';
   }
 }
 

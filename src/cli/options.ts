@@ -1,0 +1,30 @@
+import { type Command, Option } from 'commander';
+import { ENVIRONMENT_KINDS } from '../config/schema.js';
+
+/** `--db URL` and `--env NAME`: how every command that needs a database picks one. */
+export function addTargetOptions(command: Command): Command {
+  return command
+    .option('--db <url>', 'database URL (postgresql://…, pglite://memory, pglite://./dir)')
+    .option('--env <name>', 'an environment from config (default: $DATABASE_URL, then the first environment)');
+}
+
+export function addFormatOption(command: Command, formats: readonly string[]): Command {
+  return command.addOption(
+    new Option('--format <format>', `output format (${formats.join(', ')})`).choices([...formats]),
+  );
+}
+
+export function addFailOnOption(command: Command): Command {
+  return command.addOption(
+    new Option('--fail-on <level>', 'exit 1 on findings of this level or worse').choices(['error', 'warning']).default('error'),
+  );
+}
+
+export function kindOption(flags: string, description: string): Option {
+  return new Option(flags, description).choices([...ENVIRONMENT_KINDS]);
+}
+
+export interface TargetOptions {
+  db?: string;
+  env?: string;
+}

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import type { CliContext } from './context.js';
+
+/** A command file exports `register`, which defines its flags, help and action on the program. */
+export interface CommandModule {
+  register(program: Command, cli: CliContext): void;
+}
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
+/**
+ * Every command, with the one-line summary `prodguard --help` shows. Command files are
+ * imported only when their command runs, so `prodguard --version` loads none of them.
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'preflight', summary: 'run the pre-flight safety checklist against a database', load: () => import('./commands/preflight.js') },
+  { name: 'env', summary: "record or show a database's environment identity", load: () => import('./commands/env.js') },
+];

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+/** Parses `500ms`, `5s`, `2m`, `1h`, `1d` or a number of milliseconds. */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(value);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'ms';
+  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit] ?? 1;
+  return Math.round(n * factor);
+}
+
+export const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration such as 500ms, 5s, 2m, 1h or a number of milliseconds' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const ENVIRONMENT_KINDS = ['production', 'staging', 'test', 'development'] as const;
+export type EnvironmentKind = (typeof ENVIRONMENT_KINDS)[number];
+
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'expected a plain SQL identifier');
+
+export const sessionSchema = z.strictObject({
+  applicationName: z.string().min(1).optional(),
+  lockTimeout: duration.optional(),
+  statementTimeout: duration.optional(),
+  idleInTransactionSessionTimeout: duration.optional(),
+  connectTimeout: duration.optional(),
+  maxConnections: z.number().int().min(1).max(64).optional(),
+});
+
+export const environmentSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a name of letters, digits, _ . -'),
+  url: z.string().min(1).optional(),
+  /** What the database is; defaults from the name (production, staging, test, dev...). */
+  kind: z.enum(ENVIRONMENT_KINDS).optional(),
+  /** Refuse destructive commands without their explicit override. Defaults to true for production. */
+  protected: z.boolean().optional(),
+  session: sessionSchema.optional(),
+});
+
+export const testDataSchema = z.strictObject({
+  tables: z.array(z.string().min(1)).default([]),
+  column: identifier.default('is_test_data'),
+  createdAt: identifier.default('created_at'),
+  retentionHours: z.number().positive().default(24),
+  autoCleanup: z.boolean().default(true),
+  testMode: z.boolean().default(true),
+});
+
+export const lintConfigSchema = z.strictObject({
+  rules: z.record(z.string(), z.enum(['off', 'warning', 'error'])).default({}),
+  templateValues: z.record(z.string(), z.string()).default({}),
+  failOn: z.enum(['error', 'warning']).default('error'),
+});
+
+export const migrationsSchema = z.union([
+  z.string().min(1),
+  z.strictObject({
+    path: z.string().min(1),
+    layout: z
+      .enum(['prisma', 'drizzle', 'supabase', 'flyway', 'golang-migrate', 'dbmate', 'node-pg-migrate', 'plain'])
+      .optional(),
+    transaction: z.enum(['per-file', 'none']).optional(),
+  }),
+]);
+
+export const preflightSchema = z.strictObject({
+  /** A transaction open longer than this is reported. */
+  longTransaction: duration.default(60_000),
+});
+
+export const configSchema = z
+  .strictObject({
+    environments: z.array(environmentSchema).default([]),
+    migrations: migrationsSchema.optional(),
+    pgVersion: z.number().int().min(9).max(30).optional(),
+    session: sessionSchema.default({}),
+    testData: testDataSchema.optional(),
+    lint: lintConfigSchema.default({ rules: {}, templateValues: {}, failOn: 'error' }),
+    preflight: preflightSchema.default({ longTransaction: 60_000 }),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>();
+    config.environments.forEach((env, index) => {
+      const first = seen.get(env.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', index, 'name'],
+          message: `duplicate environment name (also environments.${first}.name)`,
+        });
+      } else {
+        seen.set(env.name, index);
+      }
+    });
+  });
+
+/** What a config file may contain (defaults not yet applied). */
+export type ProdguardConfigInput = z.input<typeof configSchema>;
+/** A validated config with defaults applied. */
+export type ProdguardConfig = z.output<typeof configSchema>;
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
+export type TestDataConfig = z.output<typeof testDataSchema>;
+export type SessionConfig = z.output<typeof sessionSchema>;
+
+/**
+ * Typed config for `prodguard.config.ts`, as vitest's and vite's defineConfig.
+ *
+ * @example
+ * import { defineConfig } from 'prodguard';
+ * export default defineConfig({
+ *   environments: [{ name: 'staging', url: '${STAGING_DATABASE_URL}' }],
+ *   migrations: 'prisma/migrations',
+ * });
+ */
+export function defineConfig(config: ProdguardConfigInput): ProdguardConfigInput {
+  return config;
+}

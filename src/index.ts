@@ -1,0 +1,24 @@
+/**
+ * prodguard's public library API. Small on purpose: capabilities that grow get subpath exports.
+ */
+export { defineConfig } from './config/schema.js';
+export type { ProdguardConfig, ProdguardConfigInput, EnvironmentConfig, EnvironmentKind } from './config/schema.js';
+export { loadConfig, type LoadedConfig } from './config/load.js';
+export { resolveTarget, type ResolvedTarget } from './config/target.js';
+export { openDb } from './db/open.js';
+export type { Db, Queryable, QueryResult, SessionSettings, TransactionOptions } from './db/types.js';
+export { readIdentity, markIdentity, type EnvironmentIdentity } from './identity/environment.js';
+export { runPreflight, type PreflightReport } from './preflight/preflight.js';
+export type { CheckResult, CheckStatus, Summary } from './report/checks.js';
+export { redactUrl, redactText } from './redact/secrets.js';
+export {
+  ProdguardError,
+  UsageError,
+  ConfigError,
+  ConnectionError,
+  DatabaseError,
+  MissingBinaryError,
+  TimeoutError,
+  RefusedError,
+  ExitCode,
+} from './errors.js';

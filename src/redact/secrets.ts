@@ -1,0 +1,111 @@
+/**
+ * Redaction of credentials in URLs and free text. Every string that reaches output, a log line,
+ * a report or an error message passes through here first.
+ */
+
+export const REDACTED = '***';
+
+/** Query parameters whose values are secrets (compared case-insensitively). */
+const SECRET_PARAMS = new Set([
+  'password',
+  'pass',
+  'passwd',
+  'pwd',
+  'token',
+  'access_token',
+  'auth_token',
+  'api_key',
+  'apikey',
+  'key',
+  'secret',
+  'client_secret',
+  'sslpassword',
+  'sslkey',
+]);
+
+function isSecretParam(name: string): boolean {
+  const lower = name.toLowerCase();
+  return SECRET_PARAMS.has(lower) || lower.endsWith('_token') || lower.endsWith('_secret') || lower.endsWith('password');
+}
+
+/**
+ * Returns the URL with its password and secret query parameters replaced by `***`.
+ * Never throws: a string that is not a URL is returned with text redaction applied.
+ *
+ * @example redactUrl('postgresql://app:s3cret@db:5432/x?sslmode=require&password=p')
+ *   // 'postgresql://app:***@db:5432/x?sslmode=require&password=***'
+ */
+export function redactUrl(url: string): string {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(url);
+  if (!match) return redactText(url);
+  const [, scheme = '', authority = '', rest = ''] = match;
+  return scheme + redactAuthority(authority) + redactQuery(rest);
+}
+
+function redactAuthority(authority: string): string {
+  const at = authority.lastIndexOf('@');
+  if (at < 0) return authority;
+  const userinfo = authority.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  if (colon < 0) return authority;
+  return `${userinfo.slice(0, colon)}:${REDACTED}${authority.slice(at)}`;
+}
+
+function redactQuery(rest: string): string {
+  return rest.replace(/([?&;])([^=&#\s]+)=([^&#\s]*)/g, (whole, sep: string, name: string, value: string) =>
+    isSecretParam(decodeSafe(name)) && value !== REDACTED ? `${sep}${name}=${REDACTED}` : whole,
+  );
+}
+
+function decodeSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+// The password part may hold any character but whitespace and @ (quotes included: a password
+// may contain them); over-redacting an odd string is better than printing a secret.
+const URL_WITH_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"<>]*):([^\s@]*)@/gi;
+const URL_SECRET_PARAM = /([?&;])([a-z_]*(?:password|passwd|pwd|token|secret|api_?key)[a-z_]*)=([^&#\s'"<>]+)/gi;
+const KEYWORD_DSN_PASSWORD = /\b(password|sslpassword)\s*=\s*('(?:[^'\\]|\\.)*'|[^\s'"]+)/gi;
+
+/**
+ * Redacts credentials found anywhere in free text: passwords in URLs, secret query parameters,
+ * `password=...` in keyword/value DSNs, and any of the given known secrets verbatim.
+ * Never throws.
+ */
+export function redactText(text: string, knownSecrets: Iterable<string> = []): string {
+  let out = text
+    .replace(URL_WITH_CREDENTIALS, (_whole, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
+    .replace(URL_SECRET_PARAM, (_whole, sep: string, name: string) => `${sep}${name}=${REDACTED}`)
+    .replace(KEYWORD_DSN_PASSWORD, (_whole, key: string) => `${key}=${REDACTED}`);
+  for (const secret of knownSecrets) {
+    // Very short "secrets" would redact ordinary words; such passwords are still caught in URLs above.
+    if (secret.length < 4) continue;
+    out = out.split(secret).join(REDACTED);
+    const encoded = encodeURIComponent(secret);
+    if (encoded !== secret) out = out.split(encoded).join(REDACTED);
+  }
+  return out;
+}
+
+/**
+ * The secrets carried by a URL (its password and the values of secret query parameters),
+ * decoded, so that output writers can scrub them even where they appear outside a URL.
+ */
+export function secretsOfUrl(url: string): string[] {
+  const secrets: string[] = [];
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) secrets.push(decodeSafe(parsed.password));
+    for (const [name, value] of parsed.searchParams) {
+      if (isSecretParam(name) && value) secrets.push(value);
+    }
+  } catch {
+    const m = /:\/\/[^/:@\s]*:([^@\s]+)@/.exec(url);
+    if (m?.[1]) secrets.push(decodeSafe(m[1]));
+  }
+  return secrets;
+}

@@ -1,0 +1,66 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/cli/registry.js';
+import { redactText } from '../../src/redact/secrets.js';
+import { EMBEDDED_PASSWORD } from '../setup/postgres.js';
+import { createTestDatabase, withPassword } from '../helpers/pg.js';
+import { runCli } from '../helpers/cli.js';
+import { inject } from 'vitest';
+
+/**
+ * The contract "secrets are never printed": every command runs with a password in its database
+ * URL — against a reachable server, an unreachable one, a config environment and DATABASE_URL —
+ * and neither stdout nor stderr may contain it, nor anything our own detectors would redact.
+ */
+const PASSWORD = inject('pgSource') === 'embedded' ? EMBEDDED_PASSWORD : 'Sup3rSecret-t0ken';
+
+/** Invocations per command; every registered command must appear here. */
+function invocations(url: string): Record<string, string[][]> {
+  return {
+    preflight: [['preflight', '--db', url], ['preflight', '--db', url, '--format', 'json'], ['preflight', '--env', 'staging'], ['preflight']],
+    env: [
+      ['env', 'show', '--db', url],
+      ['env', 'mark', '--db', url, '--as', 'staging', '--name', 'staging'],
+      ['env', 'mark', '--db', url, '--as', 'staging', '--format', 'json'],
+      ['env', 'show', '--env', 'staging', '--format', 'json'],
+    ],
+  };
+}
+
+function assertClean(output: string, label: string): void {
+  expect(output, label).not.toContain(PASSWORD);
+  expect(output, label).not.toContain(encodeURIComponent(PASSWORD));
+  expect(redactText(output), `${label}: our detectors still find a secret`).toBe(output);
+}
+
+describe('no command prints a password', () => {
+  it('every registered command has invocations in this test', () => {
+    const listed = Object.keys(invocations('postgresql://x'));
+    expect(listed.sort()).toEqual(COMMANDS.map((c) => c.name).sort());
+  });
+
+  it.each(COMMANDS.map((c) => c.name))('%s with a password in a reachable URL', async (name) => {
+    const target = await createTestDatabase(`secret_${name}`);
+    const url = withPassword(target.url, PASSWORD);
+    expect(url).toContain(PASSWORD);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-secrets-'));
+    writeFileSync(path.join(dir, 'prodguard.config.yaml'), 'environments:\n  - name: staging\n    url: ${STAGING_URL}\n');
+    for (const args of invocations(url)[name] ?? []) {
+      const run = await runCli(args, { cwd: dir, env: { STAGING_URL: url, DATABASE_URL: url } });
+      expect(run.code, `${args.join(' ')}\n${run.stderr}`).toBeLessThan(3);
+      assertClean(run.stdout + run.stderr, args.join(' '));
+    }
+  });
+
+  it.each(COMMANDS.map((c) => c.name))('%s with a password in an unreachable URL', async (name) => {
+    const url = `postgresql://postgres:${PASSWORD}@127.0.0.1:1/x`;
+    for (const args of invocations(url)[name] ?? []) {
+      if (!args.includes(url)) continue;
+      const run = await runCli(args, { cwd: mkdtempSync(path.join(os.tmpdir(), 'prodguard-secrets-')) });
+      expect(run.code, args.join(' ')).toBe(3);
+      assertClean(run.stdout + run.stderr, args.join(' '));
+    }
+  });
+});
