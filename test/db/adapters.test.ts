@@ -20,7 +20,8 @@ describe.each(adapters)('%s adapter', (kind, open) => {
 
   it('reports its kind and a printable URL', () => {
     expect(db.kind).toBe(kind);
-    expect(db.displayUrl).not.toMatch(/:[^:@/]+@/);
+    // A password, if the URL has one, shows only as ***.
+    expect(db.displayUrl).not.toMatch(/:\/\/[^/@]*:(?!\*\*\*@)[^/@]*@/);
   });
 
   it('sets application_name, lock_timeout, statement_timeout and idle_in_transaction_session_timeout on the session', async () => {
@@ -126,6 +127,25 @@ describe('postgres adapter failures', () => {
     const error = await openDb('postgresql://u@no-such-host.invalid:5432/x', { settings: { connectTimeoutMs: 5000 } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as ConnectionError).reason).toBe('host-not-found');
+  });
+
+  it('a server that accepts but never answers is a timeout after session.connectTimeout', async () => {
+    const net = await import('node:net');
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const started = Date.now();
+      const error = await openDb(`postgresql://u:Sil3ntSecret@127.0.0.1:${port}/x`, { settings: { connectTimeoutMs: 500 } }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as ConnectionError).reason).toBe('timeout');
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect((error as Error).message).not.toContain('Sil3ntSecret');
+    } finally {
+      silent.close();
+    }
   });
 
   it('a connection killed in the middle of a transaction is a ConnectionError and nothing of it is kept', async () => {
