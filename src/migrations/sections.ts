@@ -10,8 +10,8 @@ export interface UpSection {
   transaction: boolean;
 }
 
-// dbmate: `-- migrate:up [transaction:false]` ... `-- migrate:down`
-// (dbmate pkg/dbmate/migration.go matches `^--\s*migrate:up` and `^--\s*migrate:down` per line).
+// dbmate: `-- migrate:up [transaction:false]` ... `-- migrate:down`. dbmate's pkg/dbmate/migration.go
+// uses `(?m)^--\s*migrate:up(\s*$|\s+\S+)`; options on the directive line, `transaction` defaults to true.
 const DBMATE_UP = /^--\s*migrate:up\b([^\n]*)$/m;
 const DBMATE_DOWN = /^--\s*migrate:down\b/m;
 

@@ -1,0 +1,439 @@
+/**
+ * Discovers migration files from paths, directories, globs and `-` (stdin), recognises the
+ * layout of the tool that owns them and orders them as that tool applies them.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { changedFilesSince } from './git.js';
+import { migrationFileFromText } from './layouts.js';
+import type { MigrationFile, MigrationLayout, TransactionMode } from './types.js';
+
+export interface DiscoverOptions {
+  /** Base for relative inputs and for the reported paths; default `process.cwd()`. */
+  cwd?: string | undefined;
+  /** Force a layout (config `migrations.layout`) instead of recognising it. */
+  layout?: Exclude<MigrationLayout, 'stdin'> | undefined;
+  /** Override the layout's transaction default (config `migrations.transaction`). */
+  transaction?: TransactionMode | undefined;
+  /** Only files added or changed since this git ref (plus uncommitted and untracked ones). */
+  since?: string | undefined;
+  /** Reads stdin for the `-` input; default reads `process.stdin`. */
+  readStdin?: (() => Promise<string>) | undefined;
+}
+
+/** One migration found on disk, before it is read. */
+interface Entry {
+  absolute: string;
+  layout: MigrationLayout;
+  /** Directory whose files are ordered together. */
+  group: string;
+  /** Position in the group, in the tool's order. */
+  order: number;
+  version: string;
+  name: string;
+  transaction?: TransactionMode | undefined;
+}
+
+interface DirectoryScan {
+  layout: MigrationLayout;
+  entries: Entry[];
+}
+
+// Flyway: V<version>__<description>.sql (version parts separated by . or _), R__<description>.sql.
+const FLYWAY_VERSIONED = /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/;
+const FLYWAY_REPEATABLE = /^R__(.+)\.sql$/;
+// golang-migrate: <version>_<title>.up.sql / .down.sql.
+const GOLANG_UP = /^(\d+)_(.*)\.up\.sql$/;
+const GOLANG_ANY = /^\d+_.*\.(up|down)\.sql$/;
+// Supabase: <timestamp>_<name>.sql.
+const SUPABASE_FILE = /^(\d+)_(.*)\.sql$/;
+const GLOB_CHARS = /[*?[{]/;
+
+function compareNumeric(a: string, b: string): number {
+  const x = a.replace(/^0+(?=\d)/, '');
+  const y = b.replace(/^0+(?=\d)/, '');
+  if (x.length !== y.length) return x.length - y.length;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Flyway order: versioned by numeric version parts, then repeatables by description. */
+function compareFlyway(a: string, b: string): number {
+  const va = FLYWAY_VERSIONED.exec(a);
+  const vb = FLYWAY_VERSIONED.exec(b);
+  if (va && vb) {
+    const pa = va[1]!.split(/[._]/);
+    const pb = vb[1]!.split(/[._]/);
+    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+      const c = compareNumeric(pa[i] ?? '0', pb[i] ?? '0');
+      if (c !== 0) return c;
+    }
+    return compareStrings(a, b);
+  }
+  if (va) return -1;
+  if (vb) return 1;
+  return compareStrings(a, b);
+}
+
+function stripTimestamp(name: string): string {
+  return name.replace(/^\d+_/, '');
+}
+
+function isSqlFile(name: string): boolean {
+  return name.toLowerCase().endsWith('.sql');
+}
+
+async function listDirectory(dir: string): Promise<{ files: string[]; dirs: string[] }> {
+  const files: string[] = [];
+  const dirs: string[] = [];
+  for (const dirent of await readdir(dir, { withFileTypes: true })) {
+    if (dirent.isDirectory()) dirs.push(dirent.name);
+    else if (dirent.isFile() || dirent.isSymbolicLink()) files.push(dirent.name);
+  }
+  files.sort(compareStrings);
+  dirs.sort(compareStrings);
+  return { files, dirs };
+}
+
+function recogniseDirectory(
+  dir: string,
+  listing: { files: string[]; dirs: string[] },
+  prismaFolders: string[],
+): MigrationLayout {
+  if (existsSync(path.join(dir, 'meta', '_journal.json'))) return 'drizzle';
+  if (prismaFolders.length > 0) return 'prisma';
+  const normalized = dir.split(path.sep).join('/');
+  if (/(^|\/)supabase\/migrations$/.test(normalized)) return 'supabase';
+  if (listing.files.some((f) => FLYWAY_VERSIONED.test(f) || FLYWAY_REPEATABLE.test(f))) return 'flyway';
+  if (listing.files.some((f) => GOLANG_ANY.test(f))) return 'golang-migrate';
+  return 'plain';
+}
+
+async function drizzleOrder(dir: string, files: string[]): Promise<string[]> {
+  try {
+    const journal = JSON.parse(await readFile(path.join(dir, 'meta', '_journal.json'), 'utf8')) as {
+      entries?: { idx?: number; tag?: string }[];
+    };
+    const tags = [...(journal.entries ?? [])]
+      .sort((a, b) => (a.idx ?? 0) - (b.idx ?? 0))
+      .map((entry) => `${entry.tag}.sql`);
+    const available = new Set(files);
+    const ordered = tags.filter((file) => available.has(file));
+    const listed = new Set(ordered);
+    return [...ordered, ...files.filter((file) => !listed.has(file))];
+  } catch {
+    return files;
+  }
+}
+
+async function flywayTransaction(file: string): Promise<TransactionMode | undefined> {
+  // Flyway script config: V1__x.sql.conf with `executeInTransaction=false`.
+  try {
+    const conf = await readFile(`${file}.conf`, 'utf8');
+    return /^\s*executeInTransaction\s*=\s*false\s*$/im.test(conf) ? 'none' : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lists a migrations directory in its tool's order. */
+async function scanDirectory(dir: string, forced: MigrationLayout | undefined, depth = 0): Promise<DirectoryScan> {
+  const listing = await listDirectory(dir);
+  const prismaFolders = listing.dirs.filter((sub) => existsSync(path.join(dir, sub, 'migration.sql')));
+  const layout = forced ?? recogniseDirectory(dir, listing, prismaFolders);
+  const entries: Entry[] = [];
+  const add = (file: string, version: string, name: string, transaction?: TransactionMode): void => {
+    entries.push({ absolute: file, layout, group: dir, order: entries.length, version, name, transaction });
+  };
+
+  switch (layout) {
+    case 'prisma':
+      for (const folder of prismaFolders) add(path.join(dir, folder, 'migration.sql'), folder, stripTimestamp(folder));
+      break;
+    case 'drizzle':
+      for (const file of await drizzleOrder(dir, listing.files.filter(isSqlFile))) {
+        add(path.join(dir, file), file.replace(/_.*$/, ''), stripTimestamp(file.replace(/\.sql$/i, '')));
+      }
+      break;
+    case 'supabase':
+      for (const file of listing.files) {
+        const match = SUPABASE_FILE.exec(file);
+        if (match) add(path.join(dir, file), match[1]!, match[2]!);
+      }
+      break;
+    case 'flyway': {
+      const files = listing.files.filter((f) => FLYWAY_VERSIONED.test(f) || FLYWAY_REPEATABLE.test(f));
+      files.sort(compareFlyway);
+      for (const file of files) {
+        const versioned = FLYWAY_VERSIONED.exec(file);
+        const absolute = path.join(dir, file);
+        const description = (versioned?.[2] ?? FLYWAY_REPEATABLE.exec(file)?.[1] ?? file).replace(/_/g, ' ');
+        add(absolute, versioned ? versioned[1]!.replace(/_/g, '.') : 'R', description, await flywayTransaction(absolute));
+      }
+      break;
+    }
+    case 'golang-migrate': {
+      const files = listing.files.filter((f) => GOLANG_UP.test(f));
+      files.sort((a, b) => compareNumeric(GOLANG_UP.exec(a)![1]!, GOLANG_UP.exec(b)![1]!) || compareStrings(a, b));
+      for (const file of files) {
+        const match = GOLANG_UP.exec(file)!;
+        add(path.join(dir, file), match[1]!, match[2]!);
+      }
+      break;
+    }
+    default: {
+      const sql = listing.files.filter(isSqlFile);
+      if (sql.length === 0 && depth === 0 && forced === undefined) {
+        // A project root: look in the usual places.
+        const candidates = ['prisma/migrations', 'supabase/migrations', 'drizzle', 'migrations', 'db/migrations'];
+        for (const candidate of candidates) {
+          const sub = path.join(dir, candidate);
+          if (existsSync(sub)) {
+            const scan = await scanDirectory(sub, undefined, depth + 1);
+            if (scan.entries.length > 0) return scan;
+          }
+        }
+      }
+      for (const file of sql) {
+        const base = file.replace(/\.sql$/i, '');
+        const version = /^\d+/.exec(base)?.[0] ?? base;
+        add(path.join(dir, file), version, stripTimestamp(base));
+      }
+      break;
+    }
+  }
+  return { layout, entries };
+}
+
+/** Converts a glob (`*`, `**`, `?`, `[...]`, `{a,b}`) to a RegExp over `/`-separated paths. */
+export function globToRegExp(glob: string): RegExp {
+  let out = '';
+  let braces = 0;
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        const slash = glob[i + 2] === '/';
+        out += slash ? '(?:.*/)?' : '.*';
+        i += slash ? 2 : 1;
+      } else out += '[^/]*';
+    } else if (c === '?') out += '[^/]';
+    else if (c === '[') {
+      const close = glob.indexOf(']', i + 1);
+      if (close === -1) out += '\\[';
+      else {
+        const body = glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        out += `[${body}]`;
+        i = close;
+      }
+    } else if (c === '{') {
+      braces++;
+      out += '(?:';
+    } else if (c === '}' && braces > 0) {
+      braces--;
+      out += ')';
+    } else if (c === ',' && braces > 0) out += '|';
+    else out += c.replace(/[.+^$()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
+}
+
+const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
+
+async function expandGlob(pattern: string, cwd: string): Promise<string[]> {
+  const normalized = pattern.split(path.sep).join('/');
+  const segments = normalized.split('/');
+  const fixed: string[] = [];
+  for (const segment of segments) {
+    if (GLOB_CHARS.test(segment)) break;
+    fixed.push(segment);
+  }
+  const baseRelative = fixed.join('/');
+  const base = path.resolve(cwd, baseRelative === '' ? (normalized.startsWith('/') ? '/' : '.') : baseRelative);
+  const matcher = globToRegExp(segments.slice(fixed.length).join('/'));
+  const matches: string[] = [];
+  const walk = async (dir: string, relative: string): Promise<void> => {
+    let dirents;
+    try {
+      dirents = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    dirents.sort((a, b) => compareStrings(a.name, b.name));
+    for (const dirent of dirents) {
+      const rel = relative === '' ? dirent.name : `${relative}/${dirent.name}`;
+      const absolute = path.join(dir, dirent.name);
+      if (matcher.test(rel)) matches.push(absolute);
+      if (dirent.isDirectory() && !SKIPPED_DIRECTORIES.has(dirent.name)) await walk(absolute, rel);
+    }
+  };
+  await walk(base, '');
+  return matches;
+}
+
+function readProcessStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (chunk: Buffer) => chunks.push(chunk));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    process.stdin.on('error', reject);
+  });
+}
+
+function displayPath(absolute: string, cwd: string): string {
+  const relative = path.relative(cwd, absolute);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative;
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * Finds the migration files named by `inputs` (files, directories, globs, `-` for stdin), in the
+ * order their tool applies them: inputs keep their order, files of one migrations directory are
+ * sorted by the tool's rule (Flyway versions numerically, golang-migrate by version, Drizzle by
+ * its journal, others by name). Down migrations (`.down.sql`, `-- migrate:down`) are left out.
+ *
+ * @throws UsageError (`PRODGUARD_NO_SUCH_PATH`) for a path that does not exist or a glob that matches nothing.
+ * @throws UsageError / MissingBinaryError from `--since` (unknown ref, no git).
+ * @example
+ * const files = await discoverMigrations(['prisma/migrations'], { since: 'origin/main' });
+ */
+export async function discoverMigrations(
+  inputs: readonly string[],
+  options: DiscoverOptions = {},
+): Promise<MigrationFile[]> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const forced = options.layout;
+  const scans = new Map<string, Promise<DirectoryScan>>();
+  const scan = (dir: string): Promise<DirectoryScan> => {
+    let pending = scans.get(dir);
+    if (pending === undefined) scans.set(dir, (pending = scanDirectory(dir, forced)));
+    return pending;
+  };
+
+  /**
+   * The entry for one file: from its migrations directory's scan when it belongs there. A file
+   * its tool would not run (a `.down.sql`, a stray file in a Flyway folder) is kept only when it
+   * was named explicitly.
+   */
+  const fileEntry = async (absolute: string, explicit: boolean): Promise<Entry | undefined> => {
+    const base = path.basename(absolute);
+    const parent = path.dirname(absolute);
+    const home = base === 'migration.sql' && forced === undefined ? path.dirname(parent) : parent;
+    const found = (await scan(home)).entries.find((entry) => entry.absolute === absolute);
+    if (found) return found;
+    if (home !== parent) {
+      const inParent = (await scan(parent)).entries.find((entry) => entry.absolute === absolute);
+      if (inParent) return inParent;
+    }
+    if (!explicit) return undefined;
+    const layout: MigrationLayout =
+      forced ?? (FLYWAY_VERSIONED.test(base) ? 'flyway' : GOLANG_ANY.test(base) ? 'golang-migrate' : 'plain');
+    return { absolute, layout, group: parent, order: Number.MAX_SAFE_INTEGER, version: base, name: base };
+  };
+
+  const entries: (Entry | 'stdin')[] = [];
+  for (const input of inputs) {
+    if (input === '-') {
+      entries.push('stdin');
+      continue;
+    }
+    const absolute = path.resolve(cwd, input);
+    let stats;
+    try {
+      stats = await stat(absolute);
+    } catch {
+      stats = undefined;
+    }
+    if (stats?.isDirectory()) {
+      entries.push(...(await scan(absolute)).entries);
+    } else if (stats?.isFile()) {
+      entries.push((await fileEntry(absolute, true))!);
+    } else if (GLOB_CHARS.test(input)) {
+      const matches = await expandGlob(input, cwd);
+      if (matches.length === 0) {
+        throw new UsageError(`no file matches ${input}`, { code: 'PRODGUARD_NO_SUCH_PATH' });
+      }
+      for (const match of matches) {
+        const matchStats = await stat(match);
+        if (matchStats.isDirectory()) {
+          // A directory matched by the glob counts only when it holds migrations itself.
+          const found = await scan(match);
+          entries.push(...found.entries.filter((entry) => entry.group === match));
+        } else if (isSqlFile(match)) {
+          const entry = await fileEntry(match, false);
+          if (entry) entries.push(entry);
+        }
+      }
+    } else {
+      throw new UsageError(`no such file or directory: ${input}`, { code: 'PRODGUARD_NO_SUCH_PATH' });
+    }
+  }
+
+  // Dedupe, then order: groups by first appearance, files within a group by the tool's order.
+  const seen = new Set<string>();
+  const groupIndex = new Map<string, number>();
+  const unique: (Entry | 'stdin')[] = [];
+  for (const entry of entries) {
+    const key = entry === 'stdin' ? '-' : entry.absolute;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(entry);
+    if (entry !== 'stdin' && !groupIndex.has(entry.group)) groupIndex.set(entry.group, groupIndex.size);
+  }
+  const position = new Map(unique.map((entry, index) => [entry, index]));
+  unique.sort((a, b) => {
+    if (a === 'stdin' || b === 'stdin') return position.get(a)! - position.get(b)!;
+    const group = groupIndex.get(a.group)! - groupIndex.get(b.group)!;
+    if (group !== 0) return group;
+    if (a.order !== b.order) return a.order - b.order;
+    return compareStrings(a.absolute, b.absolute);
+  });
+
+  let selected = unique;
+  if (options.since !== undefined) {
+    const changed = await changedFilesSince(options.since, cwd);
+    const kept: (Entry | 'stdin')[] = [];
+    for (const entry of unique) {
+      if (entry === 'stdin') kept.push(entry);
+      else if (changed.has(entry.absolute) || changed.has(await realpath(entry.absolute))) kept.push(entry);
+    }
+    selected = kept;
+  }
+
+  // Read in parallel (bounded), keep the order.
+  const files: MigrationFile[] = new Array<MigrationFile>(selected.length);
+  const read = async (entry: Entry | 'stdin', index: number): Promise<void> => {
+    if (entry === 'stdin') {
+      const text = stripBom(await (options.readStdin ?? readProcessStdin)());
+      files[index] = migrationFileFromText('-', text, forced ?? 'stdin', {
+        transaction: options.transaction,
+        version: '',
+        name: 'stdin',
+      });
+      return;
+    }
+    const text = stripBom(await readFile(entry.absolute, 'utf8'));
+    files[index] = migrationFileFromText(displayPath(entry.absolute, cwd), text, entry.layout, {
+      transaction: options.transaction ?? entry.transaction,
+      version: entry.version,
+      name: entry.name,
+    });
+  };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < selected.length) {
+      const index = next++;
+      await read(selected[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(32, selected.length) }, worker));
+  return files;
+}

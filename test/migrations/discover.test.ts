@@ -1,0 +1,238 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MissingBinaryError, UsageError } from '../../src/errors.js';
+import { discoverMigrations, globToRegExp } from '../../src/migrations/discover.js';
+import { changedFilesSince } from '../../src/migrations/git.js';
+
+let root: string;
+
+function write(relative: string, text = 'SELECT 1;\n'): void {
+  const file = path.join(root, relative);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+function paths(files: { path: string }[]): string[] {
+  return files.map((file) => file.path.split(path.sep).join('/'));
+}
+
+beforeAll(() => {
+  root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'prodguard-discover-')));
+});
+
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('discoverMigrations: layouts', () => {
+  it('Prisma: folders in name order, per-file transaction', async () => {
+    write('p1/prisma/migrations/20240102000000_second/migration.sql');
+    write('p1/prisma/migrations/20240101000000_init/migration.sql');
+    write('p1/prisma/migrations/migration_lock.toml', 'provider = "postgresql"');
+    const files = await discoverMigrations(['p1/prisma/migrations'], { cwd: root });
+    expect(paths(files)).toEqual([
+      'p1/prisma/migrations/20240101000000_init/migration.sql',
+      'p1/prisma/migrations/20240102000000_second/migration.sql',
+    ]);
+    expect(files.map((f) => [f.layout, f.transaction, f.name])).toEqual([
+      ['prisma', 'per-file', 'init'],
+      ['prisma', 'per-file', 'second'],
+    ]);
+  });
+
+  it('a project root is searched for prisma/migrations', async () => {
+    const files = await discoverMigrations(['p1'], { cwd: root });
+    expect(files).toHaveLength(2);
+    expect(files[0]!.layout).toBe('prisma');
+  });
+
+  it('Drizzle: journal order, breakpoints, per-file transaction', async () => {
+    write('drizzle/0001_b.sql', 'CREATE TABLE b (id int);\n--> statement-breakpoint\nCREATE TABLE c (id int);');
+    write('drizzle/0000_a.sql', 'CREATE TABLE a (id int);');
+    write(
+      'drizzle/meta/_journal.json',
+      JSON.stringify({ entries: [{ idx: 1, tag: '0001_b' }, { idx: 0, tag: '0000_a' }] }),
+    );
+    const files = await discoverMigrations(['drizzle'], { cwd: root });
+    expect(paths(files)).toEqual(['drizzle/0000_a.sql', 'drizzle/0001_b.sql']);
+    expect(files.every((f) => f.layout === 'drizzle' && f.transaction === 'per-file')).toBe(true);
+  });
+
+  it('Supabase: timestamped files in order', async () => {
+    write('supa/supabase/migrations/20240201000000_b.sql');
+    write('supa/supabase/migrations/20240101000000_a.sql');
+    write('supa/supabase/migrations/notes.sql');
+    const files = await discoverMigrations(['supa/supabase/migrations'], { cwd: root });
+    expect(paths(files).map((p) => path.basename(p))).toEqual(['20240101000000_a.sql', '20240201000000_b.sql']);
+    expect(files[0]!.layout).toBe('supabase');
+    expect(files[0]!.transaction).toBe('per-file');
+  });
+
+  it('Flyway: numeric version order, repeatables last, executeInTransaction=false', async () => {
+    for (const name of ['V10__ten.sql', 'V2__two.sql', 'V1.2__one_two.sql', 'V1__one.sql', 'R__views.sql', 'V1_1__one_one.sql', 'U2__undo.sql']) {
+      write(`flyway/${name}`);
+    }
+    write('flyway/V10__ten.sql.conf', 'executeInTransaction=false\n');
+    const files = await discoverMigrations(['flyway'], { cwd: root });
+    expect(files.map((f) => path.basename(f.path))).toEqual([
+      'V1__one.sql',
+      'V1_1__one_one.sql',
+      'V1.2__one_two.sql',
+      'V2__two.sql',
+      'V10__ten.sql',
+      'R__views.sql',
+    ]);
+    expect(files.map((f) => f.transaction)).toEqual(['per-file', 'per-file', 'per-file', 'per-file', 'none', 'per-file']);
+    expect(files[1]!.version).toBe('1.1');
+  });
+
+  it('golang-migrate: up files by numeric version, down files ignored, no transaction', async () => {
+    for (const name of ['10_c.up.sql', '10_c.down.sql', '2_b.up.sql', '2_b.down.sql', '1_a.up.sql']) write(`gm/${name}`);
+    const files = await discoverMigrations(['gm'], { cwd: root });
+    expect(files.map((f) => path.basename(f.path))).toEqual(['1_a.up.sql', '2_b.up.sql', '10_c.up.sql']);
+    expect(files.every((f) => f.layout === 'golang-migrate' && f.transaction === 'none')).toBe(true);
+  });
+
+  it('dbmate files in a plain folder: up section only, transaction per file', async () => {
+    write('db/migrations/20240101_a.sql', '-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n');
+    write('db/migrations/20240102_b.sql', '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON a (id);\n-- migrate:down\n');
+    const files = await discoverMigrations(['db/migrations'], { cwd: root });
+    expect(files.map((f) => [f.layout, f.transaction, f.upOffset])).toEqual([
+      ['dbmate', 'per-file', 14],
+      ['dbmate', 'none', 32],
+    ]);
+    expect(files[0]!.upText).toBe('CREATE TABLE a (id int);\n');
+  });
+
+  it('plain SQL: lexical order, no transaction', async () => {
+    write('plain/002.sql');
+    write('plain/001.sql');
+    write('plain/readme.md', '# no');
+    const files = await discoverMigrations(['plain'], { cwd: root });
+    expect(paths(files)).toEqual(['plain/001.sql', 'plain/002.sql']);
+    expect(files.every((f) => f.layout === 'plain' && f.transaction === 'none')).toBe(true);
+  });
+
+  it('config overrides the layout and the transaction mode', async () => {
+    const files = await discoverMigrations(['plain'], { cwd: root, layout: 'flyway', transaction: 'per-file' });
+    expect(files.map((f) => [f.layout, f.transaction])).toEqual([]);
+    const plain = await discoverMigrations(['plain'], { cwd: root, transaction: 'per-file' });
+    expect(plain.every((f) => f.transaction === 'per-file')).toBe(true);
+  });
+
+  it('strips a UTF-8 byte order mark', async () => {
+    write('bom/001.sql', '\uFEFFSELECT 1;');
+    const [file] = await discoverMigrations(['bom'], { cwd: root });
+    expect(file!.text).toBe('SELECT 1;');
+  });
+});
+
+describe('discoverMigrations: inputs', () => {
+  it('single files keep their layout and tool order within their folder', async () => {
+    const files = await discoverMigrations(['flyway/V10__ten.sql', 'flyway/V2__two.sql', 'gm/2_b.down.sql'], { cwd: root });
+    expect(files.map((f) => [path.basename(f.path), f.layout])).toEqual([
+      ['V2__two.sql', 'flyway'],
+      ['V10__ten.sql', 'flyway'],
+      ['2_b.down.sql', 'golang-migrate'],
+    ]);
+  });
+
+  it('a Prisma migration.sql given alone is recognised', async () => {
+    const [file] = await discoverMigrations(['p1/prisma/migrations/20240101000000_init/migration.sql'], { cwd: root });
+    expect(file!.layout).toBe('prisma');
+  });
+
+  it('globs, with ** and braces, skip files the tool would not run', async () => {
+    const files = await discoverMigrations(['gm/*.sql', 'flyway/V{1,2}__*.sql'], { cwd: root });
+    expect(files.map((f) => path.basename(f.path))).toEqual(['1_a.up.sql', '2_b.up.sql', '10_c.up.sql', 'V1__one.sql', 'V2__two.sql']);
+    const deep = await discoverMigrations(['p1/**/migration.sql'], { cwd: root });
+    expect(deep).toHaveLength(2);
+  });
+
+  it('deduplicates files named twice', async () => {
+    const files = await discoverMigrations(['plain', 'plain/001.sql'], { cwd: root });
+    expect(paths(files)).toEqual(['plain/001.sql', 'plain/002.sql']);
+  });
+
+  it('reads `-` from stdin', async () => {
+    const files = await discoverMigrations(['-'], { cwd: root, readStdin: async () => 'DROP TABLE x;' });
+    expect(files).toEqual([
+      expect.objectContaining({ path: '-', layout: 'stdin', transaction: 'none', text: 'DROP TABLE x;', upOffset: 0 }),
+    ]);
+  });
+
+  it('a missing path or an empty glob is a usage error', async () => {
+    await expect(discoverMigrations(['nope'], { cwd: root })).rejects.toMatchObject({ code: 'PRODGUARD_NO_SUCH_PATH' });
+    await expect(discoverMigrations(['nope/*.sql'], { cwd: root })).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('globToRegExp', () => {
+    expect(globToRegExp('**/*.sql').test('a/b/c.sql')).toBe(true);
+    expect(globToRegExp('**/*.sql').test('c.sql')).toBe(true);
+    expect(globToRegExp('*.sql').test('a/c.sql')).toBe(false);
+    expect(globToRegExp('V[0-9]__x.{sql,txt}').test('V3__x.txt')).toBe(true);
+  });
+});
+
+describe('--since', () => {
+  let repo: string;
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, encoding: 'utf8' });
+
+  beforeAll(() => {
+    repo = path.join(root, 'repo');
+    mkdirSync(path.join(repo, 'migrations'), { recursive: true });
+    git('init', '-q', '-b', 'main');
+    writeFileSync(path.join(repo, 'migrations', '001_old.sql'), 'SELECT 1;');
+    writeFileSync(path.join(repo, 'migrations', '002_changed.sql'), 'SELECT 1;');
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+    git('checkout', '-q', '-b', 'feature');
+    writeFileSync(path.join(repo, 'migrations', '002_changed.sql'), 'SELECT 2;');
+    writeFileSync(path.join(repo, 'migrations', '003_new.sql'), 'SELECT 3;');
+    git('add', '.');
+    git('commit', '-q', '-m', 'feature');
+    writeFileSync(path.join(repo, 'migrations', '004_untracked.sql'), 'SELECT 4;');
+  });
+
+  it('lists files added, changed or untracked since the ref', async () => {
+    const changed = await changedFilesSince('main', repo);
+    expect([...changed].map((f) => path.relative(repo, f)).sort()).toEqual([
+      'migrations/002_changed.sql',
+      'migrations/003_new.sql',
+      'migrations/004_untracked.sql',
+    ]);
+  });
+
+  it('filters discovery to those files, keeping the order', async () => {
+    const files = await discoverMigrations(['migrations'], { cwd: repo, since: 'main' });
+    expect(paths(files)).toEqual(['migrations/002_changed.sql', 'migrations/003_new.sql', 'migrations/004_untracked.sql']);
+  });
+
+  it('an unknown ref is a usage error', async () => {
+    await expect(changedFilesSince('no-such-branch', repo)).rejects.toMatchObject({ code: 'PRODGUARD_UNKNOWN_GIT_REF' });
+    await expect(changedFilesSince('--output=x', repo)).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('outside a repository is a usage error', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'prodguard-nogit-'));
+    try {
+      await expect(changedFilesSince('main', outside)).rejects.toBeInstanceOf(UsageError);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('without git installed it raises MissingBinaryError', async () => {
+    const saved = process.env['PATH'];
+    process.env['PATH'] = path.join(root, 'empty-bin');
+    try {
+      await expect(changedFilesSince('main', repo)).rejects.toBeInstanceOf(MissingBinaryError);
+    } finally {
+      process.env['PATH'] = saved;
+    }
+  });
+});
