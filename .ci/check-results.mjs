@@ -20,6 +20,8 @@ const databaseFiles = [
   'test/preflight/preflight.test.ts',
   'test/cli/cli.test.ts',
   'test/cli/secrets.test.ts',
+  'test/integrity/compare.test.ts',
+  'test/integrity/property.test.ts',
 ];
 const byFile = new Map();
 for (const suite of results.testResults ?? []) {

@@ -19,4 +19,6 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'preflight', summary: 'run the pre-flight safety checklist against a database', load: () => import('./commands/preflight.js') },
   { name: 'env', summary: "record or show a database's environment identity", load: () => import('./commands/env.js') },
+  { name: 'snapshot', summary: 'record row counts, key fingerprints and columns in one consistent snapshot', load: () => import('./commands/snapshot.js') },
+  { name: 'compare', summary: 'compare snapshots (or a snapshot with the live database): exit 1 on data loss', load: () => import('./commands/compare.js') },
 ];

@@ -75,6 +75,23 @@ export const preflightSchema = z.strictObject({
   longTransaction: duration.default(60_000),
 });
 
+export const EXPECTATIONS = ['may-shrink', 'may-change', 'may-drop'] as const;
+export type Expectation = (typeof EXPECTATIONS)[number];
+
+export const integritySchema = z.strictObject({
+  /** Entities counted and fingerprinted with their own filter, e.g. rows not soft-deleted. */
+  critical: z
+    .array(z.strictObject({ name: z.string().min(1), table: z.string().min(1), where: z.string().min(1).optional() }))
+    .default([]),
+  /** Declared changes: `table` or `schema.table` (or a critical entity's name) → what it may do. */
+  expect: z.record(z.string(), z.enum(EXPECTATIONS)).default({}),
+});
+
+export const backupSchema = z.strictObject({
+  dir: z.string().min(1).default('.prodguard/backups'),
+  maxAge: duration.default(86_400_000),
+});
+
 export const configSchema = z
   .strictObject({
     environments: z.array(environmentSchema).default([]),
@@ -84,6 +101,8 @@ export const configSchema = z
     testData: testDataSchema.optional(),
     lint: lintConfigSchema.default({ rules: {}, templateValues: {}, failOn: 'error' }),
     preflight: preflightSchema.default({ longTransaction: 60_000 }),
+    integrity: integritySchema.default({ critical: [], expect: {} }),
+    backup: backupSchema.default({ dir: '.prodguard/backups', maxAge: 86_400_000 }),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
@@ -108,6 +127,8 @@ export type ProdguardConfig = z.output<typeof configSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type TestDataConfig = z.output<typeof testDataSchema>;
 export type SessionConfig = z.output<typeof sessionSchema>;
+export type IntegrityConfig = z.output<typeof integritySchema>;
+export type BackupConfig = z.output<typeof backupSchema>;
 
 /**
  * Typed config for `prodguard.config.ts`, as vitest's and vite's defineConfig.

@@ -26,6 +26,13 @@ function invocations(url: string): Record<string, string[][]> {
       ['env', 'mark', '--db', url, '--as', 'staging', '--format', 'json'],
       ['env', 'show', '--env', 'staging', '--format', 'json'],
     ],
+    snapshot: [['snapshot', '--db', url], ['snapshot', '--env', 'staging', '--out', 'before.json', '--jobs', '2']],
+    compare: [
+      ['snapshot', '--db', url, '--out', 'before.json'],
+      ['compare', 'before.json', '--db', url],
+      ['compare', 'before.json', '--env', 'staging', '--format', 'json'],
+      ['compare', 'before.json', '--format', 'junit'],
+    ],
   };
 }
 

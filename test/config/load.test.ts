@@ -169,6 +169,8 @@ describe('resolveTarget', () => {
     session: {},
     lint: { rules: {}, templateValues: {}, failOn: 'error' as const },
     preflight: { longTransaction: 60_000 },
+    integrity: { critical: [], expect: {} },
+    backup: { dir: '.prodguard/backups', maxAge: 86_400_000 },
   };
 
   it('prefers --db, then --env, then DATABASE_URL, then the first environment', () => {
