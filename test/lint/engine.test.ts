@@ -1,0 +1,399 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { defineRule } from '../../src/lint/define-rule.js';
+import { lintFiles, lintText } from '../../src/lint/engine.js';
+import type { Rule, RuleContext } from '../../src/lint/types.js';
+import { discoverMigrations } from '../../src/migrations/discover.js';
+import { migrationFileFromText } from '../../src/migrations/layouts.js';
+
+type Node = Record<string, unknown>;
+
+/** Records what a rule sees of the state at each statement, by the statement's first line. */
+function recorder(probe: (ctx: RuleContext) => unknown): { rule: Rule; seen: unknown[] } {
+  const seen: unknown[] = [];
+  const rule = defineRule({
+    id: 'test-recorder',
+    severity: 'warning',
+    level: 1,
+    summary: 'records state',
+    check(ctx) {
+      seen.push(probe(ctx));
+    },
+  });
+  return { rule, seen };
+}
+
+const noDrop = defineRule({
+  id: 'test-no-drop',
+  severity: 'error',
+  level: 3,
+  summary: 'flags DROP',
+  check(ctx) {
+    if (ctx.statement.kind === 'DropStmt') ctx.report({ message: 'drops', help: 'do not' });
+  },
+});
+
+const noTruncate = defineRule({
+  id: 'test-no-truncate',
+  severity: 'warning',
+  level: 3,
+  summary: 'flags TRUNCATE',
+  check(ctx) {
+    if (ctx.statement.kind === 'TruncateStmt') ctx.report({ message: 'truncates', help: 'do not', severity: 'error' });
+  },
+});
+
+const tableName = (ctx: RuleContext): { schema?: string; name: string } => {
+  const relation = (ctx.node?.['relation'] ?? (ctx.node?.['into'] as Node | undefined)?.['rel']) as
+    | { schemaname?: string; relname: string }
+    | undefined;
+  return { schema: relation?.schemaname, name: relation?.relname ?? '' };
+};
+
+describe('LintState', () => {
+  it('tracks tables created earlier in the run, across files, with unqualified schema matching', async () => {
+    const { rule, seen } = recorder((ctx) => ctx.state.isNewTable(tableName(ctx)));
+    const files = [
+      migrationFileFromText('1.sql', 'CREATE TABLE public.a (id int);\nALTER TABLE a ADD COLUMN x int;', 'plain'),
+      migrationFileFromText(
+        '2.sql',
+        'ALTER TABLE public.a ADD COLUMN y int;\nALTER TABLE other.a ADD COLUMN y int;\nALTER TABLE b ADD COLUMN y int;\nDROP TABLE a;\nALTER TABLE a ADD COLUMN z int;',
+        'plain',
+      ),
+    ];
+    await lintFiles(files, { rules: [rule] });
+    // The CREATE itself sees the state before it: not new yet.
+    expect(seen).toEqual([false, true, true, true, false, false, false]);
+  });
+
+  it('distinguishes schemas when both sides are qualified', async () => {
+    const { rule, seen } = recorder((ctx) => ctx.state.isNewTable(tableName(ctx)));
+    await lintText('CREATE TABLE app.t (id int);\nALTER TABLE app.t ADD x int;\nALTER TABLE audit.t ADD x int;\nALTER TABLE t ADD x int;', {
+      rules: [rule],
+    });
+    expect(seen).toEqual([false, true, false, true]);
+  });
+
+  it('follows renames and CREATE TABLE AS, and tracks indexes', async () => {
+    const { rule, seen } = recorder((ctx) => [ctx.state.isNewTable({ name: 'b' }), ctx.state.isNewIndex({ name: 'j' })]);
+    await lintText(
+      'CREATE TABLE a AS SELECT 1 AS x;\nALTER TABLE a RENAME TO b;\nCREATE INDEX i ON b (x);\nALTER INDEX i RENAME TO j;\nSELECT 1;\nDROP INDEX j;\nSELECT 2;',
+      { rules: [rule] },
+    );
+    expect(seen).toEqual([
+      [false, false],
+      [false, false],
+      [true, false],
+      [true, false],
+      [true, true],
+      [true, true],
+      [true, false],
+    ]);
+  });
+
+  it('knows the transaction: the tool wrapping, explicit BEGIN / COMMIT', async () => {
+    const { rule, seen } = recorder((ctx) => [ctx.state.inTransaction, ctx.state.implicitTransaction]);
+    const sql = 'SELECT 1;\nBEGIN;\nSELECT 2;\nCOMMIT;\nSELECT 3;\nSTART TRANSACTION;\nSELECT 4;\nROLLBACK;';
+    await lintText(sql, { rules: [rule], transaction: 'none' });
+    expect(seen.map((s) => (s as boolean[])[0])).toEqual([false, false, true, true, false, false, true, true]);
+    seen.length = 0;
+    await lintText(sql, { rules: [rule], transaction: 'per-file' });
+    expect(seen.every((s) => (s as boolean[])[0] && (s as boolean[])[1])).toBe(true);
+  });
+
+  it('knows lock_timeout: SET, SET LOCAL, set_config, zero, RESET, per file', async () => {
+    const { rule, seen } = recorder((ctx) => ctx.state.lockTimeoutSet);
+    const files = [
+      migrationFileFromText(
+        '1.sql',
+        [
+          "SET lock_timeout = '5s';",
+          'SELECT 1;',
+          'SET lock_timeout = 0;',
+          'SELECT 2;',
+          "SET LOCAL lock_timeout TO '1s';",
+          'SELECT 3;',
+          'RESET lock_timeout;',
+          "SELECT set_config('lock_timeout', '2s', false);",
+          'SELECT 4;',
+          "SET lock_timeout = '0ms';",
+          'SELECT 5;',
+          'SET lock_timeout = 1000;',
+        ].join('\n'),
+        'plain',
+      ),
+      migrationFileFromText('2.sql', 'SELECT 6;', 'plain'),
+    ];
+    await lintFiles(files, { rules: [rule] });
+    expect(seen).toEqual([false, true, true, false, false, true, true, false, true, true, false, false, false]);
+  });
+
+  it('SET LOCAL lock_timeout ends with the explicit transaction', async () => {
+    const { rule, seen } = recorder((ctx) => ctx.state.lockTimeoutSet);
+    await lintText("BEGIN;\nSET LOCAL lock_timeout = '1s';\nSELECT 1;\nCOMMIT;\nSELECT 2;", { rules: [rule] });
+    expect(seen).toEqual([false, false, true, true, false]);
+  });
+
+  it('tracks enum values over the run', async () => {
+    const { rule, seen } = recorder((ctx) => [ctx.state.enumValues({ name: 'mood' }), ctx.state.enumValues({ name: 'mood_old' })]);
+    await lintText(
+      [
+        "CREATE TYPE public.mood AS ENUM ('sad', 'ok');",
+        "ALTER TYPE mood ADD VALUE 'happy';",
+        "ALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok';",
+        "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'sad';",
+        "ALTER TYPE mood RENAME VALUE 'sad' TO 'blue';",
+        'ALTER TYPE mood RENAME TO mood_old;',
+        'DROP TYPE mood_old;',
+        'SELECT 1;',
+      ].join('\n'),
+      { rules: [rule] },
+    );
+    expect(seen).toEqual([
+      [undefined, undefined],
+      [['sad', 'ok'], undefined],
+      [['sad', 'ok', 'happy'], undefined],
+      [['sad', 'meh', 'ok', 'happy'], undefined],
+      [['sad', 'meh', 'ok', 'happy'], undefined],
+      [['blue', 'meh', 'ok', 'happy'], undefined],
+      [undefined, ['blue', 'meh', 'ok', 'happy']],
+      [undefined, undefined],
+    ]);
+  });
+
+  it('knows validated CHECK (col IS NOT NULL) constraints', async () => {
+    const { rule, seen } = recorder((ctx) => ctx.state.hasNotNullCheck({ name: 'users' }, 'email'));
+    await lintText(
+      [
+        'ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;',
+        'ALTER TABLE users VALIDATE CONSTRAINT email_nn;',
+        'ALTER TABLE public.users ALTER COLUMN email SET NOT NULL;',
+        'ALTER TABLE users DROP CONSTRAINT email_nn;',
+        'SELECT 1;',
+        'ALTER TABLE users ADD CONSTRAINT c CHECK (email IS NOT NULL);',
+        'SELECT 2;',
+      ].join('\n'),
+      { rules: [rule] },
+    );
+    expect(seen).toEqual([false, false, true, true, false, false, true]);
+  });
+
+  it('gives each rule a memory that lasts the whole run', async () => {
+    const counter = defineRule({
+      id: 'test-counter',
+      severity: 'warning',
+      level: 1,
+      summary: 'counts',
+      check(ctx) {
+        const n = ((ctx.memory.get('n') as number | undefined) ?? 0) + 1;
+        ctx.memory.set('n', n);
+        if (n === 3) ctx.report({ message: 'third statement', help: 'none' });
+      },
+    });
+    const files = [migrationFileFromText('1.sql', 'SELECT 1; SELECT 2;', 'plain'), migrationFileFromText('2.sql', 'SELECT 3;', 'plain')];
+    const result = await lintFiles(files, { rules: [counter] });
+    expect(result.findings.map((f) => f.file)).toEqual(['2.sql']);
+  });
+});
+
+describe('findings', () => {
+  it('has the JSON shape, sorted, with a summary and the target version', async () => {
+    const result = await lintText('SELECT 1;\n  DROP TABLE a;\nTRUNCATE b;\nDROP VIEW c;', {
+      rules: [noDrop, noTruncate],
+      path: 'm.sql',
+    });
+    expect(result.pgVersion).toBe(14);
+    expect(result.findings).toEqual([
+      { rule: 'test-no-drop', severity: 'error', file: 'm.sql', line: 2, column: 3, endLine: 2, endColumn: 15, message: 'drops', help: 'do not' },
+      { rule: 'test-no-truncate', severity: 'error', file: 'm.sql', line: 3, column: 1, endLine: 3, endColumn: 11, message: 'truncates', help: 'do not' },
+      { rule: 'test-no-drop', severity: 'error', file: 'm.sql', line: 4, column: 1, endLine: 4, endColumn: 12, message: 'drops', help: 'do not' },
+    ]);
+    expect(result.summary).toEqual({ files: 1, statements: 4, errors: 3, warnings: 0 });
+    expect(result.files).toEqual([{ path: 'm.sql', layout: 'plain', transaction: 'none', level: 3, statements: 4 }]);
+    expect((await lintText('SELECT 1', { rules: [], pgVersion: 17 })).pgVersion).toBe(17);
+  });
+
+  it('narrows the span to a node location', async () => {
+    const rule = defineRule({
+      id: 'test-location',
+      severity: 'warning',
+      level: 1,
+      summary: 'x',
+      check(ctx) {
+        const relation = ctx.node?.['relation'] as { location: number } | undefined;
+        if (relation) ctx.report({ message: 'm', help: 'h', location: relation.location });
+      },
+    });
+    const result = await lintText("SELECT 'ü';\nALTER TABLE  public.\"Üsers\" ADD x int;", { rules: [rule] });
+    expect(result.findings[0]).toMatchObject({ line: 2, column: 14, endLine: 2, endColumn: 28 });
+  });
+
+  it('reports syntax errors and templated SQL and lints the statements around them', async () => {
+    const result = await lintText('DROP TABLE a;\nSELEC 1;\nCREATE TABLE {{ .Schema }}.t (id int);\nDROP TABLE b;', {
+      rules: [noDrop],
+    });
+    expect(result.findings.map((f) => [f.rule, f.severity, f.line, f.column])).toEqual([
+      ['test-no-drop', 'error', 1, 1],
+      ['syntax-error', 'error', 2, 1],
+      ['templated-sql', 'warning', 3, 1],
+      ['test-no-drop', 'error', 4, 1],
+    ]);
+    expect(result.findings[2]!.message).toMatch(/templated SQL/);
+    expect(result.findings[2]!.help).toMatch(/lint\.templateValues/);
+    const substituted = await lintText('CREATE TABLE {{ .Schema }}.t (id int);', { rules: [noDrop], templateValues: { Schema: 'app' } });
+    expect(substituted.findings).toEqual([]);
+  });
+});
+
+describe('suppression and config', () => {
+  it('prodguard-ignore suppresses the listed rules for the next statement only', async () => {
+    const sql = [
+      '-- prodguard-ignore test-no-drop, test-no-truncate: planned cleanup',
+      'DROP TABLE a;',
+      'DROP TABLE b;',
+      '-- prodguard-ignore test-no-truncate: reason',
+      '-- prodguard-ignore test-no-drop',
+      'TRUNCATE c;',
+    ].join('\n');
+    const result = await lintText(sql, { rules: [noDrop, noTruncate] });
+    expect(result.findings.map((f) => [f.rule, f.line])).toEqual([
+      ['unused-ignore', 1],
+      ['test-no-drop', 3],
+      ['unused-ignore', 5],
+    ]);
+    expect(result.findings[0]!.message).toMatch(/test-no-truncate suppresses nothing/);
+  });
+
+  it('prodguard-ignore-file in the top comment block suppresses for the whole file', async () => {
+    const sql = '-- migration: cleanup\n-- prodguard-ignore-file test-no-drop\n\nDROP TABLE a;\nSELECT 1;\nDROP TABLE b;';
+    expect((await lintText(sql, { rules: [noDrop] })).findings).toEqual([]);
+    const unused = await lintText('-- prodguard-ignore-file test-no-drop\nSELECT 1;', { rules: [noDrop] });
+    expect(unused.findings.map((f) => [f.rule, f.line, f.column])).toEqual([['unused-ignore', 1, 1]]);
+    const misplaced = await lintText('SELECT 1;\n-- prodguard-ignore-file test-no-drop\nDROP TABLE a;', { rules: [noDrop] });
+    expect(misplaced.findings.map((f) => [f.rule, f.line])).toEqual([
+      ['unused-ignore', 2],
+      ['test-no-drop', 3],
+    ]);
+  });
+
+  it('an unknown rule in a comment is an error finding, with a suggestion', async () => {
+    const result = await lintText('-- prodguard-ignore test-no-dorp: typo\nDROP TABLE a;', { rules: [noDrop] });
+    expect(result.findings.map((f) => [f.rule, f.severity, f.line])).toEqual([
+      ['unknown-rule', 'error', 1],
+      ['test-no-drop', 'error', 2],
+    ]);
+    expect(result.findings[0]!.message).toMatch(/did you mean "test-no-drop"/);
+    const empty = await lintText('-- prodguard-ignore\nSELECT 1;', { rules: [noDrop] });
+    expect(empty.findings.map((f) => f.rule)).toEqual(['unknown-rule']);
+  });
+
+  it('an unknown rule in config is a UsageError', async () => {
+    const attempt = lintText('SELECT 1', { rules: [noDrop], ruleSettings: { 'test-no-dorp': 'off' } });
+    await expect(attempt).rejects.toBeInstanceOf(UsageError);
+    await expect(attempt).rejects.toMatchObject({ code: 'PRODGUARD_UNKNOWN_RULE', message: /did you mean "test-no-drop"/ });
+  });
+
+  it('config severities override the rule and the report, and off disables', async () => {
+    const sql = 'DROP TABLE a;\nTRUNCATE b;';
+    const result = await lintText(sql, {
+      rules: [noDrop, noTruncate],
+      ruleSettings: { 'test-no-drop': 'warning', 'test-no-truncate': 'warning' },
+    });
+    expect(result.findings.map((f) => f.severity)).toEqual(['warning', 'warning']);
+    expect(result.summary).toMatchObject({ errors: 0, warnings: 2 });
+    const off = await lintText(sql, { rules: [noDrop, noTruncate], ruleSettings: { 'test-no-drop': 'off' } });
+    expect(off.findings.map((f) => f.rule)).toEqual(['test-no-truncate']);
+    // An ignore for a rule that is off is not reported as unused.
+    const ignoredOff = await lintText('-- prodguard-ignore test-no-drop\nSELECT 1;', {
+      rules: [noDrop],
+      ruleSettings: { 'test-no-drop': 'off' },
+    });
+    expect(ignoredOff.findings).toEqual([]);
+    const builtinOff = await lintText('SELEC 1;', { rules: [], ruleSettings: { 'syntax-error': 'warning' } });
+    expect(builtinOff.findings.map((f) => f.severity)).toEqual(['warning']);
+  });
+});
+
+describe('safety levels', () => {
+  const level = async (sql: string, rules: Rule[] = []): Promise<number> => (await lintText(sql, { rules })).files[0]!.level;
+
+  it('1: no schema or data change', async () => {
+    expect(await level('')).toBe(1);
+    expect(await level("-- nothing\nSET lock_timeout = '2s';\nBEGIN;\nSELECT count(*) FROM users;\nCOMMIT;")).toBe(1);
+  });
+
+  it('2: additive only', async () => {
+    expect(await level('CREATE TABLE a (id int);\nCREATE INDEX CONCURRENTLY i ON b (x);')).toBe(2);
+    expect(await level("ALTER TABLE users ADD COLUMN nick text, ADD COLUMN n int NOT NULL DEFAULT 0;")).toBe(2);
+    expect(await level("CREATE TYPE m AS ENUM ('a');\nALTER TYPE m2 ADD VALUE 'b';\nINSERT INTO t VALUES (1);\nCOMMENT ON TABLE t IS 'x';\nGRANT SELECT ON t TO r;")).toBe(2);
+    expect(await level('CREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN x int NOT NULL;\nALTER TABLE a ADD CONSTRAINT f FOREIGN KEY (id) REFERENCES b (id);')).toBe(2);
+  });
+
+  it('3: modifies or removes', async () => {
+    for (const sql of [
+      'ALTER TABLE users ADD COLUMN x int NOT NULL;',
+      'ALTER TABLE users DROP COLUMN x;',
+      'ALTER TABLE users RENAME COLUMN a TO b;',
+      'ALTER TABLE users ALTER COLUMN a TYPE bigint;',
+      'ALTER TABLE users ALTER COLUMN a SET NOT NULL;',
+      'ALTER TABLE users ADD CONSTRAINT c CHECK (a > 0);',
+      "ALTER TYPE m RENAME VALUE 'a' TO 'b';",
+      'UPDATE users SET a = 1 WHERE id = 2;',
+      'DELETE FROM users WHERE id = 1;',
+      'TRUNCATE users;',
+      'DROP INDEX i;',
+      'REVOKE SELECT ON t FROM r;',
+      'SELEC 1;',
+    ]) {
+      expect(await level(sql), sql).toBe(3);
+    }
+  });
+
+  it('takes the level of a rule that fired', async () => {
+    const rule = defineRule({
+      id: 'test-level',
+      severity: 'warning',
+      level: 3,
+      summary: 'x',
+      check(ctx) {
+        if (ctx.statement.kind === 'SelectStmt') ctx.report({ message: 'm', help: 'h' });
+      },
+    });
+    expect(await level('SELECT 1;', [rule])).toBe(3);
+  });
+});
+
+describe('a 200-file Prisma-style directory', () => {
+  it('lints with every registered rule without a crash', async () => {
+    const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'prodguard-prisma-')));
+    try {
+      for (let i = 0; i < 200; i++) {
+        const folder = path.join(root, 'prisma', 'migrations', `2024${String(i).padStart(8, '0')}_m${i}`);
+        mkdirSync(folder, { recursive: true });
+        const sql = [
+          `-- CreateEnum\nCREATE TYPE "Status${i}" AS ENUM ('A', 'B');`,
+          `-- CreateTable\nCREATE TABLE "T${i}" (\n    "id" TEXT NOT NULL,\n    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,\n    "status" "Status${i}" NOT NULL DEFAULT 'A',\n    "ownerId" INTEGER,\n    CONSTRAINT "T${i}_pkey" PRIMARY KEY ("id")\n);`,
+          `-- CreateIndex\nCREATE UNIQUE INDEX "T${i}_ownerId_key" ON "T${i}"("ownerId");`,
+          `-- AlterTable\nALTER TABLE "User" ADD COLUMN "f${i}" TEXT, ALTER COLUMN "name" SET DATA TYPE VARCHAR(${200 + i});`,
+          `-- AddForeignKey\nALTER TABLE "T${i}" ADD CONSTRAINT "T${i}_ownerId_fkey" FOREIGN KEY ("ownerId") REFERENCES "User"("id") ON DELETE SET NULL ON UPDATE CASCADE;`,
+          i % 10 === 0 ? `-- DropTable\nDROP TABLE "Old${i}";` : `-- DropIndex\nDROP INDEX "Old${i}_idx";`,
+          i % 7 === 0 ? `ALTER TYPE "Status${i}" ADD VALUE 'C';` : `UPDATE "User" SET "f${i}" = 'x' WHERE "id" > ${i};`,
+          i % 50 === 0 ? `SELEC broken;` : `SELECT 1;`,
+        ].join('\n\n');
+        writeFileSync(path.join(folder, 'migration.sql'), sql);
+      }
+      const files = await discoverMigrations(['prisma/migrations'], { cwd: root });
+      expect(files).toHaveLength(200);
+      const result = await lintFiles(files);
+      expect(result.files).toHaveLength(200);
+      expect(result.summary.statements).toBe(1600);
+      expect(result.findings.filter((f) => f.rule === 'syntax-error')).toHaveLength(4);
+      expect(result.files.every((f) => f.layout === 'prisma' && f.transaction === 'per-file' && f.level === 3)).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
