@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import type { LintResult } from '../../src/lint/engine.js';
+import { renderLintGithub, renderLintJson, renderLintSarif, renderLintText } from '../../src/lint/report/index.js';
+
+const sql = 'SELECT 1;\n  ALTER TABLE users DROP COLUMN email;\nDROP TABLE\n  t;\n';
+
+const result: LintResult = {
+  pgVersion: 14,
+  files: [
+    { path: 'prisma/migrations/1_a/migration.sql', layout: 'prisma', transaction: 'per-file', level: 3, statements: 3 },
+    { path: 'prisma/migrations/2_b/migration.sql', layout: 'prisma', transaction: 'per-file', level: 1, statements: 1 },
+  ],
+  findings: [
+    {
+      rule: 'ban-drop-column',
+      severity: 'error',
+      file: 'prisma/migrations/1_a/migration.sql',
+      line: 2,
+      column: 3,
+      endLine: 2,
+      endColumn: 38,
+      message: 'Dropping a column breaks clients, 100% sure: it loses data',
+      help: 'Stop reading the column first.',
+      fix: 'ALTER TABLE users\n  ALTER COLUMN email DROP NOT NULL;',
+    },
+    {
+      rule: 'ban-drop-table',
+      severity: 'warning',
+      file: 'prisma/migrations/1_a/migration.sql',
+      line: 3,
+      column: 1,
+      endLine: 4,
+      endColumn: 4,
+      message: 'Dropping a table',
+      help: 'Keep it.',
+    },
+  ],
+  summary: { files: 2, statements: 4, errors: 1, warnings: 1 },
+};
+
+describe('renderLintText', () => {
+  it('prints location, severity, rule, the SQL line underlined, help, fix, levels and the summary', () => {
+    const text = renderLintText(result, { color: false, sources: { 'prisma/migrations/1_a/migration.sql': sql } });
+    expect(text).toBe(
+      [
+        'prisma/migrations/1_a/migration.sql:2:3 error ban-drop-column Dropping a column breaks clients, 100% sure: it loses data',
+        '  2 |   ALTER TABLE users DROP COLUMN email;',
+        '    |   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^',
+        '  help: Stop reading the column first.',
+        '  fix:  ALTER TABLE users',
+        '          ALTER COLUMN email DROP NOT NULL;',
+        '',
+        'prisma/migrations/1_a/migration.sql:3:1 warning ban-drop-table Dropping a table',
+        '  3 | DROP TABLE',
+        '    | ^^^^^^^^^^ ... (1 more line)',
+        '  help: Keep it.',
+        '',
+        'prisma/migrations/1_a/migration.sql: level 3 (modifies or removes), 3 statements, transaction per-file',
+        '',
+        'prisma/migrations/2_b/migration.sql: level 1 (no schema or data change), 1 statement, transaction per-file',
+        '',
+        '✖ 1 error, 1 warning in 1 of 2 files (4 statements); target PostgreSQL 14 (the default, oldest supported; set --pg-version or pgVersion)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('colours only when asked, and works without sources', () => {
+    const plain = renderLintText(result, { color: false });
+    expect(plain).not.toContain('\u001b[');
+    expect(plain).not.toContain(' | ');
+    const coloured = renderLintText(result, { color: true, sources: new Map([['prisma/migrations/1_a/migration.sql', sql]]) });
+    expect(coloured).toContain('\u001b[');
+  });
+
+  it('says so when there is nothing to report', () => {
+    const clean: LintResult = { ...result, pgVersion: 16, findings: [], summary: { files: 2, statements: 4, errors: 0, warnings: 0 } };
+    expect(renderLintText(clean, { color: false })).toMatch(/✔ no problems in 2 files \(4 statements\); target PostgreSQL 16\n$/);
+  });
+});
+
+describe('renderLintJson', () => {
+  it('keeps the documented shape', () => {
+    const parsed = JSON.parse(renderLintJson(result)) as Record<string, unknown>;
+    expect(Object.keys(parsed)).toEqual(['pgVersion', 'files', 'findings', 'summary']);
+    expect((parsed['findings'] as object[])[1]).toEqual(result.findings[1]);
+    expect(Object.keys((parsed['findings'] as object[])[0]!)).toEqual([
+      'rule', 'severity', 'file', 'line', 'column', 'endLine', 'endColumn', 'message', 'help', 'fix',
+    ]);
+  });
+});
+
+describe('renderLintGithub', () => {
+  it('writes annotations with escaped data and properties', () => {
+    const out = renderLintGithub({
+      ...result,
+      findings: [{ ...result.findings[0]!, file: 'a,b:c.sql' }, result.findings[1]!],
+    });
+    expect(out.split('\n')).toEqual([
+      '::error file=a%2Cb%3Ac.sql,line=2,col=3,endLine=2,endColumn=38,title=ban-drop-column::Dropping a column breaks clients, 100%25 sure: it loses data%0Ahelp: Stop reading the column first.',
+      '::warning file=prisma/migrations/1_a/migration.sql,line=3,col=1,endLine=4,endColumn=4,title=ban-drop-table::Dropping a table%0Ahelp: Keep it.',
+      '',
+    ]);
+  });
+});
+
+describe('renderLintSarif', () => {
+  it('is SARIF 2.1.0 with rule metadata, help links and results', () => {
+    const sarif = JSON.parse(
+      renderLintSarif(result, {
+        rules: [
+          { id: 'ban-drop-column', severity: 'error', summary: 'Flags DROP COLUMN', level: 3, docsUrl: 'docs/rules/ban-drop-column.md' },
+          { id: 'ban-drop-table', severity: 'error', summary: 'Flags DROP TABLE', level: 3 },
+        ],
+        docsBaseUrl: 'https://example.com/prodguard/blob/main',
+        toolVersion: '0.1.0',
+      }),
+    ) as { version: string; runs: { tool: { driver: { rules: Record<string, unknown>[]; version: string } }; results: Record<string, unknown>[] }[] };
+    expect(sarif.version).toBe('2.1.0');
+    const run = sarif.runs[0]!;
+    expect(run.tool.driver.version).toBe('0.1.0');
+    expect(run.tool.driver.rules.map((r) => [r['id'], r['helpUri']])).toEqual([
+      ['ban-drop-column', 'https://example.com/prodguard/blob/main/docs/rules/ban-drop-column.md'],
+      ['ban-drop-table', 'https://example.com/prodguard/blob/main/docs/rules/ban-drop-table.md'],
+    ]);
+    expect(run.results[1]).toMatchObject({
+      ruleId: 'ban-drop-table',
+      ruleIndex: 1,
+      level: 'warning',
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: 'prisma/migrations/1_a/migration.sql' },
+            region: { startLine: 3, startColumn: 1, endLine: 4, endColumn: 4 },
+          },
+        },
+      ],
+    });
+  });
+
+  it('adds metadata for a rule it was not told about', () => {
+    const sarif = JSON.parse(renderLintSarif(result, { rules: [] })) as { runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleIndex: number }[] }[] };
+    expect(sarif.runs[0]!.tool.driver.rules.map((r) => r.id)).toEqual(['ban-drop-column', 'ban-drop-table']);
+    expect(sarif.runs[0]!.results.map((r) => r.ruleIndex)).toEqual([0, 1]);
+  });
+});
