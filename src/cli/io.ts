@@ -17,6 +17,8 @@ export interface Io {
   addSecrets(secrets: Iterable<string>): void;
   /** Colours for stdout (off when NO_COLOR is set, --no-color is given, or stdout is not a TTY). */
   colors(): Colors;
+  /** Whether stdout output should be coloured. */
+  useColor(): boolean;
   setColor(enabled: boolean | undefined): void;
   /** Redacts a string with everything this Io knows. */
   redact(text: string): string;
@@ -46,8 +48,10 @@ export function createIo(stdout: Sink, stderr: Sink, env: NodeJS.ProcessEnv): Io
       for (const s of more) if (s) secrets.add(s);
     },
     colors() {
-      const enabled = colorOverride ?? (Boolean(stdout.isTTY) && !('NO_COLOR' in env) && env.TERM !== 'dumb');
-      return createColors(enabled);
+      return createColors(this.useColor());
+    },
+    useColor() {
+      return colorOverride ?? (Boolean(stdout.isTTY) && !('NO_COLOR' in env) && env.TERM !== 'dumb');
     },
     setColor(enabled) {
       colorOverride = enabled;

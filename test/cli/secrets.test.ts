@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,10 @@ function invocations(url: string): Record<string, string[][]> {
       ['env', 'mark', '--db', url, '--as', 'staging', '--format', 'json'],
       ['env', 'show', '--env', 'staging', '--format', 'json'],
     ],
+    // The migration's source line (shown under a finding) carries the URL with its password.
+    lint: [['lint', 'migrations'], ['lint', 'migrations', '--format', 'json'], ['lint', 'migrations', '--format', 'sarif'], ['lint', 'migrations', '--format', 'github']],
+    rules: [['rules'], ['rules', '--format', 'json']],
+    explain: [['explain', 'ban-drop-table']],
     snapshot: [['snapshot', '--db', url], ['snapshot', '--env', 'staging', '--out', 'before.json', '--jobs', '2']],
     compare: [
       ['snapshot', '--db', url, '--out', 'before.json'],
@@ -54,6 +58,8 @@ describe('no command prints a password', () => {
     expect(url).toContain(PASSWORD);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-secrets-'));
     writeFileSync(path.join(dir, 'prodguard.config.yaml'), 'environments:\n  - name: staging\n    url: ${STAGING_URL}\n');
+    mkdirSync(path.join(dir, 'migrations'));
+    writeFileSync(path.join(dir, 'migrations', '001_move.sql'), `DROP TABLE users; -- moved to ${url}\n`);
     for (const args of invocations(url)[name] ?? []) {
       const run = await runCli(args, { cwd: dir, env: { STAGING_URL: url, DATABASE_URL: url } });
       expect(run.code, `${args.join(' ')}\n${run.stderr}`).toBeLessThan(3);

@@ -1,0 +1,93 @@
+// Lints a generated corpus of Prisma-style migrations with prodguard and with squawk in the same
+// run and prints both wall times and the ratio. The corpus is generated here (not committed).
+// Usage: npm run build && node bench/lint.mjs [files=3000] [runs=3]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const fileCount = Number(process.argv[2] ?? 3000);
+const runs = Number(process.argv[3] ?? 3);
+const corpus = path.join(root, 'bench', '.corpus', 'lint');
+
+// A small deterministic PRNG so every run lints the same corpus.
+let seed = 42;
+const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const pick = (list) => list[Math.floor(rand() * list.length)];
+
+const TYPES = ['TEXT', 'INTEGER', 'BIGINT', 'BOOLEAN NOT NULL DEFAULT false', 'TIMESTAMP(3)', 'DOUBLE PRECISION', 'JSONB', 'VARCHAR(191)', 'UUID'];
+const WORDS = ['user', 'account', 'booking', 'invoice', 'payment', 'session', 'team', 'event', 'schedule', 'webhook', 'credential', 'membership', 'workflow', 'attendee', 'reminder'];
+
+function tableName(i) {
+  return `${pick(WORDS)[0].toUpperCase()}${pick(WORDS).slice(1)}${i}`;
+}
+
+function migration(i) {
+  const parts = [];
+  const t = tableName(i);
+  const cols = Array.from({ length: 4 + Math.floor(rand() * 10) }, (_, k) => `    "${pick(WORDS)}${k}" ${pick(TYPES)}`);
+  parts.push(`-- CreateEnum\nCREATE TYPE "${t}Status" AS ENUM ('ACCEPTED', 'PENDING', 'CANCELLED', 'REJECTED');\n`);
+  parts.push(`-- CreateTable\nCREATE TABLE "${t}" (\n    "id" SERIAL NOT NULL,\n${cols.join(',\n')},\n    "status" "${t}Status" NOT NULL DEFAULT 'PENDING',\n    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,\n\n    CONSTRAINT "${t}_pkey" PRIMARY KEY ("id")\n);\n`);
+  parts.push(`-- CreateIndex\nCREATE UNIQUE INDEX "${t}_uid_key" ON "${t}"("${pick(WORDS)}0");\n`);
+  const other = `${pick(WORDS)[0].toUpperCase()}${pick(WORDS).slice(1)}${Math.max(0, i - 1)}`;
+  for (let k = 0; k < 3 + Math.floor(rand() * 8); k++) {
+    switch (Math.floor(rand() * 10)) {
+      case 0: parts.push(`-- AlterTable\nALTER TABLE "${other}" ADD COLUMN "${pick(WORDS)}${k}" TEXT;\n`); break;
+      case 1: parts.push(`-- AlterTable\nALTER TABLE "${other}" DROP COLUMN "${pick(WORDS)}${k}";\n`); break;
+      case 2: parts.push(`-- AlterTable\nALTER TABLE "${other}" ALTER COLUMN "${pick(WORDS)}${k}" SET NOT NULL;\n`); break;
+      case 3: parts.push(`-- CreateIndex\nCREATE INDEX "${other}_${k}_idx" ON "${other}"("${pick(WORDS)}${k}");\n`); break;
+      case 4: parts.push(`-- AddForeignKey\nALTER TABLE "${other}" ADD CONSTRAINT "${other}_${k}_fkey" FOREIGN KEY ("${pick(WORDS)}Id") REFERENCES "${t}"("id") ON DELETE CASCADE ON UPDATE CASCADE;\n`); break;
+      case 5: parts.push(`-- AlterTable\nALTER TABLE "${other}" ALTER COLUMN "${pick(WORDS)}${k}" SET DATA TYPE BIGINT;\n`); break;
+      case 6: parts.push(`UPDATE "${other}" SET "${pick(WORDS)}${k}" = 'x' WHERE "id" > ${k * 100};\n`); break;
+      case 7: parts.push(`-- RenameColumn\nALTER TABLE "${other}" RENAME COLUMN "${pick(WORDS)}${k}" TO "${pick(WORDS)}${k}New";\n`); break;
+      case 8: parts.push(`-- AlterTable\nALTER TABLE "${other}" ADD COLUMN "${pick(WORDS)}${k}" INTEGER NOT NULL DEFAULT 0;\n`); break;
+      default: parts.push(`-- DropIndex\nDROP INDEX "${other}_${k}_idx";\n`);
+    }
+  }
+  return parts.join('\n');
+}
+
+function generate(dir, count) {
+  rmSync(dir, { recursive: true, force: true });
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const folder = path.join(dir, 'prisma', 'migrations', `2024${String(100000 + i).padStart(8, '0')}_m${i}`);
+    mkdirSync(folder, { recursive: true });
+    const text = migration(i);
+    bytes += Buffer.byteLength(text);
+    writeFileSync(path.join(folder, 'migration.sql'), text);
+  }
+  return bytes;
+}
+
+function timeCommand(cmd, args) {
+  const samples = [];
+  let status;
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint();
+    const result = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+    samples.push(Number(process.hrtime.bigint() - started) / 1e9);
+    status = result.status;
+    if (status !== 0 && status !== 1) throw new Error(`${cmd} exited ${status}: ${result.stderr}`);
+  }
+  samples.sort((a, b) => a - b);
+  return { median: samples[Math.floor(samples.length / 2)], status };
+}
+
+const squawk = path.join(root, 'node_modules', '.bin', 'squawk');
+const prodguard = path.join(root, 'bin', 'prodguard.js');
+
+for (const [label, count] of [['project (200 files)', 200], [`large (${fileCount} files)`, fileCount]]) {
+  const dir = path.join(corpus, String(count));
+  const bytes = generate(dir, count);
+  const migrations = path.join(dir, 'prisma', 'migrations');
+  const files = readdirSync(migrations).map((d) => path.join(migrations, d, 'migration.sql'));
+  const pg = timeCommand(process.execPath, [prodguard, 'lint', migrations, '--format', 'json']);
+  const sq = timeCommand(squawk, ['--reporter', 'gcc', ...files]);
+  console.log(`${label}: ${(bytes / 1e6).toFixed(1)} MB, median of ${runs}`);
+  console.log(`  prodguard lint  ${pg.median.toFixed(3)} s`);
+  console.log(`  squawk          ${sq.median.toFixed(3)} s`);
+  console.log(`  ratio prodguard/squawk ${(pg.median / sq.median).toFixed(2)}x`);
+}
+void statSync;

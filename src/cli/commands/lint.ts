@@ -1,0 +1,128 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { ExitCode, UsageError } from '../../errors.js';
+import type { LoadedConfig } from '../../config/load.js';
+import { lintFiles } from '../../lint/engine.js';
+import { discoverMigrations } from '../../migrations/discover.js';
+import type { MigrationLayout, TransactionMode } from '../../migrations/types.js';
+import type { CliContext } from '../context.js';
+import { addFailOnOption, addFormatOption } from '../options.js';
+
+interface LintFlags {
+  format?: string;
+  failOn: 'error' | 'warning';
+  since?: string;
+  pgVersion?: string;
+  layout?: Exclude<MigrationLayout, 'stdin'>;
+  transaction?: TransactionMode;
+}
+
+const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
+
+export function register(program: Command, cli: CliContext): void {
+  const command = program
+    .command('lint')
+    .description('lint migrations for statements that lose data, break running clients or lock tables')
+    .argument('[paths...]', 'migration files, directories or globs; - reads stdin (default: config "migrations")')
+    .option('--since <ref>', 'only migrations added or changed since this git ref (e.g. origin/main)')
+    .option('--pg-version <major>', 'target PostgreSQL major version (default: config pgVersion, else 14)')
+    .addOption(
+      new Option('--layout <layout>', 'force a migration layout instead of recognising it').choices([
+        'prisma',
+        'drizzle',
+        'supabase',
+        'flyway',
+        'golang-migrate',
+        'dbmate',
+        'node-pg-migrate',
+        'plain',
+      ]),
+    )
+    .addOption(new Option('--transaction <mode>', 'whether the migration tool wraps each file in a transaction').choices(['per-file', 'none']));
+  addFormatOption(command, FORMATS);
+  addFailOnOption(command);
+  command
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 no errors (warnings allowed), 1 errors found (or warnings under --fail-on warning),
+2 usage error (no such path, unknown rule id in config or comments).
+
+Examples:
+  $ prodguard lint prisma/migrations
+  $ prodguard lint --since origin/main                 # only the migrations this branch adds
+  $ prodguard lint db/migrations --format sarif > lint.sarif
+  $ cat migration.sql | prodguard lint -
+  $ prodguard lint 'supabase/migrations/*.sql' --pg-version 16 --fail-on warning`,
+    )
+    .action(async (paths: string[], flags: LintFlags) => {
+      cli.exitCode = await lint(cli, paths, flags);
+    });
+}
+
+function configuredMigrations(loaded: LoadedConfig): { path?: string; layout?: Exclude<MigrationLayout, 'stdin'>; transaction?: TransactionMode } {
+  const m = loaded.config.migrations;
+  if (m === undefined) return {};
+  if (typeof m === 'string') return { path: m };
+  return { path: m.path, layout: m.layout, transaction: m.transaction };
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (chunk: string) => (text += chunk));
+    process.stdin.on('end', () => resolve(text));
+    process.stdin.on('error', reject);
+  });
+}
+
+async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise<number> {
+  const format = cli.format(flags.format, FORMATS);
+  const loaded = await cli.config();
+  const configured = configuredMigrations(loaded);
+  const inputs = paths.length > 0 ? paths : configured.path ? [configured.path] : [];
+  if (inputs.length === 0) {
+    throw new UsageError('no migrations to lint', {
+      hint: 'give paths (prodguard lint prisma/migrations), - for stdin, or set "migrations" in prodguard.config',
+    });
+  }
+  let pgVersion = loaded.config.pgVersion;
+  if (flags.pgVersion !== undefined) {
+    pgVersion = Number(flags.pgVersion);
+    if (!Number.isInteger(pgVersion) || pgVersion < 9 || pgVersion > 30) {
+      throw new UsageError(`--pg-version must be a PostgreSQL major version such as 14, got "${flags.pgVersion}"`);
+    }
+  }
+  const files = await discoverMigrations(inputs, {
+    cwd: paths.length > 0 ? cli.cwd : loaded.dir,
+    layout: flags.layout ?? configured.layout,
+    transaction: flags.transaction ?? configured.transaction,
+    since: flags.since,
+    readStdin,
+  });
+  const result = await lintFiles(files, {
+    pgVersion,
+    ruleSettings: loaded.config.lint.rules,
+    templateValues: loaded.config.lint.templateValues,
+  });
+  const report = await import('../../lint/report/index.js');
+  const sources = new Map(files.map((f) => [f.path, f.text]));
+  switch (format) {
+    case 'json':
+      cli.io.out(report.renderLintJson(result));
+      break;
+    case 'sarif':
+      cli.io.out(report.renderLintSarif(result));
+      break;
+    case 'github':
+      cli.io.out(report.renderLintGithub(result));
+      break;
+    default:
+      cli.io.out(report.renderLintText(result, { color: cli.io.useColor(), cwd: cli.cwd, sources }));
+  }
+  const failOn = flags.failOn === 'warning' || loaded.config.lint.failOn === 'warning' ? 'warning' : 'error';
+  if (result.summary.errors > 0) return ExitCode.failed;
+  if (failOn === 'warning' && result.summary.warnings > 0) return ExitCode.failed;
+  return ExitCode.ok;
+}
