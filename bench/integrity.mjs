@@ -1,0 +1,114 @@
+// Benchmark of the integrity snapshot. Builds a 5-million-row table and four 1.5-million-row
+// tables in a scratch database (on PRODGUARD_BENCH_DATABASE_URL, else the local server), then
+// times: plain count(*) (the baseline), the snapshot's fingerprint query on the same table, the
+// snapshot of that table through the library and the CLI, and --jobs 1 vs --jobs 2 over the four
+// tables. Prints figures and ratios. Run after `npm run build`: node bench/integrity.mjs
+// Env: BENCH_ROWS (default 5000000), BENCH_JOB_ROWS (1500000), BENCH_REPEAT (3), BENCH_KEEP=1 keeps the database.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import pg from 'pg';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const { openDb } = await import(path.join(root, 'dist/db/open.js'));
+const { takeSnapshot } = await import(path.join(root, 'dist/integrity/snapshot.js'));
+const { measure } = await import(path.join(root, 'dist/integrity/fingerprint.js'));
+
+const admin = process.env.PRODGUARD_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const ROWS = Number(process.env.BENCH_ROWS ?? 5_000_000);
+const JOB_ROWS = Number(process.env.BENCH_JOB_ROWS ?? 1_500_000);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const name = `prodguard_bench_${randomBytes(3).toString('hex')}`;
+
+function withDatabase(url, database) {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+async function sql(url, text) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+/** Median of REPEAT timed runs (after one warm-up), in ms. */
+async function time(fn) {
+  await fn();
+  const runs = [];
+  for (let i = 0; i < REPEAT; i++) {
+    const t = performance.now();
+    await fn();
+    runs.push(performance.now() - t);
+  }
+  runs.sort((a, b) => a - b);
+  return runs[Math.floor(runs.length / 2)];
+}
+const ms = (x) => `${x.toFixed(0).padStart(7)} ms`;
+const ratio = (x, base) => `${(x / base).toFixed(2)}x`;
+
+await sql(admin, `CREATE DATABASE ${name}`);
+const url = withDatabase(admin, name);
+try {
+  const loadStarted = performance.now();
+  await sql(
+    url,
+    `CREATE TABLE big (id bigint PRIMARY KEY, account_id int NOT NULL, status text NOT NULL, amount numeric(12,2));
+     INSERT INTO big SELECT g, g % 10007, CASE WHEN g % 3 = 0 THEN 'paid' ELSE 'open' END, (g % 1000) / 10.0 FROM generate_series(1, ${ROWS}) g;`,
+  );
+  for (const t of ['j1', 'j2', 'j3', 'j4']) {
+    await sql(
+      url,
+      `CREATE TABLE ${t} (id bigint PRIMARY KEY, account_id int NOT NULL, status text NOT NULL);
+       INSERT INTO ${t} SELECT g, g % 10007, 'open' FROM generate_series(1, ${JOB_ROWS}) g;`,
+    );
+  }
+  await sql(url, 'VACUUM ANALYZE');
+  const [{ version }] = await sql(url, `SELECT current_setting('server_version') AS version`);
+  console.log(`PostgreSQL ${version}; big: ${ROWS} rows; j1..j4: ${JOB_ROWS} rows each; loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s; median of ${REPEAT} runs`);
+
+  const db = await openDb(url, { settings: { maxConnections: 4, statementTimeoutMs: 0 } });
+  try {
+    const count = await time(() => db.query('SELECT count(*) FROM big'));
+    const spec = { method: 'primary-key', columns: ['id'], hashes: ['int8'] };
+    const fingerprint = await time(() => measure(db, { from: 'ONLY "public"."big"', spec }, { buckets: 0, keysUpTo: 0 }));
+    const sumOnly = await time(() => db.query('SELECT count(*), sum(hashint8extended(id, 0)) FROM big'));
+    const buckets = await time(() => measure(db, { from: 'ONLY "public"."big"', spec }, { buckets: 1024, keysUpTo: 0 }));
+    const snapBig = await time(() => takeSnapshot(db, { include: ['big'] }));
+    const cli = await time(async () =>
+      execFileSync(process.execPath, [path.join(root, 'bin/prodguard.js'), 'snapshot', '--db', url, '--include', 'big', '--out', '/dev/null'], {
+        stdio: 'ignore',
+      }),
+    );
+    console.log('\n5-million-row table');
+    console.log(`  SELECT count(*)                         ${ms(count)}  1.00x (baseline)`);
+    console.log(`  fingerprint: count, sum, bit_xor         ${ms(fingerprint)}  ${ratio(fingerprint, count)}`);
+    console.log(`  (count, sum of hashint8extended only)    ${ms(sumOnly)}  ${ratio(sumOnly, count)}`);
+    console.log(`  fingerprint with --buckets 1024          ${ms(buckets)}  ${ratio(buckets, count)}`);
+    console.log(`  takeSnapshot(include big)                ${ms(snapBig)}  ${ratio(snapBig, count)}`);
+    console.log(`  prodguard snapshot --include big (CLI)   ${ms(cli)}  ${ratio(cli, count)} (includes process start)`);
+
+    const jobsFilter = { include: ['j*'] };
+    const jobs1 = await time(() => takeSnapshot(db, { ...jobsFilter, jobs: 1 }));
+    const jobs2 = await time(() => takeSnapshot(db, { ...jobsFilter, jobs: 2 }));
+    const cli1 = await time(async () =>
+      execFileSync(process.execPath, [path.join(root, 'bin/prodguard.js'), 'snapshot', '--db', url, '--include', 'j*', '--jobs', '1', '--out', '/dev/null'], { stdio: 'ignore' }),
+    );
+    const cli2 = await time(async () =>
+      execFileSync(process.execPath, [path.join(root, 'bin/prodguard.js'), 'snapshot', '--db', url, '--include', 'j*', '--jobs', '2', '--out', '/dev/null'], { stdio: 'ignore' }),
+    );
+    const [{ workers }] = await sql(url, `SELECT current_setting('max_parallel_workers_per_gather') AS workers`);
+    console.log(`\nfour ${JOB_ROWS}-row tables (max_parallel_workers_per_gather=${workers})`);
+    console.log(`  snapshot --jobs 1 (library)              ${ms(jobs1)}  1.00x`);
+    console.log(`  snapshot --jobs 2 (library)              ${ms(jobs2)}  ${(jobs1 / jobs2).toFixed(2)}x faster`);
+    console.log(`  prodguard snapshot --jobs 1 (CLI)        ${ms(cli1)}  1.00x`);
+    console.log(`  prodguard snapshot --jobs 2 (CLI)        ${ms(cli2)}  ${(cli1 / cli2).toFixed(2)}x faster`);
+  } finally {
+    await db.close();
+  }
+} finally {
+  if (!process.env.BENCH_KEEP) await sql(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
