@@ -1,0 +1,335 @@
+/**
+ * changing-column-type: `ALTER COLUMN ... TYPE` rewrites the whole table and rebuilds its indexes
+ * under an ACCESS EXCLUSIVE lock, except for changes PostgreSQL proves need no rewrite (the USING
+ * expression leaves the value alone and the old type is binary coercible to the new one):
+ * varchar(n) to varchar(m >= n) or text or unconstrained varchar, numeric(p,s) to numeric(q >= p,s)
+ * or unconstrained numeric, varbit widening, cidr to inet, timestamp/time precision increases, and
+ * (PostgreSQL 12+) timestamp <-> timestamptz when the session TimeZone is UTC.
+ *
+ * The old type is only known when the run declared it (CREATE TABLE, ADD COLUMN, an earlier type
+ * change). When it is not, a target that could be such a widening is reported as a warning that
+ * says so; anything else is an error. Tables created earlier in the run are skipped.
+ */
+import { defineRule } from '../define-rule.js';
+import type { QualifiedName } from '../types.js';
+
+type Node = Record<string, unknown>;
+
+interface StringNode {
+  String?: { sval: string };
+}
+interface TypeNameNode {
+  names?: StringNode[];
+  typmods?: Node[];
+  arrayBounds?: unknown[];
+}
+interface ColumnDef {
+  colname?: string;
+  typeName?: TypeNameNode;
+  collClause?: { collname?: StringNode[] };
+  raw_default?: Node;
+  location?: number;
+}
+interface RangeVar {
+  schemaname?: string;
+  relname: string;
+}
+interface AlterTableCmd {
+  subtype: string;
+  name?: string;
+  missing_ok?: boolean;
+  def?: { ColumnDef?: ColumnDef };
+}
+
+/** A column type as declared: base name without pg_catalog, type modifiers, array, collation. */
+interface ColumnType {
+  name: string;
+  mods: number[] | undefined;
+  array: boolean;
+  collation: string | undefined;
+}
+
+type Verdict = 'no-rewrite' | 'rewrite' | 'indexes' | 'timezone' | 'unknown';
+
+/** Targets that some old type reaches without a rewrite: with the old type unknown, only a warning. */
+const WIDENING_TARGETS: Record<string, string> = {
+  varchar: 'a varchar with a smaller or equal length limit, or text',
+  text: 'varchar',
+  numeric: 'a numeric with a smaller or equal precision and the same scale',
+  varbit: 'a bit varying with a smaller or equal length limit',
+  inet: 'cidr',
+  timestamp: 'timestamp with a lower precision, or timestamptz with the session TimeZone set to UTC on PostgreSQL 12+',
+  timestamptz: 'timestamptz with a lower precision, or timestamp with the session TimeZone set to UTC on PostgreSQL 12+',
+  time: 'time with a lower precision',
+  interval: 'an interval with a narrower range or precision',
+};
+
+const DISPLAY_NAMES: Record<string, string> = {
+  int2: 'smallint',
+  int4: 'integer',
+  int8: 'bigint',
+  float4: 'real',
+  float8: 'double precision',
+  bool: 'boolean',
+  bpchar: 'char',
+  varbit: 'bit varying',
+};
+
+const UTC_ZONES = new Set(['utc', 'etc/utc', 'uct', 'etc/uct', 'gmt', 'etc/gmt', 'z', 'zulu', 'universal', 'etc/universal', 'gmt0', 'etc/gmt0', 'greenwich']);
+
+export default defineRule({
+  id: 'changing-column-type',
+  severity: 'error',
+  level: 3,
+  summary:
+    'ALTER COLUMN TYPE rewrites the whole table under an ACCESS EXCLUSIVE lock, except widenings that need no rewrite (varchar(n) to larger or text, numeric precision increase, ...).',
+  check(ctx) {
+    if (!ctx.node) return;
+    const types = columnTypes(ctx.memory);
+    const utcKey = `utc:${ctx.file.path}`;
+
+    switch (ctx.statement.kind) {
+      case 'VariableSetStmt': {
+        const stmt = ctx.node as { kind?: string; name?: string; args?: Node[] };
+        if (stmt.kind === 'VAR_RESET_ALL') ctx.memory.delete(utcKey);
+        if (stmt.name !== 'timezone') return;
+        const zone = (stmt.args?.[0]?.['A_Const'] as { sval?: { sval?: string } } | undefined)?.sval?.sval;
+        if (stmt.kind === 'VAR_SET_VALUE' && zone !== undefined && UTC_ZONES.has(zone.toLowerCase())) ctx.memory.set(utcKey, true);
+        else ctx.memory.delete(utcKey);
+        return;
+      }
+      case 'CreateStmt': {
+        const stmt = ctx.node as { relation?: RangeVar; tableElts?: { ColumnDef?: ColumnDef }[] };
+        if (!stmt.relation) return;
+        const table = tableOf(stmt.relation);
+        forgetTable(types, table);
+        for (const element of stmt.tableElts ?? []) {
+          const column = element.ColumnDef;
+          if (column?.colname !== undefined && column.typeName) types.set(columnKey(table, column.colname), typeOf(column));
+        }
+        return;
+      }
+      case 'DropStmt': {
+        const stmt = ctx.node as { removeType?: string; objects?: { List?: { items?: StringNode[] } }[] };
+        if (stmt.removeType !== 'OBJECT_TABLE') return;
+        for (const object of stmt.objects ?? []) {
+          const parts = (object.List?.items ?? []).map((item) => item.String?.sval ?? '');
+          forgetTable(types, { schema: parts.length > 1 ? parts.at(-2) : undefined, name: parts.at(-1) ?? '' });
+        }
+        return;
+      }
+      case 'RenameStmt': {
+        const stmt = ctx.node as { renameType?: string; relation?: RangeVar; subname?: string; newname?: string };
+        if (!stmt.relation || stmt.newname === undefined) return;
+        const table = tableOf(stmt.relation);
+        if (stmt.renameType === 'OBJECT_COLUMN' && stmt.subname !== undefined) {
+          const type = types.get(columnKey(table, stmt.subname));
+          types.delete(columnKey(table, stmt.subname));
+          if (type) types.set(columnKey(table, stmt.newname), type);
+        } else if (stmt.renameType === 'OBJECT_TABLE') {
+          const renamed = { schema: table.schema, name: stmt.newname };
+          for (const [key, type] of [...types]) {
+            const [schema, name, column] = JSON.parse(key) as [string, string, string];
+            if (schema !== (table.schema ?? 'public') || name !== table.name) continue;
+            types.delete(key);
+            types.set(columnKey(renamed, column), type);
+          }
+        }
+        return;
+      }
+      case 'AlterTableStmt':
+        break;
+      default:
+        return;
+    }
+
+    const stmt = ctx.node as { relation?: RangeVar; cmds?: { AlterTableCmd?: AlterTableCmd }[]; objtype?: string };
+    if (stmt.objtype !== 'OBJECT_TABLE' || !stmt.relation) return;
+    const table = tableOf(stmt.relation);
+    const isNew = ctx.state.isNewTable(table);
+    const utc = ctx.memory.get(utcKey) === true;
+
+    for (const item of stmt.cmds ?? []) {
+      const cmd = item.AlterTableCmd;
+      const def = cmd?.def?.ColumnDef;
+      if (!cmd) continue;
+      if (cmd.subtype === 'AT_AddColumn' && def?.colname !== undefined && def.typeName) {
+        // ADD COLUMN IF NOT EXISTS may have met an existing column of another type.
+        if (cmd.missing_ok) types.delete(columnKey(table, def.colname));
+        else types.set(columnKey(table, def.colname), typeOf(def));
+        continue;
+      }
+      if (cmd.name === undefined) continue;
+      if (cmd.subtype === 'AT_DropColumn') {
+        types.delete(columnKey(table, cmd.name));
+        continue;
+      }
+      if (cmd.subtype !== 'AT_AlterColumnType' || !def?.typeName) continue;
+
+      const key = columnKey(table, cmd.name);
+      const from = types.get(key);
+      const to = typeOf(def);
+      types.set(key, to);
+      if (isNew) continue;
+
+      const plainUsing = def.raw_default === undefined || isColumnItself(def.raw_default, cmd.name);
+      const verdict = from ? compare(from, to, plainUsing, ctx.pgVersion, utc) : plainUsing && WIDENING_TARGETS[to.name] && !to.array ? 'unknown' : 'rewrite';
+      if (verdict === 'no-rewrite') continue;
+      const column = `${display(table)}.${quote(cmd.name)}`;
+      const toSql = typeSql(to);
+      const change = from ? `from ${typeSql(from)} to ${toSql}` : `to ${toSql}`;
+      const location = def.location !== undefined ? { location: def.location } : {};
+      const expandContract =
+        `Expand and contract: add a new column of type ${toSql}; keep it in sync (a trigger, or writes to both); backfill it in batches; ` +
+        'switch reads to it and deploy; drop the old column in a later migration. ' +
+        'Only widenings change the type in place without a rewrite: varchar(n) to a larger varchar or to text, numeric(p,s) to a larger precision with the same scale or to plain numeric, cidr to inet.';
+
+      switch (verdict) {
+        case 'rewrite':
+          ctx.report({
+            message:
+              `Changing the type of ${column} ${change} rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE lock` +
+              (plainUsing ? '' : ' (the USING expression recomputes every row)') +
+              ': every read and write on the table waits until it finishes, and clients that expect the old type may break.',
+            help: expandContract,
+            ...location,
+          });
+          break;
+        case 'indexes':
+          ctx.report({
+            message: `Changing the collation of ${column} rebuilds every index on the column under an ACCESS EXCLUSIVE lock: reads and writes on the table wait until the rebuild ends, and ordering and uniqueness may change.`,
+            help: `${expandContract} Or build the new indexes CONCURRENTLY with the new collation (COLLATE in the index definition) and switch queries to them.`,
+            ...location,
+          });
+          break;
+        case 'timezone':
+          ctx.report({
+            severity: 'warning',
+            message:
+              `Changing the type of ${column} ${change} rewrites the whole table under an ACCESS EXCLUSIVE lock unless the session TimeZone is UTC, ` +
+              'in which case PostgreSQL 12+ only changes the catalog; the conversion also reads each stored value in the session time zone.',
+            help:
+              "If the stored values are UTC, run SET timezone = 'UTC' right before the statement in the same migration: no rewrite, and the values keep their meaning. " +
+              `If they are in another zone, the conversion must rewrite (USING ... AT TIME ZONE '<zone>'): use expand and contract instead.`,
+            fix: `SET timezone = 'UTC';\n${ctx.statement.sql.trim()};`,
+            ...location,
+          });
+          break;
+        case 'unknown':
+          ctx.report({
+            severity: 'warning',
+            message:
+              `Changing the type of ${column} ${change} rewrites the whole table under an ACCESS EXCLUSIVE lock unless the column is currently ${WIDENING_TARGETS[to.name] ?? 'a narrower type'}; ` +
+              'its current type is not declared in the linted migrations, so prodguard cannot tell.',
+            help: `If it is such a widening, PostgreSQL only changes the catalog: say so with \`-- prodguard-ignore changing-column-type: widening from <old type>\`. Otherwise: ${expandContract}`,
+            ...location,
+          });
+          break;
+        default:
+          break;
+      }
+    }
+  },
+});
+
+function compare(from: ColumnType, to: ColumnType, plainUsing: boolean, pgVersion: number, utc: boolean): Verdict {
+  if (!plainUsing) return 'rewrite';
+  if (from.array !== to.array) return 'rewrite';
+  const verdict = compareBase(from, to, pgVersion, utc);
+  if (from.array && verdict === 'no-rewrite' && !(from.name === to.name && sameMods(from.mods, to.mods))) return 'rewrite';
+  if (verdict === 'no-rewrite' && to.collation !== undefined && to.collation !== from.collation) return 'indexes';
+  return verdict;
+}
+
+function compareBase(from: ColumnType, to: ColumnType, pgVersion: number, utc: boolean): Verdict {
+  if (from.name === to.name) {
+    if (sameMods(from.mods, to.mods)) return 'no-rewrite';
+    switch (to.name) {
+      case 'varchar':
+      case 'varbit':
+      case 'timestamp':
+      case 'timestamptz':
+      case 'time':
+        return widens(from.mods?.[0], to.mods?.[0]) ? 'no-rewrite' : 'rewrite';
+      case 'numeric': {
+        if (to.mods === undefined) return 'no-rewrite';
+        if (from.mods === undefined) return 'rewrite';
+        const sameScale = (from.mods[1] ?? 0) === (to.mods[1] ?? 0);
+        return sameScale && (to.mods[0] ?? 0) >= (from.mods[0] ?? 0) ? 'no-rewrite' : 'rewrite';
+      }
+      case 'interval':
+        return to.mods === undefined ? 'no-rewrite' : 'rewrite';
+      default:
+        return 'rewrite';
+    }
+  }
+  if (from.name === 'varchar' && to.name === 'text') return 'no-rewrite';
+  if (from.name === 'text' && to.name === 'varchar' && to.mods === undefined) return 'no-rewrite';
+  if (from.name === 'cidr' && to.name === 'inet') return 'no-rewrite';
+  const timestamps = new Set(['timestamp', 'timestamptz']);
+  if (timestamps.has(from.name) && timestamps.has(to.name) && widens(from.mods?.[0], to.mods?.[0])) {
+    if (pgVersion < 12) return 'rewrite';
+    return utc ? 'no-rewrite' : 'timezone';
+  }
+  return 'rewrite';
+}
+
+/** A length or precision limit that stays or grows; no limit is the widest. */
+function widens(from: number | undefined, to: number | undefined): boolean {
+  if (to === undefined) return true;
+  if (from === undefined) return false;
+  return to >= from;
+}
+
+function sameMods(a: number[] | undefined, b: number[] | undefined): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+function typeOf(column: ColumnDef): ColumnType {
+  const names = (column.typeName?.names ?? []).map((n) => n.String?.sval ?? '');
+  const base = names[0] === 'pg_catalog' ? names.slice(1) : names;
+  const mods = column.typeName?.typmods?.map((mod) => (mod['A_Const'] as { ival?: { ival?: number } } | undefined)?.ival?.ival ?? 0);
+  const collation = column.collClause?.collname?.map((n) => n.String?.sval ?? '').join('.');
+  return { name: base.join('.'), mods: mods && mods.length > 0 ? mods : undefined, array: (column.typeName?.arrayBounds?.length ?? 0) > 0, collation };
+}
+
+function typeSql(type: ColumnType): string {
+  const name = DISPLAY_NAMES[type.name] ?? type.name.split('.').map((part) => (/^[a-z_][a-z0-9_]*$/.test(part) ? part : quote(part))).join('.');
+  return `${name}${type.mods ? `(${type.mods.join(',')})` : ''}${type.array ? '[]' : ''}`;
+}
+
+/** `USING col`: the value unchanged, which still allows a change without rewrite. */
+function isColumnItself(expr: Node, column: string): boolean {
+  const fields = (expr['ColumnRef'] as { fields?: StringNode[] } | undefined)?.fields;
+  return fields?.at(-1)?.String?.sval === column;
+}
+
+function columnTypes(memory: Map<string, unknown>): Map<string, ColumnType> {
+  let types = memory.get('types') as Map<string, ColumnType> | undefined;
+  if (!types) {
+    types = new Map();
+    memory.set('types', types);
+  }
+  return types;
+}
+
+function forgetTable(types: Map<string, ColumnType>, table: QualifiedName): void {
+  const prefix = JSON.stringify([table.schema ?? 'public', table.name]).slice(0, -1);
+  for (const key of [...types.keys()]) if (key.startsWith(`${prefix},`)) types.delete(key);
+}
+
+function tableOf(relation: RangeVar): QualifiedName {
+  return { schema: relation.schemaname, name: relation.relname };
+}
+
+function columnKey(table: QualifiedName, column: string): string {
+  return JSON.stringify([table.schema ?? 'public', table.name, column]);
+}
+
+function quote(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function display(name: QualifiedName): string {
+  return name.schema ? `${quote(name.schema)}.${quote(name.name)}` : quote(name.name);
+}

@@ -1,0 +1,36 @@
+import rule from '../../../src/lint/rules/ban-delete-without-where.js';
+import { ruleTester } from '../rule-tester.js';
+
+ruleTester(rule, {
+  valid: [
+    'DELETE FROM users WHERE id = 1;',
+    'DELETE FROM "Audit"."Events" WHERE created_at < now() - interval \'90 days\';',
+    'DELETE FROM sessions WHERE false;',
+    'CREATE TABLE import_rows (id bigint);\nDELETE FROM import_rows;',
+    'WITH gone AS (DELETE FROM sessions WHERE expires_at < now() RETURNING id) SELECT count(*) FROM gone;',
+    // A function body is a definition, not a delete that runs now.
+    'CREATE FUNCTION purge() RETURNS void LANGUAGE sql BEGIN ATOMIC DELETE FROM sessions; END;',
+  ],
+  invalid: [
+    {
+      code: 'DELETE FROM users;',
+      errors: [{ line: 1, column: 13, endColumn: 18, message: 'DELETE without a WHERE clause removes every row of "users"' }],
+    },
+    {
+      code: 'SELECT 1;\nDELETE FROM ONLY "public"."Users" AS u;',
+      errors: [{ line: 2, column: 18, message: '"public"."Users"' }],
+    },
+    {
+      // A filter that keeps every row is no filter.
+      code: 'DELETE FROM users WHERE true;\nDELETE FROM orders WHERE 1 = 1;',
+      errors: [
+        { line: 1, column: 13, message: '"users"' },
+        { line: 2, column: 13, message: '"orders"' },
+      ],
+    },
+    {
+      code: 'WITH gone AS (DELETE FROM audit.events RETURNING *)\nINSERT INTO archive.events SELECT * FROM gone;',
+      errors: [{ line: 1, column: 27, message: '"audit"."events"', help: 'batches' }],
+    },
+  ],
+});
