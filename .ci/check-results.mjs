@@ -22,6 +22,7 @@ const databaseFiles = [
   'test/cli/secrets.test.ts',
   'test/integrity/compare.test.ts',
   'test/integrity/property.test.ts',
+  'test/backup/backup.test.ts',
 ];
 const byFile = new Map();
 for (const suite of results.testResults ?? []) {

@@ -21,6 +21,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'env', summary: "record or show a database's environment identity", load: () => import('./commands/env.js') },
   { name: 'snapshot', summary: 'record row counts, key fingerprints and columns in one consistent snapshot', load: () => import('./commands/snapshot.js') },
   { name: 'compare', summary: 'compare snapshots (or a snapshot with the live database): exit 1 on data loss', load: () => import('./commands/compare.js') },
+  { name: 'backup', summary: 'create, verify, check the age of and restore pg_dump backups', load: () => import('./commands/backup.js') },
   { name: 'lint', summary: 'lint migrations for data loss, breaking changes and locks', load: () => import('./commands/lint.js') },
   { name: 'rules', summary: 'list the lint rules', load: () => import('./commands/rules.js') },
   { name: 'explain', summary: "print a lint rule's documentation", load: () => import('./commands/explain.js') },

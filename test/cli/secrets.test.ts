@@ -37,6 +37,13 @@ function invocations(url: string): Record<string, string[][]> {
       ['compare', 'before.json', '--env', 'staging', '--format', 'json'],
       ['compare', 'before.json', '--format', 'junit'],
     ],
+    backup: [
+      ['backup', 'create', '--db', url, '--dir', 'backups'],
+      ['backup', 'create', '--env', 'staging', '--dir', 'backups', '--format', 'json'],
+      ['backup', 'status', '--dir', 'backups'],
+      ['backup', 'verify', 'missing.dump', '--restore-to', url],
+      ['backup', 'restore', 'missing.dump', '--to', url],
+    ],
   };
 }
 
