@@ -10,6 +10,13 @@ export type { Db, Queryable, QueryResult, SessionSettings, TransactionOptions } 
 export { readIdentity, markIdentity, type EnvironmentIdentity } from './identity/environment.js';
 export { runPreflight, type PreflightReport } from './preflight/preflight.js';
 export type { CheckResult, CheckStatus, Summary } from './report/checks.js';
+export { takeSnapshot, type SnapshotOptions } from './integrity/snapshot.js';
+export { compareSnapshots, type CompareReport, type CompareOptions, type SetComparison } from './integrity/compare.js';
+export type { SnapshotDocument, TableSnapshot, CriticalSnapshot } from './integrity/types.js';
+export { createBackup, type CreatedBackup } from './backup/create.js';
+export { verifyBackup, type VerifyResult } from './backup/verify.js';
+export { backupStatus, type BackupStatus } from './backup/status.js';
+export type { BackupManifest } from './backup/manifest.js';
 export { redactUrl, redactText } from './redact/secrets.js';
 export {
   ProdguardError,
