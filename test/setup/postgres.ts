@@ -36,7 +36,7 @@ async function freePort(): Promise<number> {
 async function assertReachable(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
-  const { rows } = await client.query<{ v: string }>('SHOW server_version');
+  const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
   await client.end();
   return rows[0]?.v ?? '?';
 }
