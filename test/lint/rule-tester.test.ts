@@ -11,7 +11,7 @@ const noDropTable = defineRule({
   summary: 'test rule',
   check(ctx) {
     if (ctx.statement.kind !== 'DropStmt' || ctx.node?.['removeType'] !== 'OBJECT_TABLE') return;
-    ctx.report({ message: 'DROP TABLE deletes every row', help: 'Keep the table.' });
+    ctx.report({ message: 'DROP TABLE deletes every row', help: 'Keep the table.', fix: 'ALTER TABLE x RENAME TO x_old;' });
   },
 });
 
@@ -32,7 +32,7 @@ const indexOnExisting = defineRule({
 ruleTester(noDropTable, {
   valid: ['SELECT 1;', 'DROP INDEX i;', { code: 'DROP VIEW v;', pgVersion: 16 }],
   invalid: [
-    { code: 'DROP TABLE users;', errors: [{ line: 1, column: 1, endColumn: 17, message: /every row/ }] },
+    { code: 'DROP TABLE users;', errors: [{ line: 1, column: 1, endColumn: 17, message: /every row/, fix: 'RENAME TO' }] },
     { code: 'SELECT 1;\n  DROP TABLE a;\nDROP TABLE b;', errors: [{ line: 2, column: 3 }, { line: 3, column: 1 }] },
   ],
 });

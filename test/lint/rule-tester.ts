@@ -38,6 +38,8 @@ export interface ExpectedError {
   /** A substring of the help, or a pattern it must match. */
   help?: RegExp | string;
   severity?: Severity;
+  /** A substring of the safe rewrite, or a pattern it must match; `null` when there must be none. */
+  fix?: RegExp | string | null;
 }
 
 export interface InvalidCase extends CaseOptions {
@@ -162,6 +164,10 @@ export function ruleTester(rule: Rule, tests: RuleTests): void {
             }
             if (error.help !== undefined) {
               expect(matches(finding.help, error.help), `${where}: help ${String(error.help)}`).toBe(true);
+            }
+            if (error.fix === null) expect(finding.fix, `${where}: fix`).toBeUndefined();
+            else if (error.fix !== undefined) {
+              expect(finding.fix !== undefined && matches(finding.fix, error.fix), `${where}: fix ${String(error.fix)}`).toBe(true);
             }
             expect(finding.message.length, `${where}: message must say what breaks`).toBeGreaterThan(0);
             expect(finding.help.length, `${where}: help must say what to do`).toBeGreaterThan(0);
