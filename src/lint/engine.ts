@@ -343,6 +343,7 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
     }
     statement = undefined;
     reportUnused(fileIgnores, enabledIds, builtin, emitBuiltin, lineSpan);
+    reportStrayIgnores(parsed, fileIgnores, emitBuiltin, lineSpan);
 
     fileFindings.sort((a, b) => a.line - b.line || a.column - b.column);
     for (const finding of fileFindings) findings.push(finding);
@@ -470,6 +471,33 @@ function collectStatementIgnores(
     (ignores ??= []).push({ line: comment.line, ...columns, ids, used: new Set() });
   }
   return ignores;
+}
+
+/** Ignore comments that are attached to no statement (a blank line below them, or nothing after them). */
+function reportStrayIgnores(parsed: ParsedMigration, fileIgnores: Ignore[], emitBuiltin: EmitBuiltin, lineSpan: LineSpan): void {
+  const { file, statements, lines } = parsed;
+  if (!file.upText.includes('prodguard-ignore')) return;
+  const attached = new Set<number>();
+  for (const ignore of fileIgnores) attached.add(ignore.line);
+  for (const statement of statements) for (const comment of statement.leadingComments) attached.add(comment.line);
+  const first = lines.lineOf(file.upOffset);
+  const last = lines.lineOf(file.upOffset + file.upText.length);
+  let next = 0;
+  for (let line = first; line <= last; line++) {
+    const start = lines.lineStart(line);
+    while (next < statements.length && statements[next]!.span.endOffset <= start) next++;
+    if (next < statements.length && statements[next]!.span.startOffset <= start) continue;
+    if (attached.has(line + 1)) continue;
+    const content = lines.text.slice(start, lines.lineEnd(line)).trim();
+    if (!content.startsWith('--') || !content.includes('prodguard-ignore') || parseIgnore(content) === undefined) continue;
+    const columns = commentColumns(parsed, line + 1);
+    emitBuiltin(
+      'unused-ignore',
+      lineSpan(line + 1, columns.column, columns.endColumn),
+      'prodguard-ignore suppresses nothing: no statement follows directly below it',
+      'Put the comment on the line directly above the statement (no blank line between), or remove it.',
+    );
+  }
 }
 
 function reportUnused(

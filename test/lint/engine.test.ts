@@ -279,6 +279,19 @@ describe('suppression and config', () => {
     ]);
   });
 
+  it('an ignore comment attached to no statement is reported', async () => {
+    const sql = '-- prodguard-ignore test-no-drop: blank line below\n\nDROP TABLE a;\nSELECT 1;\n-- prodguard-ignore test-no-drop\n';
+    const result = await lintText(sql, { rules: [noDrop] });
+    expect(result.findings.map((f) => [f.rule, f.line])).toEqual([
+      ['unused-ignore', 1],
+      ['test-no-drop', 3],
+      ['unused-ignore', 5],
+    ]);
+    // Text inside a statement (a function body) is not a comment of ours.
+    const body = "CREATE FUNCTION f() RETURNS int AS $$\n-- prodguard-ignore test-no-drop\nSELECT 1\n$$ LANGUAGE sql;";
+    expect((await lintText(body, { rules: [noDrop] })).findings).toEqual([]);
+  });
+
   it('an unknown rule in a comment is an error finding, with a suggestion', async () => {
     const result = await lintText('-- prodguard-ignore test-no-dorp: typo\nDROP TABLE a;', { rules: [noDrop] });
     expect(result.findings.map((f) => [f.rule, f.severity, f.line])).toEqual([
