@@ -46,7 +46,7 @@ export function constValue(node: unknown): string | undefined {
   return undefined;
 }
 
-/** Schema as a matching key: unqualified and `public` both match anything (search_path is unknown). */
+/** Schema as a matching key: unqualified and `public` are the same ('' ), as under the default search_path. */
 export function schemaKey(schema: string | undefined): string {
   return schema === undefined || schema === 'public' ? '' : schema;
 }

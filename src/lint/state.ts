@@ -10,7 +10,8 @@ type Node = Record<string, unknown>;
 
 /**
  * Names created in this run, keyed by name, with the schemas they were created in ('' for
- * unqualified or public). An unqualified side matches any schema.
+ * unqualified or public). Unqualified names are taken to live in public (the default
+ * search_path): treating `users` as the new `archive.users` would hide a drop of real data.
  */
 class NameSet {
   private readonly names = new Map<string, Set<string>>();
@@ -24,19 +25,15 @@ class NameSet {
   has(name: QualifiedName): boolean {
     const schemas = this.names.get(name.name);
     if (schemas === undefined || schemas.size === 0) return false;
-    const key = schemaKey(name.schema);
-    return key === '' || schemas.has(key) || schemas.has('');
+    return schemas.has(schemaKey(name.schema));
   }
 
   delete(name: QualifiedName): void {
     const key = schemaKey(name.schema);
     const schemas = this.names.get(name.name);
     if (schemas === undefined) return;
-    if (key === '') this.names.delete(name.name);
-    else {
-      schemas.delete(key);
-      schemas.delete('');
-    }
+    schemas.delete(key);
+    if (schemas.size === 0) this.names.delete(name.name);
   }
 }
 
@@ -49,9 +46,7 @@ interface NotNullCheck {
 
 function sameTable(a: QualifiedName, b: QualifiedName): boolean {
   if (a.name !== b.name) return false;
-  const sa = schemaKey(a.schema);
-  const sb = schemaKey(b.schema);
-  return sa === '' || sb === '' || sa === sb;
+  return schemaKey(a.schema) === schemaKey(b.schema);
 }
 
 /** The column of `CHECK (col IS NOT NULL)`, if the expression is exactly that. */

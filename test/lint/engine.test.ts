@@ -54,7 +54,7 @@ const tableName = (ctx: RuleContext): { schema?: string; name: string } => {
 };
 
 describe('LintState', () => {
-  it('tracks tables created earlier in the run, across files, with unqualified schema matching', async () => {
+  it('tracks tables created earlier in the run, across files; unqualified names are public', async () => {
     const { rule, seen } = recorder((ctx) => ctx.state.isNewTable(tableName(ctx)));
     const files = [
       migrationFileFromText('1.sql', 'CREATE TABLE public.a (id int);\nALTER TABLE a ADD COLUMN x int;', 'plain'),
@@ -65,16 +65,17 @@ describe('LintState', () => {
       ),
     ];
     await lintFiles(files, { rules: [rule] });
-    // The CREATE itself sees the state before it: not new yet.
-    expect(seen).toEqual([false, true, true, true, false, false, false]);
+    // The CREATE itself sees the state before it: not new yet. other.a is another table.
+    expect(seen).toEqual([false, true, true, false, false, false, false]);
   });
 
-  it('distinguishes schemas when both sides are qualified', async () => {
+  it('distinguishes schemas: an unqualified name is not the new app.t', async () => {
     const { rule, seen } = recorder((ctx) => ctx.state.isNewTable(tableName(ctx)));
     await lintText('CREATE TABLE app.t (id int);\nALTER TABLE app.t ADD x int;\nALTER TABLE audit.t ADD x int;\nALTER TABLE t ADD x int;', {
       rules: [rule],
     });
-    expect(seen).toEqual([false, true, false, true]);
+    // Treating `t` (public.t under the default search_path) as new would hide changes to real data.
+    expect(seen).toEqual([false, true, false, false]);
   });
 
   it('follows renames and CREATE TABLE AS, and tracks indexes', async () => {

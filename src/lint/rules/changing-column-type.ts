@@ -105,7 +105,7 @@ export default defineRule({
         forgetTable(types, table);
         for (const element of stmt.tableElts ?? []) {
           const column = element.ColumnDef;
-          if (column?.colname !== undefined && column.typeName) types.set(columnKey(table, column.colname), typeOf(column));
+          if (column?.colname !== undefined && column.typeName) setType(types, table, column.colname, typeOf(column));
         }
         return;
       }
@@ -125,15 +125,16 @@ export default defineRule({
         if (stmt.renameType === 'OBJECT_COLUMN' && stmt.subname !== undefined) {
           const type = types.get(columnKey(table, stmt.subname));
           types.delete(columnKey(table, stmt.subname));
-          if (type) types.set(columnKey(table, stmt.newname), type);
+          if (type) setType(types, table, stmt.newname, type);
         } else if (stmt.renameType === 'OBJECT_TABLE') {
           const renamed = { schema: table.schema, name: stmt.newname };
-          for (const [key, type] of [...types]) {
-            const [schema, name, column] = JSON.parse(key) as [string, string, string];
-            if (schema !== (table.schema ?? 'public') || name !== table.name) continue;
-            types.delete(key);
-            types.set(columnKey(renamed, column), type);
+          const moved: [string, ColumnType][] = [];
+          for (const key of keysByTable.get(types)?.get(tableKey(table)) ?? []) {
+            const type = types.get(key);
+            if (type) moved.push([(JSON.parse(key) as [string, string, string])[2], type]);
           }
+          forgetTable(types, table);
+          for (const [column, type] of moved) setType(types, renamed, column, type);
         }
         return;
       }
@@ -156,7 +157,7 @@ export default defineRule({
       if (cmd.subtype === 'AT_AddColumn' && def?.colname !== undefined && def.typeName) {
         // ADD COLUMN IF NOT EXISTS may have met an existing column of another type.
         if (cmd.missing_ok) types.delete(columnKey(table, def.colname));
-        else types.set(columnKey(table, def.colname), typeOf(def));
+        else setType(types, table, def.colname, typeOf(def));
         continue;
       }
       if (cmd.name === undefined) continue;
@@ -169,7 +170,7 @@ export default defineRule({
       const key = columnKey(table, cmd.name);
       const from = types.get(key);
       const to = typeOf(def);
-      types.set(key, to);
+      setType(types, table, cmd.name, to);
       if (isNew) continue;
 
       const plainUsing = def.raw_default === undefined || isColumnItself(def.raw_default, cmd.name);
@@ -313,9 +314,29 @@ function columnTypes(memory: Map<string, unknown>): Map<string, ColumnType> {
   return types;
 }
 
+/** Column keys per table, so forgetting a table does not scan every column of the run. */
+const keysByTable = new WeakMap<Map<string, ColumnType>, Map<string, Set<string>>>();
+
+function tableKey(table: QualifiedName): string {
+  return JSON.stringify([table.schema ?? 'public', table.name]);
+}
+
+function rememberKey(types: Map<string, ColumnType>, table: QualifiedName, key: string): void {
+  let byTable = keysByTable.get(types);
+  if (!byTable) keysByTable.set(types, (byTable = new Map()));
+  const tk = tableKey(table);
+  let keys = byTable.get(tk);
+  if (!keys) byTable.set(tk, (keys = new Set()));
+  keys.add(key);
+}
+
 function forgetTable(types: Map<string, ColumnType>, table: QualifiedName): void {
-  const prefix = JSON.stringify([table.schema ?? 'public', table.name]).slice(0, -1);
-  for (const key of [...types.keys()]) if (key.startsWith(`${prefix},`)) types.delete(key);
+  const byTable = keysByTable.get(types);
+  const tk = tableKey(table);
+  const keys = byTable?.get(tk);
+  if (!keys) return;
+  for (const key of keys) types.delete(key);
+  byTable?.delete(tk);
 }
 
 function tableOf(relation: RangeVar): QualifiedName {
@@ -324,6 +345,13 @@ function tableOf(relation: RangeVar): QualifiedName {
 
 function columnKey(table: QualifiedName, column: string): string {
   return JSON.stringify([table.schema ?? 'public', table.name, column]);
+}
+
+/** Records a column's type, keeping the per-table index used by forgetTable in step. */
+function setType(types: Map<string, ColumnType>, table: QualifiedName, column: string, type: ColumnType): void {
+  const key = columnKey(table, column);
+  types.set(key, type);
+  rememberKey(types, table, key);
 }
 
 function quote(name: string): string {

@@ -38,3 +38,12 @@ ruleTester(rule, {
     },
   ],
 });
+
+ruleTester(rule, {
+  valid: ['CREATE TABLE public.scratch (id int);\nDROP TABLE scratch;'],
+  invalid: [
+    // A table of the same name created in another schema does not make public.users new.
+    { code: 'CREATE TABLE archive.users (id int);\nDROP TABLE public.users;', errors: [{ line: 2 }] },
+    { code: 'CREATE TABLE archive.users (id int);\nDROP TABLE users;', errors: [{ line: 2 }] },
+  ],
+});
