@@ -2,7 +2,7 @@
 // run and prints both wall times and the ratio. The corpus is generated here (not committed).
 // Usage: npm run build && node bench/lint.mjs [files=3000] [runs=3]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -75,7 +75,17 @@ function timeCommand(cmd, args) {
   return { median: samples[Math.floor(samples.length / 2)], status };
 }
 
-const squawk = path.join(root, 'node_modules', '.bin', 'squawk');
+// squawk is installed on demand into bench/.tools (not a devDependency: the registry here has only
+// its linux-x64 binary package, so a lockfile entry for it would break `npm ci`).
+const SQUAWK_VERSION = '2.66.0';
+const tools = path.join(root, 'bench', '.tools');
+const squawk = path.join(tools, 'node_modules', '.bin', 'squawk');
+if (!existsSync(squawk)) {
+  console.log(`installing squawk-cli@${SQUAWK_VERSION} into bench/.tools ...`);
+  mkdirSync(tools, { recursive: true });
+  const install = spawnSync('npm', ['install', '--prefix', tools, '--no-save', '--no-audit', '--no-fund', `squawk-cli@${SQUAWK_VERSION}`], { stdio: 'inherit' });
+  if (install.status !== 0) throw new Error('could not install squawk-cli');
+}
 const prodguard = path.join(root, 'bin', 'prodguard.js');
 
 for (const [label, count] of [['project (200 files)', 200], [`large (${fileCount} files)`, fileCount]]) {
