@@ -22,6 +22,24 @@ import banCreateDomainWithConstraint from './ban-create-domain-with-constraint.j
 // --- group A (end)
 
 // --- group B: locking, constraints, transactions, column choices (begin)
+import setNotNull from './set-not-null.js';
+import addingRequiredColumn from './adding-required-column.js';
+import replacingCheckConstraint from './replacing-check-constraint.js';
+import concurrentlyInTransaction from './concurrently-in-transaction.js';
+import alterEnumAddValueInTransaction from './alter-enum-add-value-in-transaction.js';
+import addingVolatileDefault from './adding-volatile-default.js';
+import constraintWithoutNotValid from './constraint-without-not-valid.js';
+import addingUniqueConstraint from './adding-unique-constraint.js';
+import createIndexNotConcurrently from './create-index-not-concurrently.js';
+import dropIndexNotConcurrently from './drop-index-not-concurrently.js';
+import missingLockTimeout from './missing-lock-timeout.js';
+import preferBigintOverInt from './prefer-bigint-over-int.js';
+import preferIdentity from './prefer-identity.js';
+import preferTextField from './prefer-text-field.js';
+import preferTimestamptz from './prefer-timestamptz.js';
+import banCharField from './ban-char-field.js';
+import transactionNesting from './transaction-nesting.js';
+import addingSerialPrimaryKeyField from './adding-serial-primary-key-field.js';
 // --- group B (end)
 
 export const allRules: readonly Rule[] = [
@@ -42,5 +60,23 @@ export const allRules: readonly Rule[] = [
   banCreateDomainWithConstraint,
   // --- group A list (end)
   // --- group B list (begin)
+  setNotNull,
+  addingRequiredColumn,
+  replacingCheckConstraint,
+  concurrentlyInTransaction,
+  alterEnumAddValueInTransaction,
+  addingVolatileDefault,
+  constraintWithoutNotValid,
+  addingUniqueConstraint,
+  createIndexNotConcurrently,
+  dropIndexNotConcurrently,
+  missingLockTimeout,
+  preferBigintOverInt,
+  preferIdentity,
+  preferTextField,
+  preferTimestamptz,
+  banCharField,
+  transactionNesting,
+  addingSerialPrimaryKeyField,
   // --- group B list (end)
 ];

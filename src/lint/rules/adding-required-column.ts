@@ -1,0 +1,75 @@
+/**
+ * adding-required-column: `ADD COLUMN ... NOT NULL` without a DEFAULT on an existing table. Every
+ * existing row would get NULL, so PostgreSQL refuses the statement on any non-empty table; where it
+ * does succeed (an empty table in staging), old application code that does not know the column fails
+ * its INSERTs.
+ */
+import { defineRule } from '../define-rule.js';
+import type { QualifiedName } from '../types.js';
+
+interface Constraint {
+  contype: string;
+  raw_expr?: { A_Const?: { isnull?: boolean } };
+  location?: number;
+}
+interface ColumnDef {
+  colname?: string;
+  typeName?: { names?: { String?: { sval: string } }[] };
+  constraints?: { Constraint?: Constraint }[];
+  location?: number;
+}
+interface AlterTableStmt {
+  relation?: { schemaname?: string; relname: string };
+  cmds?: { AlterTableCmd?: { subtype: string; def?: { ColumnDef?: ColumnDef } } }[];
+  objtype?: string;
+}
+
+/** Types whose implicit default (a sequence) fills existing rows. */
+const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
+
+export default defineRule({
+  id: 'adding-required-column',
+  severity: 'error',
+  level: 3,
+  summary: 'ADD COLUMN ... NOT NULL without a DEFAULT fails on any existing table that has rows.',
+  check(ctx) {
+    if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node) return;
+    const stmt = ctx.node as unknown as AlterTableStmt;
+    if (stmt.objtype !== 'OBJECT_TABLE' || !stmt.relation) return;
+    const table: QualifiedName = { schema: stmt.relation.schemaname, name: stmt.relation.relname };
+    if (ctx.state.isNewTable(table)) return;
+
+    for (const item of stmt.cmds ?? []) {
+      const cmd = item.AlterTableCmd;
+      const col = cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef : undefined;
+      if (!col?.colname) continue;
+      const constraints = (col.constraints ?? []).flatMap((c) => (c.Constraint ? [c.Constraint] : []));
+      const notNull = constraints.find((c) => c.contype === 'CONSTR_NOTNULL');
+      if (!notNull) continue;
+      const fillsExistingRows = constraints.some(
+        (c) =>
+          (c.contype === 'CONSTR_DEFAULT' && c.raw_expr?.A_Const?.isnull !== true) ||
+          c.contype === 'CONSTR_IDENTITY' ||
+          c.contype === 'CONSTR_GENERATED',
+      );
+      const typeName = col.typeName?.names?.at(-1)?.String?.sval ?? '';
+      if (fillsExistingRows || SERIAL_TYPES.has(typeName)) continue;
+
+      const column = quoteIdent(col.colname);
+      const tableSql = qualified(table);
+      ctx.report({
+        message: `ADD COLUMN ${column} NOT NULL without a DEFAULT fails with "column contains null values" on ${tableSql} as soon as it has rows, and application code deployed before this column exists will fail its INSERTs.`,
+        help: `Add ${column} as nullable, deploy code that writes it, backfill existing rows in batches, then make it NOT NULL with a validated CHECK (${column} IS NOT NULL) (see set-not-null). Or give it a constant DEFAULT: on PostgreSQL 11+ a non-volatile default is stored in the catalog and does not rewrite the table.`,
+        ...(notNull.location !== undefined ? { location: notNull.location } : col.location !== undefined ? { location: col.location } : {}),
+      });
+    }
+  },
+});
+
+function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+function qualified(name: QualifiedName): string {
+  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
+}

@@ -1,0 +1,87 @@
+/**
+ * adding-unique-constraint: `ADD UNIQUE` / `ADD PRIMARY KEY` (or `ADD COLUMN ... UNIQUE`) on an
+ * existing table builds the unique index inside ALTER TABLE, under an ACCESS EXCLUSIVE lock.
+ * The safe form builds the index with CREATE UNIQUE INDEX CONCURRENTLY first and then attaches it
+ * with `ADD CONSTRAINT ... USING INDEX`, which is a catalog-only change.
+ */
+import { defineRule } from '../define-rule.js';
+import type { QualifiedName } from '../types.js';
+
+interface Constraint {
+  contype: string;
+  conname?: string;
+  indexname?: string;
+  keys?: { String?: { sval: string } }[];
+  location?: number;
+}
+interface ColumnDef {
+  colname?: string;
+  constraints?: { Constraint?: Constraint }[];
+}
+interface AlterTableStmt {
+  relation?: { schemaname?: string; relname: string };
+  cmds?: { AlterTableCmd?: { subtype: string; def?: { Constraint?: Constraint; ColumnDef?: ColumnDef } } }[];
+  objtype?: string;
+}
+
+export default defineRule({
+  id: 'adding-unique-constraint',
+  severity: 'warning',
+  level: 3,
+  summary:
+    'ADD UNIQUE / PRIMARY KEY on an existing table builds the index under an ACCESS EXCLUSIVE lock; build it CONCURRENTLY and attach it with USING INDEX.',
+  check(ctx) {
+    if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node) return;
+    const stmt = ctx.node as unknown as AlterTableStmt;
+    if (stmt.objtype !== 'OBJECT_TABLE' || !stmt.relation) return;
+    const table: QualifiedName = { schema: stmt.relation.schemaname, name: stmt.relation.relname };
+    if (ctx.state.isNewTable(table)) return;
+    const tableSql = qualified(table);
+
+    for (const item of stmt.cmds ?? []) {
+      const cmd = item.AlterTableCmd;
+      if (cmd?.subtype === 'AT_AddConstraint') {
+        const con = cmd.def?.Constraint;
+        if (!con || (con.contype !== 'CONSTR_UNIQUE' && con.contype !== 'CONSTR_PRIMARY') || con.indexname) continue;
+        const primary = con.contype === 'CONSTR_PRIMARY';
+        const columns = (con.keys ?? []).map((k) => k.String?.sval ?? '');
+        const name = con.conname ?? (primary ? `${table.name}_pkey` : truncate([table.name, ...columns, 'key'].join('_')));
+        const kind = primary ? 'PRIMARY KEY' : 'UNIQUE';
+        const index = quoteIdent(truncate(`${name}_idx`));
+        const columnList = columns.map(quoteIdent).join(', ');
+        ctx.report({
+          message: `ADD CONSTRAINT ${quoteIdent(name)} ${kind} builds a unique index over every row of ${tableSql} while holding an ACCESS EXCLUSIVE lock: all reads and writes on ${tableSql} wait until the index is built${primary ? ' (and PRIMARY KEY also scans to make its columns NOT NULL)' : ''}.`,
+          help: `Build the index first with CREATE UNIQUE INDEX CONCURRENTLY (outside a transaction; it does not block writes), then attach it with ADD CONSTRAINT ... ${kind} USING INDEX, which only updates the catalog.${primary ? ' Make the columns NOT NULL beforehand through a validated CHECK (see set-not-null).' : ''}`,
+          ...(columns.length > 0
+            ? {
+                fix: `CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${tableSql} (${columnList});\nALTER TABLE ${tableSql} ADD CONSTRAINT ${quoteIdent(name)} ${kind} USING INDEX ${index};`,
+              }
+            : {}),
+          ...(con.location !== undefined ? { location: con.location } : {}),
+        });
+      } else if (cmd?.subtype === 'AT_AddColumn') {
+        const col = cmd.def?.ColumnDef;
+        const unique = col?.constraints?.map((c) => c.Constraint).find((c) => c?.contype === 'CONSTR_UNIQUE');
+        if (!col?.colname || !unique) continue;
+        const column = quoteIdent(col.colname);
+        ctx.report({
+          message: `ADD COLUMN ${column} ... UNIQUE builds a unique index over every row of ${tableSql} while holding an ACCESS EXCLUSIVE lock: all reads and writes on ${tableSql} wait until the index is built.`,
+          help: `Add the column without UNIQUE, build the index with CREATE UNIQUE INDEX CONCURRENTLY, then attach it with ADD CONSTRAINT ... UNIQUE USING INDEX.`,
+          ...(unique.location !== undefined ? { location: unique.location } : {}),
+        });
+      }
+    }
+  },
+});
+
+function truncate(name: string): string {
+  return name.length > 63 ? name.slice(0, 63) : name;
+}
+
+function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+function qualified(name: QualifiedName): string {
+  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
+}

@@ -1,0 +1,130 @@
+/**
+ * alter-enum-add-value-in-transaction: `ALTER TYPE ... ADD VALUE` inside a transaction.
+ *
+ * Before PostgreSQL 12 the statement itself fails inside a transaction block. From 12 on it runs,
+ * but the new value cannot be *used* until the transaction commits ("unsafe use of new value"), so
+ * the rule flags the first use of the value later in the same transaction. Both are fine when the
+ * enum type itself was created earlier in the same transaction.
+ */
+import { defineRule } from '../define-rule.js';
+
+interface TransactionState {
+  /** Values added in the open transaction, with the (display) name of the type they were added to. */
+  added: Map<string, string>;
+  /** Enum types created in the open transaction (their new values are usable at once). */
+  createdTypes: Set<string>;
+}
+
+/** Transaction statements that end the current transaction or start a new one. */
+const BOUNDARIES = new Set([
+  'TRANS_STMT_BEGIN',
+  'TRANS_STMT_START',
+  'TRANS_STMT_COMMIT',
+  'TRANS_STMT_ROLLBACK',
+  'TRANS_STMT_PREPARE',
+  'TRANS_STMT_COMMIT_PREPARED',
+  'TRANS_STMT_ROLLBACK_PREPARED',
+]);
+
+export default defineRule({
+  id: 'alter-enum-add-value-in-transaction',
+  severity: 'error',
+  level: 3,
+  summary:
+    'ALTER TYPE ... ADD VALUE inside a transaction: fails before PostgreSQL 12; from 12 on, the new value cannot be used until the transaction commits.',
+  check(ctx) {
+    const key = `file:${ctx.file.path}`;
+    let tx = ctx.memory.get(key) as TransactionState | undefined;
+    if (!tx) {
+      tx = { added: new Map(), createdTypes: new Set() };
+      ctx.memory.set(key, tx);
+    }
+    const kind = ctx.statement.kind;
+    const node = ctx.node;
+    if (kind === 'TransactionStmt') {
+      if (BOUNDARIES.has(String(node?.['kind']))) reset(tx);
+      return;
+    }
+    if (!ctx.state.inTransaction || !node) {
+      reset(tx);
+      return;
+    }
+
+    if (kind === 'CreateEnumStmt') {
+      tx.createdTypes.add(typeKey(node['typeName']));
+      return;
+    }
+
+    if (kind === 'AlterEnumStmt') {
+      const value = node['newVal'];
+      if (typeof value !== 'string' || node['oldVal'] !== undefined) return;
+      const type = typeKey(node['typeName']);
+      if (tx.createdTypes.has(type)) return;
+      if (ctx.pgVersion < 12) {
+        ctx.report({
+          message: `ALTER TYPE ${typeLabel(node['typeName'])} ADD VALUE ${sqlLiteral(value)} cannot run inside a transaction block before PostgreSQL 12, and ${ctx.state.implicitTransaction ? 'the migration tool runs this file in a transaction' : 'it follows an explicit BEGIN'}: the migration fails.`,
+          help: 'Put ALTER TYPE ... ADD VALUE in a migration of its own that runs without a transaction (or target PostgreSQL 12+, where it may run in a transaction as long as the new value is not used before COMMIT).',
+        });
+        return;
+      }
+      tx.added.set(value, typeLabel(node['typeName']));
+      return;
+    }
+
+    if (tx.added.size === 0) return;
+    const reported = new Set<string>();
+    for (const literal of stringLiterals(node)) {
+      const type = tx.added.get(literal.value);
+      if (type === undefined || reported.has(literal.value)) continue;
+      reported.add(literal.value);
+      ctx.report({
+        message: `The enum value ${sqlLiteral(literal.value)} was added by ALTER TYPE ${type} ADD VALUE earlier in this transaction and is used here: PostgreSQL rejects it with "unsafe use of new value" until the transaction commits, so the migration fails.`,
+        help: 'Commit between adding the value and using it: put ALTER TYPE ... ADD VALUE in its own migration (or its own transaction) that runs before the one that uses the value.',
+        ...(literal.location !== undefined ? { location: literal.location } : {}),
+      });
+    }
+  },
+});
+
+function reset(tx: TransactionState): void {
+  tx.added.clear();
+  tx.createdTypes.clear();
+}
+
+function typeParts(typeName: unknown): string[] {
+  return ((typeName as { String?: { sval: string } }[] | undefined) ?? []).map((p) => p.String?.sval ?? '');
+}
+
+function typeKey(typeName: unknown): string {
+  const parts = typeParts(typeName);
+  return parts.length > 1 ? parts.join('.') : `public.${parts[0] ?? ''}`;
+}
+
+function typeLabel(typeName: unknown): string {
+  return typeParts(typeName).map(quoteIdent).join('.');
+}
+
+/** Every string constant in the statement (`'x'`, `'x'::mood`, values, defaults, WHERE clauses). */
+function stringLiterals(node: unknown, out: { value: string; location?: number | undefined }[] = []) {
+  if (Array.isArray(node)) {
+    for (const item of node) stringLiterals(item, out);
+    return out;
+  }
+  if (!node || typeof node !== 'object') return out;
+  const record = node as Record<string, unknown>;
+  const constant = record['A_Const'] as { sval?: { sval?: string }; location?: number } | undefined;
+  if (constant?.sval) {
+    out.push({ value: constant.sval.sval ?? '', location: constant.location });
+    return out;
+  }
+  for (const value of Object.values(record)) stringLiterals(value, out);
+  return out;
+}
+
+function sqlLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,150 @@
+/**
+ * constraint-without-not-valid: `ADD CONSTRAINT ... CHECK` or `... FOREIGN KEY` on an existing
+ * table without NOT VALID validates every row while holding the ALTER TABLE lock (ACCESS EXCLUSIVE
+ * for CHECK; SHARE ROW EXCLUSIVE on both tables for a foreign key).
+ *
+ * Also flags the half-done fix: VALIDATE CONSTRAINT in the same transaction as the
+ * `ADD ... NOT VALID`, where the lock of the ADD is still held during the validating scan.
+ */
+import { defineRule } from '../define-rule.js';
+import type { QualifiedName } from '../types.js';
+
+type Node = Record<string, unknown>;
+
+interface Constraint {
+  contype: string;
+  conname?: string;
+  skip_validation?: boolean;
+  raw_expr?: Node;
+  fk_attrs?: { String?: { sval: string } }[];
+  pktable?: { schemaname?: string; relname: string };
+  location?: number;
+}
+interface AlterTableStmt {
+  relation?: { schemaname?: string; relname: string };
+  cmds?: { AlterTableCmd?: { subtype: string; name?: string; def?: { Constraint?: Constraint } } }[];
+  objtype?: string;
+}
+
+interface FileState {
+  /** Bumped at every BEGIN / COMMIT / ROLLBACK: constraints added NOT VALID in this generation share the transaction. */
+  generation: number;
+  notValid: Map<string, { generation: number; foreignKey: boolean }>;
+}
+
+const BOUNDARIES = new Set([
+  'TRANS_STMT_BEGIN',
+  'TRANS_STMT_START',
+  'TRANS_STMT_COMMIT',
+  'TRANS_STMT_ROLLBACK',
+  'TRANS_STMT_PREPARE',
+]);
+
+export default defineRule({
+  id: 'constraint-without-not-valid',
+  severity: 'warning',
+  level: 3,
+  summary:
+    'ADD CONSTRAINT CHECK / FOREIGN KEY on an existing table without NOT VALID scans the whole table while blocking writes (and, for CHECK, reads).',
+  check(ctx) {
+    const key = `file:${ctx.file.path}`;
+    let file = ctx.memory.get(key) as FileState | undefined;
+    if (!file) {
+      file = { generation: 0, notValid: new Map() };
+      ctx.memory.set(key, file);
+    }
+    if (ctx.statement.kind === 'TransactionStmt') {
+      if (BOUNDARIES.has(String(ctx.node?.['kind']))) file.generation += 1;
+      return;
+    }
+    if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node) return;
+    const stmt = ctx.node as unknown as AlterTableStmt;
+    if (stmt.objtype !== 'OBJECT_TABLE' || !stmt.relation) return;
+    const table: QualifiedName = { schema: stmt.relation.schemaname, name: stmt.relation.relname };
+    const tableSql = qualified(table);
+    const isNew = ctx.state.isNewTable(table);
+    const cmds = (stmt.cmds ?? []).flatMap((c) => (c.AlterTableCmd ? [c.AlterTableCmd] : []));
+    // Constraints added NOT VALID by this very statement: always the same transaction as a VALIDATE in it.
+    const addedHere = new Map<string, boolean>();
+
+    for (const cmd of cmds) {
+      if (cmd.subtype === 'AT_AddConstraint') {
+        const con = cmd.def?.Constraint;
+        if (!con || (con.contype !== 'CONSTR_CHECK' && con.contype !== 'CONSTR_FOREIGN')) continue;
+        const foreignKey = con.contype === 'CONSTR_FOREIGN';
+        const name = con.conname ?? defaultName(table.name, con);
+        if (con.skip_validation) {
+          addedHere.set(name, foreignKey);
+          if (ctx.state.inTransaction) {
+            file.notValid.set(`${tableKey(table)}/${name}`, { generation: file.generation, foreignKey });
+          }
+          continue;
+        }
+        if (isNew) continue;
+        const constraint = quoteIdent(name);
+        const lock = foreignKey
+          ? `SHARE ROW EXCLUSIVE locks on ${tableSql} and on ${con.pktable ? qualified({ schema: con.pktable.schemaname, name: con.pktable.relname }) : 'the referenced table'}: inserts, updates and deletes on both wait`
+          : `an ACCESS EXCLUSIVE lock on ${tableSql}: every read and write on it waits`;
+        const single = cmds.length === 1 && !/--[^\n]*$/.test(ctx.statement.sql.trim());
+        ctx.report({
+          message: `ADD CONSTRAINT ${constraint} ${foreignKey ? 'FOREIGN KEY' : 'CHECK'} without NOT VALID checks every existing row of ${tableSql} while holding ${lock} until the scan ends.`,
+          help: `Add the constraint with NOT VALID (new and updated rows are checked at once, the catalog change is instant), then run ALTER TABLE ${tableSql} VALIDATE CONSTRAINT ${constraint} in a separate transaction: validation takes only a SHARE UPDATE EXCLUSIVE lock, so reads and writes continue.`,
+          ...(single
+            ? {
+                fix: `${ctx.statement.sql.trim()} NOT VALID;\n-- in a separate transaction:\nALTER TABLE ${tableSql} VALIDATE CONSTRAINT ${constraint};`,
+              }
+            : {}),
+          ...(con.location !== undefined ? { location: con.location } : {}),
+        });
+      } else if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name !== undefined) {
+        const earlier = file.notValid.get(`${tableKey(table)}/${cmd.name}`);
+        const sameTransaction = addedHere.has(cmd.name) || (ctx.state.inTransaction && earlier?.generation === file.generation);
+        if (!sameTransaction) continue;
+        const foreignKey = addedHere.get(cmd.name) ?? earlier?.foreignKey ?? false;
+        const constraint = quoteIdent(cmd.name);
+        ctx.report({
+          message: `VALIDATE CONSTRAINT ${constraint} runs in the same transaction as the ADD CONSTRAINT ... NOT VALID that created it: the ${foreignKey ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE'} lock taken by ADD CONSTRAINT is held until COMMIT, so the validating scan blocks ${foreignKey ? 'writes' : 'reads and writes'} on ${tableSql} as if NOT VALID had not been used.`,
+          help: `Commit after ADD CONSTRAINT ... NOT VALID and run VALIDATE CONSTRAINT ${constraint} in a separate transaction (a separate migration when the tool wraps each file in a transaction).`,
+        });
+      }
+    }
+  },
+});
+
+/** PostgreSQL's generated names: `<table>_<col>_check` / `<table>_check`, `<table>_<cols>_fkey`. */
+function defaultName(table: string, con: Constraint): string {
+  if (con.contype === 'CONSTR_FOREIGN') {
+    const columns = (con.fk_attrs ?? []).map((a) => a.String?.sval ?? '');
+    return truncate([table, ...columns, 'fkey'].join('_'));
+  }
+  const columns = [...new Set(columnRefs(con.raw_expr))];
+  return truncate(columns.length === 1 ? `${table}_${columns[0]}_check` : `${table}_check`);
+}
+
+function columnRefs(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(columnRefs);
+  if (!node || typeof node !== 'object') return [];
+  const record = node as Node;
+  const ref = record['ColumnRef'] as { fields?: { String?: { sval: string } }[] } | undefined;
+  if (ref) {
+    const name = ref.fields?.at(-1)?.String?.sval;
+    return name === undefined ? [] : [name];
+  }
+  return Object.values(record).flatMap(columnRefs);
+}
+
+function truncate(name: string): string {
+  return name.length > 63 ? name.slice(0, 63) : name;
+}
+
+function tableKey(table: QualifiedName): string {
+  return `${table.schema ?? 'public'}.${table.name}`;
+}
+
+function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+function qualified(name: QualifiedName): string {
+  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
+}

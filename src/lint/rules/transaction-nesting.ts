@@ -1,0 +1,61 @@
+/**
+ * transaction-nesting: BEGIN while a transaction is already open (an earlier BEGIN in the file, or
+ * the migration tool's per-file transaction), and COMMIT / ROLLBACK that end the tool's transaction.
+ * PostgreSQL has no nested transactions: the extra BEGIN is ignored with a warning, and the first
+ * COMMIT ends the outer transaction, so the rest of the file runs without the atomicity the author
+ * (or the tool) meant to have.
+ */
+import { defineRule } from '../define-rule.js';
+
+const BEGIN = new Set(['TRANS_STMT_BEGIN', 'TRANS_STMT_START']);
+const END = new Set(['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE']);
+
+interface FileState {
+  /** Line of the explicit BEGIN that is open, if any. */
+  openedAt: number | undefined;
+}
+
+export default defineRule({
+  id: 'transaction-nesting',
+  severity: 'warning',
+  level: 1,
+  summary:
+    'BEGIN inside an open transaction (explicit or the migration tool\'s per-file one), or COMMIT/ROLLBACK that ends the tool\'s transaction.',
+  check(ctx) {
+    if (ctx.statement.kind !== 'TransactionStmt' || !ctx.node) return;
+    const key = `file:${ctx.file.path}`;
+    let file = ctx.memory.get(key) as FileState | undefined;
+    if (!file) {
+      file = { openedAt: undefined };
+      ctx.memory.set(key, file);
+    }
+    const kind = String(ctx.node['kind']);
+    const line = ctx.statement.span.start.line;
+
+    if (BEGIN.has(kind)) {
+      if (file.openedAt !== undefined) {
+        ctx.report({
+          message: `BEGIN while the transaction opened at line ${file.openedAt} is still open: PostgreSQL has no nested transactions, so it only warns "there is already a transaction in progress", and the next COMMIT or ROLLBACK ends the outer transaction too.`,
+          help: 'Remove the inner BEGIN (and its COMMIT), or COMMIT the first transaction before starting the next; use SAVEPOINT for a partial rollback inside one transaction.',
+        });
+      } else if (ctx.state.implicitTransaction) {
+        ctx.report({
+          message: 'BEGIN in a file that the migration tool already runs in a transaction: PostgreSQL only warns "there is already a transaction in progress", and the matching COMMIT ends the tool\'s transaction early, so later statements run without one and a failure leaves the migration half-applied.',
+          help: 'Remove BEGIN/COMMIT and let the tool manage the transaction; or, if this file must control its own transactions, configure the tool (and prodguard\'s transaction setting) to run it without a wrapping transaction.',
+        });
+      }
+      file.openedAt = line;
+      return;
+    }
+
+    if (END.has(kind)) {
+      if (file.openedAt === undefined && ctx.state.implicitTransaction) {
+        ctx.report({
+          message: `${kind === 'TRANS_STMT_COMMIT' ? 'COMMIT' : kind === 'TRANS_STMT_ROLLBACK' ? 'ROLLBACK' : 'PREPARE TRANSACTION'} ends the transaction the migration tool opened for this file: the statements after it run without a transaction, and the tool's own COMMIT at the end only warns "there is no transaction in progress".`,
+          help: 'Remove it and let the tool manage the transaction, or configure the tool (and prodguard\'s transaction setting) to run this file without a wrapping transaction.',
+        });
+      }
+      file.openedAt = undefined;
+    }
+  },
+});

@@ -1,0 +1,69 @@
+import rule from '../../../src/lint/rules/alter-enum-add-value-in-transaction.js';
+import { ruleTester } from '../rule-tester.js';
+
+ruleTester(rule, {
+  valid: [
+    // psql-style file: each statement commits on its own.
+    `ALTER TYPE mood ADD VALUE 'meh';\nUPDATE users SET mood = 'meh' WHERE mood = 'ok';`,
+    { code: `ALTER TYPE mood ADD VALUE 'meh';`, pgVersion: 11 },
+    // PostgreSQL 12+: adding in a transaction is fine as long as the value is not used before COMMIT.
+    { code: `ALTER TYPE mood ADD VALUE 'meh';`, transaction: 'per-file' },
+    { code: `ALTER TYPE mood ADD VALUE 'meh';\nUPDATE users SET mood = 'ok' WHERE mood = 'fine';`, transaction: 'per-file' },
+    `BEGIN;\nALTER TYPE mood ADD VALUE 'meh';\nCOMMIT;\nUPDATE users SET mood = 'meh' WHERE mood = 'ok';`,
+    // A type created in the same transaction may use its new values at once, on every version.
+    {
+      code: `BEGIN;\nCREATE TYPE mood AS ENUM ('ok');\nALTER TYPE mood ADD VALUE 'meh';\nCREATE TABLE t (m mood DEFAULT 'meh');\nCOMMIT;`,
+      pgVersion: 11,
+    },
+    // RENAME VALUE is renaming-enum-value's business.
+    { code: `ALTER TYPE mood RENAME VALUE 'meh' TO 'so-so';`, transaction: 'per-file' },
+  ],
+  invalid: [
+    {
+      name: 'before PostgreSQL 12, per-file transaction',
+      code: `ALTER TYPE mood ADD VALUE 'meh';`,
+      pgVersion: 11,
+      transaction: 'per-file',
+      errors: [
+        {
+          line: 1,
+          column: 1,
+          severity: 'error',
+          message: /cannot run inside a transaction block before PostgreSQL 12/,
+          help: /without a transaction/,
+        },
+      ],
+    },
+    {
+      name: 'before PostgreSQL 12, explicit BEGIN, quoted schema-qualified type',
+      code: `BEGIN;\nALTER TYPE app."Mood" ADD VALUE IF NOT EXISTS 'Meh' BEFORE 'Ok';\nCOMMIT;`,
+      pgVersion: 10,
+      errors: [{ line: 2, column: 1, message: /ALTER TYPE app\."Mood" ADD VALUE 'Meh'.*follows an explicit BEGIN/ }],
+    },
+    {
+      name: 'PostgreSQL 12+: value used later in the same transaction',
+      code: `ALTER TYPE mood ADD VALUE 'meh';\nUPDATE users SET mood = 'meh' WHERE mood = 'ok';`,
+      transaction: 'per-file',
+      errors: [
+        {
+          line: 2,
+          column: 25,
+          message: /'meh' was added by ALTER TYPE mood ADD VALUE earlier in this transaction .*unsafe use of new value/,
+          help: /own migration/,
+        },
+      ],
+    },
+    {
+      name: 'used as a column default, explicit BEGIN',
+      code: `BEGIN;\nALTER TYPE app."Mood" ADD VALUE 'Meh';\nALTER TABLE users ALTER COLUMN mood SET DEFAULT 'Meh'::app."Mood";\nCOMMIT;`,
+      pgVersion: 16,
+      errors: [{ line: 3, column: 49, message: /ALTER TYPE app\."Mood" ADD VALUE/ }],
+    },
+    {
+      name: 'each statement that uses it, once per statement',
+      code: `ALTER TYPE mood ADD VALUE 'meh';\nINSERT INTO users (mood) VALUES ('meh'), ('meh');\nSELECT count(*) FROM users WHERE mood = 'meh';`,
+      transaction: 'per-file',
+      errors: [{ line: 2, column: 34 }, { line: 3, column: 41 }],
+    },
+  ],
+});

@@ -1,0 +1,45 @@
+import rule from '../../../src/lint/rules/transaction-nesting.js';
+import { ruleTester } from '../rule-tester.js';
+
+ruleTester(rule, {
+  valid: [
+    'BEGIN;\nALTER TABLE t ADD COLUMN a integer;\nCOMMIT;',
+    'BEGIN;\nALTER TABLE t ADD COLUMN a integer;\nCOMMIT;\nSTART TRANSACTION;\nALTER TABLE t ADD COLUMN b integer;\nEND;',
+    'BEGIN;\nSAVEPOINT s;\nALTER TABLE t ADD COLUMN a integer;\nROLLBACK TO SAVEPOINT s;\nCOMMIT;',
+    { code: 'ALTER TABLE t ADD COLUMN a integer;', transaction: 'per-file' },
+    { code: 'SAVEPOINT s;\nRELEASE SAVEPOINT s;', transaction: 'per-file' },
+  ],
+  invalid: [
+    {
+      name: 'BEGIN in a file the tool wraps in a transaction',
+      code: 'BEGIN;\nALTER TABLE t ADD COLUMN a integer;\nCOMMIT;',
+      transaction: 'per-file',
+      errors: [
+        {
+          line: 1,
+          column: 1,
+          severity: 'warning',
+          message: /already runs in a transaction.*ends the tool's transaction early/,
+          help: /Remove BEGIN\/COMMIT/,
+        },
+      ],
+    },
+    {
+      name: 'nested BEGIN',
+      code: 'BEGIN;\nALTER TABLE t ADD COLUMN a integer;\n  BEGIN;\nCOMMIT;\nCOMMIT;',
+      errors: [{ line: 3, column: 3, message: /transaction opened at line 1 is still open/ }],
+    },
+    {
+      name: 'COMMIT ends the tool\'s transaction',
+      code: 'ALTER TABLE t ADD COLUMN a integer;\nCOMMIT;\nALTER TABLE t ADD COLUMN b integer;',
+      transaction: 'per-file',
+      errors: [{ line: 2, column: 1, message: /COMMIT ends the transaction the migration tool opened/ }],
+    },
+    {
+      code: 'ROLLBACK;',
+      transaction: 'per-file',
+      layout: 'prisma',
+      errors: [{ line: 1, column: 1, message: /ROLLBACK ends/ }],
+    },
+  ],
+});
