@@ -26,12 +26,13 @@ function tableName(i) {
 function migration(i) {
   const parts = [];
   const t = tableName(i);
-  const cols = Array.from({ length: 4 + Math.floor(rand() * 10) }, (_, k) => `    "${pick(WORDS)}${k}" ${pick(TYPES)}`);
+  const cols = Array.from({ length: 8 + Math.floor(rand() * 16) }, (_, k) => `    "${pick(WORDS)}${k}" ${pick(TYPES)}`);
   parts.push(`-- CreateEnum\nCREATE TYPE "${t}Status" AS ENUM ('ACCEPTED', 'PENDING', 'CANCELLED', 'REJECTED');\n`);
   parts.push(`-- CreateTable\nCREATE TABLE "${t}" (\n    "id" SERIAL NOT NULL,\n${cols.join(',\n')},\n    "status" "${t}Status" NOT NULL DEFAULT 'PENDING',\n    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,\n\n    CONSTRAINT "${t}_pkey" PRIMARY KEY ("id")\n);\n`);
   parts.push(`-- CreateIndex\nCREATE UNIQUE INDEX "${t}_uid_key" ON "${t}"("${pick(WORDS)}0");\n`);
   const other = `${pick(WORDS)[0].toUpperCase()}${pick(WORDS).slice(1)}${Math.max(0, i - 1)}`;
-  for (let k = 0; k < 3 + Math.floor(rand() * 8); k++) {
+  // About 3.3 KB per file on average, so 3000 files make the ~10 MB corpus the issue asks for.
+  for (let k = 0; k < 20 + Math.floor(rand() * 24); k++) {
     switch (Math.floor(rand() * 10)) {
       case 0: parts.push(`-- AlterTable\nALTER TABLE "${other}" ADD COLUMN "${pick(WORDS)}${k}" TEXT;\n`); break;
       case 1: parts.push(`-- AlterTable\nALTER TABLE "${other}" DROP COLUMN "${pick(WORDS)}${k}";\n`); break;
