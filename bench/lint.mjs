@@ -2,7 +2,7 @@
 // run and prints both wall times and the ratio. The corpus is generated here (not committed).
 // Usage: npm run build && node bench/lint.mjs [files=3000] [runs=3]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -101,4 +101,3 @@ for (const [label, count] of [['project (200 files)', 200], [`large (${fileCount
   console.log(`  squawk          ${sq.median.toFixed(3)} s`);
   console.log(`  ratio prodguard/squawk ${(pg.median / sq.median).toFixed(2)}x`);
 }
-void statSync;
