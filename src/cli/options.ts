@@ -28,3 +28,8 @@ export interface TargetOptions {
   db?: string;
   env?: string;
 }
+
+/** `--report FILE.html`: a self-contained HTML report (inline CSS, JS and data) besides the normal output. */
+export function addReportOption(command: Command): Command {
+  return command.option('--report <file>', 'also write a self-contained HTML report to this file (no network needed to view it)');
+}

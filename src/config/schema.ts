@@ -85,6 +85,8 @@ export const integritySchema = z.strictObject({
     .default([]),
   /** Declared changes: `table` or `schema.table` (or a critical entity's name) → what it may do. */
   expect: z.record(z.string(), z.enum(EXPECTATIONS)).default({}),
+  /** Where snapshots and saved compare reports are kept; the dashboard's Integrity view reads it. */
+  dir: z.string().min(1).default('.prodguard/snapshots'),
 });
 
 export const backupSchema = z.strictObject({
@@ -101,7 +103,7 @@ export const configSchema = z
     testData: testDataSchema.optional(),
     lint: lintConfigSchema.default({ rules: {}, templateValues: {}, failOn: 'error' }),
     preflight: preflightSchema.default({ longTransaction: 60_000 }),
-    integrity: integritySchema.default({ critical: [], expect: {} }),
+    integrity: integritySchema.default({ critical: [], expect: {}, dir: '.prodguard/snapshots' }),
     backup: backupSchema.default({ dir: '.prodguard/backups', maxAge: 86_400_000 }),
   })
   .superRefine((config, ctx) => {

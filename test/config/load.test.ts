@@ -169,7 +169,7 @@ describe('resolveTarget', () => {
     session: {},
     lint: { rules: {}, templateValues: {}, failOn: 'error' as const },
     preflight: { longTransaction: 60_000 },
-    integrity: { critical: [], expect: {} },
+    integrity: { critical: [], expect: {}, dir: '.prodguard/snapshots' },
     backup: { dir: '.prodguard/backups', maxAge: 86_400_000 },
   };
 

@@ -9,7 +9,8 @@ import { renderCompareJson, renderCompareJunit, renderCompareText } from '../../
 import { takeSnapshot } from '../../integrity/snapshot.js';
 import type { SnapshotDocument } from '../../integrity/types.js';
 import type { CliContext } from '../context.js';
-import { addFormatOption, addTargetOptions, type TargetOptions } from '../options.js';
+import { addFormatOption, addReportOption, addTargetOptions, type TargetOptions } from '../options.js';
+import { writeHtmlReport } from '../report-file.js';
 import { collect, integerFlag, progressReporter } from './snapshot.js';
 
 interface CompareFlags extends TargetOptions {
@@ -17,6 +18,7 @@ interface CompareFlags extends TargetOptions {
   allowShrink: string[];
   jobs: string;
   verbose?: boolean;
+  report?: string;
 }
 
 export function register(program: Command, cli: CliContext): void {
@@ -30,6 +32,7 @@ export function register(program: Command, cli: CliContext): void {
     .option('-v, --verbose', 'list unchanged tables too');
   addTargetOptions(command);
   addFormatOption(command, ['text', 'json', 'junit']);
+  addReportOption(command);
   command
     .addHelpText(
       'after',
@@ -44,7 +47,8 @@ Exit codes: 0 nothing lost unexpectedly, 1 data lost, 2 usage or config error, 3
 Examples:
   $ prodguard compare before.json --env production
   $ prodguard compare before.json after.json --format junit > compare.xml
-  $ prodguard compare before.json --db "$DATABASE_URL" --allow-shrink sessions --format json`,
+  $ prodguard compare before.json --db "$DATABASE_URL" --allow-shrink sessions --format json
+  $ prodguard compare before.json --env staging --report compare.html`,
     )
     .action(async (before: string, after: string | undefined, flags: CompareFlags) => {
       cli.exitCode = await compareCommand(cli, before, after, flags);
@@ -112,6 +116,14 @@ async function compareCommand(cli: CliContext, beforeFile: string, afterFile: st
     }
   }
   const advice = { restoreCommand };
+  if (flags.report) {
+    const { comparisonEntry } = await import('../../html/views.js');
+    const source = `${beforeFile} → ${afterFile ?? 'live database'}`;
+    await writeHtmlReport(cli, flags.report, {
+      title: 'prodguard compare',
+      views: { integrity: { dirs: [], snapshots: [], comparisons: [comparisonEntry(source, report, advice)] } },
+    });
+  }
   if (format === 'json') cli.io.out(renderCompareJson(report, advice));
   else if (format === 'junit') cli.io.out(renderCompareJunit(report, advice));
   else cli.io.out(renderCompareText(report, cli.io.colors(), advice, flags.verbose ?? false));

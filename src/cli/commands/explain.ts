@@ -1,15 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
-import { BUILTIN_RULES } from '../../lint/engine.js';
-import { allRules } from '../../lint/rules/index.js';
+import { listRules, readRuleDoc } from '../../lint/docs.js';
 import type { CliContext } from '../context.js';
-
-/** docs/ sits at the package root, two levels above both src/cli/commands and dist/cli/commands. */
-function docPath(id: string): string {
-  return fileURLToPath(new URL(`../../../docs/rules/${id}.md`, import.meta.url));
-}
 
 export function register(program: Command, cli: CliContext): void {
   program
@@ -24,7 +16,7 @@ Examples:
   $ prodguard explain replacing-check-constraint`,
     )
     .action((id: string) => {
-      const known = [...allRules.map((r) => r.id), ...BUILTIN_RULES.map((r) => r.id)];
+      const known = listRules().map((r) => r.id);
       if (!known.includes(id)) {
         const close = known.filter((k) => k.includes(id) || id.includes(k.split('-').slice(-1)[0] ?? '~')).slice(0, 5);
         throw new UsageError(`unknown rule "${id}"`, {
@@ -32,9 +24,9 @@ Examples:
           hint: close.length > 0 ? `did you mean ${close.join(', ')}? (prodguard rules lists them all)` : 'prodguard rules lists every rule',
         });
       }
-      const file = docPath(id);
-      if (!existsSync(file)) throw new UsageError(`rule "${id}" has no documentation page at docs/rules/${id}.md`);
-      cli.io.out(readFileSync(file, 'utf8'));
+      const doc = readRuleDoc(id);
+      if (doc === undefined) throw new UsageError(`rule "${id}" has no documentation page at docs/rules/${id}.md`);
+      cli.io.out(doc);
       cli.exitCode = ExitCode.ok;
     });
 }

@@ -4,9 +4,11 @@ import { ExitCode, UsageError } from '../../errors.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { lintFiles } from '../../lint/engine.js';
 import { discoverMigrations } from '../../migrations/discover.js';
-import type { MigrationLayout, TransactionMode } from '../../migrations/types.js';
+import type { LintResult } from '../../lint/engine.js';
+import type { MigrationFile, MigrationLayout, TransactionMode } from '../../migrations/types.js';
 import type { CliContext } from '../context.js';
-import { addFailOnOption, addFormatOption } from '../options.js';
+import { addFailOnOption, addFormatOption, addReportOption } from '../options.js';
+import { writeHtmlReport } from '../report-file.js';
 
 interface LintFlags {
   format?: string;
@@ -15,6 +17,7 @@ interface LintFlags {
   pgVersion?: string;
   layout?: Exclude<MigrationLayout, 'stdin'>;
   transaction?: TransactionMode;
+  report?: string;
 }
 
 const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
@@ -41,6 +44,7 @@ export function register(program: Command, cli: CliContext): void {
     .addOption(new Option('--transaction <mode>', 'whether the migration tool wraps each file in a transaction').choices(['per-file', 'none']));
   addFormatOption(command, FORMATS);
   addFailOnOption(command);
+  addReportOption(command);
   command
     .addHelpText(
       'after',
@@ -52,6 +56,7 @@ Examples:
   $ prodguard lint prisma/migrations
   $ prodguard lint --since origin/main                 # only the migrations this branch adds
   $ prodguard lint db/migrations --format sarif > lint.sarif
+  $ prodguard lint prisma/migrations --report lint-report.html
   $ cat migration.sql | prodguard lint -
   $ prodguard lint 'supabase/migrations/*.sql' --pg-version 16 --fail-on warning`,
     )
@@ -77,8 +82,18 @@ function readStdin(): Promise<string> {
   });
 }
 
-async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise<number> {
-  const format = cli.format(flags.format, FORMATS);
+/** What `prodguard lint` reads and finds; shared with the dashboard's Lint view and HTML reports. */
+export interface LintRun {
+  files: MigrationFile[];
+  result: LintResult;
+  loaded: LoadedConfig;
+}
+
+/**
+ * Discovers and lints the given paths (default: config "migrations") with the config's settings.
+ * @throws UsageError when there is nothing to lint or a path does not exist.
+ */
+export async function lintProject(cli: CliContext, paths: string[], flags: Omit<LintFlags, 'format' | 'failOn' | 'report'>): Promise<LintRun> {
   const loaded = await cli.config();
   const configured = configuredMigrations(loaded);
   const inputs = paths.length > 0 ? paths : configured.path ? [configured.path] : [];
@@ -106,6 +121,16 @@ async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise
     ruleSettings: loaded.config.lint.rules,
     templateValues: loaded.config.lint.templateValues,
   });
+  return { files, result, loaded };
+}
+
+async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise<number> {
+  const format = cli.format(flags.format, FORMATS);
+  const { files, result, loaded } = await lintProject(cli, paths, flags);
+  if (flags.report) {
+    const { lintView } = await import('../../html/views.js');
+    await writeHtmlReport(cli, flags.report, { title: 'prodguard lint', views: { lint: lintView(result) } });
+  }
   const report = await import('../../lint/report/index.js');
   const sources = new Map(files.map((f) => [f.path, f.text]));
   switch (format) {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
-import { BUILTIN_RULES } from '../../lint/engine.js';
-import { allRules } from '../../lint/rules/index.js';
+import { listRules } from '../../lint/docs.js';
 import type { CliContext } from '../context.js';
 import { addFormatOption } from '../options.js';
 
@@ -19,10 +18,7 @@ Examples:
     )
     .action((flags: { format?: string }) => {
       const format = cli.format(flags.format, ['text', 'json'] as const);
-      const rows = [
-        ...allRules.map((r) => ({ id: r.id, severity: r.severity, level: r.level as number | null, summary: r.summary, docs: r.docsUrl })),
-        ...BUILTIN_RULES.map((r) => ({ id: r.id, severity: r.severity, level: null, summary: r.summary, docs: `docs/rules/${r.id}.md` })),
-      ].sort((a, b) => a.id.localeCompare(b.id));
+      const rows = listRules();
       if (format === 'json') {
         cli.io.out(`${JSON.stringify(rows, null, 2)}\n`);
       } else {

@@ -1,13 +1,22 @@
 /** JSON report: the LintResult as is, the documented stable shape. Pure. */
-import type { LintResult } from '../engine.js';
+import type { LintFileResult, LintResult, LintSummary } from '../engine.js';
+import type { Finding } from '../types.js';
+
+/** The documented `--format json` shape (also what the dashboard's /api/lint returns). */
+export interface LintJson {
+  pgVersion: number;
+  files: Pick<LintFileResult, 'path' | 'layout' | 'transaction' | 'level' | 'statements'>[];
+  findings: Finding[];
+  summary: LintSummary;
+}
 
 /**
  * `{ pgVersion, files: [{ path, layout, transaction, level, statements }], findings: [{ rule,
  * severity, file, line, column, endLine, endColumn, message, help, fix? }], summary: { files,
  * statements, errors, warnings } }`.
  */
-export function renderLintJson(result: LintResult): string {
-  const shaped = {
+export function lintJson(result: LintResult): LintJson {
+  return {
     pgVersion: result.pgVersion,
     files: result.files.map((file) => ({
       path: file.path,
@@ -17,7 +26,7 @@ export function renderLintJson(result: LintResult): string {
       statements: file.statements,
     })),
     findings: result.findings.map((finding) => {
-      const item: Record<string, unknown> = {
+      const item: Finding = {
         rule: finding.rule,
         severity: finding.severity,
         file: finding.file,
@@ -28,10 +37,14 @@ export function renderLintJson(result: LintResult): string {
         message: finding.message,
         help: finding.help,
       };
-      if (finding.fix !== undefined) item['fix'] = finding.fix;
+      if (finding.fix !== undefined) item.fix = finding.fix;
       return item;
     }),
     summary: { ...result.summary },
   };
-  return `${JSON.stringify(shaped, null, 2)}\n`;
+}
+
+/** The JSON report as text (see {@link lintJson} for the shape). */
+export function renderLintJson(result: LintResult): string {
+  return `${JSON.stringify(lintJson(result), null, 2)}\n`;
 }

@@ -1,0 +1,24 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import type { ReportInput } from '../html/page.js';
+import type { CliContext } from './context.js';
+
+/**
+ * Writes a self-contained HTML report (`--report FILE.html`). The whole page passes through the
+ * CLI's redaction first, as everything else the CLI writes does. The note goes to stderr so that
+ * stdout stays the command's own output (JSON, SARIF, ...).
+ */
+export async function writeHtmlReport(cli: CliContext, file: string, input: ReportInput): Promise<void> {
+  const { renderReport } = await import('../html/page.js');
+  const html = cli.io.redact(renderReport(input));
+  const target = path.resolve(cli.cwd, file);
+  try {
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, html);
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String((error as NodeJS.ErrnoException).code) : 'unwritable';
+    throw new UsageError(`cannot write the HTML report ${file} (${reason})`, { code: 'PRODGUARD_REPORT_UNWRITABLE' });
+  }
+  cli.io.err(`HTML report: ${file}\n`);
+}

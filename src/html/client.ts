@@ -1,0 +1,633 @@
+/// <reference lib="dom" />
+/**
+ * The page script of the dashboard and of HTML reports. It runs in the browser: the page inlines
+ * `dashboardClient.toString()`, so this function must be self-contained (no imports at runtime,
+ * no references to module scope). Everything it shows is built with DOM nodes and textContent,
+ * never innerHTML, so data from the database cannot inject markup.
+ *
+ * Live mode fetches each view from the server's JSON API and follows `/api/events`
+ * (server-sent events) for test-data updates, falling back to polling; report mode renders the
+ * data embedded in the page and never touches the network.
+ */
+import type {
+  ComparisonEntry,
+  DeployRunView,
+  DeploysView,
+  EnvironmentsView,
+  EnvironmentStatus,
+  IntegrityView,
+  LintView,
+  PageConfig,
+  TestdataView,
+  VerifyRunView,
+  VerifyView,
+  ViewName,
+} from './types.js';
+
+export function dashboardClient(): void {
+  type Child = Node | string | number | null | undefined | false;
+  type Attrs = Record<string, string | number | boolean | null | undefined | ((event: Event) => void)>;
+
+  const configElement = document.getElementById('prodguard-config');
+  const config = JSON.parse(configElement?.textContent ?? '{}') as PageConfig;
+  const main = document.getElementById('view') as HTMLElement;
+  const nav = document.getElementById('nav') as HTMLElement;
+  const meta = document.getElementById('meta') as HTMLElement;
+  const token = new URLSearchParams(location.search).get('token');
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+
+  const TITLES: Record<ViewName, string> = {
+    overview: 'Overview',
+    testdata: 'Test data',
+    integrity: 'Integrity',
+    verify: 'Verify',
+    deploys: 'Deploys',
+    lint: 'Lint',
+  };
+  const ENDPOINTS: Record<ViewName, string> = {
+    overview: 'environments',
+    testdata: 'testdata',
+    integrity: 'integrity',
+    verify: 'verify',
+    deploys: 'deploys',
+    lint: 'lint',
+  };
+  const PER_ENVIRONMENT: ViewName[] = ['testdata', 'verify', 'deploys'];
+
+  let current: ViewName = config.views[0] ?? 'overview';
+  let environment: string | undefined = config.environments[0];
+  let events: EventSource | undefined;
+  let poll: number | undefined;
+
+  function append(parent: Element, children: Child[]): void {
+    for (const child of children) {
+      if (child === null || child === undefined || child === false) continue;
+      parent.append(typeof child === 'number' ? String(child) : child);
+    }
+  }
+
+  function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLElement {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (typeof value === 'function') el.addEventListener(key.replace(/^on/, ''), value);
+      else el.setAttribute(key, value === true ? '' : String(value));
+    }
+    append(el, children);
+    return el;
+  }
+
+  function s(tag: string, attrs: Record<string, string | number> = {}, ...children: Child[]): SVGElement {
+    const el = document.createElementNS(SVG_NS, tag);
+    for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, String(value));
+    append(el, children);
+    return el;
+  }
+
+  const fmt = (n: number | null | undefined): string => (n === null || n === undefined ? '–' : n.toLocaleString('en-US'));
+  const ms = (n: number | null | undefined): string =>
+    n === null || n === undefined ? '–' : n < 1000 ? `${Math.round(n)} ms` : n < 120_000 ? `${(n / 1000).toFixed(1)} s` : `${(n / 60_000).toFixed(1)} min`;
+  const bytes = (n: number | null | undefined): string => {
+    if (n === null || n === undefined) return '–';
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let v = n;
+    let u = 0;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+  };
+  const when = (iso: string | null | undefined): string => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '–');
+  const badge = (status: string, text?: string): HTMLElement => h('span', { class: `badge ${status.replace(/\s+/g, '-')}` }, text ?? status.toUpperCase());
+  const card = (...children: Child[]): HTMLElement => h('div', { class: 'card' }, ...children);
+  const note = (text: string): HTMLElement => h('p', { class: 'muted' }, text);
+  const slug = (text: string): string => text.replace(/[^A-Za-z0-9_.-]+/g, '_');
+
+  // ---------------------------------------------------------------- charts (plain SVG)
+
+  function barChart(items: { label: string; count: number; cls?: string }[], testId: string, title: string): SVGElement {
+    const width = 420;
+    const height = 180;
+    const left = 36;
+    const bottom = 24;
+    const top = 16;
+    const max = Math.max(1, ...items.map((i) => i.count));
+    const slot = (width - left) / Math.max(1, items.length);
+    const chart = s('svg', { viewBox: `0 0 ${width} ${height}`, width: '100%', role: 'img', 'aria-label': title, 'data-testid': testId });
+    chart.append(s('title', {}, title));
+    chart.append(s('line', { class: 'axis', x1: left, y1: height - bottom, x2: width, y2: height - bottom }));
+    chart.append(s('text', { x: left - 4, y: top + 4, 'text-anchor': 'end' }, fmt(max)));
+    chart.append(s('text', { x: left - 4, y: height - bottom, 'text-anchor': 'end' }, '0'));
+    items.forEach((item, index) => {
+      const barHeight = ((height - bottom - top) * item.count) / max;
+      const x = left + index * slot + slot * 0.15;
+      const y = height - bottom - barHeight;
+      chart.append(
+        s(
+          'rect',
+          { class: `bar ${item.cls ?? ''}`.trim(), x, y, width: slot * 0.7, height: Math.max(barHeight, item.count > 0 ? 1 : 0), 'data-label': item.label, 'data-value': item.count },
+          s('title', {}, `${item.label}: ${fmt(item.count)}`),
+        ),
+      );
+      if (item.count > 0) chart.append(s('text', { x: x + slot * 0.35, y: y - 3, 'text-anchor': 'middle' }, fmt(item.count)));
+      chart.append(s('text', { x: x + slot * 0.35, y: height - 8, 'text-anchor': 'middle' }, item.label));
+    });
+    return chart;
+  }
+
+  function trendChart(points: { hour: string; count: number }[], testId: string, title: string): SVGElement {
+    const width = 420;
+    const height = 180;
+    const left = 36;
+    const bottom = 24;
+    const top = 16;
+    const max = Math.max(1, ...points.map((p) => p.count));
+    const step = (width - left - 8) / Math.max(1, points.length - 1);
+    const chart = s('svg', { viewBox: `0 0 ${width} ${height}`, width: '100%', role: 'img', 'aria-label': title, 'data-testid': testId });
+    chart.append(s('title', {}, title));
+    chart.append(s('line', { class: 'axis', x1: left, y1: height - bottom, x2: width, y2: height - bottom }));
+    chart.append(s('text', { x: left - 4, y: top + 4, 'text-anchor': 'end' }, fmt(max)));
+    chart.append(s('text', { x: left - 4, y: height - bottom, 'text-anchor': 'end' }, '0'));
+    const coords = points.map((p, i) => [left + i * step, height - bottom - ((height - bottom - top) * p.count) / max] as const);
+    if (coords.length > 0) chart.append(s('polyline', { class: 'line', points: coords.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ') }));
+    points.forEach((p, i) => {
+      const [x, y] = coords[i] ?? [0, 0];
+      chart.append(s('circle', { class: 'dot', cx: x, cy: y, r: 2.5, 'data-hour': p.hour, 'data-value': p.count }, s('title', {}, `${when(p.hour)}: ${fmt(p.count)}`)));
+      if (i % 6 === 0 || i === points.length - 1) {
+        chart.append(s('text', { x, y: height - 8, 'text-anchor': 'middle' }, p.hour.slice(11, 16)));
+      }
+    });
+    return chart;
+  }
+
+  // ---------------------------------------------------------------- Markdown (rule docs)
+
+  function inline(text: string): Child[] {
+    return text.split(/(`[^`]+`)/).map((part) => (part.startsWith('`') && part.endsWith('`') && part.length > 1 ? h('code', {}, part.slice(1, -1)) : part));
+  }
+
+  function markdown(text: string): HTMLElement {
+    const root = h('div', { class: 'doc' });
+    const lines = text.split('\n');
+    let paragraph: string[] = [];
+    let list: HTMLElement | undefined;
+    const flush = () => {
+      if (paragraph.length > 0) root.append(h('p', {}, ...inline(paragraph.join(' '))));
+      paragraph = [];
+      list = undefined;
+    };
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] ?? '';
+      if (line.startsWith('```')) {
+        flush();
+        const code: string[] = [];
+        for (i++; i < lines.length && !(lines[i] ?? '').startsWith('```'); i++) code.push(lines[i] ?? '');
+        root.append(h('pre', {}, code.join('\n')));
+        continue;
+      }
+      const heading = /^(#{1,4})\s+(.*)$/.exec(line);
+      if (heading) {
+        flush();
+        root.append(h(`h${Math.min(6, (heading[1] ?? '#').length + 2)}`, {}, ...inline(heading[2] ?? '')));
+        continue;
+      }
+      const item = /^\s*[-*]\s+(.*)$/.exec(line);
+      if (item) {
+        if (paragraph.length > 0) flush();
+        if (!list) {
+          list = h('ul');
+          root.append(list);
+        }
+        list.append(h('li', {}, ...inline(item[1] ?? '')));
+        continue;
+      }
+      if (line.trim() === '') flush();
+      else paragraph.push(line.trim());
+    }
+    flush();
+    return root;
+  }
+
+  // ---------------------------------------------------------------- views
+
+  function phaseChips(run: DeployRunView): HTMLElement {
+    return h(
+      'div',
+      { class: 'phases' },
+      ...run.phases.map((p) =>
+        h('span', { class: `phase ${p.status}`, title: p.message ?? '', 'data-phase': p.name }, `${p.name} ${p.status}${p.durationMs !== null ? ` · ${ms(p.durationMs)}` : ''}`),
+      ),
+    );
+  }
+
+  function overviewView(data: EnvironmentsView): HTMLElement {
+    if (data.environments.length === 0) {
+      return card(note('No environments: declare them in prodguard.config (environments: [...]) or start with --db URL.'));
+    }
+    const envCard = (env: EnvironmentStatus) =>
+      h(
+        'div',
+        { class: 'card', 'data-testid': `env-${slug(env.name)}` },
+        h('h3', {}, env.name, ' ', env.kind ? badge(env.kind === 'production' ? 'fail' : 'pending', env.kind) : null, env.protected ? h('span', { class: 'muted' }, ' protected') : null),
+        h('div', { class: 'muted' }, env.url ?? 'no URL'),
+        h(
+          'p',
+          {},
+          env.reachable ? badge('pass', 'REACHABLE') : badge('fail', 'UNREACHABLE'),
+          env.reachable ? ` ${ms(env.latencyMs)}${env.serverVersion ? ` · PostgreSQL ${env.serverVersion}` : ''}` : '',
+        ),
+        env.error ? h('p', { class: 'fail' }, env.error) : null,
+        h(
+          'p',
+          {},
+          h('strong', {}, 'Identity: '),
+          env.identity ? `${env.identity.name} (${env.identity.kind}), marked ${when(env.identity.markedAt)} by ${env.identity.markedBy}` : env.reachable ? 'not marked (prodguard env mark)' : '–',
+          env.identityMatches === false ? h('span', { class: 'fail' }, ` — recorded kind differs from the declared ${env.kind ?? ''}`) : null,
+        ),
+        h(
+          'div',
+          {},
+          h('strong', {}, 'Last deploy: '),
+          env.lastDeploy ? h('span', {}, badge(env.lastDeploy.status), ` ${when(env.lastDeploy.startedAt)} · ${ms(env.lastDeploy.durationMs)}`) : 'none recorded',
+          env.lastDeploy ? phaseChips(env.lastDeploy) : null,
+        ),
+        env.gate
+          ? h('p', {}, h('strong', {}, `Gate to ${env.gate.next}: `), badge(env.gate.open ? 'open' : 'closed'), ' ', h('span', { class: 'muted' }, env.gate.reason))
+          : null,
+      );
+    return h('div', {}, h('div', { class: 'cards' }, ...data.environments.map(envCard)));
+  }
+
+  function testdataView(data: TestdataView): HTMLElement {
+    const root = h('div', { 'data-testid': 'testdata' });
+    if (data.error) root.append(h('div', { class: 'card alert' }, h('p', { class: 'fail' }, data.error)));
+    root.append(
+      h(
+        'div',
+        { class: 'row' },
+        card(h('div', { class: 'muted' }, 'Test rows'), h('div', { class: 'big', 'data-testid': 'testdata-total' }, fmt(data.total))),
+        card(h('div', { class: 'muted' }, `Stale (older than ${data.retentionHours ?? '–'} h)`), h('div', { class: `big ${data.stale > 0 ? 'fail' : 'pass'}`, 'data-testid': 'testdata-stale' }, fmt(data.stale))),
+        card(h('div', { class: 'muted' }, 'Estimated storage'), h('div', { class: 'big', 'data-testid': 'testdata-storage' }, bytes(data.storageBytes))),
+      ),
+    );
+    for (const alert of data.alerts) root.append(h('div', { class: `card ${alert.level === 'fail' ? 'alert' : 'notice'}`, 'data-testid': 'testdata-alert' }, badge(alert.level), ' ', alert.message));
+    root.append(
+      h(
+        'div',
+        { class: 'row' },
+        card(h('h3', {}, 'Age distribution'), barChart(data.ageBuckets.map((b, i) => ({ label: b.label, count: b.count, cls: i >= 3 ? 'stale' : '' })), 'age-chart', 'Test rows by age')),
+        card(h('h3', {}, 'Created per hour, last 24 h'), trendChart(data.hourly, 'trend-chart', 'Test rows created per hour')),
+      ),
+    );
+    root.append(
+      card(
+        h('h3', {}, 'Per table'),
+        h(
+          'table',
+          {},
+          h('thead', {}, h('tr', {}, h('th', {}, 'table'), h('th', { class: 'num' }, 'test rows'), h('th', { class: 'num' }, 'stale'), h('th', {}, 'oldest'), h('th', {}, 'newest'))),
+          h(
+            'tbody',
+            {},
+            ...data.tables.map((t) =>
+              h(
+                'tr',
+                { 'data-table': t.table },
+                h('td', {}, t.table, t.error ? h('div', { class: 'fail' }, t.error) : null),
+                h('td', { class: 'num', 'data-testid': `count-${slug(t.table)}` }, fmt(t.count)),
+                h('td', { class: `num ${t.stale ? 'fail' : ''}` }, fmt(t.stale)),
+                h('td', {}, when(t.oldest)),
+                h('td', {}, when(t.newest)),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+    if (data.recommendations.length > 0) root.append(card(h('h3', {}, 'Recommendations'), h('ul', { 'data-testid': 'recommendations' }, ...data.recommendations.map((r) => h('li', {}, r)))));
+    root.append(h('p', { class: 'muted' }, `${data.environment} · figures of ${when(data.generatedAt)}`, data.column ? ` · marker column ${data.column}` : ''));
+    return root;
+  }
+
+  function comparisonCard(c: ComparisonEntry): HTMLElement {
+    const r = c.report;
+    const who = (side: typeof r.before) => `${side.database}${side.identity ? ` (${side.identity.name})` : ''} at ${when(side.takenAt)}`;
+    const shown = r.items.filter((i) => i.status !== 'ok' || i.verdict !== 'unchanged');
+    return h(
+      'div',
+      { class: `card ${r.verdict === 'fail' ? 'alert' : ''}`, 'data-testid': 'comparison' },
+      h('h3', {}, badge(r.verdict), ' ', c.source),
+      h('div', { class: 'muted' }, `before: ${who(r.before)} · after: ${who(r.after)}`),
+      h('p', {}, `${r.summary.compared} compared, ${r.summary.unchanged} unchanged, ${r.summary.grew} grew, ${r.summary.newTables} new, ${r.summary.expected} expected changes, `, h('strong', { class: r.summary.losses > 0 ? 'fail' : '' }, `${r.summary.losses} losses`)),
+      c.rollback ? h('p', { class: 'fail', 'data-testid': 'rollback' }, h('strong', {}, c.rollback)) : null,
+      shown.length > 0
+        ? h(
+            'table',
+            {},
+            h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'table'), h('th', {}, 'verdict'), h('th', { class: 'num' }, 'before'), h('th', { class: 'num' }, 'after'), h('th', {}, 'detail'))),
+            h(
+              'tbody',
+              {},
+              ...shown.map((i) =>
+                h(
+                  'tr',
+                  { class: i.status === 'loss' ? 'loss-row' : '', 'data-status': i.status },
+                  h('td', {}, badge(i.status)),
+                  h('td', {}, i.id, i.kind === 'critical' ? h('span', { class: 'muted' }, ' critical') : null),
+                  h('td', {}, i.verdict),
+                  h('td', { class: 'num' }, fmt(i.rowsBefore)),
+                  h('td', { class: 'num' }, fmt(i.rowsAfter)),
+                  h('td', {}, i.message, i.missingKeys && i.missingKeys.length > 0 ? h('div', { class: 'muted' }, `missing keys: ${i.missingKeys.slice(0, 20).join(', ')}`) : null),
+                ),
+              ),
+            ),
+          )
+        : note('Every table unchanged.'),
+    );
+  }
+
+  function integrityView(data: IntegrityView): HTMLElement {
+    const root = h('div', {});
+    if (data.comparisons.length > 0) {
+      root.append(h('h3', {}, 'Comparisons'));
+      for (const c of data.comparisons) root.append(comparisonCard(c));
+    }
+    if (data.snapshots.length > 0 || data.dirs.length > 0) {
+      root.append(h('h3', {}, 'Snapshots'));
+      root.append(
+        data.snapshots.length === 0
+          ? note(`No snapshots in ${data.dirs.join(', ')}. Write them there with prodguard snapshot --out ${data.dirs[0] ?? '.prodguard/snapshots'}/before.json`)
+          : card(
+              h(
+                'table',
+                {},
+                h('thead', {}, h('tr', {}, h('th', {}, 'taken'), h('th', {}, 'database'), h('th', {}, 'identity'), h('th', { class: 'num' }, 'tables'), h('th', { class: 'num' }, 'rows'), h('th', {}, 'file'))),
+                h(
+                  'tbody',
+                  {},
+                  ...data.snapshots.map((snap) =>
+                    h(
+                      'tr',
+                      { 'data-testid': 'snapshot' },
+                      h('td', {}, when(snap.takenAt)),
+                      h('td', {}, snap.database),
+                      h('td', {}, snap.identity ? `${snap.identity.name} (${snap.identity.kind})` : '–'),
+                      h('td', { class: 'num' }, fmt(snap.tables), snap.weak > 0 ? h('span', { class: 'warn', title: 'without a primary key' }, ` (${snap.weak} weak)`) : null),
+                      h('td', { class: 'num' }, fmt(snap.rows)),
+                      h('td', {}, snap.file, snap.source === 'backup' ? h('span', { class: 'muted' }, ' backup') : null),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+      );
+    }
+    if (root.childElementCount === 0) root.append(note('No snapshots or comparisons.'));
+    return root;
+  }
+
+  function verifyRunCard(run: VerifyRunView, title: string): HTMLElement {
+    return card(
+      h('h3', {}, badge(run.verdict), ` ${title} · ${when(run.at)} · ${ms(run.durationMs)}`),
+      h('p', {}, `${run.summary.pass} passed, ${run.summary.warn} warnings, ${run.summary.fail} failed`),
+      h(
+        'table',
+        {},
+        h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'check'), h('th', {}, 'kind'), h('th', {}, 'result'), h('th', { class: 'num' }, 'time'))),
+        h(
+          'tbody',
+          {},
+          ...run.checks.map((c) =>
+            h('tr', { 'data-check': c.name }, h('td', {}, badge(c.status)), h('td', {}, c.name), h('td', {}, c.kind), h('td', {}, c.message), h('td', { class: 'num' }, ms(c.durationMs))),
+          ),
+        ),
+      ),
+    );
+  }
+
+  function verifyView(data: VerifyView): HTMLElement {
+    const root = h('div', { 'data-testid': 'verify' });
+    if (data.error) root.append(h('div', { class: 'card alert' }, h('p', { class: 'fail' }, data.error)));
+    if (data.latest) root.append(verifyRunCard(data.latest, 'latest run'));
+    else if (!data.error) root.append(note('No verify runs recorded yet (prodguard verify).'));
+    const earlier = data.history.filter((r) => r.id !== data.latest?.id);
+    if (earlier.length > 0) {
+      root.append(h('h3', {}, 'History'));
+      root.append(
+        card(
+          h(
+            'table',
+            {},
+            h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'when'), h('th', { class: 'num' }, 'pass'), h('th', { class: 'num' }, 'warn'), h('th', { class: 'num' }, 'fail'), h('th', { class: 'num' }, 'time'))),
+            h(
+              'tbody',
+              {},
+              ...earlier.map((r) =>
+                h('tr', {}, h('td', {}, badge(r.verdict)), h('td', {}, when(r.at)), h('td', { class: 'num' }, r.summary.pass), h('td', { class: 'num' }, r.summary.warn), h('td', { class: 'num' }, r.summary.fail), h('td', { class: 'num' }, ms(r.durationMs))),
+              ),
+            ),
+          ),
+        ),
+      );
+    }
+    return root;
+  }
+
+  function deploysView(data: DeploysView): HTMLElement {
+    const root = h('div', { 'data-testid': 'deploys' });
+    if (data.error) root.append(h('div', { class: 'card alert' }, h('p', { class: 'fail' }, data.error)));
+    if (data.runs.length === 0 && !data.error) root.append(note('No deploy runs recorded yet (prodguard deploy).'));
+    for (const run of data.runs) {
+      const details = Object.entries(run.details).filter(([, v]) => v !== null && v !== undefined && v !== '');
+      root.append(
+        h(
+          'div',
+          { class: `card ${run.status === 'fail' || run.status === 'failed' ? 'alert' : ''}`, 'data-testid': 'deploy-run' },
+          h('h3', {}, badge(run.status), ` ${run.environment} · ${when(run.startedAt)} · ${ms(run.durationMs)}`),
+          h('div', { class: 'muted' }, [run.by ? `by ${run.by}` : '', run.commit ? `commit ${run.commit.slice(0, 12)}` : '', run.migrationSet ? `migration set ${run.migrationSet.slice(0, 12)}` : ''].filter(Boolean).join(' · ')),
+          phaseChips(run),
+          h(
+            'table',
+            {},
+            h('thead', {}, h('tr', {}, h('th', {}, 'phase'), h('th', {}, 'result'), h('th', { class: 'num' }, 'duration'), h('th', {}, 'message'))),
+            h('tbody', {}, ...run.phases.map((p) => h('tr', {}, h('td', {}, p.name), h('td', {}, badge(p.status)), h('td', { class: 'num' }, ms(p.durationMs)), h('td', {}, p.message ?? '')))),
+          ),
+          details.length > 0 ? h('details', {}, h('summary', {}, 'report'), h('pre', {}, JSON.stringify(Object.fromEntries(details), null, 2))) : null,
+        ),
+      );
+    }
+    return root;
+  }
+
+  function lintView(data: LintView): HTMLElement {
+    const root = h('div', { 'data-testid': 'lint' });
+    if (data.error || !data.lint) {
+      root.append(card(note(data.error ?? 'Nothing linted.')));
+      return root;
+    }
+    const lint = data.lint;
+    const docPanel = h('div', { class: 'card', id: 'rule-doc', hidden: true });
+    const showDoc = (rule: string) => {
+      const info = data.rules[rule];
+      docPanel.replaceChildren(h('h3', {}, rule, ' ', h('button', { class: 'link', onclick: () => (docPanel.hidden = true) }, 'close')), info?.doc ? markdown(info.doc) : note(info?.summary ?? 'No documentation.'));
+      docPanel.hidden = false;
+      docPanel.scrollIntoView({ block: 'nearest' });
+    };
+    root.append(
+      card(
+        h('strong', { class: lint.summary.errors > 0 ? 'fail' : lint.summary.warnings > 0 ? 'warn' : 'pass', 'data-testid': 'lint-summary' }, `${lint.summary.errors} errors, ${lint.summary.warnings} warnings`),
+        ` in ${lint.summary.files} files, ${lint.summary.statements} statements · PostgreSQL ${lint.pgVersion}`,
+      ),
+    );
+    root.append(docPanel);
+    for (const file of lint.files) {
+      const findings = lint.findings.filter((f) => f.file === file.path);
+      root.append(
+        h(
+          'div',
+          { class: 'card', 'data-file': file.path },
+          h('h3', {}, file.path, ' ', h('span', { class: 'muted' }, `level ${file.level} · ${file.layout} · ${file.statements} statements`)),
+          findings.length === 0
+            ? note('No findings.')
+            : h(
+                'table',
+                {},
+                h(
+                  'tbody',
+                  {},
+                  ...findings.map((f) =>
+                    h(
+                      'tr',
+                      { 'data-rule': f.rule },
+                      h('td', {}, badge(f.severity === 'error' ? 'fail' : 'warn', f.severity)),
+                      h('td', { class: 'num' }, `${f.line}:${f.column}`),
+                      h(
+                        'td',
+                        {},
+                        h('div', {}, f.message, ' ', h('button', { class: 'link', onclick: () => showDoc(f.rule) }, f.rule)),
+                        h('div', { class: 'muted' }, f.help),
+                        f.fix ? h('pre', {}, f.fix) : null,
+                      ),
+                    ),
+                  ),
+                ),
+              ),
+        ),
+      );
+    }
+    return root;
+  }
+
+  /** A view whose shape this page does not know (a newer server): shown as JSON. */
+  function rawView(data: unknown): HTMLElement {
+    return card(h('pre', {}, JSON.stringify(data, null, 2)));
+  }
+
+  function render(view: ViewName, data: unknown): HTMLElement {
+    switch (view) {
+      case 'overview':
+        return overviewView(data as EnvironmentsView);
+      case 'testdata':
+        return testdataView(data as TestdataView);
+      case 'integrity':
+        return integrityView(data as IntegrityView);
+      case 'verify':
+        return verifyView(data as VerifyView);
+      case 'deploys':
+        return deploysView(data as DeploysView);
+      case 'lint':
+        return lintView(data as LintView);
+      default:
+        return rawView(data);
+    }
+  }
+
+  // ---------------------------------------------------------------- navigation and data
+
+  function show(view: ViewName, data: unknown): void {
+    if (view !== current) return;
+    const header = h('div', { class: 'row toolbar' }, h('h2', {}, TITLES[view]));
+    if (config.mode === 'live' && PER_ENVIRONMENT.includes(view) && config.environments.length > 0) {
+      const select = h('select', { 'aria-label': 'environment', 'data-testid': 'env-select' }, ...config.environments.map((e) => h('option', { value: e, selected: e === environment }, e))) as HTMLSelectElement;
+      select.addEventListener('change', () => {
+        environment = select.value;
+        void open(current);
+      });
+      header.append(select);
+    }
+    if (config.mode === 'live') {
+      header.append(h('button', { class: 'link', onclick: () => void open(current) }, 'refresh'));
+      if (view === 'testdata') header.append(h('span', { class: `live ${events ? 'pass' : 'muted'}`, 'data-testid': 'live' }, events ? 'live' : `every ${Math.round(config.refreshMs / 1000)} s`));
+    }
+    main.replaceChildren(header, render(view, data));
+    main.setAttribute('data-view', view);
+    main.setAttribute('data-updated', new Date().toISOString());
+  }
+
+  function apiUrl(path: string, extra: Record<string, string> = {}): string {
+    const params = new URLSearchParams(extra);
+    if (environment) params.set('env', environment);
+    return `api/${path}${params.toString() ? `?${params.toString()}` : ''}`;
+  }
+
+  async function fetchView(view: ViewName): Promise<unknown> {
+    const response = await fetch(apiUrl(ENDPOINTS[view]), { headers: token ? { Authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    return response.json();
+  }
+
+  function stopLive(): void {
+    events?.close();
+    events = undefined;
+    if (poll !== undefined) window.clearInterval(poll);
+    poll = undefined;
+  }
+
+  function startLive(): void {
+    stopLive();
+    if (config.mode !== 'live' || current !== 'testdata') return;
+    const startPolling = () => {
+      if (poll === undefined) poll = window.setInterval(() => void open('testdata', false), config.refreshMs);
+    };
+    if (typeof EventSource === 'undefined') return startPolling();
+    const source = new EventSource(apiUrl('events', token ? { token } : {}));
+    events = source;
+    source.addEventListener('testdata', (event) => {
+      if (current === 'testdata') show('testdata', JSON.parse((event as MessageEvent<string>).data));
+    });
+    source.addEventListener('error', () => {
+      // The server went away or refused the stream: keep the page current by polling instead.
+      if (source.readyState === EventSource.CLOSED) {
+        if (events === source) events = undefined;
+        startPolling();
+      }
+    });
+  }
+
+  async function open(view: ViewName, restartLive = true): Promise<void> {
+    current = view;
+    for (const link of Array.from(nav.querySelectorAll('a'))) link.classList.toggle('active', link.getAttribute('data-view') === view);
+    if (config.mode === 'report') {
+      show(view, config.data[view]);
+      return;
+    }
+    try {
+      show(view, await fetchView(view));
+    } catch (error) {
+      if (view === current) main.replaceChildren(h('h2', {}, TITLES[view]), h('div', { class: 'card alert' }, `Could not load ${TITLES[view]}: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    if (restartLive) startLive();
+  }
+
+  for (const view of config.views) {
+    nav.append(h('a', { href: `#${view}`, 'data-view': view }, TITLES[view] ?? view));
+  }
+  meta.textContent = config.mode === 'report' ? `report generated ${when(config.generatedAt)}` : `serving since ${when(config.generatedAt)}`;
+  const fromHash = () => {
+    const wanted = location.hash.slice(1) as ViewName;
+    return config.views.includes(wanted) ? wanted : (config.views[0] ?? 'overview');
+  };
+  window.addEventListener('hashchange', () => void open(fromHash()));
+  void open(fromHash());
+}

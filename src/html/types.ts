@@ -1,0 +1,204 @@
+/**
+ * The data behind each dashboard view: what the JSON API returns and what an HTML report embeds.
+ * One shape per view, shared by `prodguard serve` and `--report`, so both show the same figures.
+ */
+import type { EnvironmentKind } from '../config/schema.js';
+import type { EnvironmentIdentity } from '../identity/environment.js';
+import type { CompareReport } from '../integrity/compare.js';
+import type { LintJson } from '../lint/report/json.js';
+
+export const VIEW_NAMES = ['overview', 'testdata', 'integrity', 'verify', 'deploys', 'lint'] as const;
+export type ViewName = (typeof VIEW_NAMES)[number];
+
+/** GET /api/environments: one entry per environment the dashboard watches. */
+export interface EnvironmentStatus {
+  name: string;
+  /** Declared in config, or inferred from the name. */
+  kind: EnvironmentKind | null;
+  protected: boolean;
+  /** The URL with its password and secret parameters replaced by `***`; null when unset. */
+  url: string | null;
+  reachable: boolean;
+  /** Why it is unreachable or unusable (redacted). */
+  error: string | null;
+  latencyMs: number | null;
+  serverVersion: string | null;
+  /** What the database says it is (`prodguard env mark`), null when unmarked or unreachable. */
+  identity: EnvironmentIdentity | null;
+  /** False when the recorded kind differs from the declared one; null when either is unknown. */
+  identityMatches: boolean | null;
+  lastDeploy: DeployRunView | null;
+  /** Whether a deploy to the next environment in promotion order would pass the gate. */
+  gate: GateView | null;
+}
+
+export interface EnvironmentsView {
+  generatedAt: string;
+  environments: EnvironmentStatus[];
+}
+
+export type PhaseStatus = 'pass' | 'warn' | 'fail' | 'skip' | 'running' | 'pending';
+
+export interface DeployPhaseView {
+  name: string;
+  status: PhaseStatus;
+  durationMs: number | null;
+  message: string | null;
+}
+
+export interface DeployRunView {
+  id: string;
+  environment: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  migrationSet: string | null;
+  commit: string | null;
+  by: string | null;
+  phases: DeployPhaseView[];
+  /** Further details of the run as recorded (backup path, skips with reasons, ...). */
+  details: Record<string, unknown>;
+}
+
+export interface GateView {
+  /** The environment a deploy would be promoted to. */
+  next: string;
+  open: boolean;
+  reason: string;
+}
+
+/** GET /api/deploys?env=NAME */
+export interface DeploysView {
+  environment: string | null;
+  runs: DeployRunView[];
+  error: string | null;
+}
+
+export interface LintRuleDoc {
+  summary: string;
+  severity: string;
+  /** The rule's Markdown page (docs/rules/<id>.md). */
+  doc: string | null;
+}
+
+/** GET /api/lint: the `lint --format json` document plus the docs of every rule that fired. */
+export interface LintView {
+  lint: LintJson | null;
+  rules: Record<string, LintRuleDoc>;
+  /** Why nothing was linted (no migrations configured, a path missing). */
+  error: string | null;
+}
+
+export interface SnapshotEntry {
+  /** File name (relative to the directory it was found in). */
+  file: string;
+  source: 'snapshot' | 'backup';
+  takenAt: string;
+  database: string;
+  identity: EnvironmentIdentity | null;
+  tables: number;
+  rows: number;
+  /** Tables without a primary key (whole-row fingerprints). */
+  weak: number;
+}
+
+export interface ComparisonEntry {
+  /** A stored compare report's file name, or `before → after` for snapshots compared here. */
+  source: string;
+  stored: boolean;
+  report: CompareReport;
+  /** `ROLLBACK RECOMMENDED: …` when data was lost unexpectedly. */
+  rollback: string | null;
+}
+
+/** GET /api/integrity */
+export interface IntegrityView {
+  /** Directories read (relative to the project). */
+  dirs: string[];
+  snapshots: SnapshotEntry[];
+  comparisons: ComparisonEntry[];
+}
+
+/** What the page's script reads from the page itself (live dashboard or report). */
+export interface PageConfig {
+  mode: 'live' | 'report';
+  title: string;
+  generatedAt: string;
+  /** Tabs, in order. */
+  views: ViewName[];
+  /** Embedded data (reports); the live dashboard fetches from /api instead. */
+  data: ViewData;
+  /** Environments that have per-environment views (test data, verify, deploys). */
+  environments: string[];
+  /** How often the live page refreshes when server-sent events are unavailable, in ms. */
+  refreshMs: number;
+}
+
+/** Everything a page can show; a report carries the views it has data for. */
+export interface ViewData {
+  overview?: EnvironmentsView;
+  testdata?: TestdataView;
+  integrity?: IntegrityView;
+  verify?: VerifyView;
+  deploys?: DeploysView;
+  lint?: LintView;
+  check?: unknown;
+}
+
+/** GET /api/testdata?env=NAME: the test-data figures of one environment. */
+export interface TestdataView {
+  environment: string;
+  generatedAt: string;
+  /** Why the figures could not be read (unreachable, no testData config, ...). */
+  error: string | null;
+  column: string | null;
+  retentionHours: number | null;
+  total: number;
+  tables: TestdataTableView[];
+  /** Age distribution: < 1 h, 1–6 h, 6–24 h, 1–7 d, > 7 d. */
+  ageBuckets: { label: string; count: number }[];
+  /** Test rows created per hour over the last 24 hours, oldest first. */
+  hourly: { hour: string; count: number }[];
+  /** Rows older than the retention period. */
+  stale: number;
+  /** Estimated bytes used by test rows, when known. */
+  storageBytes: number | null;
+  alerts: { level: 'warn' | 'fail'; message: string }[];
+  recommendations: string[];
+}
+
+export interface TestdataTableView {
+  table: string;
+  count: number;
+  stale: number | null;
+  oldest: string | null;
+  newest: string | null;
+  /** A table that could not be counted (no marker column, ...). */
+  error: string | null;
+}
+
+export interface VerifyCheckView {
+  name: string;
+  kind: string;
+  status: 'pass' | 'warn' | 'fail' | 'skip';
+  message: string;
+  durationMs: number | null;
+}
+
+export interface VerifyRunView {
+  id: string;
+  at: string;
+  verdict: 'pass' | 'warn' | 'fail';
+  durationMs: number | null;
+  summary: { pass: number; warn: number; fail: number };
+  checks: VerifyCheckView[];
+}
+
+/** GET /api/verify?env=NAME: the latest verify run and the history, newest first. */
+export interface VerifyView {
+  environment: string | null;
+  latest: VerifyRunView | null;
+  history: VerifyRunView[];
+  error: string | null;
+}

@@ -1,0 +1,197 @@
+/**
+ * Where the dashboard's figures come from: each view calls the capability that owns the data
+ * (identity, integrity, lint, test data, verify, deploy) against the watched environments.
+ * Connections are opened lazily, kept for the server's life and reopened after a failure.
+ */
+import type { LoadedConfig } from '../config/load.js';
+import { environmentKind, isProtected, resolveTarget } from '../config/target.js';
+import type { EnvironmentConfig } from '../config/schema.js';
+import { openDb } from '../db/open.js';
+import type { Db, SessionSettings } from '../db/types.js';
+import { readIdentity } from '../identity/environment.js';
+import { readIntegrityRecords } from '../integrity/store.js';
+import { redactUrl } from '../redact/secrets.js';
+import { integrityView } from '../html/views.js';
+import type { DeploysView, EnvironmentsView, EnvironmentStatus, IntegrityView, LintView, TestdataView, VerifyView, ViewName } from '../html/types.js';
+import path from 'node:path';
+
+/** One environment the dashboard watches. */
+export interface WatchedEnvironment {
+  name: string;
+  /** The URL (with credentials: never sent to a page); undefined when it cannot be resolved. */
+  url: string | undefined;
+  /** Why the URL could not be resolved (e.g. an unset ${VAR}). */
+  problem: string | undefined;
+  config: EnvironmentConfig | undefined;
+  settings: SessionSettings;
+}
+
+/** What the server asks for; a view whose method is missing is not offered. */
+export interface DashboardSources {
+  /** Names of the watched environments, in promotion order. */
+  environmentNames(): string[];
+  views(): ViewName[];
+  overview(): Promise<EnvironmentsView>;
+  integrity(): Promise<IntegrityView>;
+  lint(): Promise<LintView>;
+  testdata?(environment: string): Promise<TestdataView>;
+  verify?(environment: string): Promise<VerifyView>;
+  deploys?(environment: string): Promise<DeploysView>;
+  /** Removes every secret the process knows from a text about to leave the server. */
+  redact(text: string): string;
+  close(): Promise<void>;
+}
+
+/** Resolves the environments to watch: `--db`, else the `--env` names, else every environment in config. */
+export function watchedEnvironments(loaded: LoadedConfig, names: string[], db: string | undefined, env: NodeJS.ProcessEnv): WatchedEnvironment[] {
+  const { config } = loaded;
+  const watched: WatchedEnvironment[] = [];
+  if (db) {
+    const target = resolveTarget({ db }, config, loaded.file, env);
+    watched.push({ name: 'db', url: target.url, problem: undefined, config: undefined, settings: target.settings });
+  }
+  // Unknown names are an error up front (exit 2), as for every other command's --env.
+  for (const name of names) resolveTarget({ env: name, db: 'pglite://memory' }, config, loaded.file, env);
+  const chosen = names.length > 0 ? config.environments.filter((e) => names.includes(e.name)) : db ? [] : config.environments;
+  for (const environment of chosen) {
+    try {
+      const target = resolveTarget({ env: environment.name }, config, loaded.file, env);
+      watched.push({ name: environment.name, url: target.url, problem: undefined, config: environment, settings: target.settings });
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split('\n').slice(-1)[0]?.trim() ?? error.message : String(error);
+      const fallback = resolveTarget({ db: 'pglite://memory' }, config, loaded.file, env).settings;
+      watched.push({ name: environment.name, url: undefined, problem: message, config: environment, settings: fallback });
+    }
+  }
+  return watched;
+}
+
+export interface ProjectSourcesOptions {
+  loaded: LoadedConfig;
+  environments: WatchedEnvironment[];
+  /** Lints the project's migrations (the CLI's lint, with the config's settings). */
+  lint: () => Promise<LintView>;
+  redact: (text: string) => string;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The dashboard's data, read from the project's config, files and databases. */
+export class ProjectSources implements DashboardSources {
+  private readonly dbs = new Map<string, Promise<Db>>();
+  private closed = false;
+
+  constructor(private readonly options: ProjectSourcesOptions) {}
+
+  environmentNames(): string[] {
+    return this.options.environments.map((e) => e.name);
+  }
+
+  views(): ViewName[] {
+    const self: DashboardSources = this;
+    const views: ViewName[] = ['overview'];
+    if (self.testdata) views.push('testdata');
+    views.push('integrity');
+    if (self.verify) views.push('verify');
+    if (self.deploys) views.push('deploys');
+    views.push('lint');
+    return views;
+  }
+
+  redact(text: string): string {
+    return this.options.redact(text);
+  }
+
+  environment(name: string): WatchedEnvironment | undefined {
+    return this.options.environments.find((e) => e.name === name);
+  }
+
+  /** The environment's database, opened once; a failed open is forgotten so the next call retries. */
+  protected db(environment: WatchedEnvironment): Promise<Db> {
+    if (this.closed) return Promise.reject(new Error('the dashboard is shutting down'));
+    if (!environment.url) return Promise.reject(new Error(environment.problem ?? 'no URL'));
+    let opened = this.dbs.get(environment.name);
+    if (!opened) {
+      const settings = { ...environment.settings, maxConnections: 2, connectTimeoutMs: Math.min(environment.settings.connectTimeoutMs, 5_000) };
+      opened = openDb(environment.url, { settings });
+      opened.catch(() => this.dbs.delete(environment.name));
+      this.dbs.set(environment.name, opened);
+    }
+    return opened;
+  }
+
+  /** Runs `fn` on the environment's database; a connection that broke is dropped and reopened next time. */
+  protected async withDb<T>(environment: WatchedEnvironment, fn: (db: Db) => Promise<T>): Promise<T> {
+    const db = await this.db(environment);
+    try {
+      return await fn(db);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'PRODGUARD_CONNECTION_FAILED' || /terminat|connection|ECONNRESET|closed/i.test(messageOf(error))) {
+        this.dbs.delete(environment.name);
+        await db.close().catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  private async status(environment: WatchedEnvironment): Promise<EnvironmentStatus> {
+    const kind = environment.config ? (environmentKind(environment.config) ?? null) : null;
+    const status: EnvironmentStatus = {
+      name: environment.name,
+      kind,
+      protected: isProtected(environment.config),
+      url: environment.url ? redactUrl(environment.url) : null,
+      reachable: false,
+      error: environment.problem ?? null,
+      latencyMs: null,
+      serverVersion: null,
+      identity: null,
+      identityMatches: null,
+      lastDeploy: null,
+      gate: null,
+    };
+    if (!environment.url) return status;
+    try {
+      const started = performance.now();
+      await this.withDb(environment, async (db) => {
+        const version = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+        status.latencyMs = Math.round(performance.now() - started);
+        status.reachable = true;
+        status.serverVersion = version.rows[0]?.v ?? null;
+        status.identity = (await readIdentity(db)) ?? null;
+      });
+      if (status.identity && kind) status.identityMatches = status.identity.kind === kind;
+    } catch (error) {
+      status.error = messageOf(error);
+    }
+    return status;
+  }
+
+  async overview(): Promise<EnvironmentsView> {
+    const environments = await Promise.all(this.options.environments.map((e) => this.status(e)));
+    return { generatedAt: new Date().toISOString(), environments };
+  }
+
+  async integrity(): Promise<IntegrityView> {
+    const { loaded } = this.options;
+    const base = loaded.dir;
+    const integrityDir = path.resolve(base, loaded.config.integrity.dir);
+    const backupDir = path.resolve(base, loaded.config.backup.dir);
+    const records = readIntegrityRecords(integrityDir, backupDir);
+    return integrityView(records, [loaded.config.integrity.dir, loaded.config.backup.dir], { expect: loaded.config.integrity.expect });
+  }
+
+  lint(): Promise<LintView> {
+    return this.options.lint();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const opened = [...this.dbs.values()];
+    this.dbs.clear();
+    await Promise.all(opened.map(async (p) => (await p.catch(() => undefined))?.close()));
+  }
+}
