@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ function invocations(url: string): Record<string, string[][]> {
       ['env', 'show', '--env', 'staging', '--format', 'json'],
     ],
     // The migration's source line (shown under a finding) carries the URL with its password.
-    lint: [['lint', 'migrations'], ['lint', 'migrations', '--format', 'json'], ['lint', 'migrations', '--format', 'sarif'], ['lint', 'migrations', '--format', 'github']],
+    lint: [['lint', 'migrations'], ['lint', 'migrations', '--format', 'json'], ['lint', 'migrations', '--format', 'sarif'], ['lint', 'migrations', '--format', 'github'], ['lint', 'migrations', '--report', 'lint.html']],
     rules: [['rules'], ['rules', '--format', 'json']],
     explain: [['explain', 'ban-drop-table']],
     snapshot: [['snapshot', '--db', url], ['snapshot', '--env', 'staging', '--out', 'before.json', '--jobs', '2']],
@@ -36,7 +36,10 @@ function invocations(url: string): Record<string, string[][]> {
       ['compare', 'before.json', '--db', url],
       ['compare', 'before.json', '--env', 'staging', '--format', 'json'],
       ['compare', 'before.json', '--format', 'junit'],
+      ['compare', 'before.json', '--db', url, '--report', 'compare.html'],
     ],
+    // serve is long-running; --check starts it, requests the page and every endpoint, and stops.
+    serve: [['serve', '--db', url, '--port', '0', '--check'], ['serve', '--env', 'staging', '--port', '0', '--check', '--token', 'T0ken-for-secrets-test'], ['serve', '--port', '0', '--check']],
     backup: [
       ['backup', 'create', '--db', url, '--dir', 'backups'],
       ['backup', 'create', '--env', 'staging', '--dir', 'backups', '--format', 'json'],
@@ -71,6 +74,9 @@ describe('no command prints a password', () => {
       const run = await runCli(args, { cwd: dir, env: { STAGING_URL: url, DATABASE_URL: url } });
       expect(run.code, `${args.join(' ')}\n${run.stderr}`).toBeLessThan(3);
       assertClean(run.stdout + run.stderr, args.join(' '));
+      // HTML reports are output too.
+      const report = args.indexOf('--report');
+      if (report >= 0) assertClean(readFileSync(path.join(dir, args[report + 1] ?? ''), 'utf8'), `${args.join(' ')}: the report file`);
     }
   });
 
