@@ -102,13 +102,15 @@ async function serve(cli: CliContext, flags: ServeFlags): Promise<number> {
       hint: code === 'EADDRINUSE' ? 'pick another port with --port, or --port 0 for a free one' : undefined,
     });
   }
+  // Listen for Ctrl-C before saying where we are: whoever reads the URL may stop us at once.
+  const stopped = flags.check ? undefined : untilStopped();
   const watched = environments.map((e) => e.name).join(', ') || 'none';
   const auth = token ? ' (token required: Authorization: Bearer <token> or ?token=<token>)' : '';
   cli.io.out(`prodguard serve: ${running.url}${auth}\nwatching: ${watched}\n`);
 
   try {
-    if (flags.check) return await selfCheck(cli, running, sources.environmentNames(), sources.views(), token);
-    await untilStopped();
+    if (!stopped) return await selfCheck(cli, running, sources.environmentNames(), sources.views(), token);
+    await stopped;
     cli.io.out('prodguard serve: stopped\n');
     return ExitCode.ok;
   } finally {
