@@ -1,12 +1,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompareReport } from '../../src/integrity/compare.js';
 import type { LintJson } from '../../src/lint/report/json.js';
-import { artifactPath, launchBrowser } from '../helpers/browser.js';
+import { artifactPath, launchBrowser, openOffline } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/pg.js';
 
@@ -18,23 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-/** Opens a report file with every non-file request aborted; returns the page and what it tried to fetch. */
-async function openOffline(file: string): Promise<{ page: Page; blocked: string[]; errors: string[] }> {
-  const context = await browser.newContext();
-  const blocked: string[] = [];
-  const errors: string[] = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file://')) return route.continue();
-    blocked.push(url);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(pathToFileURL(file).href);
-  return { page, blocked, errors };
-}
 
 describe('HTML reports open offline and show the same figures as the JSON output', () => {
   it('lint --report: findings grouped by file, with the rule docs', async () => {
@@ -51,7 +33,7 @@ describe('HTML reports open offline and show the same figures as the JSON output
     const file = path.join(dir, 'out', 'lint.html');
     const html = readFileSync(file, 'utf8');
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
-    const { page, blocked, errors } = await openOffline(file);
+    const { page, blocked, errors } = await openOffline(browser, file);
     await page.locator('[data-testid="lint-summary"]').waitFor();
     expect(await page.locator('[data-testid="lint-summary"]').textContent()).toBe(`${json.summary.errors} errors, ${json.summary.warnings} warnings`);
     for (const f of json.files) {
@@ -79,7 +61,7 @@ describe('HTML reports open offline and show the same figures as the JSON output
     expect(run.code).toBe(1);
     const json = JSON.parse(run.stdout) as CompareReport & { rollback: string };
 
-    const { page, blocked, errors } = await openOffline(path.join(dir, 'compare.html'));
+    const { page, blocked, errors } = await openOffline(browser, path.join(dir, 'compare.html'));
     await page.locator('[data-testid="comparison"]').waitFor();
     expect(await page.locator('[data-testid="rollback"]').textContent()).toBe(json.rollback);
     const lossRows = page.locator('tr.loss-row');
@@ -94,5 +76,22 @@ describe('HTML reports open offline and show the same figures as the JSON output
     await page.screenshot({ path: artifactPath('report-compare.png'), fullPage: true });
     expect(errors).toEqual([]);
     expect(blocked).toEqual([]);
+  });
+
+  it('markup in the data is shown as text, never run', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-report-'));
+    mkdirSync(path.join(dir, 'migrations'));
+    const table = '<img src=x onerror=window.pwned=1>';
+    writeFileSync(path.join(dir, 'migrations', '001_x.sql'), `ALTER TABLE "${table}" DROP COLUMN secret;\n`);
+    const run = await runCli(['lint', 'migrations', '--report', 'lint.html'], { cwd: dir });
+    expect(run.code).toBe(1);
+    const { page, errors, blocked, close } = await openOffline(browser, path.join(dir, 'lint.html'));
+    await page.locator('[data-testid="lint-summary"]').waitFor();
+    expect(await page.locator('#view').textContent()).toContain(table);
+    expect(await page.locator('#view img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(errors).toEqual([]);
+    expect(blocked).toEqual([]);
+    await close();
   });
 });
