@@ -17,6 +17,10 @@ export { createBackup, type CreatedBackup } from './backup/create.js';
 export { verifyBackup, type VerifyResult } from './backup/verify.js';
 export { backupStatus, type BackupStatus } from './backup/status.js';
 export type { BackupManifest } from './backup/manifest.js';
+export { runCheck, type CheckOptions, type CheckSelection } from './check/run.js';
+export type { CheckReport, CheckFinding, CheckFindingId, MigrationCheck, StatementCheck, LockTaken, RemovedValue, ValueUse } from './check/types.js';
+export { readAppliedMigrations, pendingMigrations, isApplied, type AppliedLedger, type AppliedMigration } from './migrations/ledger.js';
+export { discoverMigrations } from './migrations/discover.js';
 export { redactUrl, redactText } from './redact/secrets.js';
 export {
   ProdguardError,
