@@ -426,7 +426,7 @@ function planUnique(
   const aggregates = [`count(*) FILTER (WHERE ${scope})`, `count(DISTINCT ${tuple}) FILTER (WHERE ${scope})`];
   if (q.primaryKey) aggregates.push(`count(*) FILTER (WHERE ${anyNull})`);
   const label = q.primaryKey ? 'PRIMARY KEY' : 'UNIQUE';
-  const keyText = q.keys.join(', ');
+  const keyText = q.labels.join(', ');
   return {
     ...base,
     aggregates,

@@ -34,6 +34,8 @@ export type Question =
       table: TableRef;
       /** Key expressions as SQL (quoted columns or index expressions). */
       keys: string[];
+      /** The same keys as the migration wrote them, for messages. */
+      labels: string[];
       primaryKey: boolean;
       /** Partial unique index: its WHERE clause. */
       where?: string | undefined;
@@ -227,24 +229,28 @@ function analyseIndex(body: Node, sql: string, result: StatementAnalysis): void 
   if (!body['unique']) return;
   const params = (body['indexParams'] as { IndexElem?: { name?: string; expr?: Node; opclass?: unknown[]; collation?: unknown[] } }[]) ?? [];
   const keys: string[] = [];
-  const elementTexts = indexElementTexts(sql, rv);
+  const labels: string[] = [];
+  const elementTexts = indexElementTexts(sql);
   for (const [i, param] of params.entries()) {
     const elem = param.IndexElem;
     if (!elem) return;
-    if (elem.name !== undefined) keys.push(quote(elem.name));
-    else {
+    if (elem.name !== undefined) {
+      keys.push(quote(elem.name));
+      labels.push(elem.name);
+    } else {
       const text = elementTexts?.[i];
       if (text === undefined) return;
       keys.push(`(${text})`);
+      labels.push(text);
     }
   }
   const whereNode = body['whereClause'] as Node | undefined;
   const where = whereNode ? clauseText(sql, 0, [], 'WHERE') : undefined;
-  result.questions.push({ kind: 'unique', table, keys, primaryKey: false, where, name: body['idxname'] as string | undefined });
+  result.questions.push({ kind: 'unique', table, keys, labels, primaryKey: false, where, name: body['idxname'] as string | undefined });
 }
 
 /** The element texts of `CREATE INDEX ... ON t [USING m] (a, lower(b) DESC)`, without sort options. */
-function indexElementTexts(sql: string, rv: RangeVar): string[] | undefined {
+function indexElementTexts(sql: string): string[] | undefined {
   const list = clauseText(sql, 0, [], '(');
   if (list === undefined) return undefined;
   const parts: string[] = [];
@@ -266,7 +272,6 @@ function indexElementTexts(sql: string, rv: RangeVar): string[] | undefined {
     } else current += ch;
   }
   parts.push(current);
-  void rv;
   return parts.map((p) => p.trim().replace(/\s+(ASC|DESC|NULLS\s+(FIRST|LAST))(\s+NULLS\s+(FIRST|LAST))?\s*$/i, ''));
 }
 
@@ -359,6 +364,7 @@ function constraintQuestion(table: TableRef, con: Constraint, sql: string): Ques
         kind: 'unique',
         table,
         keys: names(con.keys).map(quote),
+        labels: names(con.keys),
         primaryKey: con.contype === 'CONSTR_PRIMARY',
         name: con.conname,
       };

@@ -30,6 +30,9 @@ function statementLines(s: StatementCheck, path: string, c: Colors): string[] {
   if (s.error) lines.push(`    ${c.red('error')} ${path}:${s.error.line}:${s.error.column} ${s.error.message}${s.error.detail ? ` (${s.error.detail})` : ''}`);
   if (s.locks.length > 0) lines.push(`    locks: ${s.locks.map((l) => `${l.mode} on ${l.relation}${l.relationKind === 'table' ? '' : ` (${l.relationKind})`}`).join(', ')}`);
   else if (s.status === 'ok' && s.locksCaptured) lines.push(`    locks: ${c.dim('none new')}`);
+  else if (!s.locksCaptured && s.expectedLocks.length > 0) {
+    lines.push(`    locks (expected): ${s.expectedLocks.map((l) => `${l.mode} on ${l.relation}`).join(', ')}`);
+  }
   if (s.rewrites.length > 0) lines.push(`    ${c.yellow('rewrites')}: ${s.rewrites.map((r) => `${r.relation}${r.relationKind === 'table' ? '' : ` (${r.relationKind})`}`).join(', ')}`);
   for (const t of s.tables) {
     lines.push(`    table ${t.table}: ${formatBytes(t.bytes)}, ~${t.estimatedRows < 0 ? '?' : t.estimatedRows.toLocaleString('en-US')} rows`);

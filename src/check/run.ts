@@ -22,6 +22,7 @@ import type { MigrationFile, MigrationLayout, ParsedStatement, PgNode } from '..
 import { runInstrumented } from './capture.js';
 import { tableInfo } from './catalog.js';
 import { MigrationState, runPrechecks, inSavepoint, type PrecheckItem } from './prechecks.js';
+import { displayName } from './sql-text.js';
 import { analyseStatement, type StatementAnalysis } from './questions.js';
 import type {
   CheckFinding,
@@ -102,8 +103,9 @@ function firstLine(sql: string): string {
   return line.length > 160 ? `${line.slice(0, 157)}...` : line;
 }
 
-function baseStatement(s: ParsedStatement): StatementCheck {
+function baseStatement(s: ParsedStatement, analysis?: StatementAnalysis): StatementCheck {
   return {
+    expectedLocks: (analysis?.locks ?? []).map((l) => ({ relation: displayName(l.table), mode: l.mode })),
     index: s.index,
     line: s.span.start.line,
     column: s.span.start.column,
@@ -236,7 +238,7 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
     // Statement by statement, the tables an earlier statement writes make later counts a guess.
     const findings = await precheckWithWrites(db, prepared, items, state, ctx);
     for (const { statement, analysis } of prepared.statements) {
-      const check = baseStatement(statement);
+      const check = baseStatement(statement, analysis);
       check.status = 'not-rehearsed';
       check.reason = ctx.productionReason ?? 'pre-checks only: the statement was not run';
       check.tables = await expectedSizes(db, analysis);
@@ -253,7 +255,7 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
 
   let failed = false;
   for (const { statement, analysis } of prepared.statements) {
-    const check = baseStatement(statement);
+    const check = baseStatement(statement, analysis);
     result.statements.push(check);
     if (failed) continue;
     const error = unparsable(statement);
@@ -385,7 +387,7 @@ function notRun(prepared: Prepared, reason: string): MigrationCheck {
     name: file.name,
     role: 'analysed',
     status: 'not-run',
-    statements: prepared.statements.map(({ statement }) => ({ ...baseStatement(statement), reason })),
+    statements: prepared.statements.map(({ statement, analysis }) => ({ ...baseStatement(statement, analysis), reason })),
   };
 }
 
@@ -497,7 +499,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   } else {
     const serverVersionNum = (await readServerInfo(db)).versionNum;
     const body = async (tx: Queryable): Promise<void> => {
-      if (mode === 'rehearsal') await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeoutMs}ms`]);
+      if (mode === 'rehearsal') {
+        await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeoutMs}ms`]);
+        // PostgreSQL 14+: notice a vanished client during a long statement and roll back within a second.
+        await inSavepoint(tx, () => tx.query(`SELECT set_config('client_connection_check_interval', '1s', true)`));
+      }
       let stopped: string | undefined;
       let done = 0;
       for (const p of analysed) {

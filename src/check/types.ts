@@ -107,6 +107,8 @@ export interface StatementCheck {
   reason?: string | undefined;
   /** Locks first taken by this statement (a lock an earlier statement of the same rehearsal holds is not repeated). */
   locks: LockTaken[];
+  /** The locks PostgreSQL's documentation says the statement takes (shown when it was not run). */
+  expectedLocks: { relation: string; mode: string }[];
   /** Whether lock capture ran for this statement. */
   locksCaptured: boolean;
   /** Relations whose relfilenode changed: rewritten (or truncated). */

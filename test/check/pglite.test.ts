@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCheck } from '../../src/check/run.js';
+import { openDb } from '../../src/db/open.js';
+import type { Db } from '../../src/db/types.js';
+import { discoverMigrations } from '../../src/migrations/discover.js';
+import { runCli } from '../helpers/cli.js';
+import { SEED, writeMigrations } from './scenarios.js';
+import { scenarioTests } from './shared.js';
+
+// One PGlite instance for the file (opening one takes seconds): every scenario has its own tables.
+let shared: Db;
+const openShadow = async (): Promise<Db> => Object.create(shared, { close: { value: async () => undefined } }) as Db;
+
+beforeAll(async () => {
+  shared = await openDb('pglite://memory');
+}, 60_000);
+afterAll(() => shared.close());
+
+describe('check: shadow replay on PGlite', () => {
+  scenarioTests(async (scenario) => {
+    const dir = writeMigrations(scenario, { withSetup: true });
+    const files = await discoverMigrations(['migrations'], { cwd: dir });
+    const report = await runCheck({ files, select: { kind: 'last', count: 1 }, openShadow });
+    expect(report.mode).toBe('shadow');
+    return report;
+  });
+
+  it('a failing setup migration stops the replay and is reported with its file and line', async () => {
+    const dir = writeMigrations({ setup: 'CREATE TABLE ok_one (id int);\nCREATE TABLE ok_one (id int);\n', migration: 'SELECT 1;\n' }, { withSetup: true });
+    const files = await discoverMigrations(['migrations'], { cwd: dir });
+    const report = await runCheck({ files, select: { kind: 'last', count: 1 }, openShadow });
+    expect(report.migrations[0]).toMatchObject({ role: 'replayed', status: 'failed', path: 'migrations/001_setup.sql' });
+    expect(report.migrations[0]!.statements[0]!.error).toMatchObject({ line: 2, sqlState: '42P07' });
+    expect(report.migrations[1]).toMatchObject({ path: 'migrations/002_change.sql', status: 'not-run' });
+    expect(report.verdict).toBe('fail');
+  });
+
+  it('end to end through the CLI (its own shadow database): exit 1 naming the value, the rows and the function', async () => {
+    const dir = writeMigrations(SEED, { withSetup: true });
+    const run = await runCli(['check', 'migrations', '--last', '1'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toContain("'member_program_item_schedule'");
+    expect(run.stdout).toContain('3 rows hold it');
+    expect(run.stdout).toContain('function log_schedule_item()');
+    expect(run.stdout).toContain('trigger trg_log_schedule_item on program_items');
+    expect(run.stdout).toMatch(/FAIL 1 migration/);
+    const json = await runCli(['check', 'migrations', '--last', '1', '--format', 'json'], { cwd: dir });
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout);
+    expect(report.verdict).toBe('fail');
+    expect(report.mode).toBe('shadow');
+    expect(report.replayed).toBe(1);
+  }, 60_000);
+
+  it('a clean migration exits 0; bad flags exit 2', async () => {
+    const dir = writeMigrations({ setup: 'CREATE TABLE clean_t (id int PRIMARY KEY);', migration: 'ALTER TABLE clean_t ADD COLUMN note text;\n' }, { withSetup: true });
+    const files = await discoverMigrations(['migrations'], { cwd: dir });
+    const report = await runCheck({ files, select: { kind: 'last', count: 1 }, openShadow });
+    expect(report.verdict).toBe('pass');
+    expect((await runCli(['check', 'migrations', '--last', 'two'], { cwd: dir })).code).toBe(2);
+    expect((await runCli(['check', 'migrations', '--pending'], { cwd: dir })).code).toBe(2);
+    expect((await runCli(['check', 'migrations', '--last', '1', '--since', 'HEAD'], { cwd: dir })).code).toBe(2);
+    expect((await runCli(['check', 'nowhere'], { cwd: dir })).code).toBe(2);
+  });
+});
