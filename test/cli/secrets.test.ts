@@ -28,6 +28,12 @@ function invocations(url: string): Record<string, string[][]> {
     ],
     // The migration's source line (shown under a finding) carries the URL with its password.
     lint: [['lint', 'migrations'], ['lint', 'migrations', '--format', 'json'], ['lint', 'migrations', '--format', 'sarif'], ['lint', 'migrations', '--format', 'github']],
+    check: [
+      ['check', 'migrations'],
+      ['check', 'migrations', '--db', url, '--last', '1'],
+      ['check', 'migrations', '--db', url, '--pending', '--format', 'json'],
+      ['check', 'migrations', '--env', 'staging', '--pre-checks-only'],
+    ],
     rules: [['rules'], ['rules', '--format', 'json']],
     explain: [['explain', 'ban-drop-table']],
     snapshot: [['snapshot', '--db', url], ['snapshot', '--env', 'staging', '--out', 'before.json', '--jobs', '2']],

@@ -93,6 +93,16 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
     }
   }
   const loaded = await cli.config();
+
+  // Only --db / --env name a real database: without them the check is the shadow replay. The
+  // database is opened first, so an unreachable one is reported before anything else.
+  let db;
+  let declaredProduction = false;
+  if (flags.db !== undefined || flags.env !== undefined) {
+    const target = await cli.target(flags);
+    declaredProduction = target.expectedKind === 'production' || target.environment?.protected === true;
+    db = (await cli.open(target)).db;
+  }
   const configured = configuredMigrations(loaded);
   const inputs = paths.length > 0 ? paths : configured.path ? [configured.path] : [];
   if (inputs.length === 0) {
@@ -107,14 +117,6 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
     select = { kind: 'since', paths: new Set(changed.map((f) => f.path)) };
   }
 
-  // Only --db / --env name a real database: without them the check is the shadow replay.
-  let db;
-  let declaredProduction = false;
-  if (flags.db !== undefined || flags.env !== undefined) {
-    const target = await cli.target(flags);
-    declaredProduction = target.expectedKind === 'production' || target.environment?.protected === true;
-    db = (await cli.open(target)).db;
-  }
   const { runCheck } = await import('../../check/run.js');
   const progress = cli.io.stderrIsTTY && format === 'text';
   const report = await runCheck({
