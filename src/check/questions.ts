@@ -178,8 +178,8 @@ export function analyseStatement(node: PgNode | undefined, sql: string): Stateme
       result.transactionControl = true;
       break;
     case 'VacuumStmt':
-      result.notInTransaction = `${body['is_vacuumcmd'] === false ? 'ANALYZE' : 'VACUUM'} cannot run inside a transaction block`;
-      if (body['is_vacuumcmd'] === false) result.notInTransaction = undefined;
+      // ANALYZE shares the node (is_vacuumcmd absent) and may run in a transaction.
+      if (body['is_vacuumcmd'] === true) result.notInTransaction = 'VACUUM cannot run inside a transaction block';
       break;
     case 'CreatedbStmt':
     case 'DropdbStmt':

@@ -21,7 +21,7 @@ import { ensureParser, parseMigration, type ParsedMigration } from '../migration
 import type { MigrationFile, MigrationLayout, ParsedStatement, PgNode } from '../migrations/types.js';
 import { runInstrumented } from './capture.js';
 import { tableInfo } from './catalog.js';
-import { MigrationState, runPrechecks, inSavepoint, type PrecheckItem } from './prechecks.js';
+import { MigrationState, PRECHECK_WORK_MEM, runPrechecks, inSavepoint, type PrecheckItem } from './prechecks.js';
 import { displayName } from './sql-text.js';
 import { analyseStatement, type StatementAnalysis } from './questions.js';
 import type {
@@ -499,6 +499,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   } else {
     const serverVersionNum = (await readServerInfo(db)).versionNum;
     const body = async (tx: Queryable): Promise<void> => {
+      await tx.query(
+        `SELECT set_config('work_mem', $1, true) WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes($1)`,
+        [PRECHECK_WORK_MEM],
+      );
       if (mode === 'rehearsal') {
         await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeoutMs}ms`]);
         // PostgreSQL 14+: notice a vanished client during a long statement and roll back within a second.
