@@ -1,22 +1,12 @@
 /** Text rendering of a CheckReport: per migration and statement, locks, rewrites, timing, findings. */
 import type { Colors } from '../report/colors.js';
+import { formatBytes } from './format.js';
 import type { CheckFinding, CheckReport, StatementCheck } from './types.js';
 
 function severityLabel(finding: CheckFinding, c: Colors): string {
   if (finding.severity === 'error') return c.red('error');
   if (finding.severity === 'warning') return c.yellow('warning');
   return c.dim('info');
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value >= 10 || unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
 function statementLines(s: StatementCheck, path: string, c: Colors): string[] {

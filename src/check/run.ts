@@ -20,6 +20,7 @@ import { type AppliedLedger, isApplied, readAppliedMigrations } from '../migrati
 import { ensureParser, parseMigration, type ParsedMigration } from '../migrations/parse.js';
 import type { MigrationFile, MigrationLayout, ParsedStatement, PgNode } from '../migrations/types.js';
 import { runInstrumented } from './capture.js';
+import { formatBytes } from './format.js';
 import { tableInfo } from './catalog.js';
 import { MigrationState, PRECHECK_WORK_MEM, runPrechecks, inSavepoint, type PrecheckItem } from './prechecks.js';
 import { displayName } from './sql-text.js';
@@ -167,17 +168,6 @@ async function sizeOf(db: Queryable, table: { schema?: string | undefined; name:
   const read = await inSavepoint(db, () => tableInfo(db, table));
   if (!read.ok || !read.value) return undefined;
   return { table: read.value.display, bytes: read.value.bytes, estimatedRows: Math.max(-1, Math.round(read.value.estimatedRows)) };
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value >= 10 || unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
 function largeTableFindings(check: StatementCheck, expected: StatementAnalysis): CheckFinding[] {
@@ -356,7 +346,7 @@ async function precheckWithWrites(
   return all;
 }
 
-/** Replays one migration on the shadow (autocommit, a transaction per statement as psql would not: any failure stops). */
+/** Applies one migration to the shadow, statement by statement in autocommit; the first failure is returned (and stops the replay). */
 async function replayMigration(db: Queryable, prepared: Prepared): Promise<MigrationCheck | undefined> {
   for (const { statement, analysis } of prepared.statements) {
     if (analysis.transactionControl) continue;
