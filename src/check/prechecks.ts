@@ -11,7 +11,7 @@
  */
 import { DatabaseError } from '../errors.js';
 import type { Queryable } from '../db/types.js';
-import { quoteIdent } from '../db/introspect.js';
+import { quoteIdent, splitQualifiedName } from '../db/introspect.js';
 import {
   checkExpressionOfDefinition,
   constraintByName,
@@ -64,6 +64,8 @@ function tableKey(table: TableRef): string {
 export class MigrationState {
   private readonly checksAtStart = new Map<string, LiveCheck[]>();
   private readonly dropped = new Map<string, string[]>();
+  /** Enums this migration creates, by `schema.name`: a rename-and-recreate leaves the old name live until it runs. */
+  private readonly enums = new Map<string, string[]>();
   /** Tables an earlier statement of this migration wrote rows to (UPDATE / INSERT / DELETE). */
   readonly written = new Set<string>();
 
@@ -83,6 +85,15 @@ export class MigrationState {
   noteDrop(table: TableRef, constraint: string): void {
     const key = tableKey(table);
     this.dropped.set(key, [...(this.dropped.get(key) ?? []), constraint]);
+  }
+
+  noteEnum(type: TableRef, labels: string[]): void {
+    this.enums.set(tableKey(type), labels);
+  }
+
+  /** Labels of an enum created earlier in this migration, by the type text of an ALTER COLUMN TYPE. */
+  enumCreated(typeText: string): string[] | undefined {
+    return this.enums.get(tableKey(splitQualifiedName(typeText)));
   }
 
   droppedOn(table: TableRef): string[] {
@@ -143,6 +154,10 @@ export async function runPrechecks(db: Queryable, items: readonly PrecheckItem[]
     const q = item.question;
     if (q.kind === 'drop-constraint') {
       options.state.noteDrop(q.table, q.constraint);
+      continue;
+    }
+    if (q.kind === 'create-enum') {
+      options.state.noteEnum(q.type, q.labels);
       continue;
     }
     const key = tableKey(q.table);
@@ -249,6 +264,7 @@ type PlanResult = { plan: Planned | undefined } | { finding: CheckFinding };
 
 async function plan(db: Queryable, item: PrecheckItem, table: TableInfo, options: PrecheckOptions): Promise<PlanResult> {
   const q = item.question;
+  if (q.kind === 'create-enum' || q.kind === 'drop-constraint') return { plan: undefined };
   const base = { statement: item.statement, question: q, joins: [] as string[] };
   const caveat = options.state.written.has(tableKey(q.table))
     ? ' (counted before an earlier statement of this migration that writes to this table)'
@@ -553,7 +569,7 @@ async function planTypeChange(
   options: PrecheckOptions,
 ): Promise<Planned | undefined> {
   const column = col(q.column);
-  const labels = await enumLabels(db, q.type);
+  const labels = options.state.enumCreated(q.type) ?? (await enumLabels(db, q.type));
   if (labels) {
     const lost = `${column} IS NOT NULL AND ${column}::text <> ALL (ARRAY[${labels.map(sqlLiteral).join(', ') || "''"}]::text[])`;
     return {

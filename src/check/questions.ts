@@ -55,7 +55,9 @@ export type Question =
     }
   | { kind: 'validate'; table: TableRef; constraint: string }
   | { kind: 'type-change'; table: TableRef; column: string; type: string; using: string | undefined }
-  | { kind: 'drop-constraint'; table: TableRef; constraint: string };
+  | { kind: 'drop-constraint'; table: TableRef; constraint: string }
+  /** CREATE TYPE ... AS ENUM: later type changes to it are checked against these labels. */
+  | { kind: 'create-enum'; type: TableRef; labels: string[] };
 
 /** The lock a statement needs, by PostgreSQL's documentation (ALTER TABLE, CREATE INDEX...). */
 export interface ExpectedLock {
@@ -207,6 +209,15 @@ export function analyseStatement(node: PgNode | undefined, sql: string): Stateme
     case 'DeleteStmt': {
       const rv = body['relation'] as RangeVar | undefined;
       if (rv) result.writes.push(tableOf(rv));
+      break;
+    }
+    case 'CreateEnumStmt': {
+      const typeName = names(body['typeName'] as { String?: { sval: string } }[]);
+      const name = typeName.at(-1);
+      if (name !== undefined) {
+        const type = typeName.length > 1 ? { schema: typeName.at(-2), name } : { name };
+        result.questions.push({ kind: 'create-enum', type, labels: names(body['vals'] as { String?: { sval: string } }[]) });
+      }
       break;
     }
     case 'TruncateStmt':

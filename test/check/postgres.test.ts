@@ -9,7 +9,7 @@ import { markIdentity } from '../../src/identity/environment.js';
 import { discoverMigrations } from '../../src/migrations/discover.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
-import { finding, SEED, SET_NOT_NULL, statement, writeMigrations } from './scenarios.js';
+import { ENUM_REBUILT, finding, SEED, SET_NOT_NULL, statement, writeMigrations } from './scenarios.js';
 import { scenarioTests } from './shared.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -90,6 +90,19 @@ describe('check: rehearsal on a real PostgreSQL server', () => {
       expect(f.severity).toBe('warning');
       expect(f.message).toContain('earlier statement');
       expect(statement(report, 'SET NOT NULL').expectedLocks).toEqual([{ relation: 'contacts', mode: 'AccessExclusiveLock' }]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('pre-checks only see an enum rebuilt in the same migration (the old name is still live)', async () => {
+    const { target, dir } = await prepared(ENUM_REBUILT);
+    const db = await openDb(target.url);
+    try {
+      const report = await runCheck({ files: await discoverMigrations(['migrations'], { cwd: dir }), db, select: { kind: 'all' }, preChecksOnly: true });
+      expect(finding(report, 'values-lost').removedValues).toEqual([
+        { column: 'status', value: 'ARCHIVED', rows: 2, usedBy: [{ kind: 'function', name: 'archive_order(integer)' }] },
+      ]);
     } finally {
       await db.close();
     }

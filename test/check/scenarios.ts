@@ -105,6 +105,19 @@ INSERT INTO readings VALUES (1, '10'), (2, 'n/a'), (3, '12');`,
   migration: `ALTER TABLE readings ALTER COLUMN value TYPE integer USING value::integer;\n`,
 };
 
+/** Prisma's way of removing an enum value: rename the type, create it again without the value, cast. */
+export const ENUM_REBUILT: Scenario = {
+  setup: `CREATE TYPE "OrderStatus" AS ENUM ('OPEN', 'PAID', 'ARCHIVED');
+CREATE TABLE orders (id int PRIMARY KEY, status "OrderStatus" NOT NULL);
+INSERT INTO orders VALUES (1, 'OPEN'), (2, 'ARCHIVED'), (3, 'PAID'), (4, 'ARCHIVED');
+CREATE FUNCTION archive_order(order_id int) RETURNS void LANGUAGE sql AS $$ UPDATE orders SET status = 'ARCHIVED' WHERE id = order_id $$;`,
+  migration: `ALTER TYPE "OrderStatus" RENAME TO "OrderStatus_old";
+CREATE TYPE "OrderStatus" AS ENUM ('OPEN', 'PAID');
+ALTER TABLE "orders" ALTER COLUMN "status" TYPE "OrderStatus" USING ("status"::text::"OrderStatus");
+DROP TYPE "OrderStatus_old";
+`,
+};
+
 /** One statement per table, so each statement's locks are its own (see PostgreSQL's "Explicit Locking"). */
 export const LOCKS: Scenario = {
   setup: `CREATE TABLE lk_add (id int PRIMARY KEY);

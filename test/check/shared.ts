@@ -7,6 +7,7 @@ import { expect, it } from 'vitest';
 import type { CheckReport } from '../../src/check/types.js';
 import {
   CAST_FAILURE,
+  ENUM_REBUILT,
   FAILS_TO_APPLY,
   FK_ORPHANS,
   finding,
@@ -122,6 +123,16 @@ export function scenarioTests(run: RunScenario): void {
     const f = finding(report, 'cast-failure');
     expect(f.severity).toBe('error');
     expect(f.message).toMatch(/n\/a|do not convert/);
+  });
+
+  it('an enum rebuilt without a value: rows holding it and the function writing it', async () => {
+    const report = await run(ENUM_REBUILT);
+    const f = finding(report, 'values-lost');
+    expect(f.severity).toBe('error');
+    expect(f.count).toBe(2);
+    expect(f.removedValues).toEqual([{ column: 'status', value: 'ARCHIVED', rows: 2, usedBy: [{ kind: 'function', name: 'archive_order(integer)' }] }]);
+    expect(f.examples).toEqual(['id=2', 'id=4']);
+    expect(report.verdict).toBe('fail');
   });
 
   it("locks match PostgreSQL's documented lock modes", async () => {
