@@ -1,10 +1,13 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/check/run.js';
 import { openDb } from '../../src/db/open.js';
 import type { Db } from '../../src/db/types.js';
 import { discoverMigrations } from '../../src/migrations/discover.js';
 import { runCli } from '../helpers/cli.js';
-import { SEED, writeMigrations } from './scenarios.js';
+import { finding, SEED, statement, writeMigrations } from './scenarios.js';
 import { scenarioTests } from './shared.js';
 
 // One PGlite instance for the file (opening one takes seconds): every scenario has its own tables.
@@ -50,6 +53,43 @@ describe('check: shadow replay on PGlite', () => {
     expect(report.verdict).toBe('fail');
     expect(report.mode).toBe('shadow');
     expect(report.replayed).toBe(1);
+  }, 60_000);
+
+  it('a new CHECK on a column that already has one counts as a replacement', async () => {
+    const dir = writeMigrations(
+      {
+        setup: `CREATE TABLE tickets (id int PRIMARY KEY, prio text CHECK (prio IN ('low', 'high', 'urgent')));\nINSERT INTO tickets VALUES (1, 'urgent'), (2, 'low');`,
+        migration: `ALTER TABLE tickets ADD CONSTRAINT tickets_prio_two CHECK (prio IN ('low', 'high')) NOT VALID;\n`,
+      },
+      { withSetup: true },
+    );
+    const report = await runCheck({ files: await discoverMigrations(['migrations'], { cwd: dir }), select: { kind: 'last', count: 1 }, openShadow });
+    expect(finding(report, 'check-value-removed').removedValues).toEqual([{ column: 'prio', value: 'urgent', rows: 1, usedBy: [] }]);
+    // NOT VALID: the statement applies, the violation is a warning for the later VALIDATE.
+    expect(finding(report, 'check-violation').severity).toBe('warning');
+  });
+
+  it('BEGIN / COMMIT in a file are not run: the check supplies the transaction', async () => {
+    const dir = writeMigrations({ setup: 'CREATE TABLE tx_t (id int);', migration: 'BEGIN;\nALTER TABLE tx_t ADD COLUMN n int;\nCOMMIT;\n' }, { withSetup: true });
+    const report = await runCheck({ files: await discoverMigrations(['migrations'], { cwd: dir }), select: { kind: 'last', count: 1 }, openShadow });
+    expect(statement(report, 'BEGIN')).toMatchObject({ status: 'not-rehearsed', reason: expect.stringContaining('transaction control') });
+    expect(statement(report, 'ADD COLUMN n').status).toBe('ok');
+    expect(report.verdict).toBe('pass');
+  });
+
+  it('--since REF: earlier migrations are replayed, only the changed ones are checked', async () => {
+    const dir = writeMigrations(SEED, { withSetup: true });
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
+    git('init', '-q');
+    git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'add', 'migrations/001_setup.sql');
+    git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'setup');
+    writeFileSync(path.join(dir, 'migrations', '003_more.sql'), 'ALTER TABLE program_items ADD COLUMN note text;\n');
+    const run = await runCli(['check', 'migrations', '--since', 'HEAD', '--format', 'json'], { cwd: dir });
+    const report = JSON.parse(run.stdout);
+    expect(report.selection).toBe('since');
+    expect(report.replayed).toBe(1);
+    expect(report.migrations.map((m: { path: string }) => m.path)).toEqual(['migrations/002_change.sql', 'migrations/003_more.sql']);
+    expect(run.code).toBe(1);
   }, 60_000);
 
   it('a clean migration exits 0; bad flags exit 2', async () => {
