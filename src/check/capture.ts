@@ -21,10 +21,14 @@ const RELKINDS: Record<string, string> = {
 
 const USER_RELATIONS = `c.relnamespace NOT IN (SELECT oid FROM pg_namespace WHERE nspname IN ('pg_catalog', 'information_schema') OR nspname LIKE 'pg\\_toast%' OR nspname LIKE 'pg\\_temp%')`;
 
-/** `relation|mode` → lock, for relation locks of this backend on user relations. */
-export async function heldLocks(db: Queryable): Promise<Map<string, LockTaken>> {
-  const { rows } = await db.query<{ relation: string; relkind: string | null; mode: string }>(
-    `SELECT COALESCE(c.oid::regclass::text, l.relation::text) AS relation, c.relkind::text AS relkind, l.mode
+/**
+ * `oid|mode` → lock, for relation locks of this backend on user relations. `names` (oid → name
+ * from before the statement) names relations the statement dropped; locks on relations that
+ * existed neither before nor after (the transient heap of a rewrite) are left out.
+ */
+export async function heldLocks(db: Queryable, names: ReadonlyMap<number, { relation: string; relationKind: string }> = new Map()): Promise<Map<string, LockTaken>> {
+  const { rows } = await db.query<{ oid: number; relation: string | null; relkind: string | null; mode: string }>(
+    `SELECT l.relation::int AS oid, c.oid::regclass::text AS relation, c.relkind::text AS relkind, l.mode
        FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
       WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -32,8 +36,12 @@ export async function heldLocks(db: Queryable): Promise<Map<string, LockTaken>> 
   );
   const locks = new Map<string, LockTaken>();
   for (const row of rows) {
-    const lock = { relation: row.relation, relationKind: RELKINDS[row.relkind ?? ''] ?? 'relation', mode: row.mode };
-    locks.set(`${lock.relation}|${lock.mode}`, lock);
+    const known = row.relation === null ? names.get(row.oid) : undefined;
+    if (row.relation === null && !known) continue;
+    const lock = known
+      ? { relation: known.relation, relationKind: `${known.relationKind}, dropped`, mode: row.mode }
+      : { relation: row.relation!, relationKind: RELKINDS[row.relkind ?? ''] ?? 'relation', mode: row.mode };
+    locks.set(`${row.oid}|${lock.mode}`, lock);
   }
   return locks;
 }
@@ -75,8 +83,8 @@ const LOCK_ORDER = [
  * Locks are those not held before the statement.
  */
 export async function runInstrumented(db: Queryable, sql: string, kind: string): Promise<StatementRun> {
-  const locksBefore = await heldLocks(db);
   const nodesBefore = await relfilenodes(db);
+  const locksBefore = await heldLocks(db, nodesBefore);
   await db.exec('SAVEPOINT prodguard_statement');
   const started = performance.now();
   let rowsAffected: number | null = null;
@@ -90,7 +98,7 @@ export async function runInstrumented(db: Queryable, sql: string, kind: string):
   }
   const durationMs = performance.now() - started;
   await db.exec('RELEASE SAVEPOINT prodguard_statement');
-  const locksAfter = await heldLocks(db);
+  const locksAfter = await heldLocks(db, nodesBefore);
   const nodesAfter = await relfilenodes(db);
   const locks = [...locksAfter.entries()]
     .filter(([key]) => !locksBefore.has(key))

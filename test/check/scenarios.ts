@@ -127,12 +127,14 @@ CREATE TABLE lk_child (id int PRIMARY KEY, parent_id int);
 CREATE TABLE lk_check (id int PRIMARY KEY, v int);
 CREATE TABLE lk_validate (id int PRIMARY KEY, v int);
 ALTER TABLE lk_validate ADD CONSTRAINT lk_validate_v_check CHECK (v > 0) NOT VALID;
-INSERT INTO lk_validate VALUES (1, 1);`,
+INSERT INTO lk_validate VALUES (1, 1);
+CREATE TABLE lk_drop (id int);`,
   migration: `ALTER TABLE lk_add ADD COLUMN note text;
 CREATE INDEX lk_index_v_idx ON lk_index (v);
 ALTER TABLE lk_child ADD CONSTRAINT lk_child_parent_fk FOREIGN KEY (parent_id) REFERENCES lk_parent (id) NOT VALID;
 ALTER TABLE lk_check ADD CONSTRAINT lk_check_v_check CHECK (v > 0) NOT VALID;
 ALTER TABLE lk_validate VALIDATE CONSTRAINT lk_validate_v_check;
+DROP TABLE lk_drop;
 `,
 };
 

@@ -114,6 +114,8 @@ export function scenarioTests(run: RunScenario): void {
     expect(s.rewrites.map((r) => r.relation)).toContain('counters_pkey');
     expect(s.locks).toContainEqual({ relation: 'counters', relationKind: 'table', mode: 'AccessExclusiveLock' });
     expect(s.tables[0]).toMatchObject({ table: 'counters' });
+    // The rewrite's transient heap (dropped again by the statement) is not reported as a lock.
+    expect(s.locks.filter((l) => /^\d+$/.test(l.relation))).toEqual([]);
     // A statement that does not rewrite reports none.
     expect(report.verdict).toBe('pass');
   });
@@ -155,6 +157,8 @@ export function scenarioTests(run: RunScenario): void {
     const validate = locksOf('VALIDATE CONSTRAINT');
     expect(validate).toContainEqual({ relation: 'lk_validate', relationKind: 'table', mode: 'ShareUpdateExclusiveLock' });
     expect(validate.map((l) => l.mode)).not.toContain('AccessExclusiveLock');
+    // DROP TABLE: ACCESS EXCLUSIVE on a table that no longer exists afterwards, named from before.
+    expect(locksOf('DROP TABLE lk_drop')).toContainEqual({ relation: 'lk_drop', relationKind: 'table, dropped', mode: 'AccessExclusiveLock' });
     expect(report.migrations.flatMap((m) => m.statements).every((s) => s.locksCaptured || s.status !== 'ok')).toBe(true);
   });
 }
