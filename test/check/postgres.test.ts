@@ -9,7 +9,7 @@ import { markIdentity } from '../../src/identity/environment.js';
 import { discoverMigrations } from '../../src/migrations/discover.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
-import { ENUM_REBUILT, finding, SEED, SET_NOT_NULL, statement, writeMigrations } from './scenarios.js';
+import { ENUM_REBUILT, VALIDATE, finding, SEED, SET_NOT_NULL, statement, writeMigrations } from './scenarios.js';
 import { scenarioTests } from './shared.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -108,6 +108,18 @@ describe('check: rehearsal on a real PostgreSQL server', () => {
     }
   });
 
+  it('pre-checks of VALIDATE CONSTRAINT read the live FK and CHECK definitions', async () => {
+    const { target, dir } = await prepared(VALIDATE);
+    const db = await openDb(target.url);
+    try {
+      const report = await runCheck({ files: await discoverMigrations(['migrations'], { cwd: dir }), db, select: { kind: 'all' }, preChecksOnly: true });
+      expect(finding(report, 'fk-orphans')).toMatchObject({ count: 2, examples: ['id=2', 'id=4'] });
+      expect(finding(report, 'check-violation')).toMatchObject({ count: 2, examples: ['id=2', 'id=5'], severity: 'error' });
+    } finally {
+      await db.close();
+    }
+  });
+
   it('refuses to execute on a database recorded as production without --execute-on-production', async () => {
     const { target, dir } = await prepared(SEED);
     const db = await openDb(target.url);
@@ -132,6 +144,18 @@ describe('check: rehearsal on a real PostgreSQL server', () => {
     expect(rehearsed.lockTimeoutMs).toBe(1000);
     expect(rehearsed.migrations[0].statements[1]).toMatchObject({ status: 'ok', rowsAffected: 1 });
     expect(await target.sql('SELECT count(*)::int AS n FROM probe')).toEqual([{ n: 0 }]);
+  });
+
+  it('an environment declared production in the config gets only the pre-checks, even unmarked', async () => {
+    const { target, dir } = await prepared(SET_NOT_NULL);
+    writeFileSync(path.join(dir, 'prodguard.config.yaml'), 'environments:\n  - name: production\n    url: ${PROD_URL}\n');
+    const run = await runCli(['check', 'migrations', '--env', 'production', '--format', 'json'], { cwd: dir, env: { PROD_URL: target.url } });
+    expect(run.code, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report.mode).toBe('pre-checks');
+    expect(report.identity).toBeNull();
+    expect(report.migrations[0].statements[0].reason).toContain('declared production in the config');
+    expect(finding(report, 'not-null-violation').count).toBe(2);
   });
 
   it('a statement that waits on a lock fails with lock_timeout instead of queueing', async () => {

@@ -93,6 +93,20 @@ INSERT INTO pets VALUES (10, 1), (11, 2), (12, 3), (13, 4), (14, NULL);`,
   migration: `ALTER TABLE pets ADD CONSTRAINT pets_owner_fk FOREIGN KEY (owner_id) REFERENCES owners (id);\n`,
 };
 
+/** Constraints added NOT VALID earlier, validated now; the referenced table is analysed (small: hashed NOT IN). */
+export const VALIDATE: Scenario = {
+  setup: `CREATE TABLE teams (id int PRIMARY KEY);
+CREATE TABLE members (id int PRIMARY KEY, team_id int, age int);
+INSERT INTO teams VALUES (1), (2);
+INSERT INTO members VALUES (1, 1, 30), (2, 9, -1), (3, 2, 40), (4, 9, 20), (5, NULL, -5);
+ALTER TABLE members ADD CONSTRAINT members_team_fk FOREIGN KEY (team_id) REFERENCES teams (id) NOT VALID;
+ALTER TABLE members ADD CONSTRAINT members_age_check CHECK (age >= 0) NOT VALID;
+ANALYZE teams;`,
+  migration: `ALTER TABLE members VALIDATE CONSTRAINT members_team_fk;
+ALTER TABLE members VALIDATE CONSTRAINT members_age_check;
+`,
+};
+
 export const REWRITE: Scenario = {
   setup: `CREATE TABLE counters (id int PRIMARY KEY, hits int NOT NULL DEFAULT 0);
 INSERT INTO counters SELECT g, g FROM generate_series(1, 100) g;`,
