@@ -12,7 +12,7 @@
  */
 import { parseSync } from 'libpg-query';
 import { openDb } from '../db/open.js';
-import { readServerInfo } from '../db/introspect.js';
+import { readServerInfo, splitQualifiedName } from '../db/introspect.js';
 import type { Db, Queryable } from '../db/types.js';
 import { DatabaseError, UsageError } from '../errors.js';
 import { readIdentity, type EnvironmentIdentity } from '../identity/environment.js';
@@ -308,7 +308,7 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
     check.status = 'ok';
     for (const lock of run.locks) {
       if (lock.mode === 'AccessExclusiveLock' && lock.relationKind === 'table' && !check.tables.some((t) => t.table === lock.relation)) {
-        const size = await sizeOf(db, { name: lock.relation });
+        const size = await sizeOf(db, splitQualifiedName(lock.relation));
         if (size) check.tables.push(size);
       }
     }

@@ -146,6 +146,20 @@ describe('check: rehearsal on a real PostgreSQL server', () => {
     expect(await target.sql('SELECT count(*)::int AS n FROM probe')).toEqual([{ n: 0 }]);
   });
 
+  it('a schema-qualified, quoted table: locks and size under the name the server uses', async () => {
+    const scenario = { setup: `CREATE SCHEMA app; CREATE TABLE app."Orders" (id int PRIMARY KEY);`, migration: `ALTER TABLE app."Orders" RENAME COLUMN id TO order_id;\n` };
+    const { target, dir } = await prepared(scenario);
+    const db = await openDb(target.url);
+    try {
+      const report = await runCheck({ files: await discoverMigrations(['migrations'], { cwd: dir }), db, select: { kind: 'all' } });
+      const s = statement(report, 'RENAME COLUMN');
+      expect(s.locks).toContainEqual({ relation: 'app."Orders"', relationKind: 'table', mode: 'AccessExclusiveLock' });
+      expect(s.tables).toEqual([{ table: 'app."Orders"', bytes: expect.any(Number), estimatedRows: expect.any(Number) }]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('an environment declared production in the config gets only the pre-checks, even unmarked', async () => {
     const { target, dir } = await prepared(SET_NOT_NULL);
     writeFileSync(path.join(dir, 'prodguard.config.yaml'), 'environments:\n  - name: production\n    url: ${PROD_URL}\n');
