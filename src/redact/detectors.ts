@@ -171,7 +171,7 @@ export const DETECTORS: readonly Detector[] = [
     triggers: ['@'],
     // Stricter than redactText's URL rule: no `/` `"` `,` in the password, so two URLs on one
     // JSON line are not read as one credential.
-    pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@'"<>:,]+:(?<s>[^\s@/?#'"<>,]+)@[A-Za-z0-9[]/gi,
+    pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@'"<>:,]*:(?<s>[^\s@/?#'"<>,]+)@[A-Za-z0-9[]/gi,
   },
   {
     id: 'jwt',
@@ -301,7 +301,7 @@ export const DETECTORS: readonly Detector[] = [
     title: 'IPv6 address',
     defaultEnabled: false,
     triggers: [{ regex: '[0-9A-Fa-f]:[0-9A-Fa-f:]' }],
-    pattern: /(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|[0-9A-Fa-f]{1,4})(?::[0-9A-Fa-f]{1,4}){0,6}(?![\w:])/g,
+    pattern: /(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}:?[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,5}(?![\w:])/g,
     validate: ipv6Valid,
   },
 ];

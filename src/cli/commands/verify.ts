@@ -42,7 +42,8 @@ export function register(program: Command, cli: CliContext): void {
 A check that cannot be measured (timeout, refused connection, missing key, no rows) is an ERROR and
 counts as FAIL. Each run is recorded in prodguard.verify_runs of the selected environment's database
 (unless --no-record; a failure to record is a warning). Exit codes: 0 PASS (or WARN without
---fail-on warning), 1 FAIL or a rollback trigger under --watch, 2 bad config (unknown check, bad condition).
+--fail-on warning), 1 FAIL or a rollback trigger under --watch, 2 bad config (unknown check, bad
+condition), 3 the database named by --db / --env cannot be reached.
 
 Examples:
   $ prodguard verify
@@ -58,14 +59,18 @@ Examples:
 async function verify(cli: CliContext, flags: VerifyFlags): Promise<number> {
   const format = cli.format(flags.format, FORMATS);
   const loaded = await cli.config();
+  const target = await optionalTarget(cli, flags);
+  let opened: Promise<Db> | undefined;
+  const open = target ? () => (opened ??= cli.open(target).then((o) => o.db)) : undefined;
+  // A database named on the command line must be reachable (exit 3); an implied one (DATABASE_URL,
+  // the first environment) is opened only when a check or the recording needs it.
+  if (open && (flags.db || flags.env)) await open();
   const verifyConfig = loaded.config.verify;
   const checks = verifyConfig?.checks ?? [];
   if (checks.length === 0) {
     throw new UsageError('no checks to run', { code: 'PRODGUARD_NO_CHECKS', hint: 'declare verify.checks in prodguard.config.* (see docs/verify.md)' });
   }
   for (const check of checks) for (const url of urlsOf(check)) cli.io.addSecrets(secretsOfUrl(url));
-  const target = await optionalTarget(cli, flags);
-  const open = target ? async () => (await cli.open(target)).db : undefined;
   const environment = target?.environment?.name ?? flags.env ?? null;
   const run = () => runVerify({ checks, only: flags.only, db: open, environment, cwd: loaded.dir });
 
