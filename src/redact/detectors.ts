@@ -177,14 +177,15 @@ export const DETECTORS: readonly Detector[] = [
     id: 'jwt',
     title: 'JSON Web Token',
     defaultEnabled: true,
-    triggers: ['eyJ'],
+    // The payload is a JSON object too, so '.eyJ' is in every token; '.' is rarer than 'e'.
+    triggers: ['.eyJ'],
     pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/g,
   },
   {
     id: 'auth-header',
     title: 'Authorization Bearer/Basic credentials',
     defaultEnabled: true,
-    triggers: ['Bearer', 'bearer', 'BEARER', 'Basic', 'basic', 'BASIC'],
+    triggers: [{ regex: '[Bb]earer|BEARER|[Bb]asic|BASIC' }],
     pattern: /\b(?:bearer|basic)\s+(?<s>[A-Za-z0-9._~+/-]{8,}=*)/gi,
     validate: bearerValid,
   },

@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { type DetectorId, type DetectorSwitches, selectDetectors } from '../redact/detectors.js';
 import type { Detector } from '../redact/detectors.js';
-import { findSecrets, maskSecret, nextTrigger, triggeredDetectors, triggersOf } from '../redact/find.js';
+import { type CompiledTrigger, findSecrets, maskSecret, nextTrigger, triggeredDetectors, triggersOf } from '../redact/find.js';
 import { type Allowlist, EMPTY_ALLOWLIST, isAllowed } from './allowlist.js';
 import { timestampOfLine } from './timestamps.js';
 
@@ -101,6 +101,8 @@ async function openMaybeGzip(file: string): Promise<Readable> {
 
 class LineScanner {
   private readonly detectors: Detector[];
+  /** Each distinct trigger once, with the indexes of the detectors it stands for (email and url-password share `@`). */
+  private readonly triggers: { trigger: CompiledTrigger; detectors: number[] }[] = [];
   private readonly allow: Allowlist;
   private readonly maxFindings: number;
   private readonly findings: Finding[] = [];
@@ -109,6 +111,16 @@ class LineScanner {
 
   constructor(private readonly options: ScanOptions) {
     this.detectors = options.pii === false ? [] : selectDetectors(options.detectors);
+    const byKey = new Map<string, { trigger: CompiledTrigger; detectors: number[] }>();
+    this.detectors.forEach((detector, index) => {
+      for (const trigger of triggersOf(detector)) {
+        const key = typeof trigger === 'string' ? `s:${trigger}` : `r:${trigger.source}`;
+        const entry = byKey.get(key) ?? { trigger, detectors: [] };
+        entry.detectors.push(index);
+        byKey.set(key, entry);
+      }
+    });
+    this.triggers = [...byKey.values()];
     this.allow = options.allow ?? EMPTY_ALLOWLIST;
     this.maxFindings = options.maxFindings ?? 10_000;
     // A time window or a match count needs every line; the plain scan only the lines a trigger hits.
@@ -149,17 +161,16 @@ class LineScanner {
   private scanTriggeredLines(buffer: Buffer, text: string, state: FileState): void {
     // Pairs of (line start, detector index), found detector by detector, then visited in line order.
     const hits: number[] = [];
-    this.detectors.forEach((detector, index) => {
-      for (const trigger of triggersOf(detector)) {
-        let at = nextTrigger(text, trigger, 0);
-        while (at >= 0) {
-          hits.push(text.lastIndexOf('\n', at - 1) + 1, index);
-          const lineEnd = text.indexOf('\n', at);
-          if (lineEnd < 0) break;
-          at = nextTrigger(text, trigger, lineEnd + 1);
-        }
+    for (const { trigger, detectors } of this.triggers) {
+      let at = nextTrigger(text, trigger, 0);
+      while (at >= 0) {
+        const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+        for (const index of detectors) hits.push(lineStart, index);
+        const lineEnd = text.indexOf('\n', at);
+        if (lineEnd < 0) break;
+        at = nextTrigger(text, trigger, lineEnd + 1);
       }
-    });
+    }
     const order: number[] = [];
     for (let i = 0; i < hits.length; i += 2) order.push(i);
     order.sort((a, b) => (hits[a]! - hits[b]!) || (hits[a + 1]! - hits[b + 1]!));
