@@ -41,8 +41,8 @@ export interface Detector {
   defaultEnabled: boolean;
   /**
    * What every match contains, as cheap searches: a string is found with indexOf (memchr speed
-   * when its first character is rare), a regex source is searched as a regex. Case-sensitive, so
-   * case variants are spelled out.
+   * when its first character is rare: `.eyJ` beats `eyJ`, `_pat_` beats `github_pat_`), a regex
+   * source is searched as a regex. Case-sensitive, so case variants are spelled out.
    */
   triggers: readonly Trigger[];
   /** Global regex; the named group `s`, when present, is the secret part (the rest is context such as a key name). */
@@ -207,7 +207,7 @@ export const DETECTORS: readonly Detector[] = [
     id: 'github-token',
     title: 'GitHub token',
     defaultEnabled: true,
-    triggers: [{ regex: 'gh[pousr]_|github_pat_' }],
+    triggers: [{ regex: 'gh[pousr]_' }, '_pat_'],
     pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{50,255})\b/g,
   },
   {
@@ -221,7 +221,7 @@ export const DETECTORS: readonly Detector[] = [
     id: 'slack-token',
     title: 'Slack token or webhook',
     defaultEnabled: true,
-    triggers: [{ regex: 'xox[abeoprs]-' }, 'hooks.slack.com'],
+    triggers: ['xox', '.slack.com/'],
     pattern: /\bxox[abeoprs]-[A-Za-z0-9-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]{16,}/g,
   },
   {

@@ -12,7 +12,8 @@ export function renderVerifyText(report: VerifyReport, c: Colors): string {
     id: check.name,
     title: check.name,
     status: check.status,
-    message: `${c.dim(`${check.kind.padEnd(7)} ${String(check.durationMs).padStart(5)} ms`)}  ${check.message}`,
+    // The target (masked) sits on the row for a PASS and on the hint line below a WARN or FAIL.
+    message: `${c.dim(`${check.kind.padEnd(7)} ${String(check.durationMs).padStart(5)} ms`)}  ${check.message}${check.status === 'pass' ? c.dim(`  · ${check.target}`) : ''}`,
     hint: check.target,
   }));
   const { pass, warn, fail, error } = report.summary;

@@ -281,6 +281,7 @@ describe('prodguard verify (CLI)', () => {
     const pass = await runCli(['verify'], { cwd: project({ checks: [passing] }), env });
     expect(pass.code).toBe(0);
     expect(pass.stdout).toMatch(/PASS {2}api-health/);
+    expect(pass.stdout).toContain(`· GET ${base}/health`);
     expect(pass.stdout).toMatch(/^PASS: 1 passed in \d+ ms$/m);
     const warnDir = project({ checks: [passing, warning] });
     expect((await runCli(['verify'], { cwd: warnDir, env })).code).toBe(0);
@@ -345,6 +346,10 @@ describe('prodguard verify (CLI)', () => {
     const run = await runCli(['verify', '--watch', '350ms', '--interval', '100ms'], { cwd: project({ checks: [passing] }), env: { BASE_URL: base } });
     expect(run.code).toBe(0);
     expect((run.stdout.match(/^round \d+/gm) ?? []).length).toBeGreaterThanOrEqual(2);
+    const json = await runCli(['verify', '--watch', '250ms', '--interval', '100ms', '--format', 'json'], { cwd: project({ checks: [passing] }), env: { BASE_URL: base } });
+    const rounds = json.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(rounds.length).toBeGreaterThanOrEqual(2);
+    expect(rounds.every((r) => r.verdict === 'pass')).toBe(true);
   });
 
   it('records each run in prodguard.verify_runs of the environment database (unless --no-record)', async () => {

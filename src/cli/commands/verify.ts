@@ -91,7 +91,8 @@ async function verify(cli: CliContext, flags: VerifyFlags): Promise<number> {
     const report = await run();
     await record(cli, flags, open, report);
     if (format === 'text') cli.io.out(cli.io.colors().bold(`round ${round} at ${report.startedAt}\n`));
-    cli.io.out(render(report, format, cli));
+    // Under --watch, JSON is one line per round (NDJSON), so a consumer can read rounds as they come.
+    cli.io.out(format === 'json' ? `${JSON.stringify(report)}\n` : render(report, format, cli));
     for (const check of report.checks) inARow.set(check.name, check.status === 'fail' ? (inARow.get(check.name) ?? 0) + 1 : 0);
     const tripped = [...inARow].filter(([, n]) => n >= rollbackAfter).map(([name]) => name);
     if (tripped.length > 0) {
