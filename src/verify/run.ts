@@ -7,7 +7,7 @@ import type { Db } from '../db/types.js';
 import { UsageError } from '../errors.js';
 import { createRedactor } from '../redact/redactor.js';
 import { type Condition, evaluateCondition, parseCondition, placeholdersOf } from './conditions.js';
-import { describeTarget, measure, type Measurement, Unmeasurable } from './kinds.js';
+import { describeTarget, measure, type Measurement, Unmeasurable } from './kinds/index.js';
 import { type CheckKind, kindOf, PLACEHOLDERS, type VerifyCheck } from './schema.js';
 
 export type VerifyStatus = 'pass' | 'warn' | 'fail';

@@ -5,7 +5,7 @@ import type { Db } from '../../db/types.js';
 import { ExitCode, isProdguardError, UsageError } from '../../errors.js';
 import { secretsOfUrl } from '../../redact/secrets.js';
 import { recordVerifyRun } from '../../verify/history.js';
-import { urlsOf } from '../../verify/kinds.js';
+import { urlsOf } from '../../verify/kinds/index.js';
 import { renderVerifyGithub, renderVerifyJson, renderVerifyJunit, renderVerifyText } from '../../verify/render.js';
 import { runVerify, type VerifyReport } from '../../verify/run.js';
 import type { CliContext } from '../context.js';
