@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConditionSyntaxError, evaluateCondition, parseCondition } from '../../src/verify/conditions.js';
 
@@ -61,5 +62,23 @@ describe('conditions', () => {
 
   it('rejects a placeholder the check kind does not have', () => {
     expect(() => parseCondition('[STAUS] == 200', ['STATUS', 'BODY'])).toThrow('unknown placeholder [STAUS] in "[STAUS] == 200" (this check has [STATUS], [BODY])');
+  });
+
+  it('property: any text either parses or fails with a ConditionSyntaxError, and evaluation never throws', () => {
+    const pieces = fc.constantFrom('[STATUS]', '[BODY]', '.a', '[0]', '==', '!=', '<', '>=', 'len(', 'any(', 'pat(', ')', '"', ' ', '200', 'ok', ',', '[', ']');
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 8 }).map((p) => p.join('')), fc.jsonValue(), (source, body) => {
+        let condition;
+        try {
+          condition = parseCondition(source);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConditionSyntaxError);
+          return;
+        }
+        const outcome = evaluateCondition(condition, { STATUS: 200, BODY: body });
+        expect(typeof outcome.ok).toBe('boolean');
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
