@@ -52,6 +52,15 @@ export function nextTrigger(text: string, trigger: CompiledTrigger, from: number
   return hit ? hit.index : -1;
 }
 
+/**
+ * One regex matching any trigger of `detectors`: slower than separate searches over megabytes,
+ * but on one log line a single test beats twenty calls.
+ */
+export function anyTriggerRegex(detectors: readonly Detector[]): RegExp | undefined {
+  const sources = detectors.flatMap((d) => d.triggers.map((t) => (typeof t === 'string' ? t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : t.regex)));
+  return sources.length === 0 ? undefined : new RegExp(sources.map((source) => `(?:${source})`).join('|'));
+}
+
 /** The detectors with a trigger in `text`, in priority order. */
 export function triggeredDetectors(text: string, detectors: readonly Detector[]): Detector[] {
   return detectors.filter((detector) => triggersOf(detector).some((trigger) => nextTrigger(text, trigger, 0) >= 0));

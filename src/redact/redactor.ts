@@ -3,7 +3,7 @@
  * and, recursively, to the values of objects.
  */
 import { type DetectorId, type DetectorSwitches, isSecretKey, selectDetectors } from './detectors.js';
-import { findSecrets, triggeredDetectors } from './find.js';
+import { anyTriggerRegex, findSecrets, triggeredDetectors } from './find.js';
 
 export const DEFAULT_CENSOR = '[REDACTED]';
 
@@ -41,12 +41,14 @@ const MAX_PASSES = 3;
  */
 export function createRedactor(options: RedactorOptions = {}): Redactor {
   const detectors = selectDetectors(options.detectors);
+  const anyTrigger = anyTriggerRegex(detectors);
   const censor = options.censor ?? DEFAULT_CENSOR;
   const censorOf = (value: string, detector: DetectorId | 'secret-key', pass: number): string =>
     typeof censor === 'string' || pass >= MAX_PASSES - 1 ? (typeof censor === 'string' ? censor : DEFAULT_CENSOR) : censor(value, detector);
   const secretKeys = options.secretKeys ?? true;
 
   const redactString = (text: string): string => {
+    if (!anyTrigger || !anyTrigger.test(text)) return text;
     const candidates = triggeredDetectors(text, detectors);
     if (candidates.length === 0) return text;
     let out = text;
