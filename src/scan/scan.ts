@@ -2,9 +2,10 @@
  * The streaming log scanner behind `prodguard scan-logs` and the verify `logs` check.
  *
  * Cost stays near a plain read of the bytes: each chunk is decoded as latin1 (one byte, one
- * character, so offsets are byte offsets), each enabled detector's trigger regex (mostly a
- * literal such as `eyJ` or `AKIA`, which V8 searches for like indexOf) runs over the whole chunk,
- * and only a line a trigger hits is decoded as UTF-8 and given to the detectors that triggered. Memory is constant: a chunk, the unfinished last line, and the findings.
+ * character, so offsets are byte offsets), the detectors' triggers run over the whole chunk —
+ * literals such as `.eyJ` or `@` with indexOf, the small regexes joined into one alternation,
+ * digit patterns on their own — and only a line a trigger hits is decoded as UTF-8 and given to
+ * the detectors that triggered. Memory is constant: a chunk, the unfinished last line, and the findings.
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { type DetectorId, type DetectorSwitches, selectDetectors } from '../redact/detectors.js';
 import type { Detector } from '../redact/detectors.js';
-import { type CompiledTrigger, findSecrets, maskSecret, nextTrigger, triggeredDetectors, triggersOf } from '../redact/find.js';
+import { type CompiledTrigger, findSecrets, maskSecret, nextTrigger, triggeredDetectors } from '../redact/find.js';
 import { type Allowlist, EMPTY_ALLOWLIST, isAllowed } from './allowlist.js';
 import { timestampOfLine } from './timestamps.js';
 
@@ -112,14 +113,26 @@ class LineScanner {
   constructor(private readonly options: ScanOptions) {
     this.detectors = options.pii === false ? [] : selectDetectors(options.detectors);
     const byKey = new Map<string, { trigger: CompiledTrigger; detectors: number[] }>();
+    const joined: { sources: string[]; detectors: number[] } = { sources: [], detectors: [] };
     this.detectors.forEach((detector, index) => {
-      for (const trigger of triggersOf(detector)) {
-        const key = typeof trigger === 'string' ? `s:${trigger}` : `r:${trigger.source}`;
-        const entry = byKey.get(key) ?? { trigger, detectors: [] };
+      for (const trigger of detector.triggers) {
+        if (typeof trigger !== 'string' && !trigger.alone) {
+          // A hit of the joined regex runs every detector that has a part in it: hits are rare,
+          // and telling the alternatives apart would cost on every position.
+          joined.sources.push(trigger.regex);
+          if (!joined.detectors.includes(index)) joined.detectors.push(index);
+          continue;
+        }
+        const key = typeof trigger === 'string' ? `s:${trigger}` : `r:${trigger.regex}`;
+        const entry = byKey.get(key) ?? { trigger: typeof trigger === 'string' ? trigger : new RegExp(trigger.regex, 'g'), detectors: [] };
         entry.detectors.push(index);
         byKey.set(key, entry);
       }
     });
+    if (joined.sources.length > 0) {
+      const trigger = new RegExp(joined.sources.map((source) => `(?:${source})`).join('|'), 'g');
+      byKey.set('joined', { trigger, detectors: joined.detectors });
+    }
     this.triggers = [...byKey.values()];
     this.allow = options.allow ?? EMPTY_ALLOWLIST;
     this.maxFindings = options.maxFindings ?? 10_000;
