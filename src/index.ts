@@ -22,6 +22,10 @@ export type { CheckReport, CheckFinding, CheckFindingId, MigrationCheck, Stateme
 export { readAppliedMigrations, pendingMigrations, isApplied, type AppliedLedger, type AppliedMigration } from './migrations/ledger.js';
 export { discoverMigrations } from './migrations/discover.js';
 export { redactUrl, redactText } from './redact/secrets.js';
+export { runVerify, type RunVerifyOptions, type VerifyReport, type VerifyCheckResult, type ConditionResult, type VerifyStatus } from './verify/run.js';
+export { recordVerifyRun, readVerifyHistory, type VerifyRun } from './verify/history.js';
+export type { VerifyCheck, VerifyCheckInput, VerifyConfig } from './verify/schema.js';
+export { scanLogs, type ScanReport, type Finding, type ScanOptions, type ScanInput } from './scan/scan.js';
 export {
   ProdguardError,
   UsageError,

@@ -25,5 +25,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'lint', summary: 'lint migrations for data loss, breaking changes and locks', load: () => import('./commands/lint.js') },
   { name: 'check', summary: 'check migrations against real data: shadow replay, rolled-back rehearsal, read-only pre-checks', load: () => import('./commands/check.js') },
   { name: 'rules', summary: 'list the lint rules', load: () => import('./commands/rules.js') },
+  { name: 'verify', summary: 'run the post-deploy checks (http, tcp, sql, redis, logs, command): PASS / WARN / FAIL', load: () => import('./commands/verify.js') },
+  { name: 'scan-logs', summary: 'scan log files for PII and secrets; exit 1 on findings', load: () => import('./commands/scan-logs.js') },
   { name: 'explain', summary: "print a lint rule's documentation", load: () => import('./commands/explain.js') },
 ];
