@@ -23,7 +23,10 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'compare', summary: 'compare snapshots (or a snapshot with the live database): exit 1 on data loss', load: () => import('./commands/compare.js') },
   { name: 'backup', summary: 'create, verify, check the age of and restore pg_dump backups', load: () => import('./commands/backup.js') },
   { name: 'lint', summary: 'lint migrations for data loss, breaking changes and locks', load: () => import('./commands/lint.js') },
+  { name: 'check', summary: 'check migrations against real data: shadow replay, rolled-back rehearsal, read-only pre-checks', load: () => import('./commands/check.js') },
   { name: 'rules', summary: 'list the lint rules', load: () => import('./commands/rules.js') },
   { name: 'serve', summary: 'serve the web dashboard (environments, test data, integrity, verify, deploys, lint)', load: () => import('./commands/serve.js') },
+  { name: 'verify', summary: 'run the post-deploy checks (http, tcp, sql, redis, logs, command): PASS / WARN / FAIL', load: () => import('./commands/verify.js') },
+  { name: 'scan-logs', summary: 'scan log files for PII and secrets; exit 1 on findings', load: () => import('./commands/scan-logs.js') },
   { name: 'explain', summary: "print a lint rule's documentation", load: () => import('./commands/explain.js') },
 ];
