@@ -9,6 +9,8 @@
  * (server-sent events) for test-data updates, falling back to polling; report mode renders the
  * data embedded in the page and never touches the network.
  */
+import type { CheckFinding, CheckReport, StatementCheck } from '../check/types.js';
+import type { VerifyRun } from '../verify/history.js';
 import type {
   ComparisonEntry,
   DeployRunView,
@@ -19,7 +21,6 @@ import type {
   LintView,
   PageConfig,
   TestdataView,
-  VerifyRunView,
   VerifyView,
   ViewName,
 } from './types.js';
@@ -43,6 +44,7 @@ export function dashboardClient(): void {
     verify: 'Verify',
     deploys: 'Deploys',
     lint: 'Lint',
+    check: 'Check',
   };
   const ENDPOINTS: Record<ViewName, string> = {
     overview: 'environments',
@@ -51,6 +53,7 @@ export function dashboardClient(): void {
     verify: 'verify',
     deploys: 'deploys',
     lint: 'lint',
+    check: 'check',
   };
   const PER_ENVIRONMENT: ViewName[] = ['testdata', 'verify', 'deploys'];
 
@@ -387,19 +390,39 @@ export function dashboardClient(): void {
     return root;
   }
 
-  function verifyRunCard(run: VerifyRunView, title: string): HTMLElement {
-    return card(
-      h('h3', {}, badge(run.verdict), ` ${title} · ${when(run.at)} · ${ms(run.durationMs)}`),
-      h('p', {}, `${run.summary.pass} passed, ${run.summary.warn} warnings, ${run.summary.fail} failed`),
+  function verifyRunCard(run: VerifyRun, title: string): HTMLElement {
+    const report = run.report;
+    const sum = report.summary;
+    return h(
+      'div',
+      { class: `card ${run.verdict === 'fail' ? 'alert' : ''}`, 'data-testid': 'verify-latest' },
+      h('h3', {}, badge(run.verdict), ` ${title} · ${when(run.startedAt)} · ${ms(report.durationMs)}`),
+      h('p', { 'data-testid': 'verify-summary' }, `${sum.pass} passed, ${sum.warn} warnings, ${sum.fail} failed${sum.error ? ` (${sum.error} could not be measured)` : ''}`),
       h(
         'table',
         {},
-        h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'check'), h('th', {}, 'kind'), h('th', {}, 'result'), h('th', { class: 'num' }, 'time'))),
+        h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'check'), h('th', {}, 'kind'), h('th', {}, 'target'), h('th', {}, 'result'), h('th', { class: 'num' }, 'time'))),
         h(
           'tbody',
           {},
-          ...run.checks.map((c) =>
-            h('tr', { 'data-check': c.name }, h('td', {}, badge(c.status)), h('td', {}, c.name), h('td', {}, c.kind), h('td', {}, c.message), h('td', { class: 'num' }, ms(c.durationMs))),
+          ...report.checks.map((c) =>
+            h(
+              'tr',
+              { 'data-check': c.name },
+              h('td', {}, badge(c.status)),
+              h('td', {}, c.name),
+              h('td', {}, c.kind),
+              h('td', { class: 'muted' }, c.target),
+              h(
+                'td',
+                {},
+                c.error ? h('div', { class: 'fail' }, `ERROR: ${c.error}`) : null,
+                h('div', {}, c.message),
+                ...c.conditions.filter((k) => !k.ok).map((k) => h('div', { class: k.severity === 'fail' ? 'fail' : 'warn' }, `${k.condition} (got ${k.actual})`)),
+                c.samples > 1 ? h('div', { class: 'muted' }, `${c.failedSamples} of ${c.samples} samples failed`) : null,
+              ),
+              h('td', { class: 'num' }, ms(c.durationMs)),
+            ),
           ),
         ),
       ),
@@ -410,21 +433,30 @@ export function dashboardClient(): void {
     const root = h('div', { 'data-testid': 'verify' });
     if (data.error) root.append(h('div', { class: 'card alert' }, h('p', { class: 'fail' }, data.error)));
     if (data.latest) root.append(verifyRunCard(data.latest, 'latest run'));
-    else if (!data.error) root.append(note('No verify runs recorded yet (prodguard verify).'));
-    const earlier = data.history.filter((r) => r.id !== data.latest?.id);
-    if (earlier.length > 0) {
+    else if (!data.error) root.append(note('No verify runs recorded yet (prodguard verify --record).'));
+    if (data.history.length > 1) {
       root.append(h('h3', {}, 'History'));
       root.append(
         card(
           h(
             'table',
-            {},
-            h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'when'), h('th', { class: 'num' }, 'pass'), h('th', { class: 'num' }, 'warn'), h('th', { class: 'num' }, 'fail'), h('th', { class: 'num' }, 'time'))),
+            { 'data-testid': 'verify-history' },
+            h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'when'), h('th', { class: 'num' }, 'pass'), h('th', { class: 'num' }, 'warn'), h('th', { class: 'num' }, 'fail'), h('th', { class: 'num' }, 'time'), h('th', {}, 'failing'))),
             h(
               'tbody',
               {},
-              ...earlier.map((r) =>
-                h('tr', {}, h('td', {}, badge(r.verdict)), h('td', {}, when(r.at)), h('td', { class: 'num' }, r.summary.pass), h('td', { class: 'num' }, r.summary.warn), h('td', { class: 'num' }, r.summary.fail), h('td', { class: 'num' }, ms(r.durationMs))),
+              ...data.history.map((r) =>
+                h(
+                  'tr',
+                  { 'data-run': r.id },
+                  h('td', {}, badge(r.verdict)),
+                  h('td', {}, when(r.startedAt)),
+                  h('td', { class: 'num' }, r.report.summary.pass),
+                  h('td', { class: 'num' }, r.report.summary.warn),
+                  h('td', { class: 'num' }, r.report.summary.fail),
+                  h('td', { class: 'num' }, ms(r.report.durationMs)),
+                  h('td', {}, r.report.checks.filter((c) => c.status !== 'pass').map((c) => c.name).join(', ')),
+                ),
               ),
             ),
           ),
@@ -519,6 +551,64 @@ export function dashboardClient(): void {
     return root;
   }
 
+  function checkFinding(f: CheckFinding): HTMLElement {
+    return h(
+      'div',
+      { class: `card ${f.severity === 'error' ? 'alert' : 'notice'}`, 'data-finding': f.id },
+      h('div', {}, badge(f.severity === 'error' ? 'fail' : f.severity === 'warning' ? 'warn' : 'pending', f.severity), ' ', h('strong', {}, f.id), f.table ? ` · ${f.table}` : '', f.count !== undefined ? ` · ${fmt(f.count)}` : ''),
+      h('div', {}, f.message),
+      h('div', { class: 'muted' }, f.help),
+      f.examples && f.examples.length > 0 ? h('div', { class: 'muted' }, `e.g. ${f.examples.join('; ')}`) : null,
+      ...(f.removedValues ?? []).map((v) =>
+        h('div', {}, `value '${v.value}' of ${v.column}: ${fmt(v.rows)} rows`, v.usedBy.length > 0 ? h('span', { class: 'fail' }, ` · still used by ${v.usedBy.map((u) => `${u.kind} ${u.name}`).join(', ')}`) : null),
+      ),
+    );
+  }
+
+  function statementRow(st: StatementCheck): HTMLElement[] {
+    const locks = st.locks.length > 0 ? st.locks.map((l) => `${l.mode} on ${l.relation}`) : st.expectedLocks.map((l) => `${l.mode} on ${l.relation} (expected)`);
+    const row = h(
+      'tr',
+      { 'data-statement': st.index },
+      h('td', { class: 'num' }, `${st.line}:${st.column}`),
+      h('td', {}, h('code', {}, st.sql), st.reason ? h('div', { class: 'muted' }, st.reason) : null, st.error ? h('div', { class: 'fail' }, st.error.message) : null),
+      h('td', {}, badge(st.status === 'ok' ? 'pass' : st.status === 'failed' ? 'fail' : 'skip', st.status)),
+      h('td', {}, ...locks.map((l) => h('div', {}, l)), ...st.rewrites.map((r) => h('div', { class: 'warn' }, `rewrites ${r.relation}`))),
+      h('td', { class: 'num' }, st.durationMs === null ? '' : ms(st.durationMs)),
+    );
+    const rows = [row];
+    if (st.findings.length > 0) rows.push(h('tr', {}, h('td', {}), h('td', { colspan: 4 }, ...st.findings.map(checkFinding))));
+    return rows;
+  }
+
+  function checkView(report: CheckReport): HTMLElement {
+    const s = report.summary;
+    const root = h('div', { 'data-testid': 'check' });
+    root.append(
+      card(
+        h('strong', { class: report.verdict === 'fail' ? 'fail' : 'pass', 'data-testid': 'check-summary' }, `${report.verdict.toUpperCase()}: ${s.errors} errors, ${s.warnings} warnings`),
+        ` · ${s.migrations} migrations, ${s.statements} statements, ${s.failedMigrations} failed to apply, ${s.notRehearsed} not rehearsed`,
+        h('div', { class: 'muted' }, `${report.mode} on ${report.target}${report.identity ? ` (${report.identity.name}, ${report.identity.kind})` : ''} · lock_timeout ${ms(report.lockTimeoutMs)}`),
+      ),
+    );
+    for (const migration of report.migrations) {
+      root.append(
+        h(
+          'div',
+          { class: `card ${migration.status === 'failed' ? 'alert' : ''}`, 'data-file': migration.path },
+          h('h3', {}, badge(migration.status === 'ok' ? 'pass' : migration.status === 'failed' ? 'fail' : 'skip', migration.status), ` ${migration.path}`, migration.role === 'replayed' ? h('span', { class: 'muted' }, ' (replayed)') : null),
+          h(
+            'table',
+            {},
+            h('thead', {}, h('tr', {}, h('th', {}, 'at'), h('th', {}, 'statement'), h('th', {}, ''), h('th', {}, 'locks'), h('th', { class: 'num' }, 'time'))),
+            h('tbody', {}, ...migration.statements.flatMap(statementRow)),
+          ),
+        ),
+      );
+    }
+    return root;
+  }
+
   /** A view whose shape this page does not know (a newer server): shown as JSON. */
   function rawView(data: unknown): HTMLElement {
     return card(h('pre', {}, JSON.stringify(data, null, 2)));
@@ -538,6 +628,8 @@ export function dashboardClient(): void {
         return deploysView(data as DeploysView);
       case 'lint':
         return lintView(data as LintView);
+      case 'check':
+        return checkView(data as CheckReport);
       default:
         return rawView(data);
     }

@@ -2,12 +2,15 @@
  * The data behind each dashboard view: what the JSON API returns and what an HTML report embeds.
  * One shape per view, shared by `prodguard serve` and `--report`, so both show the same figures.
  */
+import type { CheckReport } from '../check/types.js';
 import type { EnvironmentKind } from '../config/schema.js';
 import type { EnvironmentIdentity } from '../identity/environment.js';
 import type { CompareReport } from '../integrity/compare.js';
 import type { LintJson } from '../lint/report/json.js';
+import type { VerifyRun } from '../verify/history.js';
 
-export const VIEW_NAMES = ['overview', 'testdata', 'integrity', 'verify', 'deploys', 'lint'] as const;
+/** Every view, in tab order. `check` appears only in `check --report` files (the dashboard has no live source for it). */
+export const VIEW_NAMES = ['overview', 'testdata', 'integrity', 'verify', 'deploys', 'lint', 'check'] as const;
 export type ViewName = (typeof VIEW_NAMES)[number];
 
 /** GET /api/environments: one entry per environment the dashboard watches. */
@@ -143,7 +146,8 @@ export interface ViewData {
   verify?: VerifyView;
   deploys?: DeploysView;
   lint?: LintView;
-  check?: unknown;
+  /** The `check --format json` report. */
+  check?: CheckReport;
 }
 
 /** GET /api/testdata?env=NAME: the test-data figures of one environment. */
@@ -178,27 +182,12 @@ export interface TestdataTableView {
   error: string | null;
 }
 
-export interface VerifyCheckView {
-  name: string;
-  kind: string;
-  status: 'pass' | 'warn' | 'fail' | 'skip';
-  message: string;
-  durationMs: number | null;
-}
-
-export interface VerifyRunView {
-  id: string;
-  at: string;
-  verdict: 'pass' | 'warn' | 'fail';
-  durationMs: number | null;
-  summary: { pass: number; warn: number; fail: number };
-  checks: VerifyCheckView[];
-}
-
 /** GET /api/verify?env=NAME: the latest verify run and the history, newest first. */
 export interface VerifyView {
   environment: string | null;
-  latest: VerifyRunView | null;
-  history: VerifyRunView[];
+  /** The newest recorded run (`prodguard verify --record`), with its full report. */
+  latest: VerifyRun | null;
+  /** Recorded runs, newest first (the latest included). */
+  history: VerifyRun[];
   error: string | null;
 }

@@ -9,7 +9,8 @@ import type { IntegrityRecords } from '../integrity/store.js';
 import { listRules, readRuleDoc } from '../lint/docs.js';
 import type { LintResult } from '../lint/engine.js';
 import { lintJson } from '../lint/report/json.js';
-import type { ComparisonEntry, IntegrityView, LintRuleDoc, LintView } from './types.js';
+import type { VerifyReport } from '../verify/run.js';
+import type { ComparisonEntry, IntegrityView, LintRuleDoc, LintView, VerifyView } from './types.js';
 
 /** The Lint view: the JSON report plus the page of every rule that fired. */
 export function lintView(result: LintResult): LintView {
@@ -62,4 +63,12 @@ export function integrityView(records: IntegrityRecords, dirs: string[], options
     previous.set(key, snapshot);
   }
   return { dirs, snapshots: snapshots.reverse(), comparisons: [...comparisons, ...computed.reverse()] };
+}
+
+/** The Verify view of the runs of one command (one, or each round of `--watch`), newest first. */
+export function verifyReportView(reports: readonly VerifyReport[]): VerifyView {
+  const history = reports
+    .map((report, index) => ({ id: index + 1, environment: report.environment, startedAt: report.startedAt, finishedAt: report.finishedAt, verdict: report.verdict, report }))
+    .reverse();
+  return { environment: reports[0]?.environment ?? null, latest: history[0] ?? null, history, error: null };
 }

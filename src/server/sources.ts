@@ -12,6 +12,7 @@ import { readIdentity } from '../identity/environment.js';
 import { readIntegrityRecords } from '../integrity/store.js';
 import { redactUrl } from '../redact/secrets.js';
 import { integrityView } from '../html/views.js';
+import { readVerifyHistory } from '../verify/history.js';
 import type { DeploysView, EnvironmentsView, EnvironmentStatus, IntegrityView, LintView, TestdataView, VerifyView, ViewName } from '../html/types.js';
 import path from 'node:path';
 
@@ -186,6 +187,18 @@ export class ProjectSources implements DashboardSources {
 
   lint(): Promise<LintView> {
     return this.options.lint();
+  }
+
+  async verify(name: string): Promise<VerifyView> {
+    const environment = this.environment(name);
+    if (!environment) throw new Error(`unknown environment "${name}"`);
+    try {
+      // Runs are recorded in the database of the environment they verified.
+      const history = await this.withDb(environment, (db) => readVerifyHistory(db, { limit: 20 }));
+      return { environment: name, latest: history[0] ?? null, history, error: null };
+    } catch (error) {
+      return { environment: name, latest: null, history: [], error: messageOf(error) };
+    }
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,8 @@ import { ExitCode, UsageError } from '../../errors.js';
 import { discoverMigrations } from '../../migrations/discover.js';
 import type { MigrationLayout } from '../../migrations/types.js';
 import type { CliContext } from '../context.js';
-import { addFormatOption, addTargetOptions, type TargetOptions } from '../options.js';
+import { addFormatOption, addReportOption, addTargetOptions, type TargetOptions } from '../options.js';
+import { writeHtmlReport } from '../report-file.js';
 import { configuredMigrations, readStdin } from './lint.js';
 
 interface CheckFlags extends TargetOptions {
@@ -17,6 +18,7 @@ interface CheckFlags extends TargetOptions {
   preChecksOnly?: boolean;
   executeOnProduction?: boolean;
   lockTimeout?: string;
+  report?: string;
 }
 
 const FORMATS = ['text', 'json'] as const;
@@ -28,6 +30,7 @@ export function register(program: Command, cli: CliContext): void {
     .argument('[paths...]', 'migration files, directories or globs (default: config "migrations")');
   addTargetOptions(command);
   addFormatOption(command, FORMATS);
+  addReportOption(command);
   command
     .option('--pending', 'only the migrations the tool\'s ledger has not applied (default with --db/--env)')
     .option('--since <ref>', 'only migrations added or changed since this git ref')
@@ -63,6 +66,7 @@ Examples:
   $ prodguard check --since origin/main                     # shadow replay, check what this branch adds
   $ prodguard check --env staging                           # rehearse the pending migrations on staging
   $ prodguard check --db "$RESTORED_COPY_URL" --last 1 --format json
+  $ prodguard check --env staging --report check.html
   $ prodguard check --env production                        # read-only pre-checks only`,
     )
     .action(async (paths: string[], flags: CheckFlags) => {
@@ -133,6 +137,7 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
       : undefined,
   });
   if (progress) cli.io.err('\r\x1b[K');
+  if (flags.report) await writeHtmlReport(cli, flags.report, { title: 'prodguard check', views: { check: report } });
   if (format === 'json') cli.io.out(`${JSON.stringify(report, null, 2)}\n`);
   else {
     const { renderCheckText } = await import('../../check/render.js');

@@ -9,7 +9,8 @@ import { urlsOf } from '../../verify/kinds/index.js';
 import { renderVerifyGithub, renderVerifyJson, renderVerifyJunit, renderVerifyText } from '../../verify/render.js';
 import { runVerify, type VerifyReport } from '../../verify/run.js';
 import type { CliContext } from '../context.js';
-import { addFailOnOption, addFormatOption, addTargetOptions, type TargetOptions } from '../options.js';
+import { addFailOnOption, addFormatOption, addReportOption, addTargetOptions, type TargetOptions } from '../options.js';
+import { writeHtmlReport } from '../report-file.js';
 
 interface VerifyFlags extends TargetOptions {
   format?: string;
@@ -19,6 +20,7 @@ interface VerifyFlags extends TargetOptions {
   interval: string;
   rollbackAfter?: string;
   record: boolean;
+  report?: string;
 }
 
 const FORMATS = ['text', 'json', 'junit', 'github'] as const;
@@ -35,6 +37,7 @@ export function register(program: Command, cli: CliContext): void {
   addTargetOptions(command);
   addFormatOption(command, FORMATS);
   addFailOnOption(command);
+  addReportOption(command);
   command
     .addHelpText(
       'after',
@@ -49,7 +52,8 @@ Examples:
   $ prodguard verify
   $ prodguard verify --env production --format junit > verify.xml
   $ prodguard verify --only api-health circuit-breakers --fail-on warning
-  $ prodguard verify --env production --watch 1h --interval 30s`,
+  $ prodguard verify --env production --watch 1h --interval 30s
+  $ prodguard verify --env staging --report verify.html`,
     )
     .action(async (flags: VerifyFlags) => {
       cli.exitCode = await verify(cli, flags);
@@ -72,7 +76,17 @@ async function verify(cli: CliContext, flags: VerifyFlags): Promise<number> {
   }
   for (const check of checks) for (const url of urlsOf(check)) cli.io.addSecrets(secretsOfUrl(url));
   const environment = target?.environment?.name ?? flags.env ?? null;
-  const run = () => runVerify({ checks, only: flags.only, db: open, environment, cwd: loaded.dir });
+  const rounds: VerifyReport[] = [];
+  const run = async () => {
+    const report = await runVerify({ checks, only: flags.only, db: open, environment, cwd: loaded.dir });
+    if (flags.report) {
+      // Rewritten after every --watch round, so the file is current when the watch stops.
+      rounds.push(report);
+      const { verifyReportView } = await import('../../html/views.js');
+      await writeHtmlReport(cli, flags.report, { title: `prodguard verify${environment ? ` ${environment}` : ''}`, views: { verify: verifyReportView(rounds) } });
+    }
+    return report;
+  };
 
   const watchMs = flags.watch === undefined ? undefined : durationFlag('--watch', flags.watch);
   if (watchMs === undefined) {
