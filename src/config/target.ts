@@ -54,7 +54,8 @@ export function resolveTarget(
   });
 }
 
-function findEnvironment(config: ProdguardConfig, name: string): EnvironmentConfig {
+/** The environment of that name. @throws UsageError (`PRODGUARD_UNKNOWN_ENVIRONMENT`) naming the known ones. */
+export function findEnvironment(config: ProdguardConfig, name: string): EnvironmentConfig {
   const environment = config.environments.find((e) => e.name === name);
   if (!environment) {
     const known = config.environments.map((e) => e.name);

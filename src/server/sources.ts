@@ -3,9 +3,10 @@
  * (identity, integrity, lint, test data, verify, deploy) against the watched environments.
  * Connections are opened lazily, kept for the server's life and reopened after a failure.
  */
+import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
-import { environmentKind, isProtected, resolveTarget } from '../config/target.js';
 import type { EnvironmentConfig } from '../config/schema.js';
+import { environmentKind, findEnvironment, isProtected, resolveTarget, sessionSettings } from '../config/target.js';
 import { openDb } from '../db/open.js';
 import type { Db, SessionSettings } from '../db/types.js';
 import { readIdentity } from '../identity/environment.js';
@@ -14,7 +15,6 @@ import { redactUrl } from '../redact/secrets.js';
 import { integrityView } from '../html/views.js';
 import { readVerifyHistory } from '../verify/history.js';
 import type { DeploysView, EnvironmentsView, EnvironmentStatus, IntegrityView, LintView, TestdataView, VerifyView, ViewName } from '../html/types.js';
-import path from 'node:path';
 
 /** One environment the dashboard watches. */
 export interface WatchedEnvironment {
@@ -43,25 +43,31 @@ export interface DashboardSources {
   close(): Promise<void>;
 }
 
-/** Resolves the environments to watch: `--db`, else the `--env` names, else every environment in config. */
+/**
+ * Resolves the environments to watch: `--db`, else the `--env` names, else every environment in
+ * config. An environment whose URL cannot be resolved (an unset `${VAR}`) is still watched, with
+ * the reason, so the dashboard can say so.
+ *
+ * @throws UsageError for an unknown `--env` name (exit 2, as for every other command).
+ */
 export function watchedEnvironments(loaded: LoadedConfig, names: string[], db: string | undefined, env: NodeJS.ProcessEnv): WatchedEnvironment[] {
   const { config } = loaded;
+  for (const name of names) findEnvironment(config, name);
   const watched: WatchedEnvironment[] = [];
   if (db) {
     const target = resolveTarget({ db }, config, loaded.file, env);
     watched.push({ name: 'db', url: target.url, problem: undefined, config: undefined, settings: target.settings });
   }
-  // Unknown names are an error up front (exit 2), as for every other command's --env.
-  for (const name of names) resolveTarget({ env: name, db: 'pglite://memory' }, config, loaded.file, env);
   const chosen = names.length > 0 ? config.environments.filter((e) => names.includes(e.name)) : db ? [] : config.environments;
   for (const environment of chosen) {
+    const settings = sessionSettings(config.session, environment.session);
     try {
       const target = resolveTarget({ env: environment.name }, config, loaded.file, env);
-      watched.push({ name: environment.name, url: target.url, problem: undefined, config: environment, settings: target.settings });
+      watched.push({ name: environment.name, url: target.url, problem: undefined, config: environment, settings });
     } catch (error) {
-      const message = error instanceof Error ? error.message.split('\n').slice(-1)[0]?.trim() ?? error.message : String(error);
-      const fallback = resolveTarget({ db: 'pglite://memory' }, config, loaded.file, env).settings;
-      watched.push({ name: environment.name, url: undefined, problem: message, config: environment, settings: fallback });
+      // A ConfigError lists its problems after a first line naming the file: keep the problem.
+      const message = error instanceof Error ? (error.message.split('\n').at(-1)?.trim() ?? error.message) : String(error);
+      watched.push({ name: environment.name, url: undefined, problem: message, config: environment, settings });
     }
   }
   return watched;
