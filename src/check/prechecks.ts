@@ -208,7 +208,8 @@ async function scan(db: Queryable, table: TableInfo, plans: Planned[]): Promise<
   };
   const all = await inSavepoint(db, () => run(plans));
   if (all.ok) return all.value;
-  if (plans.length === 1) return [all.error];
+  // Retrying each question alone finds the one that fails; a timeout would only time out again.
+  if (plans.length === 1 || isTimeout(all.error)) return plans.map(() => all.error);
   const results: (number[] | Error)[] = [];
   for (const p of plans) {
     const one = await inSavepoint(db, () => run([p]));
@@ -217,13 +218,17 @@ async function scan(db: Queryable, table: TableInfo, plans: Planned[]): Promise<
   return results;
 }
 
+function isTimeout(error: Error): boolean {
+  return error instanceof DatabaseError && error.isTimeout;
+}
+
 function skipped(table: TableRef, message: string): CheckFinding {
   return { id: 'pre-check-skipped', severity: 'info', message, help: 'Run `prodguard check` without --pre-checks-only on a copy to rehearse the migration with the data in place.', table: displayName(table) };
 }
 
 function failedCheck(question: Question, table: TableInfo, error: Error): CheckFinding {
   const message = error.message;
-  if (question.kind === 'type-change' && error instanceof DatabaseError && !/does not exist/.test(message)) {
+  if (question.kind === 'type-change' && error instanceof DatabaseError && !error.isTimeout && !/does not exist/.test(message)) {
     return {
       id: 'cast-failure',
       severity: 'error',
