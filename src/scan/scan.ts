@@ -143,19 +143,31 @@ class LineScanner {
   async scanStream(file: string, stream: Readable): Promise<void> {
     this.summary.files++;
     const state: FileState = { file, line: 1, lastTime: undefined };
+    // The unfinished last line of the previous chunk. Only it is copied: the rest of a chunk is
+    // scanned in place.
     let carry: Buffer | undefined;
     for await (const chunk of stream as AsyncIterable<Buffer | string>) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       this.summary.bytes += bytes.length;
-      const buffer: Buffer = carry && carry.length > 0 ? Buffer.concat([carry, bytes]) : bytes;
-      const lastNewline = buffer.lastIndexOf(10);
-      if (lastNewline < 0 && buffer.length < MAX_CARRY) {
-        carry = buffer;
+      const lastNewline = bytes.lastIndexOf(10);
+      if (lastNewline < 0) {
+        carry = carry ? Buffer.concat([carry, bytes]) : Buffer.from(bytes);
+        if (carry.length >= MAX_CARRY) {
+          this.scanRegion(carry, carry.length, state);
+          carry = undefined;
+        }
         continue;
       }
-      const end = lastNewline < 0 ? buffer.length : lastNewline + 1;
-      this.scanRegion(buffer, end, state);
-      carry = buffer.subarray(end);
+      let start = 0;
+      if (carry) {
+        const firstNewline = bytes.indexOf(10);
+        const head = Buffer.concat([carry, bytes.subarray(0, firstNewline + 1)]);
+        this.scanRegion(head, head.length, state);
+        start = firstNewline + 1;
+      }
+      const body = bytes.subarray(start, lastNewline + 1);
+      if (body.length > 0) this.scanRegion(body, body.length, state);
+      carry = lastNewline + 1 < bytes.length ? Buffer.from(bytes.subarray(lastNewline + 1)) : undefined;
     }
     if (carry && carry.length > 0) this.scanRegion(carry, carry.length, state);
   }
