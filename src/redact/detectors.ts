@@ -177,7 +177,8 @@ export const DETECTORS: readonly Detector[] = [
     triggers: ['@'],
     // Stricter than redactText's URL rule: no `/` `"` `,` in the password, so two URLs on one
     // JSON line are not read as one credential.
-    pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@'"<>:,]*:(?<s>[^\s@/?#'"<>,]+)@[A-Za-z0-9[]/gi,
+    // Starting only where a scheme can start (and bounding it) keeps a long run of letters linear.
+    pattern: /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}:\/\/[^\s/?#@'"<>:,]{0,256}:(?<s>[^\s@/?#'"<>,]{1,256})@[A-Za-z0-9[]/gi,
   },
   {
     id: 'jwt',
@@ -267,7 +268,9 @@ export const DETECTORS: readonly Detector[] = [
     title: 'email address',
     defaultEnabled: true,
     triggers: ['@'],
-    pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b/g,
+    // The local part starts where a run of its characters starts and is at most 64 long (RFC 5321):
+    // without the look-behind, a long run with no @ after it costs quadratic time.
+    pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b/g,
   },
   {
     id: 'iban',
