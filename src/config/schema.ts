@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { duration } from './duration.js';
+import { ENVIRONMENT_KINDS } from './kinds.js';
 import { verifySchema } from '../verify/schema.js';
 
 export { duration, parseDuration } from './duration.js';
 
-export const ENVIRONMENT_KINDS = ['production', 'staging', 'test', 'development'] as const;
-export type EnvironmentKind = (typeof ENVIRONMENT_KINDS)[number];
+export { ENVIRONMENT_KINDS, type EnvironmentKind } from './kinds.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'expected a plain SQL identifier');
 
