@@ -24,5 +24,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'backup', summary: 'create, verify, check the age of and restore pg_dump backups', load: () => import('./commands/backup.js') },
   { name: 'lint', summary: 'lint migrations for data loss, breaking changes and locks', load: () => import('./commands/lint.js') },
   { name: 'rules', summary: 'list the lint rules', load: () => import('./commands/rules.js') },
+  { name: 'testdata', summary: 'mark, count, list, clean up, verify and audit test data', load: () => import('./commands/testdata.js') },
+  { name: 'monitor', summary: 'watch test data: snapshot, JSON export, alerting watch, live dashboard', load: () => import('./commands/monitor.js') },
   { name: 'explain', summary: "print a lint rule's documentation", load: () => import('./commands/explain.js') },
 ];
