@@ -232,14 +232,14 @@ async function planCleanup(tx: Queryable, settings: TestDataSettings, olderThanH
         const childMarker = child.columns.includes(settings.column) ? `c.${marker} IS TRUE` : 'false';
         // A referencing row stays unless it is itself a candidate that is not blocked.
         const stays = childPlan
-          ? `NOT (c.${marker} IS TRUE AND c.${created} < $1::timestamptz) OR ${keyText(child, 'c')} = ANY ($2::text[])`
+          ? `NOT (c.${marker} IS TRUE AND c.${created} < $1::timestamptz) OR ${keyText(child, 'c')} = ANY ($3::text[])`
           : 'true';
         const { rows } = await tx.query<{ key: string; ref_key: string; ref_test: boolean }>(
           `SELECT ${keyText(p.info, 'x')} AS key, ${keyText(child, 'c')} AS ref_key, ${childMarker} AS ref_test
              FROM ${p.info.sql} x JOIN ${child.sql} c ON ${joinCondition(fk, 'c', 'x')}
             WHERE x.${marker} AND x.${created} < $1::timestamptz AND (${stays})
-              AND NOT (${keyText(p.info, 'x')} = ANY ($3::text[]))`,
-          [cutoff, [...(childPlan?.blockedKeys ?? [])], [...p.blockedKeys]],
+              AND NOT (${keyText(p.info, 'x')} = ANY ($2::text[]))`,
+          childPlan ? [cutoff, [...p.blockedKeys], [...childPlan.blockedKeys]] : [cutoff, [...p.blockedKeys]],
         );
         for (const row of rows) {
           if (p.blockedKeys.has(row.key)) continue;
@@ -324,11 +324,8 @@ async function deleteTable(db: Db, p: PlannedTable, cutoff: string, settings: Te
        FROM (SELECT x.${key} AS k FROM ${p.info.sql} x
               WHERE ${candidates}${after ? ` AND x.${key} > $3::${keyType}` : ''}
               ORDER BY x.${key} LIMIT $2) batch`;
-  const notReferenced = p.referencedBy
-    .map((fk) => `NOT EXISTS (SELECT 1 FROM ${fk.child.sql} c WHERE ${joinCondition(fk, 'c', 'x')})`)
-    .join(' AND ');
-  const deleteSql = `DELETE FROM ${p.info.sql} x
-     WHERE x.${key} = ANY ($1::${keyType}[]) AND x.${marker} AND x.${created} < $2::timestamptz${notReferenced ? ` AND ${notReferenced}` : ''}`;
+  const notReferenced = notReferencedSql(p.referencedBy);
+  const deleteSql = deleteByKeySql(p.info, settings.column, p.referencedBy, `x.${created} < $2::timestamptz`);
   const lockSql = `SELECT 1 FROM ${p.info.sql} x WHERE x.${key} = ANY ($1::${keyType}[]) AND x.${marker} FOR UPDATE`;
 
   let last: string | undefined;
@@ -355,6 +352,24 @@ async function deleteTable(db: Db, p: PlannedTable, cutoff: string, settings: Te
     o.onBatch(n.rows, n.ms);
   }
   return deleted;
+}
+
+/** `NOT EXISTS (a referencing row)` for every foreign key into the table aliased `x`; '' when none. */
+export function notReferencedSql(referencedBy: readonly ForeignKey[]): string {
+  return referencedBy.map((fk) => `NOT EXISTS (SELECT 1 FROM ${fk.child.sql} c WHERE ${joinCondition(fk, 'c', 'x')})`).join(' AND ');
+}
+
+/**
+ * `DELETE ... WHERE key = ANY ($1) AND <marker> AND NOT EXISTS (<referencing row>)`: the marker and
+ * the references are re-checked in the deleting statement itself. Single-column keys.
+ */
+export function deleteByKeySql(table: TableInfo, marker: string, referencedBy: readonly ForeignKey[], extra?: string): string {
+  const key = quoteIdent(table.keyColumns[0]!);
+  const conditions = [`x.${key} = ANY ($1::${table.keyType ?? 'text'}[])`, `x.${quoteIdent(marker)}`];
+  if (extra) conditions.push(extra);
+  const notReferenced = notReferencedSql(referencedBy);
+  if (notReferenced) conditions.push(notReferenced);
+  return `DELETE FROM ${table.sql} x WHERE ${conditions.join(' AND ')}`;
 }
 
 /**
