@@ -121,7 +121,7 @@ export async function watchTestData(db: Db, settings: TestDataSettings, options:
 export function renderDashboardFrame(summary: TestDataSummary, alert: TestDataAlert | undefined, target: string, intervalMs: number): string {
   const lines: string[] = [];
   lines.push(`prodguard monitor dashboard — ${target}`);
-  lines.push(`${summary.generatedAt}   refresh every ${Math.round(intervalMs / 1000)} s   q or Ctrl-C to quit`);
+  lines.push(`${summary.generatedAt}   refresh every ${intervalMs < 1000 ? `${intervalMs} ms` : `${Math.round(intervalMs / 1000)} s`}   q or Ctrl-C to quit`);
   lines.push('');
   lines.push(`Test rows: ${summary.total}   stale (> ${summary.retentionHours} h): ${summary.stale}   storage ≈ ${formatBytes(summary.storageBytes)}`);
   if (summary.status) lines.push(`Active: ${summary.status.active}   cancelled: ${summary.status.cancelled}   other: ${summary.status.other}`);
