@@ -37,7 +37,7 @@ const caseArb = fc.record({
   batchSize: fc.integer({ min: 1, max: 5 }),
 });
 
-type Case = fc.RecordValue<typeof caseArb> extends infer C ? C : never;
+type Case = typeof caseArb extends fc.Arbitrary<infer C> ? C : never;
 
 interface Row {
   table: number;
