@@ -17,6 +17,20 @@ export { createBackup, type CreatedBackup } from './backup/create.js';
 export { verifyBackup, type VerifyResult } from './backup/verify.js';
 export { backupStatus, type BackupStatus } from './backup/status.js';
 export type { BackupManifest } from './backup/manifest.js';
+export { testDataSettings, type TestDataSettings } from './testdata/settings.js';
+export {
+  testDataSummary,
+  countTestRows,
+  listTestRows,
+  type TestDataSummary,
+  type TableSummary,
+  type AgeBucket,
+  type HourCount,
+} from './testdata/summary.js';
+export { cleanupTestData, type CleanupOptions, type CleanupResult, type BlockedRow } from './testdata/cleanup.js';
+export { verifyTestData, auditRealChanges, type VerifyResult as TestDataVerifyResult, type AuditResult } from './testdata/verify.js';
+export { installScript, installFiles } from './testdata/install.js';
+export { evaluateAlert, type TestDataAlert } from './testdata/monitor.js';
 export { redactUrl, redactText } from './redact/secrets.js';
 export {
   ProdguardError,
