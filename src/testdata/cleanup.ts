@@ -112,8 +112,6 @@ interface PlannedTable {
   blockedKeys: Set<string>;
 }
 
-const MAX_LOCK_RETRIES = 3;
-
 /**
  * Plans and (with `dryRun: false`) runs a cleanup of stale test rows.
  *
@@ -274,82 +272,106 @@ async function deletePlanned(db: Db, plan: Plan, settings: TestDataSettings, opt
   // Cycles (self-references, A→B→A) can need more than one pass: a row referenced by a test row
   // of the same batch is deletable only after that row is gone.
   const cyclic = plan.tables.some((p) => p.referencedBy.some((fk) => plan.tables.some((q) => q.info.oid === fk.child.oid)));
-  for (let pass = 0; pass < (cyclic ? 20 : 1) && budget > 0; pass++) {
-    let deletedThisPass = 0;
-    for (const p of plan.tables) {
-      if (budget <= 0) break;
-      const deleted = await deleteTable(db, p, plan.cutoff, settings, {
-        batchSize,
-        lockTimeoutMs,
-        budget,
-        options,
-        onBatch(n, ms) {
-          result.batches++;
-          result.longestBatchMs = Math.max(result.longestBatchMs, ms);
-          result.deleted += n;
-          p.result.deleted += n;
-          options.onProgress?.({
-            table: p.info.qualified,
-            deleted: p.result.deleted,
-            candidates: p.result.candidates,
-            totalDeleted: result.deleted,
-            totalCandidates,
-          });
-        },
-      });
-      budget -= deleted;
-      deletedThisPass += deleted;
+  // One dedicated connection: lock_timeout is set once for the session, and a batch on a table
+  // nobody references is a single autocommitted statement (its own transaction, one round trip).
+  await onOneConnection(db, async (conn) => {
+    await conn.query(`SELECT set_config('lock_timeout', $1, false)`, [`${Math.max(1, Math.round(lockTimeoutMs))}ms`]);
+    for (let pass = 0; pass < (cyclic ? 20 : 1) && budget > 0; pass++) {
+      let deletedThisPass = 0;
+      for (const p of plan.tables) {
+        if (budget <= 0) break;
+        const deleted = await deleteTable(conn, p, plan.cutoff, settings, {
+          batchSize,
+          budget,
+          options,
+          onBatch(n, ms) {
+            result.batches++;
+            result.longestBatchMs = Math.max(result.longestBatchMs, ms);
+            result.deleted += n;
+            p.result.deleted += n;
+            options.onProgress?.({
+              table: p.info.qualified,
+              deleted: p.result.deleted,
+              candidates: p.result.candidates,
+              totalDeleted: result.deleted,
+              totalCandidates,
+            });
+          },
+        });
+        budget -= deleted;
+        deletedThisPass += deleted;
+      }
+      if (deletedThisPass === 0) break;
     }
-    if (deletedThisPass === 0) break;
-  }
+  });
+}
+
+/**
+ * PGlite has a single connection already, and its withConnection (runExclusive) deadlocks when
+ * the callback queries through the adapter, so it runs directly there.
+ */
+function onOneConnection<T>(db: Db, fn: (conn: Queryable) => Promise<T>): Promise<T> {
+  return db.kind === 'pglite' ? fn(db) : db.withConnection(fn);
 }
 
 interface DeleteTableOptions {
   batchSize: number;
-  lockTimeoutMs: number;
   budget: number;
   options: CleanupOptions;
   onBatch(deleted: number, ms: number): void;
 }
 
-async function deleteTable(db: Db, p: PlannedTable, cutoff: string, settings: TestDataSettings, o: DeleteTableOptions): Promise<number> {
+/**
+ * Batches shrink when a transaction takes longer than this and grow back (up to the configured
+ * batch size) when they are quick, so a busy server still sees short transactions.
+ */
+const TARGET_BATCH_MS = 80;
+const MIN_BATCH = 100;
+
+async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, settings: TestDataSettings, o: DeleteTableOptions): Promise<number> {
   const key = quoteIdent(p.info.keyColumns[0]!);
   const keyType = p.info.keyType ?? 'text';
   const marker = quoteIdent(settings.column);
   const created = quoteIdent(settings.createdAt);
   const candidates = `x.${marker} AND x.${created} < $1::timestamptz`;
   // The keyset: the first batch starts at the lowest key, every next one after the last key seen.
+  // The rows' ctids come along so the delete finds them without probing the key index again.
   const pick = (after: boolean) =>
-    `SELECT array_agg(k ORDER BY k)::text AS keys, count(*)::int AS n, max(k)::text AS last
-       FROM (SELECT x.${key} AS k FROM ${p.info.sql} x
+    `SELECT array_agg(k ORDER BY k)::text AS keys, array_agg(t ORDER BY k)::text AS ctids, count(*)::int AS n, max(k)::text AS last
+       FROM (SELECT x.${key} AS k, x.ctid AS t FROM ${p.info.sql} x
               WHERE ${candidates}${after ? ` AND x.${key} > $3::${keyType}` : ''}
               ORDER BY x.${key} LIMIT $2) batch`;
-  const notReferenced = notReferencedSql(p.referencedBy);
-  const deleteSql = deleteByKeySql(p.info, settings.column, p.referencedBy, `x.${created} < $2::timestamptz`);
-  const lockSql = `SELECT 1 FROM ${p.info.sql} x WHERE x.${key} = ANY ($1::${keyType}[]) AND x.${marker} FOR UPDATE`;
+  const referenced = p.referencedBy.length > 0;
+  // ctid only locates the row; the key, the marker and the age decide. A row updated in between
+  // has a new ctid and is left for the next run.
+  const deleteSql = deleteByKeySql(p.info, settings.column, p.referencedBy, [`x.ctid = ANY ($3::tid[])`, `x.${created} < $2::timestamptz`]);
+  const lockSql = `SELECT 1 FROM ${p.info.sql} x WHERE x.${key} = ANY ($1::${keyType}[]) AND x.${marker} ORDER BY x.${key} FOR UPDATE`;
 
   let last: string | undefined;
   let deleted = 0;
+  let size = o.batchSize;
   for (;;) {
-    const limit = Math.min(o.batchSize, o.budget - deleted);
+    const limit = Math.min(size, o.budget - deleted);
     if (limit <= 0) break;
     const params: unknown[] = last === undefined ? [cutoff, limit] : [cutoff, limit, last];
-    const { rows } = await db.query<{ keys: string | null; n: number; last: string | null }>(pick(last !== undefined), params);
+    const { rows } = await conn.query<{ keys: string | null; ctids: string | null; n: number; last: string | null }>(pick(last !== undefined), params);
     const batch = rows[0];
-    if (!batch || batch.n === 0 || batch.keys === null || batch.last === null) break;
+    if (!batch || batch.n === 0 || batch.keys === null || batch.ctids === null || batch.last === null) break;
     last = batch.last;
     if (o.options.beforeDelete) await o.options.beforeDelete(p.info.qualified, parseTextArray(batch.keys));
-    const keys = batch.keys;
-    const n = await runBatch(db, o.lockTimeoutMs, async (tx) => {
-      if (notReferenced) await tx.query(lockSql, [keys]);
-      return (await tx.query(deleteSql, [keys, cutoff])).rowCount;
+    const { keys, ctids } = batch;
+    const outcome = await runBatch(conn, referenced, async () => {
+      if (referenced) await conn.query(lockSql, [keys]);
+      return (await conn.query(deleteSql, [keys, cutoff, ctids])).rowCount;
     });
-    if (n === undefined) {
+    if (outcome === undefined) {
       p.result.skippedBatches++;
       continue;
     }
-    deleted += n.rows;
-    o.onBatch(n.rows, n.ms);
+    deleted += outcome.rows;
+    o.onBatch(outcome.rows, outcome.ms);
+    if (outcome.ms > TARGET_BATCH_MS) size = Math.max(MIN_BATCH, Math.floor(size / 2));
+    else if (outcome.ms < TARGET_BATCH_MS / 3) size = Math.min(o.batchSize, size * 2);
   }
   return deleted;
 }
@@ -363,28 +385,35 @@ export function notReferencedSql(referencedBy: readonly ForeignKey[]): string {
  * `DELETE ... WHERE key = ANY ($1) AND <marker> AND NOT EXISTS (<referencing row>)`: the marker and
  * the references are re-checked in the deleting statement itself. Single-column keys.
  */
-export function deleteByKeySql(table: TableInfo, marker: string, referencedBy: readonly ForeignKey[], extra?: string): string {
+export function deleteByKeySql(table: TableInfo, marker: string, referencedBy: readonly ForeignKey[], extra: readonly string[] = []): string {
   const key = quoteIdent(table.keyColumns[0]!);
-  const conditions = [`x.${key} = ANY ($1::${table.keyType ?? 'text'}[])`, `x.${quoteIdent(marker)}`];
-  if (extra) conditions.push(extra);
+  const conditions = [`x.${key} = ANY ($1::${table.keyType ?? 'text'}[])`, `x.${quoteIdent(marker)}`, ...extra];
   const notReferenced = notReferencedSql(referencedBy);
   if (notReferenced) conditions.push(notReferenced);
   return `DELETE FROM ${table.sql} x WHERE ${conditions.join(' AND ')}`;
 }
 
+const MAX_LOCK_RETRIES = 3;
+
 /**
- * One batch in its own transaction with a local lock_timeout. A lock timeout rolls the batch back
- * and retries it a few times (the rows stay for a later run if it keeps timing out).
+ * One batch as its own transaction: an explicit one when it takes several statements, else the
+ * single autocommitted DELETE. A lock timeout rolls the batch back and retries it a few times (its
+ * rows stay for a later run if it keeps timing out).
  */
-async function runBatch(db: Db, lockTimeoutMs: number, fn: (tx: Queryable) => Promise<number>): Promise<{ rows: number; ms: number } | undefined> {
+async function runBatch(conn: Queryable, explicit: boolean, fn: () => Promise<number>): Promise<{ rows: number; ms: number } | undefined> {
   for (let attempt = 0; attempt <= MAX_LOCK_RETRIES; attempt++) {
     const started = performance.now();
     try {
-      const rows = await db.transaction(async (tx) => {
-        await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${Math.max(1, Math.round(lockTimeoutMs))}ms`]);
-        return fn(tx);
-      });
-      return { rows, ms: performance.now() - started };
+      if (!explicit) return { rows: await fn(), ms: performance.now() - started };
+      await conn.query('BEGIN');
+      try {
+        const rows = await fn();
+        await conn.query('COMMIT');
+        return { rows, ms: performance.now() - started };
+      } catch (error) {
+        await conn.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
     } catch (error) {
       if (!(error instanceof DatabaseError && error.sqlState === '55P03')) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
