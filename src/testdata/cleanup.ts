@@ -335,16 +335,19 @@ async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, set
   const created = quoteIdent(settings.createdAt);
   const candidates = `x.${marker} AND x.${created} < $1::timestamptz`;
   // The keyset: the first batch starts at the lowest key, every next one after the last key seen.
-  // The rows' ctids come along so the delete finds them without probing the key index again.
   const pick = (after: boolean) =>
-    `SELECT array_agg(k ORDER BY k)::text AS keys, array_agg(t ORDER BY k)::text AS ctids, count(*)::int AS n, max(k)::text AS last
-       FROM (SELECT x.${key} AS k, x.ctid AS t FROM ${p.info.sql} x
+    `SELECT array_agg(k ORDER BY k)::text AS keys, count(*)::int AS n, min(k)::text AS first, max(k)::text AS last
+       FROM (SELECT x.${key} AS k FROM ${p.info.sql} x
               WHERE ${candidates}${after ? ` AND x.${key} > $3::${keyType}` : ''}
               ORDER BY x.${key} LIMIT $2) batch`;
   const referenced = p.referencedBy.length > 0;
-  // ctid only locates the row; the key, the marker and the age decide. A row updated in between
-  // has a new ctid and is left for the next run.
-  const deleteSql = deleteByKeySql(p.info, settings.column, p.referencedBy, [`x.ctid = ANY ($3::tid[])`, `x.${created} < $2::timestamptz`]);
+  // The listed keys decide what is deleted. The batch's key range is how the rows are found: as an
+  // index condition, `key = ANY (...)` descends the btree once per key (before PostgreSQL 17);
+  // wrapped in IS TRUE it is a hashed filter over one short range scan, several times cheaper.
+  const deleteSql = deleteByKeySql(p.info, settings.column, p.referencedBy, [
+    `x.${key} BETWEEN $3::${keyType} AND $4::${keyType}`,
+    `x.${created} < $2::timestamptz`,
+  ]).replace(`x.${key} = ANY ($1::${keyType}[])`, `(x.${key} = ANY ($1::${keyType}[])) IS TRUE`);
   const lockSql = `SELECT 1 FROM ${p.info.sql} x WHERE x.${key} = ANY ($1::${keyType}[]) AND x.${marker} ORDER BY x.${key} FOR UPDATE`;
 
   let last: string | undefined;
@@ -354,15 +357,16 @@ async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, set
     const limit = Math.min(size, o.budget - deleted);
     if (limit <= 0) break;
     const params: unknown[] = last === undefined ? [cutoff, limit] : [cutoff, limit, last];
-    const { rows } = await conn.query<{ keys: string | null; ctids: string | null; n: number; last: string | null }>(pick(last !== undefined), params);
+    const { rows } = await conn.query<{ keys: string | null; n: number; first: string | null; last: string | null }>(pick(last !== undefined), params);
     const batch = rows[0];
-    if (!batch || batch.n === 0 || batch.keys === null || batch.ctids === null || batch.last === null) break;
+    if (!batch || batch.n === 0 || batch.keys === null || batch.first === null || batch.last === null) break;
     last = batch.last;
     if (o.options.beforeDelete) await o.options.beforeDelete(p.info.qualified, parseTextArray(batch.keys));
-    const { keys, ctids } = batch;
+    const { keys, first } = batch;
+    const upTo = batch.last;
     const outcome = await runBatch(conn, referenced, async () => {
       if (referenced) await conn.query(lockSql, [keys]);
-      return (await conn.query(deleteSql, [keys, cutoff, ctids])).rowCount;
+      return (await conn.query(deleteSql, [keys, cutoff, first, upTo])).rowCount;
     });
     if (outcome === undefined) {
       p.result.skippedBatches++;
