@@ -271,7 +271,10 @@ async function deletePlanned(db: Db, plan: Plan, settings: TestDataSettings, opt
   const totalCandidates = result.candidates;
   // Cycles (self-references, A→B→A) can need more than one pass: a row referenced by a test row
   // of the same batch is deletable only after that row is gone.
-  const cyclic = plan.tables.some((p) => p.referencedBy.some((fk) => plan.tables.some((q) => q.info.oid === fk.child.oid)));
+  const position = new Map(plan.tables.map((p, i) => [p.info.oid, i]));
+  const cyclic = plan.tables.some((p, i) =>
+    p.referencedBy.some((fk) => (position.get(fk.child.oid) ?? -1) >= i),
+  );
   // One dedicated connection: lock_timeout is set once for the session, and a batch on a table
   // nobody references is a single autocommitted statement (its own transaction, one round trip).
   await onOneConnection(db, async (conn) => {

@@ -126,6 +126,24 @@ describe('testdata cleanup', () => {
     expect(allowed.deleted).toBe(1);
   });
 
+  it('a batch that keeps hitting lock_timeout is rolled back, retried, then skipped and reported', async () => {
+    await target.sql(`INSERT INTO users SELECT g, now() - interval '2 days', true FROM generate_series(1, 6) g`);
+    const locker = new pg.Client({ connectionString: target.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('SELECT 1 FROM users WHERE id = 2 FOR UPDATE');
+      const result = await cleanupTestData(db, settings, { dryRun: false, lockTimeoutMs: 50 });
+      // Batches of 3: the first (1, 2, 3) waits on row 2 and is skipped whole; the second goes.
+      expect(result.tables.find((t) => t.table === 'public.users')).toMatchObject({ skippedBatches: 1, deleted: 3 });
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    expect(await ids('users')).toEqual(['1', '2', '3']);
+    expect((await cleanupTestData(db, settings, { dryRun: false })).deleted).toBe(3);
+  });
+
   it('--limit and --older-than bound what is deleted', async () => {
     await target.sql(`INSERT INTO users SELECT g, now() - (g || ' hours')::interval, true FROM generate_series(1, 10) g`);
     const limited = await cleanupTestData(db, settings, { dryRun: false, olderThanHours: 5.5, limit: 2 });

@@ -2,6 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -61,6 +63,26 @@ describe('prodguard testdata (CLI)', () => {
     expect((await target.sql(`SELECT id::int FROM users ORDER BY id`)).map((r) => r.id)).toEqual([2, 3]);
     const verify = await runCli(['testdata', 'verify', '--db', target.url], { cwd: dir });
     expect(verify.stdout).toContain('Cleanup recommended: YES'); // user 2 is still stale, kept on purpose
+  });
+
+  it('cleanup shows progress on a terminal (stderr), not in pipes', async () => {
+    const db = await createTestDatabase('td_cli_progress');
+    await db.sql(`CREATE TABLE users (id int PRIMARY KEY, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false);
+      INSERT INTO users SELECT g, now() - interval '3 days', true FROM generate_series(1, 50) g;`);
+    let out = '';
+    let err = '';
+    const io = createIo({ write: (t: string) => (out += t), isTTY: true }, { write: (t: string) => (err += t), isTTY: true }, { NO_COLOR: '1' });
+    const code = await main(['testdata', 'cleanup', '--db', db.url, '--no-dry-run', '--batch-size', '10'], { io, cwd: dir });
+    expect(code).toBe(0);
+    expect(err).toContain('\rpublic.users: 10/50 deleted (total 10/50)');
+    expect(err).toContain('public.users: 50/50 deleted (total 50/50)');
+    expect(out).toContain('Deleted 50 rows in 5 batches');
+  });
+
+  it('warns when testData.tables is empty', async () => {
+    const run = await runCli(['testdata', 'count', '--db', target.url], { cwd: configDir('{}\n') });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('no testData.tables in config');
   });
 
   it('audit counts real rows changed in the window', async () => {

@@ -1,5 +1,5 @@
 /**
- * The worked example of docs/testdata.md, verbatim apart from the connection: a booking flow test
+ * The worked example of docs/testdata.md (here with row types and a test database): a booking flow test
  * that creates a user and an appointment, asserts them, and leaves nothing behind.
  */
 import pg from 'pg';

@@ -151,7 +151,9 @@ function common(command: Command, formats: string[]): Command {
 }
 
 async function settingsOf(cli: CliContext): Promise<TestDataSettings> {
-  return testDataSettings((await cli.config()).config);
+  const settings = testDataSettings((await cli.config()).config);
+  if (settings.tables.length === 0) cli.io.err('warning: no testData.tables in config: nothing to look at\n');
+  return settings;
 }
 
 function positiveNumber(value: string | undefined, flag: string, integer = false): number | undefined {
