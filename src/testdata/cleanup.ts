@@ -347,10 +347,10 @@ async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, set
   // The listed keys decide what is deleted. The batch's key range is how the rows are found: as an
   // index condition, `key = ANY (...)` descends the btree once per key (before PostgreSQL 17);
   // wrapped in IS TRUE it is a hashed filter over one short range scan, several times cheaper.
-  const deleteSql = deleteByKeySql(p.info, settings.column, p.referencedBy, [
-    `x.${key} BETWEEN $3::${keyType} AND $4::${keyType}`,
-    `x.${created} < $2::timestamptz`,
-  ]).replace(`x.${key} = ANY ($1::${keyType}[])`, `(x.${key} = ANY ($1::${keyType}[])) IS TRUE`);
+  const deleteSql = deleteByKeySql(p.info, settings.column, p.referencedBy, {
+    keyListAsFilter: true,
+    extra: [`x.${key} BETWEEN $3::${keyType} AND $4::${keyType}`, `x.${created} < $2::timestamptz`],
+  });
   const lockSql = `SELECT 1 FROM ${p.info.sql} x WHERE x.${key} = ANY ($1::${keyType}[]) AND x.${marker} ORDER BY x.${key} FOR UPDATE`;
 
   let last: string | undefined;
@@ -392,9 +392,16 @@ export function notReferencedSql(referencedBy: readonly ForeignKey[]): string {
  * `DELETE ... WHERE key = ANY ($1) AND <marker> AND NOT EXISTS (<referencing row>)`: the marker and
  * the references are re-checked in the deleting statement itself. Single-column keys.
  */
-export function deleteByKeySql(table: TableInfo, marker: string, referencedBy: readonly ForeignKey[], extra: readonly string[] = []): string {
+export function deleteByKeySql(
+  table: TableInfo,
+  marker: string,
+  referencedBy: readonly ForeignKey[],
+  options: { extra?: readonly string[]; keyListAsFilter?: boolean } = {},
+): string {
   const key = quoteIdent(table.keyColumns[0]!);
-  const conditions = [`x.${key} = ANY ($1::${table.keyType ?? 'text'}[])`, `x.${quoteIdent(marker)}`, ...extra];
+  const inList = `x.${key} = ANY ($1::${table.keyType ?? 'text'}[])`;
+  // IS TRUE keeps the planner from turning the list into an index condition (see deleteTable).
+  const conditions = [options.keyListAsFilter ? `(${inList}) IS TRUE` : inList, `x.${quoteIdent(marker)}`, ...(options.extra ?? [])];
   const notReferenced = notReferencedSql(referencedBy);
   if (notReferenced) conditions.push(notReferenced);
   return `DELETE FROM ${table.sql} x WHERE ${conditions.join(' AND ')}`;
