@@ -129,5 +129,8 @@ describe('prodguard testdata (CLI)', () => {
     expect((await runCli(['testdata', 'cleanup', '--db', target.url, '--batch-size', '0'], { cwd: dir })).code).toBe(2);
     expect((await runCli(['testdata', 'list', '--db', target.url, '--older-than', 'old'], { cwd: dir })).code).toBe(2);
     expect((await runCli(['testdata', 'install'], { cwd: configDir('{}\n') })).code).toBe(2);
+    const noDir = await runCli(['testdata', 'install', '--tables', 'users', '--out', 'no/such/dir/x.sql'], { cwd: dir });
+    expect(noDir.code).toBe(2);
+    expect(noDir.stderr).toContain('cannot write');
   });
 });
