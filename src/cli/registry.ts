@@ -28,5 +28,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'serve', summary: 'serve the web dashboard (environments, test data, integrity, verify, deploys, lint)', load: () => import('./commands/serve.js') },
   { name: 'verify', summary: 'run the post-deploy checks (http, tcp, sql, redis, logs, command): PASS / WARN / FAIL', load: () => import('./commands/verify.js') },
   { name: 'scan-logs', summary: 'scan log files for PII and secrets; exit 1 on findings', load: () => import('./commands/scan-logs.js') },
+  { name: 'testdata', summary: 'mark, count, list, clean up, verify and audit test data', load: () => import('./commands/testdata.js') },
+  { name: 'monitor', summary: 'watch test data: snapshot, JSON export, alerting watch, live dashboard', load: () => import('./commands/monitor.js') },
   { name: 'explain', summary: "print a lint rule's documentation", load: () => import('./commands/explain.js') },
 ];
