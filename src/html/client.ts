@@ -265,22 +265,30 @@ export function dashboardClient(): void {
   function testdataView(data: TestdataView): HTMLElement {
     const root = h('div', { 'data-testid': 'testdata' });
     if (data.error) root.append(h('div', { class: 'card alert' }, h('p', { class: 'fail' }, data.error)));
+    const summary = data.summary;
+    if (!summary) return root;
     root.append(
       h(
         'div',
         { class: 'row' },
-        card(h('div', { class: 'muted' }, 'Test rows'), h('div', { class: 'big', 'data-testid': 'testdata-total' }, fmt(data.total))),
-        card(h('div', { class: 'muted' }, `Stale (older than ${data.retentionHours ?? '–'} h)`), h('div', { class: `big ${data.stale > 0 ? 'fail' : 'pass'}`, 'data-testid': 'testdata-stale' }, fmt(data.stale))),
-        card(h('div', { class: 'muted' }, 'Estimated storage'), h('div', { class: 'big', 'data-testid': 'testdata-storage' }, bytes(data.storageBytes))),
+        card(h('div', { class: 'muted' }, 'Test rows'), h('div', { class: 'big', 'data-testid': 'testdata-total' }, fmt(summary.total))),
+        card(h('div', { class: 'muted' }, `Stale (older than ${summary.retentionHours} h)`), h('div', { class: `big ${summary.stale > 0 ? 'fail' : 'pass'}`, 'data-testid': 'testdata-stale' }, fmt(summary.stale))),
+        card(h('div', { class: 'muted' }, 'Estimated storage'), h('div', { class: 'big', 'data-testid': 'testdata-storage' }, bytes(summary.storageBytes))),
+        summary.status
+          ? card(h('div', { class: 'muted' }, `By ${summary.status.column}`), h('div', {}, `${fmt(summary.status.active)} active · ${fmt(summary.status.cancelled)} cancelled · ${fmt(summary.status.other)} other`))
+          : null,
       ),
     );
-    for (const alert of data.alerts) root.append(h('div', { class: `card ${alert.level === 'fail' ? 'alert' : 'notice'}`, 'data-testid': 'testdata-alert' }, badge(alert.level), ' ', alert.message));
+    for (const alert of data.alerts) root.append(h('div', { class: 'card alert', 'data-testid': 'testdata-alert' }, badge('fail', 'ALERT'), ' ', alert));
     root.append(
       h(
         'div',
         { class: 'row' },
-        card(h('h3', {}, 'Age distribution'), barChart(data.ageBuckets.map((b, i) => ({ label: b.label, count: b.count, cls: i >= 3 ? 'stale' : '' })), 'age-chart', 'Test rows by age')),
-        card(h('h3', {}, 'Created per hour, last 24 h'), trendChart(data.hourly, 'trend-chart', 'Test rows created per hour')),
+        card(
+          h('h3', {}, 'Age distribution'),
+          barChart(summary.buckets.map((b) => ({ label: b.label, count: b.count, cls: b.fromHours >= summary.retentionHours ? 'stale' : '' })), 'age-chart', 'Test rows by age'),
+        ),
+        card(h('h3', {}, 'Created per hour, last 24 h'), trendChart(summary.trend, 'trend-chart', 'Test rows created per hour')),
       ),
     );
     root.append(
@@ -289,17 +297,18 @@ export function dashboardClient(): void {
         h(
           'table',
           {},
-          h('thead', {}, h('tr', {}, h('th', {}, 'table'), h('th', { class: 'num' }, 'test rows'), h('th', { class: 'num' }, 'stale'), h('th', {}, 'oldest'), h('th', {}, 'newest'))),
+          h('thead', {}, h('tr', {}, h('th', {}, 'table'), h('th', { class: 'num' }, 'test rows'), h('th', { class: 'num' }, 'stale'), h('th', { class: 'num' }, 'storage'), h('th', {}, 'oldest'), h('th', {}, 'newest'))),
           h(
             'tbody',
             {},
-            ...data.tables.map((t) =>
+            ...summary.tables.map((t) =>
               h(
                 'tr',
                 { 'data-table': t.table },
-                h('td', {}, t.table, t.error ? h('div', { class: 'fail' }, t.error) : null),
-                h('td', { class: 'num', 'data-testid': `count-${slug(t.table)}` }, fmt(t.count)),
+                h('td', {}, t.table, t.problem ? h('div', { class: 'fail' }, t.problem) : null),
+                h('td', { class: 'num', 'data-testid': `count-${slug(t.table)}` }, fmt(t.total)),
                 h('td', { class: `num ${t.stale ? 'fail' : ''}` }, fmt(t.stale)),
+                h('td', { class: 'num' }, bytes(t.storageBytes)),
                 h('td', {}, when(t.oldest)),
                 h('td', {}, when(t.newest)),
               ),
@@ -309,7 +318,7 @@ export function dashboardClient(): void {
       ),
     );
     if (data.recommendations.length > 0) root.append(card(h('h3', {}, 'Recommendations'), h('ul', { 'data-testid': 'recommendations' }, ...data.recommendations.map((r) => h('li', {}, r)))));
-    root.append(h('p', { class: 'muted' }, `${data.environment} · figures of ${when(data.generatedAt)}`, data.column ? ` · marker column ${data.column}` : ''));
+    root.append(h('p', { class: 'muted', 'data-testid': 'testdata-time' }, `${data.environment} · figures of ${when(summary.generatedAt)} (database clock) · marker column ${summary.column}`));
     return root;
   }
 

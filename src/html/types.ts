@@ -7,6 +7,7 @@ import type { EnvironmentKind } from '../config/schema.js';
 import type { EnvironmentIdentity } from '../identity/environment.js';
 import type { CompareReport } from '../integrity/compare.js';
 import type { LintJson } from '../lint/report/json.js';
+import type { TestDataSummary } from '../testdata/summary.js';
 import type { VerifyRun } from '../verify/history.js';
 
 /** Every view, in tab order. `check` appears only in `check --report` files (the dashboard has no live source for it). */
@@ -153,32 +154,12 @@ export interface ViewData {
 /** GET /api/testdata?env=NAME: the test-data figures of one environment. */
 export interface TestdataView {
   environment: string;
-  generatedAt: string;
-  /** Why the figures could not be read (unreachable, no testData config, ...). */
-  error: string | null;
-  column: string | null;
-  retentionHours: number | null;
-  total: number;
-  tables: TestdataTableView[];
-  /** Age distribution: < 1 h, 1–6 h, 6–24 h, 1–7 d, > 7 d. */
-  ageBuckets: { label: string; count: number }[];
-  /** Test rows created per hour over the last 24 hours, oldest first. */
-  hourly: { hour: string; count: number }[];
-  /** Rows older than the retention period. */
-  stale: number;
-  /** Estimated bytes used by test rows, when known. */
-  storageBytes: number | null;
-  alerts: { level: 'warn' | 'fail'; message: string }[];
+  /** `testDataSummary` of the environment's database; null when it could not be read. */
+  summary: TestDataSummary | null;
+  /** Alert thresholds crossed (`--alert-threshold`, `--max-stale`), one line each. */
+  alerts: string[];
   recommendations: string[];
-}
-
-export interface TestdataTableView {
-  table: string;
-  count: number;
-  stale: number | null;
-  oldest: string | null;
-  newest: string | null;
-  /** A table that could not be counted (no marker column, ...). */
+  /** Why the figures could not be read (unreachable, ...). */
   error: string | null;
 }
 

@@ -13,6 +13,10 @@ import { readIdentity } from '../identity/environment.js';
 import { readIntegrityRecords } from '../integrity/store.js';
 import { redactUrl } from '../redact/secrets.js';
 import { integrityView } from '../html/views.js';
+import { type AlertRules, evaluateAlert } from '../testdata/monitor.js';
+import { recommendations } from '../testdata/render.js';
+import { testDataSettings } from '../testdata/settings.js';
+import { testDataSummary } from '../testdata/summary.js';
 import { readVerifyHistory } from '../verify/history.js';
 import type { DeploysView, EnvironmentsView, EnvironmentStatus, IntegrityView, LintView, TestdataView, VerifyView, ViewName } from '../html/types.js';
 
@@ -79,6 +83,8 @@ export interface ProjectSourcesOptions {
   /** Lints the project's migrations (the CLI's lint, with the config's settings). */
   lint: () => Promise<LintView>;
   redact: (text: string) => string;
+  /** Test-data alert thresholds (as `monitor watch`). */
+  alerts: AlertRules;
 }
 
 function messageOf(error: unknown): string {
@@ -195,9 +201,25 @@ export class ProjectSources implements DashboardSources {
     return this.options.lint();
   }
 
-  async verify(name: string): Promise<VerifyView> {
+  private named(name: string): WatchedEnvironment {
     const environment = this.environment(name);
     if (!environment) throw new Error(`unknown environment "${name}"`);
+    return environment;
+  }
+
+  async testdata(name: string): Promise<TestdataView> {
+    const environment = this.named(name);
+    try {
+      const summary = await this.withDb(environment, (db) => testDataSummary(db, testDataSettings(this.options.loaded.config)));
+      const alert = evaluateAlert(summary, this.options.alerts, name);
+      return { environment: name, summary, alerts: alert?.reasons ?? [], recommendations: recommendations(summary), error: null };
+    } catch (error) {
+      return { environment: name, summary: null, alerts: [], recommendations: [], error: messageOf(error) };
+    }
+  }
+
+  async verify(name: string): Promise<VerifyView> {
+    const environment = this.named(name);
     try {
       // Runs are recorded in the database of the environment they verified.
       const history = await this.withDb(environment, (db) => readVerifyHistory(db, { limit: 20 }));

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { EnvironmentsView, IntegrityView, LintView } from '../../src/html/types.js';
+import type { EnvironmentsView, IntegrityView, LintView, TestdataView } from '../../src/html/types.js';
 import { redactText } from '../../src/redact/secrets.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase, withPassword } from '../helpers/pg.js';
@@ -101,6 +101,12 @@ describe('prodguard serve: the JSON API against a real PostgreSQL', () => {
     expect(view.rules['ban-drop-column']?.doc).toMatch(/^# /);
   });
 
+  it('GET /api/testdata of an environment that cannot be read says why', async () => {
+    const view = await getJson<TestdataView>('/api/testdata?env=production');
+    expect(view).toMatchObject({ environment: 'production', summary: null, alerts: [] });
+    expect(view.error).toContain('PRODUCTION_URL');
+  });
+
   it('the page is self-contained: inline script and style under a nonce CSP, no external URL', async () => {
     const page = await get('/');
     expect(page.status).toBe(200);
@@ -117,7 +123,8 @@ describe('prodguard serve: the JSON API against a real PostgreSQL', () => {
   it('unknown paths, environments and methods get JSON errors', async () => {
     expect((await get('/api/nope')).status).toBe(404);
     const unknownEnv = await get('/api/testdata?env=nope');
-    expect([404]).toContain(unknownEnv.status);
+    expect(unknownEnv.status).toBe(404);
+    expect(JSON.parse(unknownEnv.text)).toEqual({ error: 'unknown environment "nope" (watched: staging, production)' });
     const post = await fetch(new URL('/api/environments', serve.url), { method: 'POST', body: '{}' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');

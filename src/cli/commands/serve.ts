@@ -19,6 +19,8 @@ interface ServeFlags {
   token?: string;
   interval: string;
   check?: boolean;
+  alertThreshold?: string;
+  maxStale?: string;
 }
 
 export function register(program: Command, cli: CliContext): void {
@@ -31,6 +33,8 @@ export function register(program: Command, cli: CliContext): void {
     .option('--db <url>', 'watch this database (shown as environment "db") instead of the config environments')
     .option('--token <token>', 'require this token on every request (default: $PRODGUARD_SERVE_TOKEN); required off loopback')
     .option('--interval <duration>', 'how often live test-data figures are re-read', '5s')
+    .option('--alert-threshold <n>', 'test data: alert when an environment holds more test rows than this')
+    .option('--max-stale <n>', 'test data: alert when stale test rows exceed this (default 0)')
     .option('--check', 'start, request the page and every API endpoint once, print what answered, and stop')
     .addHelpText(
       'after',
@@ -89,7 +93,11 @@ async function serve(cli: CliContext, flags: ServeFlags): Promise<number> {
       .finally(() => (linting = undefined));
     return linting;
   };
-  const sources = new ProjectSources({ loaded, environments, lint, redact: (text) => cli.io.redact(text) });
+  const alerts = {
+    alertThreshold: flags.alertThreshold === undefined ? undefined : integerFlag('--alert-threshold', flags.alertThreshold, 0),
+    maxStale: flags.maxStale === undefined ? undefined : integerFlag('--max-stale', flags.maxStale, 0),
+  };
+  const sources = new ProjectSources({ loaded, environments, lint, redact: (text) => cli.io.redact(text), alerts });
 
   let running: RunningDashboard;
   try {
