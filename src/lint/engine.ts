@@ -5,7 +5,15 @@
  */
 import { UsageError } from '../errors.js';
 import { migrationFileFromText } from '../migrations/layouts.js';
-import { ensureParser, parseMigration, type ParsedMigration } from '../migrations/parse.js';
+import {
+  assembleMigration,
+  ensureParser,
+  parseInput,
+  parseMigration,
+  type ParsedMigration,
+  type RawParse,
+} from '../migrations/parse.js';
+import type { ParsePool } from '../migrations/parse-pool.js';
 import type { MigrationFile, MigrationLayout, ParsedStatement, Span, TransactionMode } from '../migrations/types.js';
 import { statementLevel } from './level.js';
 import { allRules } from './rules/index.js';
@@ -25,6 +33,8 @@ export interface LintOptions {
   ruleSettings?: Readonly<Record<string, RuleSetting>> | undefined;
   /** Config `lint.templateValues`: values for `{{ key }}` / `${key}` placeholders. */
   templateValues?: Readonly<Record<string, string>> | undefined;
+  /** Worker threads that parse ahead (see ParsePool); default: parse in this thread. */
+  parsePool?: ParsePool | undefined;
 }
 
 export interface LintFileResult {
@@ -164,7 +174,6 @@ function severityOf(rule: BuiltinRule | Rule, settings: Readonly<Record<string, 
  * const result = await lintFiles(await discoverMigrations(['prisma/migrations']), { pgVersion: 15 });
  */
 export async function lintFiles(files: readonly MigrationFile[], options: LintOptions = {}): Promise<LintResult> {
-  await ensureParser();
   const pgVersion = options.pgVersion ?? DEFAULT_PG_VERSION;
   const rules = options.rules ?? allRules;
   const settings = options.ruleSettings ?? {};
@@ -199,9 +208,11 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
   const findings: Finding[] = [];
   const fileResults: LintFileResult[] = [];
   let statementCount = 0;
+  const parsedFile = await parsedInOrder(files, templateValues, options.parsePool);
 
-  for (const file of files) {
-    const parsed = parseMigration(file, { templateValues });
+  for (let fileIndex = 0; fileIndex < files.length; fileIndex++) {
+    const file = files[fileIndex]!;
+    const parsed = await parsedFile(fileIndex);
     const fileFindings: Finding[] = [];
     state.startFile(file);
     let level: SafetyLevel = 1;
@@ -368,6 +379,52 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
     files: fileResults,
     findings,
     summary: { files: fileResults.length, statements: statementCount, errors, warnings },
+  };
+}
+
+/** Inputs per message to a parse worker: big enough to amortise a message, small enough to start linting soon. */
+const BATCH_CHARS = 64 * 1024;
+
+/**
+ * The parsed files by index, in any order of asking. With a pool, every file is sent to the
+ * workers at once (in batches) and each is assembled here when the linting loop reaches it;
+ * without one, each is parsed here on demand.
+ */
+async function parsedInOrder(
+  files: readonly MigrationFile[],
+  templateValues: Record<string, string> | undefined,
+  pool: ParsePool | undefined,
+): Promise<(index: number) => ParsedMigration | Promise<ParsedMigration>> {
+  if (pool === undefined) {
+    await ensureParser();
+    return (index) => parseMigration(files[index]!, { templateValues });
+  }
+  const inputs = files.map((file) => parseInput(file, { templateValues }));
+  const batchOf = new Int32Array(files.length);
+  const batches: Promise<RawParse[]>[] = [];
+  const firstOfBatch: number[] = [];
+  let start = 0;
+  while (start < files.length) {
+    let end = start;
+    let chars = 0;
+    while (end < files.length && (end === start || chars < BATCH_CHARS)) chars += inputs[end++]!.text.length;
+    const batch = batches.length;
+    batchOf.fill(batch, start, end);
+    firstOfBatch.push(start);
+    batches.push(
+      pool.parse(inputs.slice(start, end).map((input, i) => ({ input: input.text, drizzle: files[start + i]!.layout === 'drizzle' }))),
+    );
+    start = end;
+  }
+  // A rejected batch surfaces when the loop awaits it; do not also report it as unhandled.
+  for (const batch of batches) batch.catch(() => undefined);
+  return async (index) => {
+    const batch = batchOf[index]!;
+    const raws: (RawParse | undefined)[] = await batches[batch]!;
+    const at = index - firstOfBatch[batch]!;
+    const raw = raws[at]!;
+    raws[at] = undefined; // the JSON text is garbage once assembled
+    return assembleMigration(files[index]!, inputs[index]!, raw);
   };
 }
 
