@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ENVIRONMENT_KINDS } from './kinds.js';
 
 /** Parses `500ms`, `5s`, `2m`, `1h`, `1d` or a number of milliseconds. */
 export function parseDuration(value: string | number): number | undefined {
@@ -20,8 +21,7 @@ export const duration = z.union([z.number(), z.string()]).transform((value, ctx)
   return ms;
 });
 
-export const ENVIRONMENT_KINDS = ['production', 'staging', 'test', 'development'] as const;
-export type EnvironmentKind = (typeof ENVIRONMENT_KINDS)[number];
+export { ENVIRONMENT_KINDS, type EnvironmentKind } from './kinds.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'expected a plain SQL identifier');
 
