@@ -36,7 +36,7 @@ describe('backup create / verify / status / restore', () => {
     expect(manifest).toMatchObject({ format: 'prodguard-backup', database: source.name, identity: { name: 'prod-like', kind: 'production' } });
     expect(manifest.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(manifest.size).toBeGreaterThan(0);
-    expect(manifest.pgDump.major).toBeGreaterThanOrEqual(manifest.server.major);
+    expect(manifest.pgDump?.major ?? 0).toBeGreaterThanOrEqual(manifest.server.major);
     expect(manifest.snapshotId).toMatch(/^[0-9A-F-]+$/);
     expect(manifest.snapshot.tables.map((t) => [t.name, t.rows])).toEqual([
       ['customers', 300],
