@@ -67,6 +67,11 @@ export class ParsePool {
     return new ParsePool(Array.from({ length: count }, () => new Worker(script)));
   }
 
+  /** Number of worker threads. */
+  get size(): number {
+    return this.workers.length;
+  }
+
   /** Parses a batch of inputs on the next worker, in order. */
   parse(inputs: { input: string; drizzle: boolean }[]): Promise<RawParse[]> {
     if (this.failure !== undefined) return Promise.reject(this.failure);

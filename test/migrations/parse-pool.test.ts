@@ -39,12 +39,13 @@ beforeAll(() => {
   const plain = path.join(root, 'plain');
   mkdirSync(plain);
   for (const [name, text] of Object.entries(SPECIAL)) writeFileSync(path.join(plain, name), text);
-  // Enough Prisma migrations for several worker batches, each depending on the ones before.
+  // Enough Prisma migrations (~0.5 MB) for more worker batches than are kept in flight, each
+  // depending on the ones before.
   const prisma = path.join(root, 'prisma', 'migrations');
-  for (let i = 0; i < 120; i++) {
+  for (let i = 0; i < 300; i++) {
     const dir = path.join(prisma, `2024${String(i).padStart(6, '0')}_m${i}`);
     mkdirSync(dir, { recursive: true });
-    const columns = Array.from({ length: 40 }, (_, k) => `    "c${k}" ${k % 3 === 0 ? 'INTEGER' : 'TEXT'}`).join(',\n');
+    const columns = Array.from({ length: 60 }, (_, k) => `    "c${k}" ${k % 3 === 0 ? 'INTEGER' : 'TEXT'}`).join(',\n');
     const previous = `T${Math.max(0, i - 1)}`;
     writeFileSync(
       path.join(dir, 'migration.sql'),
@@ -58,14 +59,15 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('lint with parse workers', () => {
-  for (const [label, args] of [
-    ['json, prisma', ['prisma/migrations', '--format', 'json']],
-    ['text, plain files', ['plain']],
-    ['sarif, plain files', ['plain', '--format', 'sarif']],
+  for (const [label, args, workers] of [
+    ['json, prisma, 2 workers', ['prisma/migrations', '--format', 'json'], 2],
+    ['json, prisma, 1 worker', ['prisma/migrations', '--format', 'json'], 1],
+    ['text, plain files', ['plain'], 2],
+    ['sarif, plain files', ['plain', '--format', 'sarif'], 2],
   ] as const) {
     it(`reports exactly what the single-threaded run reports (${label})`, async () => {
       const inline = await lint([...args], 0);
-      const pooled = await lint([...args], 2);
+      const pooled = await lint([...args], workers);
       expect(inline.stderr).toBe('');
       expect(inline.code).toBe(1);
       expect(inline.stdout.length).toBeGreaterThan(1000);
