@@ -2,9 +2,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { LoadedConfig } from '../../config/load.js';
-import { lintFiles } from '../../lint/engine.js';
-import { discoverMigrations } from '../../migrations/discover.js';
 import type { LintResult } from '../../lint/engine.js';
+import { ParsePool } from '../../migrations/parse-pool.js';
 import type { MigrationFile, MigrationLayout, TransactionMode } from '../../migrations/types.js';
 import type { CliContext } from '../context.js';
 import { addFailOnOption, addFormatOption, addReportOption } from '../options.js';
@@ -91,11 +90,23 @@ export interface LintRun {
 }
 
 /**
- * Discovers and lints the given paths (default: config "migrations") with the config's settings.
+ * Discovers and lints the given paths (default: config "migrations") with the config's settings,
+ * parsing on `parsePool`'s workers when one is given.
  * @throws UsageError when there is nothing to lint or a path does not exist.
  */
-export async function lintProject(cli: CliContext, paths: string[], flags: Omit<LintFlags, 'format' | 'failOn' | 'report'>): Promise<LintRun> {
-  const loaded = await cli.config();
+export async function lintProject(
+  cli: CliContext,
+  paths: string[],
+  flags: Omit<LintFlags, 'format' | 'failOn' | 'report'>,
+  parsePool?: ParsePool | undefined,
+): Promise<LintRun> {
+  // The engine (every rule module), discovery and the config schema load side by side while
+  // the parse workers start.
+  const [loaded, { lintFiles }, { discoverMigrations }] = await Promise.all([
+    cli.config(),
+    import('../../lint/engine.js'),
+    import('../../migrations/discover.js'),
+  ]);
   const configured = configuredMigrations(loaded);
   const inputs = paths.length > 0 ? paths : configured.path ? [configured.path] : [];
   if (inputs.length === 0) {
@@ -121,13 +132,24 @@ export async function lintProject(cli: CliContext, paths: string[], flags: Omit<
     pgVersion,
     ruleSettings: loaded.config.lint.rules,
     templateValues: loaded.config.lint.templateValues,
+    parsePool,
   });
   return { files, result, loaded };
 }
 
 async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise<number> {
+  // Started first, so the workers load the parser while config and files are read here.
+  const parsePool = ParsePool.start();
+  try {
+    return await lintWith(cli, paths, flags, parsePool);
+  } finally {
+    await parsePool?.close();
+  }
+}
+
+async function lintWith(cli: CliContext, paths: string[], flags: LintFlags, parsePool: ParsePool | undefined): Promise<number> {
   const format = cli.format(flags.format, FORMATS);
-  const { files, result, loaded } = await lintProject(cli, paths, flags);
+  const { files, result, loaded } = await lintProject(cli, paths, flags, parsePool);
   if (flags.report) {
     const { lintView } = await import('../../html/views.js');
     await writeHtmlReport(cli, flags.report, { title: 'prodguard lint', views: { lint: lintView(result) } });
