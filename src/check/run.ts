@@ -25,6 +25,7 @@ import { tableInfo } from './catalog.js';
 import { MigrationState, PRECHECK_WORK_MEM, runPrechecks, inSavepoint, type PrecheckItem } from './prechecks.js';
 import { displayName } from './sql-text.js';
 import { analyseStatement, type StatementAnalysis } from './questions.js';
+import { type HazardOptions, rehearsalHazard } from './hazards.js';
 import type {
   CheckFinding,
   CheckMode,
@@ -60,6 +61,8 @@ export interface CheckOptions {
    * production identity even when the database itself was never marked.
    */
   declaredProduction?: boolean | undefined;
+  /** Run DO blocks and CALL in a rehearsal on production (otherwise listed as not rehearsed). */
+  rehearseDoCall?: boolean | undefined;
   /** lock_timeout of the rehearsal (default 2000 ms). */
   lockTimeoutMs?: number | undefined;
   /** Values for `{{ placeholders }}` in migrations (config lint.templateValues). */
@@ -71,13 +74,15 @@ export interface CheckOptions {
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
 export const PRODUCTION_MAX_LOCK_TIMEOUT_MS = 1_000;
+/** statement_timeout of a rehearsal on production (--execute-on-production): at most this. */
+export const PRODUCTION_MAX_STATEMENT_TIMEOUT_MS = 15_000;
 const LARGE_ROWS = 1_000_000;
 const LARGE_BYTES = 1024 ** 3;
 
 interface Prepared {
   file: MigrationFile;
   parsed: ParsedMigration;
-  statements: { statement: ParsedStatement; analysis: StatementAnalysis }[];
+  statements: { statement: ParsedStatement; node: PgNode | undefined; analysis: StatementAnalysis }[];
 }
 
 function statementNode(statement: ParsedStatement): PgNode | undefined {
@@ -95,7 +100,10 @@ function prepare(file: MigrationFile, templateValues: Record<string, string> | u
   return {
     file,
     parsed,
-    statements: parsed.statements.map((statement) => ({ statement, analysis: analyseStatement(statementNode(statement), statement.sql) })),
+    statements: parsed.statements.map((statement) => {
+      const node = statementNode(statement);
+      return { statement, node, analysis: analyseStatement(node, statement.sql) };
+    }),
   };
 }
 
@@ -203,6 +211,18 @@ interface RunContext {
   mode: CheckMode;
   serverVersionNum: number;
   productionReason: string | undefined;
+  /** Rehearsal: what decides which statements must not run (see hazards.ts). */
+  hazards: HazardOptions;
+  /** Rehearsal: re-applied before every statement, so no statement can switch them off. */
+  timeouts: { lockTimeoutMs: number; statementTimeoutMs: number };
+}
+
+/** Re-applies the rehearsal's timeouts (transaction-local) before a statement. */
+async function applyTimeouts(db: Queryable, timeouts: RunContext['timeouts']): Promise<void> {
+  await db.query(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, [
+    `${timeouts.lockTimeoutMs}ms`,
+    `${timeouts.statementTimeoutMs}ms`,
+  ]);
 }
 
 /**
@@ -244,7 +264,7 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
   }
 
   let failed = false;
-  for (const { statement, analysis } of prepared.statements) {
+  for (const { statement, node, analysis } of prepared.statements) {
     const check = baseStatement(statement, analysis);
     result.statements.push(check);
     if (failed) continue;
@@ -261,7 +281,20 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
       check.reason = 'transaction control: the check runs the migration in its own transaction';
       continue;
     }
+    const hazard = shadow ? undefined : rehearsalHazard(node, ctx.hazards);
+    if (hazard) {
+      check.status = 'not-rehearsed';
+      check.reason = `not run: ${hazard}`;
+      check.findings.push({
+        id: 'not-rehearsed',
+        severity: 'warning',
+        message: `${file.path}:${statement.span.start.line}: ${check.sql}: not rehearsed (${hazard})`,
+        help: 'The rehearsal skipped it; review it by hand, or move it out of the migration if it is not part of the schema change.',
+      });
+      continue;
+    }
     if (shadow) await db.exec('BEGIN');
+    else await applyTimeouts(db, ctx.timeouts);
     const items = analysis.questions.map((question) => ({ statement: statement.index, question }));
     const findings = items.length > 0 ? await runPrechecks(db, items, { serverVersionNum: ctx.serverVersionNum, state }) : new Map<number, CheckFinding[]>();
     check.findings.push(...(findings.get(statement.index) ?? []));
@@ -440,7 +473,9 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   let mode: CheckMode = db ? 'rehearsal' : 'shadow';
   let productionReason: string | undefined;
   let lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-  if (db && (identity?.kind === 'production' || options.declaredProduction)) {
+  let statementTimeoutMs: number | null = null;
+  const production = db !== undefined && (identity?.kind === 'production' || options.declaredProduction === true);
+  if (production) {
     if (options.executeOnProduction) lockTimeoutMs = Math.min(lockTimeoutMs, PRODUCTION_MAX_LOCK_TIMEOUT_MS);
     else {
       mode = 'pre-checks';
@@ -470,7 +505,13 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
           }
           if (targets.has(p)) {
             progress('check', ++done, analysed.length, p.file.path);
-            const result = await checkMigration(conn, p, { mode: 'shadow', serverVersionNum, productionReason: undefined });
+            const result = await checkMigration(conn, p, {
+              mode: 'shadow',
+              serverVersionNum,
+              productionReason: undefined,
+              hazards: { production: false, allowProcedural: true },
+              timeouts: { lockTimeoutMs, statementTimeoutMs: 0 },
+            });
             migrations.push(result);
             if (result.status === 'failed') stopped = `not run: ${p.file.path} failed before it`;
           } else {
@@ -488,13 +529,18 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     }
   } else {
     const serverVersionNum = (await readServerInfo(db)).versionNum;
+    const session = await db.query<{ ms: number }>(`SELECT setting::int AS ms FROM pg_settings WHERE name = 'statement_timeout'`);
+    statementTimeoutMs = session.rows[0]?.ms ?? 0;
+    if (production) statementTimeoutMs = Math.min(statementTimeoutMs || Infinity, PRODUCTION_MAX_STATEMENT_TIMEOUT_MS);
+    const timeouts = { lockTimeoutMs, statementTimeoutMs };
+    const hazards = { production, allowProcedural: options.rehearseDoCall === true };
     const body = async (tx: Queryable): Promise<void> => {
       await tx.query(
         `SELECT set_config('work_mem', $1, true) WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes($1)`,
         [PRECHECK_WORK_MEM],
       );
       if (mode === 'rehearsal') {
-        await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeoutMs}ms`]);
+        await applyTimeouts(tx, timeouts);
         // PostgreSQL 14+: notice a vanished client during a long statement and roll back within a second.
         await inSavepoint(tx, () => tx.query(`SELECT set_config('client_connection_check_interval', '1s', true)`));
       }
@@ -506,7 +552,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
           migrations.push(notRun(p, stopped));
           continue;
         }
-        const result = await checkMigration(tx, p, { mode, serverVersionNum, productionReason });
+        const result = await checkMigration(tx, p, { mode, serverVersionNum, productionReason, hazards, timeouts });
         migrations.push(result);
         if (result.status === 'failed') stopped = `not run: ${p.file.path} failed before it`;
       }
@@ -535,6 +581,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     ledger,
     replayed,
     lockTimeoutMs,
+    statementTimeoutMs: mode === 'rehearsal' ? statementTimeoutMs : null,
     migrations,
     summary,
     verdict: summary.failedMigrations > 0 || summary.errors > 0 ? 'fail' : 'pass',

@@ -154,6 +154,8 @@ export interface CheckReport {
   /** Shadow mode: migrations applied before the analysed ones. */
   replayed: number;
   lockTimeoutMs: number;
+  /** Rehearsal: statement_timeout re-applied before every statement (0: none; at most 15 s on production). */
+  statementTimeoutMs: number | null;
   migrations: MigrationCheck[];
   summary: CheckSummary;
   /** `fail` when a migration fails to apply or any error finding exists. */

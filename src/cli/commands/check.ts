@@ -16,6 +16,7 @@ interface CheckFlags extends TargetOptions {
   layout?: Exclude<MigrationLayout, 'stdin'>;
   preChecksOnly?: boolean;
   executeOnProduction?: boolean;
+  rehearseDoCall?: boolean;
   lockTimeout?: string;
 }
 
@@ -34,6 +35,7 @@ export function register(program: Command, cli: CliContext): void {
     .option('--last <n>', 'only the last N migrations')
     .option('--pre-checks-only', 'run only the read-only pre-checks, never the migration')
     .option('--execute-on-production', 'rehearse even on a database recorded as production (lock_timeout at most 1s)')
+    .option('--rehearse-do-call', 'with --execute-on-production: also run DO blocks and CALL (their bodies are not inspected)')
     .option('--lock-timeout <ms>', 'lock_timeout of the rehearsal in milliseconds (default 2000)')
     .addOption(
       new Option('--layout <layout>', 'force a migration layout instead of recognising it').choices([
@@ -125,6 +127,7 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
     select,
     preChecksOnly: flags.preChecksOnly,
     executeOnProduction: flags.executeOnProduction,
+    rehearseDoCall: flags.rehearseDoCall,
     declaredProduction,
     lockTimeoutMs,
     templateValues: loaded.config.lint.templateValues,

@@ -1,0 +1,172 @@
+/**
+ * The rehearsal's own safety on a real PostgreSQL server: a migration cannot switch off its
+ * timeouts, effects that survive ROLLBACK are not run, and nothing is left behind.
+ */
+import path from 'node:path';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { runCheck } from '../../src/check/run.js';
+import type { CheckReport } from '../../src/check/types.js';
+import { openDb } from '../../src/db/open.js';
+import { markIdentity } from '../../src/identity/environment.js';
+import { discoverMigrations } from '../../src/migrations/discover.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { finding, statement, writeMigrations } from './scenarios.js';
+
+const CONTACTS = `CREATE TABLE contacts (id serial PRIMARY KEY, email text);
+INSERT INTO contacts (email) VALUES ('a@example.com'), (NULL), ('c@example.com');`;
+
+async function setUp(setup: string, migration: string): Promise<{ target: TestDatabase; dir: string }> {
+  const target = await createTestDatabase('check_safety');
+  await target.sql(setup);
+  return { target, dir: writeMigrations({ setup, migration }, { withSetup: false }) };
+}
+
+async function check(target: TestDatabase, dir: string, options: Partial<Parameters<typeof runCheck>[0]> = {}): Promise<CheckReport> {
+  const db = await openDb(target.url);
+  try {
+    return await runCheck({ files: await discoverMigrations([path.join(dir, 'migrations')]), db, select: { kind: 'all' }, ...options });
+  } finally {
+    await db.close();
+  }
+}
+
+describe('check: the rehearsal keeps its own timeouts', () => {
+  it('SET lock_timeout = 0 in the migration is not run; the ALTER still times out on our lock_timeout', async () => {
+    const { target, dir } = await setUp(CONTACTS, `SET lock_timeout = 0;\nALTER TABLE contacts ADD COLUMN flag boolean;\n`);
+    const holder = new pg.Client({ connectionString: target.url });
+    await holder.connect();
+    await holder.query('BEGIN; LOCK TABLE contacts IN ACCESS SHARE MODE');
+    // Without our lock_timeout the ALTER would wait for this; released late so a wrong run still ends.
+    const release = setTimeout(() => void holder.query('ROLLBACK'), 8_000);
+    try {
+      const started = Date.now();
+      const report = await check(target, dir, { lockTimeoutMs: 300 });
+      expect(Date.now() - started).toBeLessThan(6_000);
+      const set = statement(report, 'SET lock_timeout');
+      expect(set.status).toBe('not-rehearsed');
+      expect(set.reason).toContain('lock_timeout');
+      const alter = statement(report, 'ADD COLUMN flag');
+      expect(alter.status).toBe('failed');
+      expect(alter.error?.sqlState).toBe('55P03');
+      expect(finding(report, 'lock-timeout').severity).toBe('error');
+    } finally {
+      clearTimeout(release);
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+  }, 20_000);
+
+  it('a function that switches lock_timeout off cannot carry it into the next statement: the timeout is re-applied', async () => {
+    const migration = `CREATE FUNCTION relax() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM set_config('lock_timeout', '0', true); END $$;
+SELECT relax();
+ALTER TABLE contacts ADD COLUMN flag boolean;
+`;
+    const { target, dir } = await setUp(CONTACTS, migration);
+    const holder = new pg.Client({ connectionString: target.url });
+    await holder.connect();
+    await holder.query('BEGIN; LOCK TABLE contacts IN ACCESS SHARE MODE');
+    const release = setTimeout(() => void holder.query('ROLLBACK'), 8_000);
+    try {
+      const report = await check(target, dir, { lockTimeoutMs: 300 });
+      expect(statement(report, 'SELECT relax()').status).toBe('ok');
+      expect(statement(report, 'ADD COLUMN flag').error?.sqlState).toBe('55P03');
+    } finally {
+      clearTimeout(release);
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+  }, 20_000);
+
+  it('RESET ALL, SET statement_timeout and set_config() of them are listed, not executed', async () => {
+    const { target, dir } = await setUp(
+      CONTACTS,
+      `RESET ALL;\nSET LOCAL statement_timeout = 0;\nSELECT set_config('lock_timeout', '0', true);\nSELECT set_config('application_name', 'x', true);\nSELECT current_setting('lock_timeout');\n`,
+    );
+    const report = await check(target, dir, { lockTimeoutMs: 700 });
+    for (const fragment of ['RESET ALL', 'statement_timeout = 0', "set_config('lock_timeout'"]) {
+      expect(statement(report, fragment).status, fragment).toBe('not-rehearsed');
+    }
+    expect(statement(report, "'application_name'").status).toBe('ok');
+    expect(statement(report, 'current_setting').status).toBe('ok');
+  });
+});
+
+/** Schema and data of the public schema, and the sequence position: what a leaked commit would change. */
+async function fingerprint(target: TestDatabase): Promise<string> {
+  const rows = await target.sql<{ f: string }>(
+    `SELECT json_build_object(
+       'relations', (SELECT json_agg(c.relname::text || ':' || c.relkind::text || ':' || c.relfilenode ORDER BY c.relname) FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace),
+       'columns', (SELECT json_agg(attrelid::regclass::text || '.' || attname || ':' || atttypid::regtype::text ORDER BY 1) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relnamespace = 'public'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped),
+       'constraints', (SELECT json_agg(conname || ':' || pg_get_constraintdef(oid) ORDER BY conname) FROM pg_constraint WHERE connamespace = 'public'::regnamespace),
+       'functions', (SELECT json_agg(proname ORDER BY proname) FROM pg_proc WHERE pronamespace = 'public'::regnamespace),
+       'contacts', (SELECT json_agg(t ORDER BY id) FROM contacts t),
+       'sequence', (SELECT last_value FROM contacts_id_seq)
+     )::text AS f`,
+  );
+  return rows[0]!.f;
+}
+
+describe('check: effects that would survive the rollback are not run', () => {
+  it('setval and a session advisory lock are listed as not rehearsed; the sequence does not move', async () => {
+    const { target, dir } = await setUp(
+      CONTACTS,
+      `SELECT setval('contacts_id_seq', 1000);\nSELECT pg_advisory_lock(42);\nINSERT INTO contacts (id, email) VALUES (50, 'new@example.com');\n`,
+    );
+    const before = await fingerprint(target);
+    const report = await check(target, dir);
+    expect(statement(report, 'setval').status).toBe('not-rehearsed');
+    expect(statement(report, 'setval').reason).toContain('setval');
+    expect(statement(report, 'pg_advisory_lock').reason).toContain('advisory lock');
+    expect(statement(report, 'INSERT').status).toBe('ok');
+    expect(await fingerprint(target)).toBe(before);
+  });
+
+  it('on production with --execute-on-production, DO and CALL are not run unless rehearseDoCall says so', async () => {
+    const { target, dir } = await setUp(
+      `${CONTACTS}\nCREATE PROCEDURE touch() LANGUAGE sql AS $$ UPDATE contacts SET email = email $$;`,
+      `DO $$ BEGIN UPDATE contacts SET email = lower(email); END $$;\nCALL touch();\n`,
+    );
+    const db = await openDb(target.url);
+    await markIdentity(db, { kind: 'production', name: 'prod' });
+    await db.close();
+    const guarded = await check(target, dir, { executeOnProduction: true });
+    expect(guarded.mode).toBe('rehearsal');
+    expect(guarded.statementTimeoutMs).toBeLessThanOrEqual(15_000);
+    expect(statement(guarded, 'DO $$').status).toBe('not-rehearsed');
+    expect(statement(guarded, 'CALL touch').reason).toContain('cannot be inspected');
+    const allowed = await check(target, dir, { executeOnProduction: true, rehearseDoCall: true });
+    expect(statement(allowed, 'DO $$').status).toBe('ok');
+    expect(statement(allowed, 'CALL touch').status).toBe('ok');
+  });
+});
+
+describe('check: transaction control in a migration cannot commit the rehearsal', () => {
+  it('COMMIT, END, COMMIT AND CHAIN, a DO block that commits and setval: schema, data and sequence unchanged', async () => {
+    // Explicit ids: nextval is not transactional, and is allowed to move the sequence.
+    const migration = `INSERT INTO contacts (id, email) VALUES (60, 'one@example.com');
+COMMIT;
+ALTER TABLE contacts ADD COLUMN a text;
+END;
+CREATE TABLE leaked (id int);
+COMMIT AND CHAIN;
+UPDATE contacts SET email = 'changed@example.com';
+DO $$ BEGIN CREATE TABLE leaked_do (id int); COMMIT; END $$;
+SELECT setval('contacts_id_seq', 500);
+DELETE FROM contacts WHERE id = 1;
+`;
+    const { target, dir } = await setUp(CONTACTS, migration);
+    const before = await fingerprint(target);
+    const report = await check(target, dir);
+    expect(report.mode).toBe('rehearsal');
+    const all = report.migrations.flatMap((m) => m.statements);
+    for (const text of ['COMMIT', 'END', 'COMMIT AND CHAIN']) {
+      expect(all.find((s) => s.sql.replace(/;$/, '') === text)?.status, text).toBe('not-rehearsed');
+    }
+    expect(statement(report, 'CREATE TABLE leaked').status).toBe('ok');
+    // A COMMIT inside DO is refused by the server inside our transaction block.
+    expect(statement(report, 'DO $$').status).toBe('failed');
+    expect(await fingerprint(target)).toBe(before);
+    expect(await target.sql(`SELECT to_regclass('leaked') AS a, to_regclass('leaked_do') AS b`)).toEqual([{ a: null, b: null }]);
+  });
+});
