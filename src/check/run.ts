@@ -420,11 +420,27 @@ async function readLedgers(db: Queryable, files: readonly MigrationFile[]): Prom
   return ledgers;
 }
 
-async function safeIdentity(db: Db): Promise<EnvironmentIdentity | undefined> {
+/** SQLSTATEs that mean "never marked": no prodguard schema, or no environment table in it. */
+const UNMARKED_STATES = new Set(['3F000', '42P01']);
+
+/**
+ * The recorded identity; undefined only when the database was never marked. Any other failure
+ * (no USAGE on schema prodguard, no SELECT on its table) must not be read as "not production":
+ * the rehearsal would run on a production database.
+ *
+ * @throws DatabaseError (exit 3) when the identity exists but cannot be read.
+ */
+async function identityOf(db: Db): Promise<EnvironmentIdentity | undefined> {
   try {
     return await readIdentity(db);
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (error instanceof DatabaseError && error.sqlState !== undefined && UNMARKED_STATES.has(error.sqlState)) return undefined;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new DatabaseError(
+      `cannot read the database's recorded identity (prodguard.environment): ${message}; check will not run without knowing whether this is production`,
+      { sqlState: error instanceof DatabaseError ? error.sqlState : undefined },
+      { hint: 'grant the role USAGE on schema prodguard and SELECT on prodguard.environment, or run with a role that has them', cause: error },
+    );
   }
 }
 
@@ -451,7 +467,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
 
   let ledger: CheckReport['ledger'];
   let targets: Set<Prepared>;
-  const identity = db ? await safeIdentity(db) : undefined;
+  const identity = db ? await identityOf(db) : undefined;
   if (select.kind === 'pending') {
     const ledgers = await readLedgers(db!, options.files);
     targets = new Set(prepared.filter((p) => !isApplied(p.file, ledgers.get(p.file.layout)!)));

@@ -10,7 +10,8 @@ import type { CheckReport } from '../../src/check/types.js';
 import { openDb } from '../../src/db/open.js';
 import { markIdentity } from '../../src/identity/environment.js';
 import { discoverMigrations } from '../../src/migrations/discover.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { runCli } from '../helpers/cli.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { finding, statement, writeMigrations } from './scenarios.js';
 
 const CONTACTS = `CREATE TABLE contacts (id serial PRIMARY KEY, email text);
@@ -168,5 +169,30 @@ DELETE FROM contacts WHERE id = 1;
     expect(statement(report, 'DO $$').status).toBe('failed');
     expect(await fingerprint(target)).toBe(before);
     expect(await target.sql(`SELECT to_regclass('leaked') AS a, to_regclass('leaked_do') AS b`)).toEqual([{ a: null, b: null }]);
+  });
+});
+
+describe('check: an identity that cannot be read is not "unmarked"', () => {
+  it('a role without USAGE on schema prodguard on a production database: exit 3, nothing rehearsed', async () => {
+    const { target, dir } = await setUp(CONTACTS, `CREATE TABLE rehearsed_here (id int);\n`);
+    const db = await openDb(target.url);
+    await markIdentity(db, { kind: 'production', name: 'prod' });
+    await db.close();
+    const role = `check_noschema_${target.name.slice(-8)}`;
+    await adminQuery(`CREATE ROLE ${role} LOGIN PASSWORD 'check-role-pw'`);
+    try {
+      await target.sql(`GRANT CREATE, USAGE ON SCHEMA public TO ${role}`);
+      const url = new URL(target.url);
+      url.username = role;
+      url.password = 'check-role-pw';
+      const run = await runCli(['check', 'migrations', '--db', url.toString(), '--last', '1'], { cwd: dir });
+      expect(run.code, run.stdout).toBe(3);
+      expect(run.stderr).toContain('prodguard.environment');
+      expect(run.stderr).toMatch(/permission denied for schema prodguard/);
+      expect(run.stdout).not.toContain('rehearsal');
+    } finally {
+      await target.sql(`REVOKE ALL ON SCHEMA public FROM ${role}`);
+      await adminQuery(`DROP ROLE ${role}`);
+    }
   });
 });
