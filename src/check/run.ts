@@ -15,6 +15,7 @@ import { openDb } from '../db/open.js';
 import { readServerInfo, splitQualifiedName } from '../db/introspect.js';
 import type { Db, Queryable } from '../db/types.js';
 import { DatabaseError, UsageError } from '../errors.js';
+import { kindFromName } from '../config/target.js';
 import { readIdentity, type EnvironmentIdentity } from '../identity/environment.js';
 import { type AppliedLedger, isApplied, readAppliedMigrations } from '../migrations/ledger.js';
 import { ensureParser, parseMigration, type ParsedMigration } from '../migrations/parse.js';
@@ -420,6 +421,11 @@ async function readLedgers(db: Queryable, files: readonly MigrationFile[]): Prom
   return ledgers;
 }
 
+async function currentDatabase(db: Db): Promise<string> {
+  const { rows } = await db.query<{ name: string }>('SELECT current_database() AS name');
+  return rows[0]?.name ?? '';
+}
+
 /** SQLSTATEs that mean "never marked": no prodguard schema, or no environment table in it. */
 const UNMARKED_STATES = new Set(['3F000', '42P01']);
 
@@ -490,12 +496,20 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   let productionReason: string | undefined;
   let lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   let statementTimeoutMs: number | null = null;
-  const production = db !== undefined && (identity?.kind === 'production' || options.declaredProduction === true);
+  // Unmarked and undeclared: the database's own name is the last signal (prod_app, app-production).
+  const databaseName = db && !identity && !options.declaredProduction ? await currentDatabase(db) : undefined;
+  const namedProduction = databaseName !== undefined && kindFromName(databaseName) === 'production';
+  const production = db !== undefined && (identity?.kind === 'production' || options.declaredProduction === true || namedProduction);
   if (production) {
     if (options.executeOnProduction) lockTimeoutMs = Math.min(lockTimeoutMs, PRODUCTION_MAX_LOCK_TIMEOUT_MS);
     else {
       mode = 'pre-checks';
-      const why = identity?.kind === 'production' ? `recorded as production ("${identity.name}")` : 'declared production in the config';
+      const why =
+        identity?.kind === 'production'
+          ? `recorded as production ("${identity.name}")`
+          : options.declaredProduction
+            ? 'declared production in the config'
+            : `named "${databaseName}", which says production (mark it with prodguard env mark if it is not)`;
       productionReason = `the database is ${why}: only read-only pre-checks ran (--execute-on-production rehearses, with lock_timeout at most ${PRODUCTION_MAX_LOCK_TIMEOUT_MS} ms)`;
     }
   }

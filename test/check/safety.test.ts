@@ -2,6 +2,7 @@
  * The rehearsal's own safety on a real PostgreSQL server: a migration cannot switch off its
  * timeouts, effects that survive ROLLBACK are not run, and nothing is left behind.
  */
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -194,5 +195,30 @@ describe('check: an identity that cannot be read is not "unmarked"', () => {
       await target.sql(`REVOKE ALL ON SCHEMA public FROM ${role}`);
       await adminQuery(`DROP ROLE ${role}`);
     }
+  });
+});
+
+describe('check --db: a production database is recognised without --env', () => {
+  it('a config environment with the same host, port and database declared production: only pre-checks', async () => {
+    const { target, dir } = await setUp(CONTACTS, `CREATE TABLE rehearsed_here (id int);\n`);
+    const configured = new URL(target.url);
+    configured.hostname = configured.hostname === '127.0.0.1' ? 'localhost' : configured.hostname;
+    writeFileSync(path.join(dir, 'prodguard.config.yaml'), `environments:\n  - name: main\n    kind: production\n    url: ${configured.toString()}\n`);
+    const run = await runCli(['check', 'migrations', '--db', target.url, '--last', '1', '--format', 'json'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as CheckReport;
+    expect(report.mode).toBe('pre-checks');
+    expect(report.migrations[0]!.statements[0]!.reason).toContain('declared production in the config');
+  });
+
+  it('an unmarked database whose name says production: only pre-checks; another name: rehearsal', async () => {
+    const target = await createTestDatabase('prod');
+    await target.sql(CONTACTS);
+    const dir = writeMigrations({ setup: CONTACTS, migration: `INSERT INTO contacts (id, email) VALUES (9, 'x@example.com');\n` }, { withSetup: false });
+    const report = await check(target, dir);
+    expect(report.mode).toBe('pre-checks');
+    expect(report.migrations[0]!.statements[0]!.reason).toContain(`named "${target.name}"`);
+    const other = await setUp(CONTACTS, `INSERT INTO contacts (id, email) VALUES (9, 'x@example.com');\n`);
+    expect((await check(other.target, other.dir)).mode).toBe('rehearsal');
   });
 });

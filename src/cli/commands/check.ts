@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CheckSelection } from '../../check/run.js';
 import { ExitCode, UsageError } from '../../errors.js';
+import { environmentForUrl, isProtected } from '../../config/target.js';
 import { discoverMigrations } from '../../migrations/discover.js';
 import type { MigrationLayout } from '../../migrations/types.js';
 import type { CliContext } from '../context.js';
@@ -102,7 +103,9 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
   let declaredProduction = false;
   if (flags.db !== undefined || flags.env !== undefined) {
     const target = await cli.target(flags);
-    declaredProduction = target.expectedKind === 'production' || target.environment?.protected === true;
+    // --db alone: a config environment with the same server and database still says what it is.
+    const environment = target.environment ?? environmentForUrl(loaded.config, target.url);
+    declaredProduction = isProtected(environment);
     db = (await cli.open(target)).db;
   }
   const configured = configuredMigrations(loaded);
