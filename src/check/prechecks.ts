@@ -237,9 +237,20 @@ function skipped(table: TableRef, message: string): CheckFinding {
   return { id: 'pre-check-skipped', severity: 'info', message, help: 'Run `prodguard check` without --pre-checks-only on a copy to rehearse the migration with the data in place.', table: displayName(table) };
 }
 
+/**
+ * SQLSTATEs of a pre-check that refers to something an earlier statement of the migration creates
+ * (a column, a table, a type, a function): expected in pre-checks mode, where nothing runs.
+ */
+const DEPENDENCY_STATES = new Set(['42703', '42P01', '42704', '42883', '3F000']);
+
+function isDependency(error: Error): boolean {
+  return error instanceof DatabaseError && error.sqlState !== undefined && DEPENDENCY_STATES.has(error.sqlState);
+}
+
 function failedCheck(question: Question, table: TableInfo, error: Error): CheckFinding {
   const message = error.message;
-  if (question.kind === 'type-change' && error instanceof DatabaseError && !error.isTimeout && !/does not exist/.test(message)) {
+  const refused = error instanceof DatabaseError && (error.isTimeout || error.sqlState === '42501');
+  if (question.kind === 'type-change' && error instanceof DatabaseError && !refused && !isDependency(error)) {
     return {
       id: 'cast-failure',
       severity: 'error',
@@ -248,7 +259,17 @@ function failedCheck(question: Question, table: TableInfo, error: Error): CheckF
       table: table.display,
     };
   }
-  return skipped({ name: table.display }, `could not check ${table.display}: ${message} (it may depend on an earlier statement of this migration)`);
+  if (isDependency(error)) {
+    return skipped({ name: table.display }, `could not check ${table.display}: ${message} (it depends on an earlier statement of this migration)`);
+  }
+  // Timed out, refused or broken: the data was not checked, so the run cannot pass.
+  return {
+    id: 'pre-check-failed',
+    severity: 'warning',
+    message: `could not check ${table.display}: ${message}: this pre-check did not finish, so the data was not checked`,
+    help: 'Raise session.statementTimeout (or run on a copy with more resources), grant the role SELECT on the table, and run the check again: the verdict is "incomplete" until every pre-check ran.',
+    table: table.display,
+  };
 }
 
 function col(name: string): string {

@@ -64,9 +64,9 @@ export function renderCheckText(report: CheckReport, c: Colors): string {
     out.push('');
   }
   const s = report.summary;
-  const verdict = report.verdict === 'pass' ? c.green('PASS') : c.red('FAIL');
+  const verdict = report.verdict === 'pass' ? c.green('PASS') : report.verdict === 'incomplete' ? c.yellow('INCOMPLETE') : c.red('FAIL');
   out.push(
-    `${verdict} ${s.migrations} migration(s), ${s.statements} statement(s): ${s.failedMigrations} failed, ${s.errors} error(s), ${s.warnings} warning(s), ${s.notRehearsed} not rehearsed`,
+    `${verdict} ${s.migrations} migration(s), ${s.statements} statement(s): ${s.failedMigrations} failed, ${s.errors} error(s), ${s.warnings} warning(s), ${s.notRehearsed} not rehearsed${s.incompletePrechecks > 0 ? `, ${s.incompletePrechecks} pre-check(s) could not run` : ''}`,
   );
   return `${out.join('\n')}\n`;
 }

@@ -600,6 +600,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     notRehearsed: statements.filter((s) => s.status === 'not-rehearsed').length,
     errors: findings.filter((f) => f.severity === 'error').length,
     warnings: findings.filter((f) => f.severity === 'warning').length,
+    incompletePrechecks: findings.filter((f) => f.id === 'pre-check-failed').length,
   };
   return {
     command: 'check',
@@ -614,6 +615,6 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     statementTimeoutMs: mode === 'rehearsal' ? statementTimeoutMs : null,
     migrations,
     summary,
-    verdict: summary.failedMigrations > 0 || summary.errors > 0 ? 'fail' : 'pass',
+    verdict: summary.failedMigrations > 0 || summary.errors > 0 ? 'fail' : summary.incompletePrechecks > 0 ? 'incomplete' : 'pass',
   };
 }

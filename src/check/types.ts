@@ -30,7 +30,9 @@ export type CheckFindingId =
   | 'cast-failure'
   | 'values-lost'
   | 'large-table-lock'
-  | 'pre-check-skipped';
+  | 'pre-check-skipped'
+  /** A pre-check that timed out, was refused or failed: the verdict is `incomplete`. */
+  | 'pre-check-failed';
 
 /** A database object that still uses a value the migration removes. */
 export interface ValueUse {
@@ -139,6 +141,8 @@ export interface CheckSummary {
   notRehearsed: number;
   errors: number;
   warnings: number;
+  /** Pre-checks that timed out, were refused or failed (`pre-check-failed`). */
+  incompletePrechecks: number;
 }
 
 export interface CheckReport {
@@ -158,8 +162,11 @@ export interface CheckReport {
   statementTimeoutMs: number | null;
   migrations: MigrationCheck[];
   summary: CheckSummary;
-  /** `fail` when a migration fails to apply or any error finding exists. */
-  verdict: 'pass' | 'fail';
+  /**
+   * `fail` when a migration fails to apply or any error finding exists; else `incomplete` when a
+   * pre-check could not run (`pre-check-failed`: exit 3); else `pass`.
+   */
+  verdict: 'pass' | 'fail' | 'incomplete';
 }
 
 export type CheckProgress =

@@ -59,7 +59,7 @@ tool's ledger) are pre-checked against the data and rehearsed in one transaction
 rolled back. A database recorded as production gets only the read-only pre-checks.
 
 Exit codes: 0 no errors, 1 a migration fails to apply or an error finding, 2 usage or config
-error, 3 the database cannot be reached.
+error, 3 the database cannot be reached or a pre-check could not run (verdict "incomplete").
 
 Examples:
   $ prodguard check prisma/migrations                       # shadow replay, every migration
@@ -144,5 +144,6 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
     const { renderCheckText } = await import('../../check/render.js');
     cli.io.out(renderCheckText(report, cli.io.colors()));
   }
-  return report.verdict === 'fail' ? ExitCode.failed : ExitCode.ok;
+  // incomplete: a pre-check could not run, so the data was not (fully) checked: "could not run".
+  return report.verdict === 'fail' ? ExitCode.failed : report.verdict === 'incomplete' ? ExitCode.couldNotRun : ExitCode.ok;
 }
