@@ -17,6 +17,7 @@ import type { Db, Queryable } from '../db/types.js';
 import { DatabaseError, UsageError } from '../errors.js';
 import { kindFromName } from '../config/target.js';
 import { readIdentity, type EnvironmentIdentity } from '../identity/environment.js';
+import { createRedactor } from '../redact/redactor.js';
 import { type AppliedLedger, isApplied, readAppliedMigrations } from '../migrations/ledger.js';
 import { ensureParser, parseMigration, type ParsedMigration } from '../migrations/parse.js';
 import type { MigrationFile, MigrationLayout, ParsedStatement, PgNode } from '../migrations/types.js';
@@ -426,6 +427,26 @@ async function currentDatabase(db: Db): Promise<string> {
   return rows[0]?.name ?? '';
 }
 
+const dataRedactor = createRedactor();
+
+/**
+ * Example keys, duplicate values and the server's error text come from the rows themselves
+ * (`Key (email)=(ann@example.com) already exists`): emails, tokens and other secrets in them are
+ * replaced before the report leaves runCheck.
+ */
+function redactDataValues(statements: StatementCheck[]): void {
+  for (const s of statements) {
+    if (s.error) {
+      s.error.message = dataRedactor.string(s.error.message);
+      if (s.error.detail !== undefined) s.error.detail = dataRedactor.string(s.error.detail);
+    }
+    for (const f of s.findings) {
+      f.message = dataRedactor.string(f.message);
+      if (f.examples) f.examples = f.examples.map((e) => dataRedactor.string(e));
+    }
+  }
+}
+
 /** SQLSTATEs that mean "never marked": no prodguard schema, or no environment table in it. */
 const UNMARKED_STATES = new Set(['3F000', '42P01']);
 
@@ -592,6 +613,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   }
 
   const statements = migrations.flatMap((m) => m.statements);
+  redactDataValues(statements);
   const findings = statements.flatMap((s) => s.findings);
   const summary = {
     migrations: migrations.filter((m) => m.role === 'analysed').length,

@@ -222,3 +222,25 @@ describe('check --db: a production database is recognised without --env', () => 
     expect((await check(other.target, other.dir)).mode).toBe('rehearsal');
   });
 });
+
+describe('check: data values in the report are redacted', () => {
+  it('duplicate emails and tokens under a new UNIQUE never reach the output, in examples or in the server detail', async () => {
+    const email = 'ann.private@example.com';
+    const token = `ghp_${'A1b2C3d4E5'.repeat(3)}abcdef`;
+    const setup = `CREATE TABLE users (id int PRIMARY KEY, email text, token text);
+INSERT INTO users VALUES (1, '${email}', '${token}'), (2, '${email}', '${token}'), (3, 'bo@example.org', 'x');`;
+    const { target, dir } = await setUp(setup, `ALTER TABLE users ADD CONSTRAINT users_token_key UNIQUE (token);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);\n`);
+    for (const format of ['text', 'json']) {
+      const run = await runCli(['check', 'migrations', '--db', target.url, '--last', '1', '--format', format], { cwd: dir });
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stdout).toContain('unique-duplicates');
+      expect(run.stdout).toContain('[REDACTED]');
+      for (const raw of [email, token, 'ann.private']) expect(run.stdout + run.stderr, `${format}: ${raw}`).not.toContain(raw);
+    }
+    const report = await check(target, dir);
+    const failed = statement(report, 'users_token_key');
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.detail).toMatch(/^Key \(token\)=\(.*\[REDACTED\].*\) already exists|is duplicated/);
+    expect(finding(report, 'unique-duplicates').examples?.[0]).toContain('[REDACTED]');
+  });
+});
