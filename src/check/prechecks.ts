@@ -61,8 +61,9 @@ function tableKey(table: TableRef): string {
 }
 
 /**
- * What one migration has done so far, for the questions that look back: the CHECK constraints its
- * tables had before it started, and the constraints it dropped.
+ * What the checked migrations have done so far (one state per run, so migration B sees what
+ * migration A dropped), for the questions that look back: the CHECK constraints each table had
+ * before the first checked migration touched it, and the constraints dropped since.
  */
 export class MigrationState {
   private readonly checksAtStart = new Map<string, LiveCheck[]>();
@@ -72,17 +73,18 @@ export class MigrationState {
   /** Tables an earlier statement of this migration wrote rows to (UPDATE / INSERT / DELETE). */
   readonly written = new Set<string>();
 
-  /** Reads the CHECK constraints of every table the migration's questions touch, before it runs. */
-  static async start(db: Queryable, questions: readonly Question[]): Promise<MigrationState> {
-    const state = new MigrationState();
+  /**
+   * Reads the CHECK constraints of every table a migration's questions touch, before it runs; a
+   * table read for an earlier migration keeps its first definitions (they are the old ones).
+   */
+  async observe(db: Queryable, questions: readonly Question[]): Promise<void> {
     for (const q of questions) {
       if (q.kind !== 'check' && q.kind !== 'drop-constraint') continue;
       const key = tableKey(q.table);
-      if (state.checksAtStart.has(key)) continue;
+      if (this.checksAtStart.has(key)) continue;
       const read = await inSavepoint(db, () => liveChecks(db, q.table));
-      state.checksAtStart.set(key, read.ok ? read.value : []);
+      this.checksAtStart.set(key, read.ok ? read.value : []);
     }
-    return state;
   }
 
   noteDrop(table: TableRef, constraint: string): void {

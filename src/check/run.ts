@@ -217,6 +217,8 @@ interface RunContext {
   hazards: HazardOptions;
   /** Rehearsal: re-applied before every statement, so no statement can switch them off. */
   timeouts: { lockTimeoutMs: number; statementTimeoutMs: number };
+  /** One per run: what earlier checked migrations dropped and which definitions were there before. */
+  state: MigrationState;
 }
 
 /** Re-applies the rehearsal's timeouts (transaction-local) before a statement. */
@@ -237,8 +239,9 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
   const result: MigrationCheck = { path: file.path, version: file.version, name: file.name, role: 'analysed', status: 'ok', statements: [] };
   const allQuestions = prepared.statements.flatMap((s) => s.analysis.questions);
   const shadow = ctx.mode === 'shadow';
+  const state = ctx.state;
   if (shadow) await db.exec('BEGIN');
-  const state = await MigrationState.start(db, allQuestions);
+  await state.observe(db, allQuestions);
   if (shadow) await db.exec('COMMIT');
 
   if (ctx.mode === 'pre-checks') {
@@ -537,6 +540,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   if (db && options.preChecksOnly) mode = 'pre-checks';
 
   const migrations: MigrationCheck[] = [];
+  const state = new MigrationState();
   let replayed = 0;
   const analysed = prepared.filter((p) => targets.has(p));
   const progress = (phase: CheckProgress['phase'], done: number, total: number, path: string): void =>
@@ -562,6 +566,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
               productionReason: undefined,
               hazards: { production: false, allowProcedural: true },
               timeouts: { lockTimeoutMs, statementTimeoutMs: 0 },
+              state,
             });
             migrations.push(result);
             if (result.status === 'failed') stopped = `not run: ${p.file.path} failed before it`;
@@ -603,7 +608,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
           migrations.push(notRun(p, stopped));
           continue;
         }
-        const result = await checkMigration(tx, p, { mode, serverVersionNum, productionReason, hazards, timeouts });
+        const result = await checkMigration(tx, p, { mode, serverVersionNum, productionReason, hazards, timeouts, state });
         migrations.push(result);
         if (result.status === 'failed') stopped = `not run: ${p.file.path} failed before it`;
       }

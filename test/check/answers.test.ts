@@ -1,0 +1,50 @@
+/**
+ * Answers `check` used to get wrong, on a real PostgreSQL server (and the shadow where it matters).
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCheck } from '../../src/check/run.js';
+import type { CheckReport } from '../../src/check/types.js';
+import { openDb } from '../../src/db/open.js';
+import { discoverMigrations } from '../../src/migrations/discover.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { allFindings, finding, SEED, statement } from './scenarios.js';
+
+/** A database with `setup` applied and a migrations directory holding `files` (name → SQL). */
+async function setUp(setup: string, files: Record<string, string>): Promise<{ target: TestDatabase; dir: string }> {
+  const target = await createTestDatabase('check_answers');
+  await target.sql(setup);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-check-'));
+  mkdirSync(path.join(dir, 'migrations'));
+  for (const [name, sql] of Object.entries(files)) writeFileSync(path.join(dir, 'migrations', name), sql);
+  return { target, dir };
+}
+
+async function check(target: TestDatabase, dir: string, options: Partial<Parameters<typeof runCheck>[0]> = {}): Promise<CheckReport> {
+  const db = await openDb(target.url);
+  try {
+    const files = await discoverMigrations([path.join(dir, 'migrations')]);
+    return await runCheck({ files, db, select: { kind: 'all' }, ...options });
+  } finally {
+    await db.close();
+  }
+}
+
+describe('check: a CHECK dropped by one migration and re-added by the next', () => {
+  const files = {
+    '002_drop.sql': 'ALTER TABLE schedule_items DROP CONSTRAINT schedule_items_kind_check;\n',
+    '003_add.sql': "ALTER TABLE schedule_items ADD CONSTRAINT schedule_items_kind_check CHECK (kind IN ('member_program_item', 'coach_note'));\n",
+  };
+  for (const preChecksOnly of [false, true]) {
+    it(`the second migration still sees the old definition (${preChecksOnly ? 'pre-checks' : 'rehearsal'})`, async () => {
+      const { target, dir } = await setUp(SEED.setup, files);
+      const report = await check(target, dir, { preChecksOnly });
+      const removed = finding(report, 'check-value-removed');
+      expect(removed.severity).toBe('error');
+      expect(removed.removedValues?.map((v) => [v.value, v.rows])).toEqual([['member_program_item_schedule', 3]]);
+      expect(removed.removedValues?.[0]?.usedBy.map((u) => u.name)).toContain('log_schedule_item()');
+    });
+  }
+});
