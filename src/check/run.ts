@@ -78,6 +78,8 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
 export const PRODUCTION_MAX_LOCK_TIMEOUT_MS = 1_000;
 /** statement_timeout of a rehearsal on production (--execute-on-production): at most this. */
 export const PRODUCTION_MAX_STATEMENT_TIMEOUT_MS = 15_000;
+/** statement_timeout of the read-only pre-checks on production: at most this per query. */
+export const PRODUCTION_MAX_PRECHECK_TIMEOUT_MS = 30_000;
 const LARGE_ROWS = 1_000_000;
 const LARGE_BYTES = 1024 ** 3;
 
@@ -587,10 +589,13 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     const serverVersionNum = (await readServerInfo(db)).versionNum;
     const session = await db.query<{ ms: number }>(`SELECT setting::int AS ms FROM pg_settings WHERE name = 'statement_timeout'`);
     statementTimeoutMs = session.rows[0]?.ms ?? 0;
-    if (production) statementTimeoutMs = Math.min(statementTimeoutMs || Infinity, PRODUCTION_MAX_STATEMENT_TIMEOUT_MS);
+    if (production) {
+      const cap = mode === 'pre-checks' ? PRODUCTION_MAX_PRECHECK_TIMEOUT_MS : PRODUCTION_MAX_STATEMENT_TIMEOUT_MS;
+      statementTimeoutMs = Math.min(statementTimeoutMs || Infinity, cap);
+    }
     const timeouts = { lockTimeoutMs, statementTimeoutMs };
-    const hazards = { production, allowProcedural: options.rehearseDoCall === true };
-    const body = async (tx: Queryable): Promise<void> => {
+    const ctx = { mode, serverVersionNum, productionReason, hazards: { production, allowProcedural: options.rehearseDoCall === true }, timeouts, state };
+    const setUp = async (tx: Queryable): Promise<void> => {
       await tx.query(
         `SELECT set_config('work_mem', $1, true) WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes($1)`,
         [PRECHECK_WORK_MEM],
@@ -599,22 +604,43 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
         await applyTimeouts(tx, timeouts);
         // PostgreSQL 14+: notice a vanished client during a long statement and roll back within a second.
         await inSavepoint(tx, () => tx.query(`SELECT set_config('client_connection_check_interval', '1s', true)`));
+      } else {
+        await tx.query(`SELECT set_config('statement_timeout', $1, true)`, [`${statementTimeoutMs}ms`]);
       }
-      let stopped: string | undefined;
+    };
+    if (mode === 'pre-checks') {
+      // One READ ONLY transaction per migration: its scans see one snapshot, and the ACCESS SHARE
+      // locks they take are released before the next migration's scans instead of piling up.
       let done = 0;
       for (const p of analysed) {
         progress('check', ++done, analysed.length, p.file.path);
-        if (stopped) {
-          migrations.push(notRun(p, stopped));
-          continue;
-        }
-        const result = await checkMigration(tx, p, { mode, serverVersionNum, productionReason, hazards, timeouts, state });
+        const result = await db.rollbackOnly(
+          async (tx) => {
+            await setUp(tx);
+            return checkMigration(tx, p, ctx);
+          },
+          { readOnly: true },
+        );
         migrations.push(result);
-        if (result.status === 'failed') stopped = `not run: ${p.file.path} failed before it`;
       }
-    };
-    // The rehearsal's writes never commit: rollbackOnly ends in ROLLBACK whatever happens.
-    await db.rollbackOnly(body, { readOnly: mode === 'pre-checks' });
+    } else {
+      // The rehearsal's writes never commit: rollbackOnly ends in ROLLBACK whatever happens.
+      await db.rollbackOnly(async (tx) => {
+        await setUp(tx);
+        let stopped: string | undefined;
+        let done = 0;
+        for (const p of analysed) {
+          progress('check', ++done, analysed.length, p.file.path);
+          if (stopped) {
+            migrations.push(notRun(p, stopped));
+            continue;
+          }
+          const result = await checkMigration(tx, p, ctx);
+          migrations.push(result);
+          if (result.status === 'failed') stopped = `not run: ${p.file.path} failed before it`;
+        }
+      });
+    }
   }
 
   const statements = migrations.flatMap((m) => m.statements);
@@ -639,7 +665,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     ledger,
     replayed,
     lockTimeoutMs,
-    statementTimeoutMs: mode === 'rehearsal' ? statementTimeoutMs : null,
+    statementTimeoutMs,
     migrations,
     summary,
     verdict: summary.failedMigrations > 0 || summary.errors > 0 ? 'fail' : summary.incompletePrechecks > 0 ? 'incomplete' : 'pass',

@@ -158,7 +158,10 @@ export interface CheckReport {
   /** Shadow mode: migrations applied before the analysed ones. */
   replayed: number;
   lockTimeoutMs: number;
-  /** Rehearsal: statement_timeout re-applied before every statement (0: none; at most 15 s on production). */
+  /**
+   * With a database: the statement_timeout in force (0: none). On production at most 15 s for a
+   * rehearsal (re-applied before every statement) and 30 s per pre-check query. Null in the shadow.
+   */
   statementTimeoutMs: number | null;
   migrations: MigrationCheck[];
   summary: CheckSummary;

@@ -244,3 +244,48 @@ INSERT INTO users VALUES (1, '${email}', '${token}'), (2, '${email}', '${token}'
     expect(finding(report, 'unique-duplicates').examples?.[0]).toContain('[REDACTED]');
   });
 });
+
+describe('check: pre-checks release their locks between migrations', () => {
+  it("the first migration's tables are not locked while the second migration's pre-checks run", async () => {
+    const setup = `CREATE TABLE first_t (id int PRIMARY KEY, v int); INSERT INTO first_t VALUES (1, 1);
+CREATE TABLE second_t (id int PRIMARY KEY, v int); INSERT INTO second_t VALUES (1, 1);`;
+    const target = await createTestDatabase('check_locks');
+    await target.sql(setup);
+    const dir = writeMigrations({ setup, migration: 'ALTER TABLE second_t ALTER COLUMN v TYPE text USING (v::text || pg_sleep(2)::text);\n' }, { withSetup: false });
+    writeFileSync(path.join(dir, 'migrations', '001_first.sql'), 'ALTER TABLE first_t ADD CONSTRAINT first_t_v_check CHECK (v > 0);\n');
+    const running = check(target, dir, { preChecksOnly: true });
+    const probe = new pg.Client({ connectionString: target.url });
+    await probe.connect();
+    try {
+      let sleeping = false;
+      for (let i = 0; i < 100 && !sleeping; i++) {
+        const { rows } = await probe.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid() AND state = 'active'`);
+        sleeping = rows.length > 0;
+        if (!sleeping) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(sleeping).toBe(true);
+      await probe.query('BEGIN');
+      // Fails with 55P03 when the first migration's ACCESS SHARE lock is still held.
+      await probe.query('LOCK TABLE first_t IN ACCESS EXCLUSIVE MODE NOWAIT');
+      await probe.query('ROLLBACK');
+    } finally {
+      await probe.end();
+    }
+    const report = await running;
+    expect(report.mode).toBe('pre-checks');
+    expect(report.migrations).toHaveLength(2);
+  }, 20_000);
+
+  it('on production the pre-checks run with statement_timeout at most 30 s', async () => {
+    const { target, dir } = await setUp(CONTACTS, `ALTER TABLE contacts ALTER COLUMN email SET NOT NULL;\n`);
+    const db = await openDb(target.url, { settings: { statementTimeoutMs: 0 } });
+    try {
+      await markIdentity(db, { kind: 'production', name: 'prod' });
+      const report = await runCheck({ files: await discoverMigrations([path.join(dir, 'migrations')]), db, select: { kind: 'all' } });
+      expect(report.mode).toBe('pre-checks');
+      expect(report.statementTimeoutMs).toBe(30_000);
+    } finally {
+      await db.close();
+    }
+  });
+});
