@@ -37,6 +37,29 @@ ALTER TABLE schedule_items ADD CONSTRAINT schedule_items_kind_check
 `,
 };
 
+/** The incident on a nullable column: `kind IS NULL OR kind IN (...)`, old and new. */
+export const SEED_NULLABLE: Scenario = {
+  setup: `
+CREATE TABLE nullable_items (
+  id bigserial PRIMARY KEY,
+  kind text CONSTRAINT nullable_items_kind_check CHECK (kind IS NULL OR kind IN ('member_program_item', 'member_program_item_schedule', 'coach_note'))
+);
+CREATE TABLE nullable_programs (id bigserial PRIMARY KEY, title text NOT NULL);
+CREATE FUNCTION log_nullable_item() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO nullable_items (kind) VALUES ('member_program_item_schedule');
+  RETURN NEW;
+END $$;
+CREATE TRIGGER trg_log_nullable_item AFTER INSERT ON nullable_programs FOR EACH ROW EXECUTE FUNCTION log_nullable_item();
+INSERT INTO nullable_programs (title) VALUES ('a'), ('b');
+INSERT INTO nullable_items (kind) VALUES (NULL), ('coach_note');
+`,
+  migration: `ALTER TABLE nullable_items DROP CONSTRAINT nullable_items_kind_check;
+ALTER TABLE nullable_items ADD CONSTRAINT nullable_items_kind_check
+  CHECK (kind IS NULL OR kind IN ('member_program_item', 'coach_note'));
+`,
+};
+
 /** The same rebuild where no row holds the value any more: the migration applies, the trigger breaks later. */
 export const SEED_NO_ROWS: Scenario = {
   setup: `

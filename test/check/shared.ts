@@ -18,6 +18,7 @@ import {
   type Scenario,
   SEED,
   SEED_NO_ROWS,
+  SEED_NULLABLE,
   SET_NOT_NULL,
   statement,
   UNIQUE_DUPLICATES,
@@ -49,6 +50,15 @@ export function scenarioTests(run: RunScenario): void {
     // The rows make the re-added constraint fail too.
     expect(finding(report, 'check-violation').count).toBe(3);
     expect(statement(report, 'ADD CONSTRAINT').status).toBe('failed');
+  });
+
+  it('the incident on a nullable column (IS NULL OR IN): the removed value, its rows and the function', async () => {
+    const report = await run(SEED_NULLABLE);
+    const removed = finding(report, 'check-value-removed');
+    expect(removed.severity).toBe('error');
+    expect(removed.removedValues?.map((v) => [v.column, v.value, v.rows])).toEqual([['kind', 'member_program_item_schedule', 2]]);
+    expect(removed.removedValues?.[0]?.usedBy.map((u) => u.name)).toContain('log_nullable_item()');
+    expect(report.verdict).toBe('fail');
   });
 
   it('the incident when no row holds the value: the migration applies, the finding is still an error', async () => {
