@@ -482,9 +482,12 @@ function planUnique(
   caveat: string,
 ): Planned {
   const keys = q.keys.map((k) => (k.startsWith('"') ? `t.${k}` : k));
-  const tuple = keys.length === 1 ? keys[0]! : `ROW(${keys.join(', ')})`;
-  const notNull = keys.map((k) => `${k} IS NOT NULL`).join(' AND ');
+  // NULLS NOT DISTINCT: NULL keys collide too. count(DISTINCT) skips a NULL input but not a row
+  // value, and rows compare NULL fields as equal, so the tuple is always a ROW then.
+  const tuple = keys.length === 1 && !q.nullsNotDistinct ? keys[0]! : `ROW(${keys.join(', ')})`;
+  const notNull = q.nullsNotDistinct ? 'true' : keys.map((k) => `${k} IS NOT NULL`).join(' AND ');
   const scope = q.where ? `(${notNull}) AND (${q.where})` : notNull;
+  const keyValue = (k: string): string => (q.nullsNotDistinct ? `coalesce(${k}::text, 'NULL')` : `${k}::text`);
   const anyNull = keys.map((k) => `${k} IS NULL`).join(' OR ');
   const aggregates = [`count(*) FILTER (WHERE ${scope})`, `count(DISTINCT ${tuple}) FILTER (WHERE ${scope})`];
   if (q.primaryKey) aggregates.push(`count(*) FILTER (WHERE ${anyNull})`);
@@ -498,7 +501,7 @@ function planUnique(
       const extra = rows - distinct;
       if (extra > 0) {
         const { rows: groups } = await db.query<{ k: string; n: string }>(
-          `SELECT concat_ws(', ', ${keys.map((k) => `${k}::text`).join(', ')}) AS k, count(*)::text AS n
+          `SELECT concat_ws(', ', ${keys.map(keyValue).join(', ')}) AS k, count(*)::text AS n
              FROM ${table.display} AS t WHERE ${scope} GROUP BY ${keys.join(', ')} HAVING count(*) > 1 ORDER BY count(*) DESC LIMIT ${EXAMPLES}`,
         );
         const { rows: total } = await db.query<{ n: string }>(

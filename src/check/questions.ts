@@ -39,6 +39,8 @@ export type Question =
       primaryKey: boolean;
       /** Partial unique index: its WHERE clause. */
       where?: string | undefined;
+      /** NULLS NOT DISTINCT (PostgreSQL 15+): NULL keys count as equal, so they can be duplicates. */
+      nullsNotDistinct?: boolean | undefined;
       name: string | undefined;
     }
   | {
@@ -87,6 +89,7 @@ interface Constraint {
   pktable?: RangeVar;
   skip_validation?: boolean;
   indexname?: string;
+  nulls_not_distinct?: boolean;
   location?: number;
 }
 interface ColumnDef {
@@ -257,7 +260,16 @@ function analyseIndex(body: Node, sql: string, result: StatementAnalysis): void 
   }
   const whereNode = body['whereClause'] as Node | undefined;
   const where = whereNode ? clauseText(sql, 0, [], 'WHERE') : undefined;
-  result.questions.push({ kind: 'unique', table, keys, labels, primaryKey: false, where, name: body['idxname'] as string | undefined });
+  result.questions.push({
+    kind: 'unique',
+    table,
+    keys,
+    labels,
+    primaryKey: false,
+    where,
+    name: body['idxname'] as string | undefined,
+    nullsNotDistinct: body['nulls_not_distinct'] === true,
+  });
 }
 
 /** The element texts of `CREATE INDEX ... ON t [USING m] (a, lower(b) DESC)`, without sort options. */
@@ -378,6 +390,7 @@ function constraintQuestion(table: TableRef, con: Constraint, sql: string): Ques
         labels: names(con.keys),
         primaryKey: con.contype === 'CONSTR_PRIMARY',
         name: con.conname,
+        nullsNotDistinct: con.nulls_not_distinct === true,
       };
     case 'CONSTR_FOREIGN':
       if (!con.pktable) return undefined;

@@ -48,3 +48,22 @@ describe('check: a CHECK dropped by one migration and re-added by the next', () 
     });
   }
 });
+
+describe('check: UNIQUE NULLS NOT DISTINCT counts NULL keys as duplicates', () => {
+  const setup = `CREATE TABLE handles (id int PRIMARY KEY, org int, h text);
+INSERT INTO handles VALUES (1, 1, NULL), (2, 1, NULL), (3, 1, 'a'), (4, 2, NULL);`;
+  it('ADD CONSTRAINT ... UNIQUE NULLS NOT DISTINCT and CREATE UNIQUE INDEX ... NULLS NOT DISTINCT', async () => {
+    const { target, dir } = await setUp(setup, {
+      '001_index.sql': 'CREATE UNIQUE INDEX handles_h_key ON handles (h) NULLS NOT DISTINCT;\n',
+      '002_constraint.sql': 'ALTER TABLE handles ADD CONSTRAINT handles_org_h_key UNIQUE NULLS NOT DISTINCT (org, h);\n',
+    });
+    const report = await check(target, dir, { preChecksOnly: true });
+    const [index, constraint] = allFindings(report).filter((f) => f.id === 'unique-duplicates');
+    expect(index).toMatchObject({ count: 1, examples: ['(h)=(NULL) ×3'] });
+    expect(index!.message).toContain('2 extra rows');
+    expect(constraint).toMatchObject({ count: 1, examples: ['(org, h)=(1, NULL) ×2'] });
+    // Without NULLS NOT DISTINCT the same NULLs are not duplicates.
+    const plain = await setUp(setup, { '001_index.sql': 'CREATE UNIQUE INDEX handles_h_key ON handles (h);\n' });
+    expect(allFindings(await check(plain.target, plain.dir, { preChecksOnly: true })).filter((f) => f.id === 'unique-duplicates')).toEqual([]);
+  });
+});
