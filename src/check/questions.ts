@@ -94,7 +94,7 @@ interface Constraint {
 }
 interface ColumnDef {
   colname?: string;
-  typeName?: { location?: number };
+  typeName?: { location?: number; names?: { String?: { sval: string } }[] };
   raw_default?: Node;
   constraints?: { Constraint?: Constraint }[];
   location?: number;
@@ -132,6 +132,21 @@ function columnRefNames(node: unknown): string[] {
     return name === undefined ? [] : [name];
   }
   return Object.values(node as Node).flatMap(columnRefNames);
+}
+
+const SERIAL_TYPES = new Set(['smallserial', 'serial', 'bigserial', 'serial2', 'serial4', 'serial8']);
+
+/** serial types fill new rows (and existing ones, for ADD COLUMN) from their sequence. */
+function isSerial(col: ColumnDef): boolean {
+  const typeNames = col.typeName?.names ?? [];
+  return typeNames.length === 1 && SERIAL_TYPES.has(typeNames[0]?.String?.sval ?? '');
+}
+
+/** `NULL` or `NULL::type`: a DEFAULT that fills nothing. */
+function isNullConstant(node: Node | undefined): boolean {
+  let current = node;
+  while (current?.['TypeCast']) current = (current['TypeCast'] as { arg?: Node }).arg;
+  return (current?.['A_Const'] as { isnull?: boolean } | undefined)?.isnull === true;
 }
 
 function toRecord(map: Map<string, string[]> | undefined): Record<string, string[]> | undefined {
@@ -316,7 +331,7 @@ function analyseAlterTable(body: Node, sql: string, result: StatementAnalysis): 
         const col = cmd.def?.ColumnDef;
         if (!col?.colname) break;
         const constraints = (col.constraints ?? []).flatMap((c) => (c.Constraint ? [c.Constraint] : []));
-        const hasDefault = constraints.some((c) => c.contype === 'CONSTR_DEFAULT' || c.contype === 'CONSTR_IDENTITY' || c.contype === 'CONSTR_GENERATED');
+        const hasDefault = isSerial(col) || constraints.some((c) => (c.contype === 'CONSTR_DEFAULT' && !isNullConstant(c.raw_expr)) || c.contype === 'CONSTR_IDENTITY' || c.contype === 'CONSTR_GENERATED');
         if (constraints.some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY') && !hasDefault) {
           result.questions.push({ kind: 'not-null', table, column: col.colname, via: 'add-column' });
         }

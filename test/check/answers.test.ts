@@ -67,3 +67,21 @@ INSERT INTO handles VALUES (1, 1, NULL), (2, 1, NULL), (3, 1, 'a'), (4, 2, NULL)
     expect(allFindings(await check(plain.target, plain.dir, { preChecksOnly: true })).filter((f) => f.id === 'unique-duplicates')).toEqual([]);
   });
 });
+
+describe('check: ADD COLUMN defaults', () => {
+  it('a serial PRIMARY KEY fills existing rows (no finding); DEFAULT NULL is no default (finding)', async () => {
+    const setup = `CREATE TABLE legacy (name text); INSERT INTO legacy VALUES ('a'), ('b');
+CREATE TABLE legacy2 (name text); INSERT INTO legacy2 VALUES ('a');`;
+    const { target, dir } = await setUp(setup, {
+      '001_serial.sql': 'ALTER TABLE legacy ADD COLUMN id bigserial PRIMARY KEY;\n',
+      '002_null_default.sql': 'ALTER TABLE legacy2 ADD COLUMN code text NOT NULL DEFAULT NULL;\n',
+    });
+    for (const preChecksOnly of [true, false]) {
+      const report = await check(target, dir, { preChecksOnly });
+      const ids = report.migrations.map((m) => m.statements.flatMap((s) => s.findings.map((f) => f.id)));
+      expect(ids[0], 'serial').not.toContain('required-column-on-nonempty-table');
+      expect(ids[0]).not.toContain('not-null-violation');
+      expect(ids[1], 'DEFAULT NULL').toContain('required-column-on-nonempty-table');
+    }
+  });
+});
