@@ -20,6 +20,7 @@ import { readIdentity, type EnvironmentIdentity } from '../identity/environment.
 import { createRedactor } from '../redact/redactor.js';
 import { type AppliedLedger, isApplied, readAppliedMigrations } from '../migrations/ledger.js';
 import { ensureParser, parseMigration, type ParsedMigration } from '../migrations/parse.js';
+import { substitutePlaceholders, type Substitution } from '../migrations/templates.js';
 import type { MigrationFile, MigrationLayout, ParsedStatement, PgNode } from '../migrations/types.js';
 import { runInstrumented } from './capture.js';
 import { formatBytes } from './format.js';
@@ -83,17 +84,28 @@ export const PRODUCTION_MAX_PRECHECK_TIMEOUT_MS = 30_000;
 const LARGE_ROWS = 1_000_000;
 const LARGE_BYTES = 1024 ** 3;
 
+interface PreparedStatement {
+  statement: ParsedStatement;
+  /** The text sent to the server: the statement with lint.templateValues substituted. */
+  text: Substitution;
+  node: PgNode | undefined;
+  analysis: StatementAnalysis;
+}
+
 interface Prepared {
   file: MigrationFile;
   parsed: ParsedMigration;
-  statements: { statement: ParsedStatement; node: PgNode | undefined; analysis: StatementAnalysis }[];
+  statements: PreparedStatement[];
 }
 
-function statementNode(statement: ParsedStatement): PgNode | undefined {
+/**
+ * The statement's node with locations relative to `text` (what analyseStatement cuts expressions
+ * out of): the file-level parse has them relative to the whole file.
+ */
+function statementNode(statement: ParsedStatement, text: string): PgNode | undefined {
   if (!statement.node) return undefined;
-  // Locations in the file-level parse are relative to the file; re-parse the statement on its own.
   try {
-    return (parseSync(statement.sql) as { stmts?: { stmt?: PgNode }[] }).stmts?.[0]?.stmt;
+    return (parseSync(text) as { stmts?: { stmt?: PgNode }[] }).stmts?.[0]?.stmt;
   } catch {
     return statement.node;
   }
@@ -105,8 +117,10 @@ function prepare(file: MigrationFile, templateValues: Record<string, string> | u
     file,
     parsed,
     statements: parsed.statements.map((statement) => {
-      const node = statementNode(statement);
-      return { statement, node, analysis: analyseStatement(node, statement.sql) };
+      // Placeholders are substituted per statement exactly as in the file-level parse.
+      const text = substitutePlaceholders(statement.sql, templateValues);
+      const node = statementNode(statement, text.text);
+      return { statement, text, node, analysis: analyseStatement(node, text.text) };
     }),
   };
 }
@@ -144,10 +158,11 @@ function unparsable(s: ParsedStatement): StatementCheck['error'] | undefined {
   return undefined;
 }
 
-function errorOf(error: Error, prepared: Prepared, s: ParsedStatement): NonNullable<StatementCheck['error']> {
+function errorOf(error: Error, prepared: Prepared, { statement: s, text }: PreparedStatement): NonNullable<StatementCheck['error']> {
   let position = s.span.start;
   if (error instanceof DatabaseError && error.position !== undefined) {
-    position = prepared.parsed.lines.position(Math.min(s.span.startOffset + error.position - 1, s.span.endOffset));
+    // The server's position is in the substituted text; map it back into the file.
+    position = prepared.parsed.lines.position(Math.min(s.span.startOffset + text.toOriginal(error.position - 1), s.span.endOffset));
   }
   return {
     message: error.message,
@@ -271,7 +286,8 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
   }
 
   let failed = false;
-  for (const { statement, node, analysis } of prepared.statements) {
+  for (const prep of prepared.statements) {
+    const { statement, node, analysis, text } = prep;
     const check = baseStatement(statement, analysis);
     result.statements.push(check);
     if (failed) continue;
@@ -323,13 +339,13 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
       await db.exec('COMMIT');
       const started = performance.now();
       try {
-        await db.exec(statement.sql);
+        await db.exec(text.text);
         run = { ok: true as const, rowsAffected: null, durationMs: performance.now() - started, locks: [], rewrites: [] };
       } catch (e) {
         run = { ok: false as const, error: e as Error, rowsAffected: null, durationMs: performance.now() - started, locks: [], rewrites: [] };
       }
     } else {
-      run = await runInstrumented(db, statement.sql, statement.kind);
+      run = await runInstrumented(db, text.text, statement.kind);
       check.locksCaptured = true;
       if (shadow) await db.exec('COMMIT');
     }
@@ -340,7 +356,7 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
     for (const written of analysis.writes) state.written.add(`${written.schema ?? 'public'}.${written.name}`);
     if (!run.ok) {
       check.status = 'failed';
-      check.error = errorOf(run.error!, prepared, statement);
+      check.error = errorOf(run.error!, prepared, prep);
       check.findings.unshift(failureFinding(file, check));
       failed = true;
       continue;
@@ -388,15 +404,16 @@ async function precheckWithWrites(
 
 /** Applies one migration to the shadow, statement by statement in autocommit; the first failure is returned (and stops the replay). */
 async function replayMigration(db: Queryable, prepared: Prepared): Promise<MigrationCheck | undefined> {
-  for (const { statement, analysis } of prepared.statements) {
+  for (const prep of prepared.statements) {
+    const { statement, analysis } = prep;
     if (analysis.transactionControl) continue;
     const error = unparsable(statement);
     let failure: StatementCheck['error'] | undefined = error;
     if (!failure) {
       try {
-        await db.exec(statement.sql);
+        await db.exec(prep.text.text);
       } catch (e) {
-        failure = errorOf(e as Error, prepared, statement);
+        failure = errorOf(e as Error, prepared, prep);
       }
     }
     if (failure) {

@@ -85,3 +85,20 @@ CREATE TABLE legacy2 (name text); INSERT INTO legacy2 VALUES ('a');`;
     }
   });
 });
+
+describe('check: template values are substituted in what the server runs', () => {
+  it('{{ placeholders }} are replaced; a server error position points into the file', async () => {
+    const setup = `CREATE SCHEMA app; CREATE TABLE app.items (id int PRIMARY KEY);`;
+    const { target, dir } = await setUp(setup, {
+      '001_ok.sql': 'ALTER TABLE {{ schema }}.items ADD COLUMN note text;\n',
+      '002_bad.sql': 'ALTER TABLE {{ schema }}.items\n  ADD COLUMN price nosuchtype;\n',
+    });
+    const report = await check(target, dir, { templateValues: { schema: 'app' } });
+    expect(statement(report, 'ADD COLUMN note')).toMatchObject({ status: 'ok' });
+    expect(statement(report, 'ADD COLUMN note').locks).toContainEqual({ relation: 'app.items', relationKind: 'table', mode: 'AccessExclusiveLock' });
+    const bad = report.migrations[1]!.statements[0]!;
+    expect(bad.status).toBe('failed');
+    expect(bad.error?.message).toMatch(/type "nosuchtype" does not exist/);
+    expect(bad.error).toMatchObject({ line: 2, column: 20 });
+  });
+});
