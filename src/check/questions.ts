@@ -362,6 +362,12 @@ function analyseAlterTable(body: Node, sql: string, result: StatementAnalysis): 
         }
         break;
       }
+      case 'AT_DetachPartition':
+        if ((cmd.def as { PartitionCmd?: { concurrent?: boolean } } | undefined)?.PartitionCmd?.concurrent) {
+          result.notInTransaction = 'ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY cannot run inside a transaction block';
+          cmdLock = 'ShareUpdateExclusiveLock';
+        }
+        break;
       case 'AT_ValidateConstraint':
         if (cmd.name) result.questions.push({ kind: 'validate', table, constraint: cmd.name });
         break;

@@ -102,3 +102,22 @@ describe('check: template values are substituted in what the server runs', () =>
     expect(bad.error).toMatchObject({ line: 2, column: 20 });
   });
 });
+
+describe('check: statements that cannot run in a transaction, beyond the known list', () => {
+  it('DETACH PARTITION ... CONCURRENTLY (from the tree) and REINDEX DATABASE (from SQLSTATE 25001) are not rehearsed, later statements run', async () => {
+    const setup = `CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');`;
+    const { target, dir } = await setUp(setup, {});
+    const sql = `ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;\nREINDEX DATABASE ${target.name};\nALTER TABLE events ADD COLUMN note text;\n`;
+    writeFileSync(path.join(dir, 'migrations', '001_detach.sql'), sql);
+    const report = await check(target, dir);
+    const detach = statement(report, 'DETACH PARTITION');
+    expect(detach.status).toBe('not-rehearsed');
+    expect(detach.reason).toContain('CONCURRENTLY cannot run inside a transaction block');
+    const reindex = statement(report, 'REINDEX DATABASE');
+    expect(reindex.status).toBe('not-rehearsed');
+    expect(reindex.reason).toMatch(/cannot run inside a transaction block/);
+    expect(statement(report, 'ADD COLUMN note').status).toBe('ok');
+    expect(report.summary.failedMigrations).toBe(0);
+  });
+});
