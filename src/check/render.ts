@@ -47,12 +47,9 @@ export function renderCheckText(report: CheckReport, c: Colors): string {
         : 'read-only pre-checks (nothing was run)';
   out.push(`mode: ${modeText}`);
   if (report.ledger) {
-    const { layout, table, applied, pending } = report.ledger;
-    if (layout === 'plain' || layout === 'stdin') {
-      out.push(`ledger: plain SQL files have none, so all ${pending} count as pending (name the files or use --last N)`);
-    } else {
-      out.push(`ledger: ${table ?? `no ${layout} ledger table yet`}: ${applied} applied, ${pending} pending`);
-    }
+    const { layouts, table, applied, pending, problems } = report.ledger;
+    out.push(`ledger: ${table ?? `no ${layouts.join('/')} ledger table yet`}: ${applied} applied, ${pending} pending`);
+    for (const problem of problems) out.push(c.yellow(`ledger: ${problem}`));
   }
   out.push('');
   if (report.migrations.length === 0) out.push('no migrations to check');

@@ -18,7 +18,7 @@ import { DatabaseError, UsageError } from '../errors.js';
 import { kindFromName } from '../config/target.js';
 import { readIdentity, type EnvironmentIdentity } from '../identity/environment.js';
 import { createRedactor } from '../redact/redactor.js';
-import { type AppliedLedger, isApplied, readAppliedMigrations } from '../migrations/ledger.js';
+import { type AppliedLedger, isApplied, LEDGER_TABLES, ledgerProblems, readAppliedMigrations } from '../migrations/ledger.js';
 import { ensureParser, parseMigration, type ParsedMigration } from '../migrations/parse.js';
 import { substitutePlaceholders, type Substitution } from '../migrations/templates.js';
 import type { MigrationFile, MigrationLayout, ParsedStatement, PgNode } from '../migrations/types.js';
@@ -532,14 +532,22 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   let targets: Set<Prepared>;
   const identity = db ? await identityOf(db) : undefined;
   if (select.kind === 'pending') {
+    if (options.files.length > 0 && options.files.every((f) => LEDGER_TABLES[f.layout] === undefined)) {
+      throw new UsageError('plain SQL migrations have no ledger, so check cannot tell which are pending', {
+        hint: 'choose them with --last N, --since REF or explicit file paths, or give --layout for the migration tool you use',
+      });
+    }
     const ledgers = await readLedgers(db!, options.files);
     targets = new Set(prepared.filter((p) => !isApplied(p.file, ledgers.get(p.file.layout)!)));
-    const first = ledgers.get(options.files[0]?.layout ?? 'plain');
+    const read = [...ledgers.values()];
+    const tables = read.flatMap((l) => (l.table ? [l.table] : []));
     ledger = {
-      layout: first?.layout ?? 'plain',
-      table: first?.table ?? null,
+      layout: read[0]?.layout ?? 'plain',
+      layouts: read.map((l) => l.layout),
+      table: tables.length > 0 ? tables.join(', ') : null,
       applied: prepared.length - targets.size,
       pending: targets.size,
+      problems: read.flatMap(ledgerProblems),
     };
   } else if (select.kind === 'last') {
     targets = new Set(select.count > 0 ? prepared.slice(-select.count) : []);

@@ -154,7 +154,19 @@ export interface CheckReport {
   identity: Pick<EnvironmentIdentity, 'name' | 'kind'> | null;
   /** How the analysed migrations were chosen. */
   selection: 'all' | 'pending' | 'since' | 'last';
-  ledger?: { layout: MigrationLayout; table: string | null; applied: number; pending: number } | undefined;
+  ledger?:
+    | {
+        /** The first file's layout; `layouts` lists every layout read. */
+        layout: MigrationLayout;
+        layouts: MigrationLayout[];
+        /** The ledger tables read (comma-separated), or null when none exists yet. */
+        table: string | null;
+        applied: number;
+        pending: number;
+        /** Why the tool will refuse to run: a failed Prisma/Flyway migration, a dirty golang-migrate version. */
+        problems: string[];
+      }
+    | undefined;
   /** Shadow mode: migrations applied before the analysed ones. */
   replayed: number;
   lockTimeoutMs: number;

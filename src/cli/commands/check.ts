@@ -117,6 +117,8 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
   }
   const discover = { cwd: paths.length > 0 ? cli.cwd : loaded.dir, layout: flags.layout ?? configured.layout, transaction: configured.transaction, readStdin };
   const files = await discoverMigrations(inputs, discover);
+  // Plain SQL has no ledger: files the user named on the command line are the ones to check.
+  if (select === undefined && db && paths.length > 0 && files.every((f) => f.layout === 'plain')) select = { kind: 'all' };
   if (flags.since !== undefined) {
     const changed = await discoverMigrations(inputs, { ...discover, since: flags.since });
     select = { kind: 'since', paths: new Set(changed.map((f) => f.path)) };
