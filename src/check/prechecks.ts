@@ -70,8 +70,21 @@ export class MigrationState {
   private readonly dropped = new Map<string, string[]>();
   /** Enums this migration creates, by `schema.name`: a rename-and-recreate leaves the old name live until it runs. */
   private readonly enums = new Map<string, string[]>();
-  /** Tables an earlier statement of this migration wrote rows to (UPDATE / INSERT / DELETE). */
-  readonly written = new Set<string>();
+  /** Pre-checks mode: tables an earlier statement (not run) writes rows to. */
+  private readonly written = new Set<string>();
+  /** Pre-checks mode: an earlier statement (DO, CALL, SELECT fn()) may have written any table. */
+  private writesUnknown = false;
+
+  /** Pre-checks mode only: a rehearsal runs the write, so counts after it are exact. */
+  noteWrites(tables: readonly TableRef[], unknown: boolean): void {
+    for (const table of tables) this.written.add(tableKey(table));
+    if (unknown) this.writesUnknown = true;
+  }
+
+  /** Whether an earlier, unrun statement may have changed the table's rows. */
+  wasWritten(table: TableRef): boolean {
+    return this.writesUnknown || this.written.has(tableKey(table));
+  }
 
   /**
    * Reads the CHECK constraints of every table a migration's questions touch, before it runs; a
@@ -305,8 +318,8 @@ async function plan(db: Queryable, item: PrecheckItem, table: TableInfo, options
   const q = item.question;
   if (q.kind === 'create-enum' || q.kind === 'drop-constraint') return { plan: undefined };
   const base = { statement: item.statement, question: q, joins: [] as string[] };
-  const caveat = options.state.written.has(tableKey(q.table))
-    ? ' (counted before an earlier statement of this migration that writes to this table)'
+  const caveat = options.state.wasWritten(q.table)
+    ? ' (counted before an earlier statement that writes to this table, or may: DO, CALL, SELECT fn())'
     : '';
   // Rows changed by an earlier statement (a backfill) make a count of the data before it a guess.
   const severity = caveat ? ('warning' as const) : ('error' as const);

@@ -75,8 +75,10 @@ export interface StatementAnalysis {
   notInTransaction: string | undefined;
   /** BEGIN / COMMIT / ... in the file: the rehearsal supplies its own transaction. */
   transactionControl: boolean;
-  /** Tables the statement writes rows of (UPDATE / INSERT / DELETE). */
+  /** Tables the statement writes rows of (INSERT / UPDATE / DELETE / MERGE, also in a WITH). */
   writes: TableRef[];
+  /** DO, CALL, SELECT fn(): may write any table (pre-checks mode counts every later table as written). */
+  writesUnknown: boolean;
 }
 
 interface Constraint {
@@ -190,7 +192,7 @@ function stronger(a: string, b: string): string {
  * `node` must be relative to it (parse the statement text on its own).
  */
 export function analyseStatement(node: PgNode | undefined, sql: string): StatementAnalysis {
-  const result: StatementAnalysis = { questions: [], locks: [], notInTransaction: undefined, transactionControl: false, writes: [] };
+  const result: StatementAnalysis = { questions: [], locks: [], notInTransaction: undefined, transactionControl: false, writes: [], writesUnknown: false };
   if (!node) return result;
   const [kind, body] = Object.entries(node)[0] as [string, Node];
   switch (kind) {
@@ -222,13 +224,6 @@ export function analyseStatement(node: PgNode | undefined, sql: string): Stateme
     case 'AlterTableStmt':
       analyseAlterTable(body, sql, result);
       break;
-    case 'UpdateStmt':
-    case 'InsertStmt':
-    case 'DeleteStmt': {
-      const rv = body['relation'] as RangeVar | undefined;
-      if (rv) result.writes.push(tableOf(rv));
-      break;
-    }
     case 'CreateEnumStmt': {
       const typeName = names(body['typeName'] as { String?: { sval: string } }[]);
       const name = typeName.at(-1);
@@ -246,7 +241,34 @@ export function analyseStatement(node: PgNode | undefined, sql: string): Stateme
     default:
       break;
   }
+  result.writes.push(...writtenTables(node));
+  result.writesUnknown = kind === 'DoStmt' || kind === 'CallStmt' || (kind === 'SelectStmt' && hasFunctionCall(body));
   return result;
+}
+
+const DML_NODES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+
+/** Tables written by DML anywhere in the tree: the statement itself, or a data-modifying WITH. */
+function writtenTables(node: unknown): TableRef[] {
+  if (Array.isArray(node)) return node.flatMap(writtenTables);
+  if (!node || typeof node !== 'object') return [];
+  const found: TableRef[] = [];
+  for (const [key, value] of Object.entries(node as Node)) {
+    if (DML_NODES.has(key)) {
+      const rv = (value as Node)['relation'] as RangeVar | undefined;
+      if (rv) found.push(tableOf(rv));
+    }
+    found.push(...writtenTables(value));
+  }
+  return found;
+}
+
+/** `SELECT fn()` may write anything: a function call anywhere in the SELECT. */
+function hasFunctionCall(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(hasFunctionCall);
+  if (!node || typeof node !== 'object') return false;
+  if ('FuncCall' in (node as Node)) return true;
+  return Object.values(node as Node).some(hasFunctionCall);
 }
 
 function analyseIndex(body: Node, sql: string, result: StatementAnalysis): void {

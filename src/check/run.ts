@@ -355,7 +355,6 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
     check.rowsAffected = run.rowsAffected;
     check.locks = run.locks;
     check.rewrites = run.rewrites;
-    for (const written of analysis.writes) state.written.add(`${written.schema ?? 'public'}.${written.name}`);
     if (!run.ok && run.error instanceof DatabaseError && run.error.sqlState === NOT_IN_TRANSACTION_STATE && !shadow) {
       // A statement that cannot run in a transaction block and is not in questions.ts's list.
       check.status = 'not-rehearsed';
@@ -406,9 +405,9 @@ async function precheckWithWrites(
     batch = [];
   };
   for (const { statement, analysis } of prepared.statements) {
-    if (analysis.writes.length > 0) {
+    if (analysis.writes.length > 0 || analysis.writesUnknown) {
       await flush();
-      for (const w of analysis.writes) state.written.add(`${w.schema ?? 'public'}.${w.name}`);
+      state.noteWrites(analysis.writes, analysis.writesUnknown);
     }
     batch.push(...items.filter((i) => i.statement === statement.index));
   }

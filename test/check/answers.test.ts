@@ -121,3 +121,26 @@ CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO (
     expect(report.summary.failedMigrations).toBe(0);
   });
 });
+
+describe('check: backfills', () => {
+  const setup = `CREATE TABLE contacts (id int PRIMARY KEY, email text); INSERT INTO contacts VALUES (1, 'a@example.com'), (2, NULL);
+CREATE FUNCTION fill_emails() RETURNS void LANGUAGE sql AS $$ UPDATE contacts SET email = 'x' WHERE email IS NULL $$;`;
+  it('in a rehearsal, counts after a backfill are exact: still errors', async () => {
+    const { target, dir } = await setUp(setup, { '001.sql': 'UPDATE contacts SET email = NULL WHERE id = 1;\nALTER TABLE contacts ALTER COLUMN email SET NOT NULL;\n' });
+    const report = await check(target, dir);
+    expect(finding(report, 'not-null-violation')).toMatchObject({ severity: 'error', count: 2 });
+  });
+
+  for (const [name, backfill] of [
+    ['MERGE', "MERGE INTO contacts c USING (SELECT 2 AS id) s ON c.id = s.id WHEN MATCHED THEN UPDATE SET email = 'x';"],
+    ['a data-modifying WITH', "WITH u AS (UPDATE contacts SET email = 'x' WHERE email IS NULL RETURNING 1) SELECT count(*) FROM u;"],
+    ['DO', "DO $$ BEGIN UPDATE contacts SET email = 'x' WHERE email IS NULL; END $$;"],
+    ['SELECT fn()', 'SELECT fill_emails();'],
+  ]) {
+    it(`in pre-checks, a backfill by ${name} makes the later count a warning`, async () => {
+      const { target, dir } = await setUp(setup, { '001.sql': `${backfill}\nALTER TABLE contacts ALTER COLUMN email SET NOT NULL;\n` });
+      const report = await check(target, dir, { preChecksOnly: true });
+      expect(finding(report, 'not-null-violation')).toMatchObject({ severity: 'warning', count: 1 });
+    });
+  }
+});
