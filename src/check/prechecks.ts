@@ -667,14 +667,16 @@ async function planTypeChange(
   const column = col(q.column);
   const labels = options.state.enumCreated(q.type) ?? (await enumLabels(db, q.type));
   if (labels) {
-    const lost = `${column} IS NOT NULL AND ${column}::text <> ALL (ARRAY[${labels.map(sqlLiteral).join(', ') || "''"}]::text[])`;
+    // With USING, the values the new enum gets are the expression's (before its cast to the enum).
+    const value = q.using === undefined ? column : `(${withoutFinalCast(q.using, q.type)})`;
+    const lost = `${value} IS NOT NULL AND ${value}::text <> ALL (ARRAY[${labels.map(sqlLiteral).join(', ') || "''"}]::text[])`;
     return {
       ...base,
       aggregates: [`count(*) FILTER (WHERE ${lost})`],
       async interpret([count = 0]) {
         if (count === 0) return [];
         const { rows } = await db.query<{ v: string; n: string }>(
-          `SELECT ${column}::text AS v, count(*)::text AS n FROM ${table.display} AS t WHERE ${lost} GROUP BY 1 ORDER BY count(*) DESC LIMIT 50`,
+          `SELECT ${value}::text AS v, count(*)::text AS n FROM ${table.display} AS t WHERE ${lost} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 50`,
         );
         const uses = await valueUses(db, rows.map((r) => r.v), q.table, []);
         const removedValues: RemovedValue[] = rows.map((r) => ({ column: q.column, value: r.v, rows: Number(r.n), usedBy: uses.get(r.v) ?? [] }));
@@ -693,7 +695,9 @@ async function planTypeChange(
       },
     };
   }
-  if (q.using === undefined && options.serverVersionNum >= 160000) {
+  // pg_input_is_valid is the text input of the new type: right for a string column only. Other
+  // types convert through their cast (numeric → integer rounds), evaluated below.
+  if (q.using === undefined && options.serverVersionNum >= 160000 && (await isStringColumn(db, table, q.column))) {
     const invalid = `${column} IS NOT NULL AND NOT pg_input_is_valid(${column}::text, ${sqlLiteral(q.type)})`;
     return {
       ...base,
@@ -735,6 +739,41 @@ async function planTypeChange(
       ];
     },
   };
+}
+
+/** `(expr)` with its outer parentheses and a final `::type` removed (`status::text::"E"` → `status::text`). */
+export function withoutFinalCast(expression: string, type: string): string {
+  let e = expression.trim();
+  while (e.startsWith('(') && closingParen(e, 0) === e.length - 1) e = e.slice(1, -1).trim();
+  const at = e.lastIndexOf('::');
+  if (at > 0 && e.slice(at + 2).replace(/\s+/g, '') === type.replace(/\s+/g, '')) return e.slice(0, at).trim();
+  return e;
+}
+
+/** Index of the `)` matching the `(` at `open`, skipping quoted text; -1 when unbalanced. */
+function closingParen(text: string, open: number): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = open; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === '(') depth++;
+    else if (ch === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+async function isStringColumn(db: Queryable, table: TableInfo, column: string): Promise<boolean> {
+  const { rows } = await db.query<{ category: string }>(
+    `SELECT t.typcategory::text AS category FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+      WHERE a.attrelid = $1 AND a.attname = $2`,
+    [table.oid, column],
+  );
+  return rows[0]?.category === 'S';
 }
 
 function hash(text: string): number {

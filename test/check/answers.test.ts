@@ -10,7 +10,7 @@ import type { CheckReport } from '../../src/check/types.js';
 import { openDb } from '../../src/db/open.js';
 import { discoverMigrations } from '../../src/migrations/discover.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
-import { allFindings, finding, SEED, statement } from './scenarios.js';
+import { allFindings, ENUM_MAPPED, finding, SEED, statement } from './scenarios.js';
 
 /** A database with `setup` applied and a migrations directory holding `files` (name → SQL). */
 async function setUp(setup: string, files: Record<string, string>): Promise<{ target: TestDatabase; dir: string }> {
@@ -143,4 +143,18 @@ CREATE FUNCTION fill_emails() RETURNS void LANGUAGE sql AS $$ UPDATE contacts SE
       expect(finding(report, 'not-null-violation')).toMatchObject({ severity: 'warning', count: 1 });
     });
   }
+});
+
+describe('check: enum changes with USING (pre-checks, the new enum not live yet)', () => {
+  it('a USING that maps the removed value loses nothing; one that passes it through loses its rows', async () => {
+    const { target, dir } = await setUp(ENUM_MAPPED.setup, { '001.sql': ENUM_MAPPED.migration });
+    const mapped = await check(target, dir, { preChecksOnly: true });
+    expect(allFindings(mapped).map((f) => f.id)).not.toContain('values-lost');
+    writeFileSync(
+      path.join(dir, 'migrations', '001.sql'),
+      ENUM_MAPPED.migration.replace("THEN 'DONE' ELSE", "THEN 'ARCHIVED' ELSE"),
+    );
+    const passed = await check(target, dir, { preChecksOnly: true });
+    expect(finding(passed, 'values-lost').removedValues?.map((v) => [v.value, v.rows])).toEqual([['ARCHIVED', 1]]);
+  });
 });

@@ -167,6 +167,25 @@ DROP TYPE "OrderStatus_old";
 `,
 };
 
+/** An enum rebuilt with a USING that maps the removed value: nothing is lost. */
+export const ENUM_MAPPED: Scenario = {
+  setup: `CREATE TYPE ticket_state AS ENUM ('OPEN', 'DONE', 'ARCHIVED');
+CREATE TABLE tickets (id int PRIMARY KEY, state ticket_state NOT NULL);
+INSERT INTO tickets VALUES (1, 'OPEN'), (2, 'ARCHIVED'), (3, 'DONE');`,
+  migration: `ALTER TYPE ticket_state RENAME TO ticket_state_old;
+CREATE TYPE ticket_state AS ENUM ('OPEN', 'DONE');
+ALTER TABLE tickets ALTER COLUMN state TYPE ticket_state USING (CASE WHEN state::text = 'ARCHIVED' THEN 'DONE' ELSE state::text END)::ticket_state;
+DROP TYPE ticket_state_old;
+`,
+};
+
+/** numeric → integer without USING: the assignment cast rounds, nothing fails. */
+export const NUMERIC_TO_INT: Scenario = {
+  setup: `CREATE TABLE prices (id int PRIMARY KEY, amount numeric); INSERT INTO prices VALUES (1, 1.5), (2, 2), (3, NULL);`,
+  migration: `ALTER TABLE prices ALTER COLUMN amount TYPE integer;
+`,
+};
+
 /** One statement per table, so each statement's locks are its own (see PostgreSQL's "Explicit Locking"). */
 export const LOCKS: Scenario = {
   setup: `CREATE TABLE lk_add (id int PRIMARY KEY);

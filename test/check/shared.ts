@@ -7,7 +7,9 @@ import { expect, it } from 'vitest';
 import type { CheckReport } from '../../src/check/types.js';
 import {
   CAST_FAILURE,
+  ENUM_MAPPED,
   ENUM_REBUILT,
+  NUMERIC_TO_INT,
   FAILS_TO_APPLY,
   FK_INDEXED,
   FK_ORPHANS,
@@ -162,6 +164,20 @@ export function scenarioTests(run: RunScenario): void {
     expect(f.removedValues).toEqual([{ column: 'status', value: 'ARCHIVED', rows: 2, usedBy: [{ kind: 'function', name: 'archive_order(integer)' }] }]);
     expect(f.examples).toEqual(['id=2', 'id=4']);
     expect(report.verdict).toBe('fail');
+  });
+
+  it('an enum rebuilt with a USING that maps the removed value: no values lost', async () => {
+    const report = await run(ENUM_MAPPED);
+    expect(report.migrations.flatMap((m) => m.statements.flatMap((s) => s.findings)).map((f) => f.id)).not.toContain('values-lost');
+    expect(report.verdict).toBe('pass');
+  });
+
+  it('numeric to integer without USING rounds (the assignment cast): no cast failure', async () => {
+    const report = await run(NUMERIC_TO_INT);
+    const ids = report.migrations.flatMap((m) => m.statements.flatMap((s) => s.findings)).map((f) => f.id);
+    expect(ids).not.toContain('cast-failure');
+    expect(ids).not.toContain('values-lost');
+    expect(statement(report, 'TYPE integer').status).toBe('ok');
   });
 
   it("locks match PostgreSQL's documented lock modes", async () => {
