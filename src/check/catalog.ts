@@ -151,28 +151,38 @@ export async function valueUses(
   table: TableRef,
   exclude: string[],
 ): Promise<Map<string, ValueUse[]>> {
-  const { rows } = await db.query<{ value: string; kind: ValueUse['kind']; name: string }>(
+  // Function text from pg_get_functiondef: it also holds BEGIN ATOMIC bodies (empty prosrc).
+  // A function that neither names the table nor runs as a trigger on it is a weak use.
+  const { rows } = await db.query<{ value: string; kind: ValueUse['kind']; name: string; weak: boolean }>(
     `WITH v(value) AS (SELECT unnest($1::text[])),
-     user_ns AS (SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%')
-     SELECT v.value, 'function' AS kind, p.oid::regprocedure::text AS name
-       FROM v JOIN pg_proc p ON strpos(p.prosrc, quote_literal(v.value)) > 0
-      WHERE p.pronamespace IN (SELECT oid FROM user_ns)
+     target AS (SELECT to_regclass($2) AS oid, (SELECT relname FROM pg_class WHERE oid = to_regclass($2)) AS relname),
+     user_ns AS (SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%'),
+     fn AS (
+       SELECT p.oid, def, NOT (strpos(lower(def), lower((SELECT relname FROM target))) > 0
+              OR EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgfoid = p.oid AND t.tgrelid = (SELECT oid FROM target))) AS weak
+         FROM pg_proc p, LATERAL (SELECT CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) ELSE p.prosrc END AS def) d
+        WHERE p.pronamespace IN (SELECT oid FROM user_ns))
+     SELECT v.value, 'function' AS kind, f.oid::regprocedure::text AS name, f.weak
+       FROM v JOIN fn f ON strpos(f.def, quote_literal(v.value)) > 0
      UNION ALL
-     SELECT v.value, 'trigger', format('%s on %s (executes %s)', t.tgname, t.tgrelid::regclass, p.oid::regprocedure)
-       FROM v JOIN pg_proc p ON strpos(p.prosrc, quote_literal(v.value)) > 0
-       JOIN pg_trigger t ON t.tgfoid = p.oid AND NOT t.tgisinternal
-      WHERE p.pronamespace IN (SELECT oid FROM user_ns)
+     SELECT v.value, 'trigger', format('%s on %s (executes %s)', t.tgname, t.tgrelid::regclass, f.oid::regprocedure), f.weak AND t.tgrelid IS DISTINCT FROM (SELECT oid FROM target)
+       FROM v JOIN fn f ON strpos(f.def, quote_literal(v.value)) > 0
+       JOIN pg_trigger t ON t.tgfoid = f.oid AND NOT t.tgisinternal
      UNION ALL
-     SELECT v.value, 'view', c.oid::regclass::text
+     SELECT v.value, 'trigger', format('%s on %s (WHEN clause)', t.tgname, t.tgrelid::regclass), t.tgrelid IS DISTINCT FROM (SELECT oid FROM target)
+       FROM v JOIN pg_trigger t ON NOT t.tgisinternal AND t.tgqual IS NOT NULL AND strpos(pg_get_triggerdef(t.oid), quote_literal(v.value)) > 0
+       JOIN pg_class c ON c.oid = t.tgrelid AND c.relnamespace IN (SELECT oid FROM user_ns)
+     UNION ALL
+     SELECT v.value, 'view', c.oid::regclass::text, false
        FROM v JOIN pg_class c ON c.relkind IN ('v', 'm') AND c.relnamespace IN (SELECT oid FROM user_ns)
       WHERE strpos(pg_get_viewdef(c.oid), quote_literal(v.value)) > 0
      UNION ALL
-     SELECT v.value, 'default', format('%s.%s', d.adrelid::regclass, a.attname)
+     SELECT v.value, 'default', format('%s.%s', d.adrelid::regclass, a.attname), false
        FROM v JOIN pg_attrdef d ON strpos(pg_get_expr(d.adbin, d.adrelid), quote_literal(v.value)) > 0
        JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
        JOIN pg_class c ON c.oid = d.adrelid AND c.relnamespace IN (SELECT oid FROM user_ns)
      UNION ALL
-     SELECT v.value, 'constraint', format('%s on %s', k.conname, k.conrelid::regclass)
+     SELECT v.value, 'constraint', format('%s on %s', k.conname, k.conrelid::regclass), false
        FROM v JOIN pg_constraint k ON strpos(pg_get_constraintdef(k.oid), quote_literal(v.value)) > 0
       WHERE k.connamespace IN (SELECT oid FROM user_ns)
         AND NOT (k.conrelid = to_regclass($2) AND k.conname = ANY ($3::text[]))
@@ -180,7 +190,7 @@ export async function valueUses(
     [values, qualifiedSql(table), exclude],
   );
   const uses = new Map<string, ValueUse[]>(values.map((v) => [v, []]));
-  for (const row of rows) uses.get(row.value)?.push({ kind: row.kind, name: row.name });
+  for (const row of rows) uses.get(row.value)?.push(row.weak ? { kind: row.kind, name: row.name, weak: true } : { kind: row.kind, name: row.name });
   return uses;
 }
 

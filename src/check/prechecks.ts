@@ -405,7 +405,7 @@ async function planCheck(
         const exclude = [replaced.name, ...state.droppedOn(q.table), q.constraint];
         const uses = await valueUses(db, [...new Set(removed.map((r) => r.value))], q.table, exclude);
         const removedValues: RemovedValue[] = removed.map((r, i) => ({ ...r, rows: perValue[i] ?? 0, usedBy: uses.get(r.value) ?? [] }));
-        const harmful = removedValues.filter((r) => r.rows > 0 || r.usedBy.length > 0);
+        const harmful = removedValues.filter((r) => r.rows > 0 || r.usedBy.some((u) => !u.weak));
         const describe = (r: RemovedValue): string => {
           const parts = [`${sqlLiteral(r.value)} (column ${r.column}): ${plural(r.rows, 'row')} hold it`];
           if (r.usedBy.length > 0) parts.push(`still written by ${r.usedBy.map((u) => `${u.kind} ${u.name}`).join(', ')}`);
@@ -422,7 +422,9 @@ async function planCheck(
               ? writers.length > 0
                 ? '. Writes from those functions and triggers will fail with a check violation after the deploy, even if the migration applies.'
                 : '. Rows holding it make the constraint fail, and code that still writes it will fail after the deploy.'
-              : '. No rows or database code use it now; application code might.'),
+              : removedValues.some((r) => r.usedBy.length > 0)
+                ? `. Only code that does not name ${table.display} holds it (it may be another column's value): check those functions; application code might use it too.`
+                : '. No rows or database code use it now; application code might.'),
           help:
             `Keep ${removedValues.map((r) => sqlLiteral(r.value)).join(', ')} in the allowed list, or first migrate the rows ` +
             `(UPDATE ${table.display} SET ${removedValues[0]!.column} = <new value> WHERE ${removedValues[0]!.column} = ${sqlLiteral(removedValues[0]!.value)})` +

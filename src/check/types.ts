@@ -39,6 +39,11 @@ export interface ValueUse {
   kind: 'function' | 'trigger' | 'view' | 'default' | 'constraint';
   /** `log_schedule_item()`, `trg_log on public.schedule`, `public.v_items`, `public.t.status`... */
   name: string;
+  /**
+   * Set for a function (or a trigger running it on another table) that holds the literal but
+   * neither names the table nor runs as a trigger on it: maybe another column's value. A warning.
+   */
+  weak?: true | undefined;
 }
 
 /** One value a replaced CHECK (or a rebuilt enum) no longer allows. */

@@ -158,3 +158,34 @@ describe('check: enum changes with USING (pre-checks, the new enum not live yet)
     expect(finding(passed, 'values-lost').removedValues?.map((v) => [v.value, v.rows])).toEqual([['ARCHIVED', 1]]);
   });
 });
+
+describe('check: where a removed CHECK value is still used', () => {
+  const setup = `CREATE TABLE items (id int PRIMARY KEY, kind text CONSTRAINT items_kind_check CHECK (kind IN ('a', 'b', 'gone')));
+INSERT INTO items VALUES (1, 'a');
+CREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;`;
+  const migration = "ALTER TABLE items DROP CONSTRAINT items_kind_check, ADD CONSTRAINT items_kind_check CHECK (kind IN ('a', 'b'));\n";
+
+  it('a BEGIN ATOMIC function writing it and a trigger WHEN clause on the table: errors naming both', async () => {
+    const { target, dir } = await setUp(
+      `${setup}
+CREATE FUNCTION add_gone() RETURNS void LANGUAGE sql BEGIN ATOMIC INSERT INTO items VALUES (9, 'gone'); END;
+CREATE TRIGGER items_gone BEFORE UPDATE ON items FOR EACH ROW WHEN (NEW.kind = 'gone') EXECUTE FUNCTION noop();`,
+      { '001.sql': migration },
+    );
+    const removed = finding(await check(target, dir, { preChecksOnly: true }), 'check-value-removed');
+    expect(removed.severity).toBe('error');
+    expect(removed.removedValues?.[0]?.usedBy).toEqual([
+      { kind: 'function', name: 'add_gone()' },
+      { kind: 'trigger', name: 'items_gone on items (WHEN clause)' },
+    ]);
+  });
+
+  it('a function that holds the literal but does not name the table: a warning, marked weak', async () => {
+    const { target, dir } = await setUp(`${setup}\nCREATE FUNCTION label(k text) RETURNS text LANGUAGE sql AS $$ SELECT CASE WHEN k = 'gone' THEN 'Gone' END $$;`, {
+      '001.sql': migration,
+    });
+    const removed = finding(await check(target, dir, { preChecksOnly: true }), 'check-value-removed');
+    expect(removed.severity).toBe('warning');
+    expect(removed.removedValues?.[0]?.usedBy).toEqual([{ kind: 'function', name: 'label(text)', weak: true }]);
+  });
+});

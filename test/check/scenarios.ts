@@ -170,11 +170,11 @@ DROP TYPE "OrderStatus_old";
 /** An enum rebuilt with a USING that maps the removed value: nothing is lost. */
 export const ENUM_MAPPED: Scenario = {
   setup: `CREATE TYPE ticket_state AS ENUM ('OPEN', 'DONE', 'ARCHIVED');
-CREATE TABLE tickets (id int PRIMARY KEY, state ticket_state NOT NULL);
-INSERT INTO tickets VALUES (1, 'OPEN'), (2, 'ARCHIVED'), (3, 'DONE');`,
+CREATE TABLE enum_tickets (id int PRIMARY KEY, state ticket_state NOT NULL);
+INSERT INTO enum_tickets VALUES (1, 'OPEN'), (2, 'ARCHIVED'), (3, 'DONE');`,
   migration: `ALTER TYPE ticket_state RENAME TO ticket_state_old;
 CREATE TYPE ticket_state AS ENUM ('OPEN', 'DONE');
-ALTER TABLE tickets ALTER COLUMN state TYPE ticket_state USING (CASE WHEN state::text = 'ARCHIVED' THEN 'DONE' ELSE state::text END)::ticket_state;
+ALTER TABLE enum_tickets ALTER COLUMN state TYPE ticket_state USING (CASE WHEN state::text = 'ARCHIVED' THEN 'DONE' ELSE state::text END)::ticket_state;
 DROP TYPE ticket_state_old;
 `,
 };
