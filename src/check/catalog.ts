@@ -78,17 +78,52 @@ export function checkExpressionOfDefinition(definition: string): string | undefi
 }
 
 /** A constraint of a table by name: its type and definition. */
-export async function constraintByName(
-  db: Queryable,
-  table: TableRef,
-  name: string,
-): Promise<{ type: string; definition: string; validated: boolean } | undefined> {
-  const { rows } = await db.query<{ type: string; definition: string; validated: boolean }>(
-    `SELECT contype::text AS type, pg_get_constraintdef(oid) AS definition, convalidated AS validated
-       FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2`,
+export interface LiveConstraint {
+  type: string;
+  definition: string;
+  validated: boolean;
+  /** Constrained columns, in key order (conkey). */
+  columns: string[];
+  /** Foreign key: the referenced table and columns (confrelid, confkey), and MATCH FULL. */
+  refTable: TableRef | undefined;
+  refColumns: string[];
+  matchFull: boolean;
+}
+
+export async function constraintByName(db: Queryable, table: TableRef, name: string): Promise<LiveConstraint | undefined> {
+  const { rows } = await db.query<{
+    type: string;
+    definition: string;
+    validated: boolean;
+    columns: string[] | null;
+    ref_columns: string[] | null;
+    ref_schema: string | null;
+    ref_name: string | null;
+    match_full: boolean;
+  }>(
+    `SELECT k.contype::text AS type, pg_get_constraintdef(k.oid) AS definition, k.convalidated AS validated,
+            (SELECT array_agg(a.attname::text ORDER BY u.i) FROM unnest(k.conkey) WITH ORDINALITY u(n, i)
+               JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n) AS columns,
+            (SELECT array_agg(a.attname::text ORDER BY u.i) FROM unnest(k.confkey) WITH ORDINALITY u(n, i)
+               JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n) AS ref_columns,
+            rn.nspname::text AS ref_schema, rc.relname::text AS ref_name, k.confmatchtype = 'f' AS match_full
+       FROM pg_constraint k
+       LEFT JOIN pg_class rc ON rc.oid = k.confrelid
+       LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+      WHERE k.conrelid = to_regclass($1) AND k.conname = $2`,
     [qualifiedSql(table), name],
   );
-  return rows[0];
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    type: row.type,
+    definition: row.definition,
+    validated: row.validated,
+    columns: row.columns ?? [],
+    refTable: row.ref_name ? { schema: row.ref_schema ?? undefined, name: row.ref_name } : undefined,
+    refColumns: row.ref_columns ?? [],
+    matchFull: row.match_full,
+  };
 }
 
 /** Labels of an enum type, or undefined when `typeSql` is not an enum (or does not exist). */
@@ -110,7 +145,7 @@ export async function hasIndexOn(db: Queryable, table: TableRef, columns: string
   const { rows } = await db.query<{ ok: boolean }>(
     `SELECT EXISTS (
        SELECT 1 FROM pg_index i
-        WHERE i.indrelid = to_regclass($1)
+        WHERE i.indrelid = to_regclass($1) AND i.indpred IS NULL AND i.indisvalid
           AND (SELECT array_agg(a.attname::text ORDER BY a.attname)
                  FROM unnest((i.indkey::int2[])[0:$3 - 1]) AS k(attnum)
                  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) = (SELECT array_agg(c ORDER BY c) FROM unnest($2::text[]) c)

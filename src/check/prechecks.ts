@@ -292,9 +292,11 @@ function col(name: string): string {
 }
 
 /** `concat_ws(', ', t.id::text, ...)` for the key columns of example rows, and its label. */
-function exampleKey(table: TableInfo): { sql: string; label: string } {
-  if (table.primaryKey.length === 0) return { sql: 't.ctid::text', label: 'ctid' };
+/** The example key's text, its label, and its ORDER BY (the key's own order: 2 before 10). */
+function exampleKey(table: TableInfo): { sql: string; label: string; order: string } {
+  if (table.primaryKey.length === 0) return { sql: 't.ctid::text', label: 'ctid', order: 't.ctid' };
   return {
+    order: table.primaryKey.map(col).join(', '),
     sql: `concat_ws(', ', ${table.primaryKey.map((c) => `${col(c)}::text`).join(', ')})`,
     label: table.primaryKey.length === 1 ? table.primaryKey[0]! : `(${table.primaryKey.join(', ')})`,
   };
@@ -303,7 +305,7 @@ function exampleKey(table: TableInfo): { sql: string; label: string } {
 async function examples(db: Queryable, table: TableInfo, where: string, joins: string[] = []): Promise<string[]> {
   const key = exampleKey(table);
   const { rows } = await db.query<{ k: string }>(
-    `SELECT ${key.sql} AS k FROM ${table.display} AS t ${joins.join(' ')} WHERE ${where} LIMIT ${EXAMPLES}`,
+    `SELECT ${key.sql} AS k FROM ${table.display} AS t ${joins.join(' ')} WHERE ${where} ORDER BY ${key.order} LIMIT ${EXAMPLES}`,
   );
   return rows.map((r) => (key.label === 'ctid' ? `ctid=${r.k}` : key.label.startsWith('(') ? `${key.label}=(${r.k})` : `${key.label}=${r.k}`));
 }
@@ -337,13 +339,18 @@ async function plan(db: Queryable, item: PrecheckItem, table: TableInfo, options
         return { plan: await planCheck(db, { ...base, question: check }, table, check, expression, check.values, severity, caveat, options.state) };
       }
       if (con.type === 'f') {
-        const match = /^FOREIGN KEY \((.+?)\) REFERENCES (.+?)\((.+?)\)/.exec(con.definition);
-        if (!match) return { plan: undefined };
-        const split = (s: string): string[] => s.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-        const ref = match[2]!.trim();
-        const dot = ref.lastIndexOf('.');
-        const refTable: TableRef = dot > 0 ? { schema: ref.slice(0, dot).replace(/^"(.*)"$/, '$1'), name: ref.slice(dot + 1).replace(/^"(.*)"$/, '$1') } : { name: ref.replace(/^"(.*)"$/, '$1') };
-        const fk: Question = { kind: 'foreign-key', table: q.table, columns: split(match[1]!), refTable, refColumns: split(match[3]!), notValid: false, name: q.constraint, newColumn: false };
+        if (!con.refTable || con.columns.length === 0) return { plan: undefined };
+        const fk: Question = {
+          kind: 'foreign-key',
+          table: q.table,
+          columns: con.columns,
+          refTable: con.refTable,
+          refColumns: con.refColumns,
+          notValid: false,
+          name: q.constraint,
+          newColumn: false,
+          matchFull: con.matchFull,
+        };
         return planForeignKey(db, { ...base, question: fk }, table, fk, severity, caveat);
       }
       return { plan: undefined };
@@ -605,6 +612,11 @@ async function planForeignKey(
     const on = q.columns.map((c, i) => `${alias}.${quoteIdent(refColumns[i]!)} = ${col(c)}`).join(' AND ');
     joins = [`LEFT JOIN ${ref.info.display} AS ${alias} ON ${on}`];
     orphan = `${present} AND ${alias}.${quoteIdent(refColumns[0]!)} IS NULL`;
+  }
+  if (q.matchFull && q.columns.length > 1) {
+    // MATCH FULL: a key that is partly NULL references nothing and violates the constraint.
+    const anyNull = q.columns.map((c) => `${col(c)} IS NULL`).join(' OR ');
+    orphan = `((${orphan}) OR ((${anyNull}) AND NOT (${q.columns.map((c) => `${col(c)} IS NULL`).join(' AND ')})))`;
   }
   return { plan: foreignKeyPlan(db, base, table, ref.info, q, severity, caveat, orphan, joins, indexed.ok && !indexed.value, undefined) };
 }

@@ -54,6 +54,8 @@ export type Question =
       name: string | undefined;
       /** The column is added by this statement (so it starts NULL, except with a default). */
       newColumn: boolean;
+      /** MATCH FULL: a partly NULL key violates it. */
+      matchFull?: boolean | undefined;
     }
   | { kind: 'validate'; table: TableRef; constraint: string }
   | { kind: 'type-change'; table: TableRef; column: string; type: string; using: string | undefined }
@@ -92,6 +94,7 @@ interface Constraint {
   skip_validation?: boolean;
   indexname?: string;
   nulls_not_distinct?: boolean;
+  fk_matchtype?: string;
   location?: number;
 }
 interface ColumnDef {
@@ -446,6 +449,7 @@ function constraintQuestion(table: TableRef, con: Constraint, sql: string): Ques
         notValid,
         name: con.conname,
         newColumn: false,
+        matchFull: con.fk_matchtype === 'f',
       };
     default:
       return undefined;

@@ -203,11 +203,16 @@ function largeTableFindings(check: StatementCheck, expected: StatementAnalysis):
   const findings: CheckFinding[] = [];
   for (const size of check.tables) {
     if (size.estimatedRows < LARGE_ROWS && size.bytes < LARGE_BYTES) continue;
-    const rewrites = check.rewrites.some((r) => r.relation === size.table) || expected.locks.some((l) => l.mayRewrite);
+    // "rewrites" only when measured; a statement that did not run "may rewrite" (a type change
+    // often does, not always: varchar -> text does not).
+    const measured = check.rewrites.some((r) => r.relation === size.table);
+    const possible = !measured && !check.locksCaptured && expected.locks.some((l) => l.mayRewrite);
+    const rewrites = measured || possible;
+    const verb = measured ? 'rewrites' : possible ? 'may rewrite' : 'locks ACCESS EXCLUSIVE';
     findings.push({
       id: 'large-table-lock',
       severity: 'warning',
-      message: `${check.sql}: ${rewrites ? 'rewrites' : 'locks ACCESS EXCLUSIVE'} ${size.table} (${formatBytes(size.bytes)}, ~${size.estimatedRows.toLocaleString('en-US')} rows): reads and writes wait ${rewrites ? 'for the whole copy' : 'while it holds the lock'}`,
+      message: `${check.sql}: ${verb} ${size.table} (${formatBytes(size.bytes)}, ~${size.estimatedRows.toLocaleString('en-US')} rows): reads and writes wait ${rewrites ? 'for the whole copy' : 'while it holds the lock'}`,
       help: rewrites
         ? 'Avoid the rewrite: add a new column, backfill it in batches, switch reads and writes, then drop the old one.'
         : "Deploy with SET lock_timeout = '2s' and retries, and prefer the non-blocking form (CREATE INDEX CONCURRENTLY, ADD CONSTRAINT ... NOT VALID then VALIDATE, add nullable columns).",

@@ -189,3 +189,45 @@ CREATE TRIGGER items_gone BEFORE UPDATE ON items FOR EACH ROW WHEN (NEW.kind = '
     expect(removed.removedValues?.[0]?.usedBy).toEqual([{ kind: 'function', name: 'label(text)', weak: true }]);
   });
 });
+
+describe('check: small answers', () => {
+  it('MATCH FULL: a partly NULL key is a violation, in ADD and in VALIDATE (columns read from pg_constraint)', async () => {
+    const setup = `CREATE TABLE parents (a int, b int, PRIMARY KEY (a, b)); INSERT INTO parents VALUES (1, 1);
+CREATE TABLE kids (id int PRIMARY KEY, "A x" int, b int); INSERT INTO kids VALUES (1, 1, 1), (2, 1, NULL), (3, NULL, NULL);
+CREATE TABLE kids2 (id int PRIMARY KEY, "A x" int, b int); INSERT INTO kids2 VALUES (1, 1, 1), (2, NULL, 5);
+ALTER TABLE kids2 ADD CONSTRAINT kids2_fk FOREIGN KEY ("A x", b) REFERENCES parents (a, b) MATCH FULL NOT VALID;`;
+    const { target, dir } = await setUp(setup, {
+      '001.sql': 'ALTER TABLE kids ADD CONSTRAINT kids_fk FOREIGN KEY ("A x", b) REFERENCES parents (a, b) MATCH FULL;\n',
+      '002.sql': 'ALTER TABLE kids2 VALIDATE CONSTRAINT kids2_fk;\n',
+    });
+    const report = await check(target, dir, { preChecksOnly: true });
+    const [added, validated] = allFindings(report).filter((f) => f.id === 'fk-orphans');
+    expect(added).toMatchObject({ count: 1, examples: ['id=2'] });
+    expect(validated).toMatchObject({ count: 1, examples: ['id=2'] });
+  });
+
+  it('a partial index on the FK column does not count as its index', async () => {
+    const setup = `CREATE TABLE owners (id int PRIMARY KEY); CREATE TABLE pets (id int PRIMARY KEY, owner_id int);
+CREATE INDEX pets_owner_partial ON pets (owner_id) WHERE owner_id > 100;`;
+    const { target, dir } = await setUp(setup, { '001.sql': 'ALTER TABLE pets ADD CONSTRAINT pets_owner_fk FOREIGN KEY (owner_id) REFERENCES owners (id);\n' });
+    expect(finding(await check(target, dir, { preChecksOnly: true }), 'fk-unindexed').severity).toBe('warning');
+  });
+
+  it('examples are in key order (2 before 10)', async () => {
+    const setup = `CREATE TABLE nums (id int PRIMARY KEY, v text); INSERT INTO nums SELECT g, NULL FROM generate_series(12, 1, -1) g; DELETE FROM nums WHERE id < 9 AND id <> 2;`;
+    const { target, dir } = await setUp(setup, { '001.sql': 'ALTER TABLE nums ALTER COLUMN v SET NOT NULL;\n' });
+    expect(finding(await check(target, dir, { preChecksOnly: true }), 'not-null-violation').examples).toEqual(['id=2', 'id=9', 'id=10', 'id=11', 'id=12']);
+  });
+
+  it('large-table-lock says "rewrites" only when a rewrite was measured ("may rewrite" when not run)', async () => {
+    const setup = `CREATE TABLE big (id int PRIMARY KEY, v varchar(10), n int); INSERT INTO big VALUES (1, 'a', 1);
+UPDATE pg_class SET reltuples = 2000000 WHERE oid = 'big'::regclass;`;
+    const { target, dir } = await setUp(setup, { '001.sql': 'ALTER TABLE big ALTER COLUMN v TYPE text;\nALTER TABLE big ALTER COLUMN n TYPE bigint;\n' });
+    const rehearsal = await check(target, dir);
+    const [noRewrite, rewrite] = allFindings(rehearsal).filter((f) => f.id === 'large-table-lock');
+    expect(noRewrite!.message).toMatch(/TYPE text: locks ACCESS EXCLUSIVE big/);
+    expect(rewrite!.message).toMatch(/TYPE bigint: rewrites big/);
+    const preChecks = await check(target, dir, { preChecksOnly: true });
+    expect(allFindings(preChecks).filter((f) => f.id === 'large-table-lock').map((f) => /may rewrite/.test(f.message))).toEqual([true, true]);
+  });
+});
