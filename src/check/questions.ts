@@ -3,7 +3,9 @@
  * column it makes NOT NULL, the keys it makes unique, the foreign key it adds, the column type
  * it changes. Pure: no database here; prechecks.ts turns these into one scan per table.
  */
-import { allowedValues } from '../lint/check-values.js';
+import { quoteIdent } from '../db/introspect.js';
+import { allowedValues, columnRefs } from '../lint/check-values.js';
+import { alterTableCommandLock, pgLockName, pgLockStrength } from '../migrations/locks.js';
 import type { PgNode } from '../migrations/types.js';
 import { checkExpressionText, clauseText, typeText, usingExpressionText } from './sql-text.js';
 
@@ -124,20 +126,6 @@ function truncate(name: string): string {
   return name.length > 63 ? name.slice(0, 63) : name;
 }
 
-function quote(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-function columnRefNames(node: unknown): string[] {
-  if (Array.isArray(node)) return node.flatMap(columnRefNames);
-  if (!node || typeof node !== 'object') return [];
-  const ref = (node as Node)['ColumnRef'] as { fields?: { String?: { sval: string } }[] } | undefined;
-  if (ref) {
-    const name = ref.fields?.at(-1)?.String?.sval;
-    return name === undefined ? [] : [name];
-  }
-  return Object.values(node as Node).flatMap(columnRefNames);
-}
 
 const SERIAL_TYPES = new Set(['smallserial', 'serial', 'bigserial', 'serial2', 'serial4', 'serial8']);
 
@@ -158,36 +146,8 @@ function toRecord(map: Map<string, string[]> | undefined): Record<string, string
   return map ? Object.fromEntries(map) : undefined;
 }
 
-/** ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (PostgreSQL docs, ALTER TABLE). */
-const WEAKER_ALTER_LOCKS: Record<string, string> = {
-  AT_ValidateConstraint: 'ShareUpdateExclusiveLock',
-  AT_SetStatistics: 'ShareUpdateExclusiveLock',
-  AT_SetOptions: 'ShareUpdateExclusiveLock',
-  AT_ResetOptions: 'ShareUpdateExclusiveLock',
-  AT_ClusterOn: 'ShareUpdateExclusiveLock',
-  AT_DropCluster: 'ShareUpdateExclusiveLock',
-  AT_AttachPartition: 'ShareUpdateExclusiveLock',
-  AT_EnableTrig: 'ShareRowExclusiveLock',
-  AT_DisableTrig: 'ShareRowExclusiveLock',
-  AT_EnableTrigAll: 'ShareRowExclusiveLock',
-  AT_DisableTrigAll: 'ShareRowExclusiveLock',
-  AT_EnableTrigUser: 'ShareRowExclusiveLock',
-  AT_DisableTrigUser: 'ShareRowExclusiveLock',
-};
-
-const LOCK_STRENGTH = [
-  'AccessShareLock',
-  'RowShareLock',
-  'RowExclusiveLock',
-  'ShareUpdateExclusiveLock',
-  'ShareLock',
-  'ShareRowExclusiveLock',
-  'ExclusiveLock',
-  'AccessExclusiveLock',
-];
-
 function stronger(a: string, b: string): string {
-  return LOCK_STRENGTH.indexOf(a) >= LOCK_STRENGTH.indexOf(b) ? a : b;
+  return pgLockStrength(a) >= pgLockStrength(b) ? a : b;
 }
 
 /**
@@ -289,7 +249,7 @@ function analyseIndex(body: Node, sql: string, result: StatementAnalysis): void 
     const elem = param.IndexElem;
     if (!elem) return;
     if (elem.name !== undefined) {
-      keys.push(quote(elem.name));
+      keys.push(quoteIdent(elem.name));
       labels.push(elem.name);
     } else {
       const text = elementTexts?.[i];
@@ -347,7 +307,7 @@ function analyseAlterTable(body: Node, sql: string, result: StatementAnalysis): 
   for (const item of (body['cmds'] as { AlterTableCmd?: AlterTableCmd }[]) ?? []) {
     const cmd = item.AlterTableCmd;
     if (!cmd) continue;
-    let cmdLock = WEAKER_ALTER_LOCKS[cmd.subtype] ?? 'AccessExclusiveLock';
+    const cmdLock = pgLockName(alterTableCommandLock(cmd as unknown as Node));
     switch (cmd.subtype) {
       case 'AT_SetNotNull':
         if (cmd.name) result.questions.push({ kind: 'not-null', table, column: cmd.name, via: 'set-not-null' });
@@ -381,16 +341,14 @@ function analyseAlterTable(body: Node, sql: string, result: StatementAnalysis): 
         if (!con) break;
         const question = constraintQuestion(table, con, sql);
         if (question) result.questions.push(question);
-        if (con.contype === 'CONSTR_FOREIGN') {
-          cmdLock = 'ShareRowExclusiveLock';
-          if (con.pktable) result.locks.push({ table: tableOf(con.pktable), mode: 'ShareRowExclusiveLock', mayRewrite: false });
+        if (con.contype === 'CONSTR_FOREIGN' && con.pktable) {
+          result.locks.push({ table: tableOf(con.pktable), mode: 'ShareRowExclusiveLock', mayRewrite: false });
         }
         break;
       }
       case 'AT_DetachPartition':
         if ((cmd.def as { PartitionCmd?: { concurrent?: boolean } } | undefined)?.PartitionCmd?.concurrent) {
           result.notInTransaction = 'ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY cannot run inside a transaction block';
-          cmdLock = 'ShareUpdateExclusiveLock';
         }
         break;
       case 'AT_ValidateConstraint':
@@ -422,7 +380,7 @@ function constraintQuestion(table: TableRef, con: Constraint, sql: string): Ques
     case 'CONSTR_CHECK': {
       const expression = con.location !== undefined ? checkExpressionText(sql, con.location) : undefined;
       if (expression === undefined) return undefined;
-      const columns = [...new Set(columnRefNames(con.raw_expr))];
+      const columns = [...new Set(columnRefs(con.raw_expr))];
       const constraint = con.conname ?? truncate(columns.length === 1 ? `${table.name}_${columns[0]}_check` : `${table.name}_check`);
       return { kind: 'check', table, constraint, expression, notValid, values: toRecord(allowedValues(con.raw_expr)) };
     }
@@ -432,7 +390,7 @@ function constraintQuestion(table: TableRef, con: Constraint, sql: string): Ques
       return {
         kind: 'unique',
         table,
-        keys: names(con.keys).map(quote),
+        keys: names(con.keys).map(quoteIdent),
         labels: names(con.keys),
         primaryKey: con.contype === 'CONSTR_PRIMARY',
         name: con.conname,

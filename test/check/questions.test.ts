@@ -60,6 +60,14 @@ describe('reading what a statement asks of the data', () => {
     ]);
     expect(analyse('ALTER TABLE t ALTER COLUMN c TYPE bigint').locks[0]).toMatchObject({ mode: 'AccessExclusiveLock', mayRewrite: true });
     expect(analyse('CREATE INDEX i ON t (a)').locks[0]!.mode).toBe('ShareLock');
+    // The lock table shared with the lint rule missing-lock-timeout (src/migrations/locks.ts).
+    expect(analyse('ALTER TABLE t SET (fillfactor = 70)').locks[0]!.mode).toBe('ShareUpdateExclusiveLock');
+    expect(analyse('ALTER TABLE t RESET (fillfactor)').locks[0]!.mode).toBe('ShareUpdateExclusiveLock');
+    expect(analyse('ALTER TABLE t ENABLE ALWAYS TRIGGER trg').locks[0]!.mode).toBe('ShareRowExclusiveLock');
+    expect(analyse('ALTER TABLE t ENABLE REPLICA TRIGGER trg').locks[0]!.mode).toBe('ShareRowExclusiveLock');
+    expect(analyse('ALTER TABLE p DETACH PARTITION c FINALIZE').locks[0]!.mode).toBe('ShareUpdateExclusiveLock');
+    expect(analyse('ALTER TABLE p DETACH PARTITION c CONCURRENTLY').locks[0]!.mode).toBe('ShareUpdateExclusiveLock');
+    expect(analyse('ALTER TABLE p DETACH PARTITION c').locks[0]!.mode).toBe('AccessExclusiveLock');
     expect(analyse('CREATE INDEX CONCURRENTLY i ON t (a)').notInTransaction).toMatch(/CONCURRENTLY/);
     expect(analyse('DROP INDEX CONCURRENTLY i').notInTransaction).toMatch(/CONCURRENTLY/);
     expect(analyse('VACUUM t').notInTransaction).toMatch(/VACUUM/);
