@@ -1,9 +1,12 @@
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CheckSelection } from '../../check/run.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { environmentForUrl, isProtected } from '../../config/target.js';
 import { discoverMigrations } from '../../migrations/discover.js';
+import { changedFilesSince } from '../../migrations/git.js';
 import type { MigrationLayout } from '../../migrations/types.js';
 import type { CliContext } from '../context.js';
 import { addFormatOption, addTargetOptions, type TargetOptions } from '../options.js';
@@ -120,8 +123,15 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
   // Plain SQL has no ledger: files the user named on the command line are the ones to check.
   if (select === undefined && db && paths.length > 0 && files.every((f) => f.layout === 'plain')) select = { kind: 'all' };
   if (flags.since !== undefined) {
-    const changed = await discoverMigrations(inputs, { ...discover, since: flags.since });
-    select = { kind: 'since', paths: new Set(changed.map((f) => f.path)) };
+    // Every migration is replayed; only those git reports as changed are checked (one discovery).
+    const changed = await changedFilesSince(flags.since, discover.cwd);
+    const paths = new Set<string>();
+    for (const f of files) {
+      if (f.layout === 'stdin') continue;
+      const absolute = path.resolve(discover.cwd, f.path);
+      if (changed.has(absolute) || changed.has(await realpath(absolute).catch(() => absolute))) paths.add(f.path);
+    }
+    select = { kind: 'since', paths };
   }
 
   const { runCheck } = await import('../../check/run.js');
