@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/open.js';
 import type { Db } from '../../src/db/types.js';
@@ -146,6 +147,14 @@ describe('migration ledgers: which migrations are pending', () => {
 });
 
 describe('migration ledgers: schemas, baselines, checksums and broken states', () => {
+  it("Flyway's checksum: CRC32 of the lines without line breaks or BOM, as a signed int", () => {
+    const expected = crc32(Buffer.from('SELECT 1;SELECT 2;é', 'utf8')) | 0;
+    for (const text of ['SELECT 1;\nSELECT 2;é', 'SELECT 1;\r\nSELECT 2;é\r\n', '\uFEFFSELECT 1;\rSELECT 2;é\n']) {
+      expect(flywayChecksum(text), JSON.stringify(text)).toBe(expected);
+    }
+    expect(flywayChecksum('SELECT 1;')).not.toBe(flywayChecksum('SELECT 2;'));
+  });
+
   it('Prisma keeps _prisma_migrations in a non-public schema: found there', async () => {
     const target = await createTestDatabase('ledger_schema');
     const db = await openDb(target.url);
