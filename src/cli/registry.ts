@@ -25,4 +25,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'lint', summary: 'lint migrations for data loss, breaking changes and locks', load: () => import('./commands/lint.js') },
   { name: 'rules', summary: 'list the lint rules', load: () => import('./commands/rules.js') },
   { name: 'explain', summary: "print a lint rule's documentation", load: () => import('./commands/explain.js') },
+  { name: 'deploy', summary: 'the guarded deploy: every phase around your migrate command, gated by promotion order, recorded', load: () => import('./commands/deploy.js') },
+  { name: 'history', summary: 'the recorded deploys of each environment, newest first', load: () => import('./commands/history.js') },
+  { name: 'demo', summary: 'watch the guarded deploy stop three bad migrations on an embedded database (no server, no config)', load: () => import('./commands/demo.js') },
 ];

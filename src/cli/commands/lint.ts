@@ -60,7 +60,7 @@ Examples:
     });
 }
 
-function configuredMigrations(loaded: LoadedConfig): { path?: string; layout?: Exclude<MigrationLayout, 'stdin'>; transaction?: TransactionMode } {
+export function configuredMigrations(loaded: LoadedConfig): { path?: string; layout?: Exclude<MigrationLayout, 'stdin'>; transaction?: TransactionMode } {
   const m = loaded.config.migrations;
   if (m === undefined) return {};
   if (typeof m === 'string') return { path: m };

@@ -1,0 +1,13 @@
+-- migrate:up
+-- Rebuilds the CHECK of booking_events.kind without 'booking_created', which "the application
+-- never writes". The trigger log_booking_created() still inserts it on every new booking: after
+-- this migration every booking fails with a check violation (the incident behind prodguard check).
+SET lock_timeout = '2s';
+ALTER TABLE booking_events DROP CONSTRAINT booking_events_kind_check;
+ALTER TABLE booking_events ADD CONSTRAINT booking_events_kind_check
+  CHECK (kind IN ('booking_cancelled', 'booking_rescheduled', 'reminder_sent')) NOT VALID;
+
+-- migrate:down
+ALTER TABLE booking_events DROP CONSTRAINT booking_events_kind_check;
+ALTER TABLE booking_events ADD CONSTRAINT booking_events_kind_check
+  CHECK (kind IN ('booking_created', 'booking_cancelled', 'reminder_sent'));

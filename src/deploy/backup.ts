@@ -1,0 +1,95 @@
+/**
+ * The backup phase's strategy: `backup create` then `backup verify` (checksum and table of
+ * contents; a full restore test into a throwaway database when `deploy.verifyRestoreTo` names
+ * a server), and the restore that `--auto-rollback` and the printed command perform.
+ */
+import { randomBytes } from 'node:crypto';
+import { createBackup } from '../backup/create.js';
+import { runRestore, verifyBackup } from '../backup/verify.js';
+import { quoteIdent } from '../db/introspect.js';
+import { openDb } from '../db/open.js';
+import type { Db } from '../db/types.js';
+import type { CriticalEntity } from '../integrity/types.js';
+import type { BackupRecord } from './types.js';
+
+export interface BackupOutcome {
+  record: BackupRecord;
+  /** One line per verification step. */
+  details: string[];
+  ok: boolean;
+}
+
+export interface BackupRunner {
+  create(): Promise<BackupOutcome>;
+  /** Restores the backup over the target (drops and recreates the objects it holds). */
+  restore(record: BackupRecord): Promise<void>;
+}
+
+export interface PgDumpBackupOptions {
+  db: Db;
+  url: string;
+  dir: string;
+  critical: CriticalEntity[];
+  /** A server URL (any database on it) where a throwaway database is created for a full restore test. */
+  verifyRestoreTo?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Swaps the database name of a postgresql:// URL. */
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
+/**
+ * Restore-tests a dump in a database created for the purpose on the `verifyRestoreTo` server
+ * and dropped afterwards, so repeated deploys never find a scratch database already full.
+ */
+async function verifyWithScratch(dumpPath: string, serverUrl: string, env: NodeJS.ProcessEnv | undefined) {
+  const admin = await openDb(serverUrl);
+  const name = `prodguard_verify_${randomBytes(4).toString('hex')}`;
+  try {
+    await admin.exec(`CREATE DATABASE ${quoteIdent(name)}`);
+    const scratchUrl = withDatabase(serverUrl, name);
+    const scratch = await openDb(scratchUrl);
+    try {
+      return await verifyBackup(dumpPath, { restoreTo: { db: scratch, url: scratchUrl }, env });
+    } finally {
+      await scratch.close();
+    }
+  } finally {
+    await admin.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`).catch(() => undefined);
+    await admin.close();
+  }
+}
+
+/** pg_dump backups of a PostgreSQL target (the `backup` capability), verified before the migrate. */
+export function pgDumpBackup(options: PgDumpBackupOptions): BackupRunner {
+  return {
+    async create() {
+      const created = await createBackup(options.db, { url: options.url, dir: options.dir, critical: options.critical, env: options.env });
+      const verified = options.verifyRestoreTo
+        ? await verifyWithScratch(created.dumpPath, options.verifyRestoreTo, options.env)
+        : await verifyBackup(created.dumpPath, { env: options.env });
+      const rows = created.manifest.snapshot.tables.reduce((n, t) => n + t.rows, 0);
+      return {
+        ok: verified.ok,
+        record: {
+          path: created.dumpPath,
+          manifestPath: created.manifestPath,
+          sha256: created.manifest.sha256,
+          verified: verified.ok,
+          restoredCheck: verified.restored,
+        },
+        details: [
+          `${created.manifest.size} bytes, ${created.manifest.snapshot.tables.length} tables, ${rows} rows, sha256 ${created.manifest.sha256.slice(0, 16)}…`,
+          ...verified.checks.map((c) => `${c.status.toUpperCase()} ${c.title}: ${c.message}`),
+        ],
+      };
+    },
+    async restore(record) {
+      await runRestore(record.path, { db: options.db, url: options.url }, { clean: true, env: options.env });
+    },
+  };
+}
