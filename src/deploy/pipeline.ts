@@ -158,7 +158,9 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     const t0 = performance.now();
     const reason = skipReasons.get(phase);
     let result: PhaseResult;
-    if (reason !== undefined) {
+    if (reason !== undefined && phase === 'backup' && production) {
+      result = { phase, status: 'fail', message: `production needs a backup made by this deploy: --skip backup is refused (reason given: ${reason})`, details: [], startedAt: at, durationMs: 0 };
+    } else if (reason !== undefined) {
       result = { phase, status: 'skip', message: `skipped: ${reason}`, details: [], startedAt: at, durationMs: 0, skipReason: reason };
     } else {
       try {
