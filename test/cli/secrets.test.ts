@@ -44,6 +44,15 @@ function invocations(url: string): Record<string, string[][]> {
       ['backup', 'verify', 'missing.dump', '--restore-to', url],
       ['backup', 'restore', 'missing.dump', '--to', url],
     ],
+    // The migrate command echoes DATABASE_URL (the target's URL, password included) into the output.
+    deploy: [
+      ['deploy', '--env', 'staging', '--migrations', 'migrations', '--dry-run'],
+      ['env', 'mark', '--env', 'staging', '--as', 'staging', '--name', 'staging'],
+      ['deploy', '--env', 'staging', '--migrations', 'migrations', '--skip', 'lint', '--reason', 'secrets test', '--report', 'deploy.json', '--', 'sh', '-c', 'echo "migrating $DATABASE_URL"'],
+      ['deploy', '--env', 'staging', '--migrations', 'migrations', '--format', 'json', '--', 'sh', '-c', 'echo "migrating $DATABASE_URL"; exit 1'],
+    ],
+    history: [['history', '--db', url], ['history', '--env', 'staging', '--format', 'json'], ['history']],
+    demo: [['demo']],
   };
 }
 

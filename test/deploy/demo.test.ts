@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import type { DemoResult } from '../../src/deploy/demo.js';
+import { runCli } from '../helpers/cli.js';
+
+describe('prodguard demo', () => {
+  it('deploys the safe migration, stops each bad one at the phase that catches it, in under 30 s', async () => {
+    const started = performance.now();
+    const run = await runCli(['demo', '--format', 'json']);
+    const wall = performance.now() - started;
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as DemoResult;
+    expect(result.ok).toBe(true);
+    expect(result.scenarios.map((s) => [s.file, s.report.outcome, s.report.failedPhase])).toEqual([
+      ['001_add_booking_notes.sql', 'passed', null],
+      ['002_drop_customer_phone.sql', 'failed', 'lint'],
+      ['003_tighten_booking_event_kinds.sql', 'failed', result.scenarios[2]!.report.failedPhase],
+      ['004_archive_cancelled_bookings.sql', 'failed', 'compare'],
+    ]);
+    expect(result.scenarios[1]!.stoppedBy).toBe('lint: ban-drop-column');
+    expect(['lint', 'check']).toContain(result.scenarios[2]!.report.failedPhase);
+    expect(result.scenarios[3]!.stoppedBy).toBe('compare: data lost in public.booking_events (shrank), public.bookings (shrank)');
+    expect(result.scenarios[3]!.report.rollback?.reason).toContain('compare failed after the migrate');
+    // Nothing after the stopping phase ran; the run was recorded.
+    for (const s of result.scenarios.slice(1)) {
+      const stop = s.report.phases.findIndex((p) => p.status === 'fail');
+      expect(s.report.phases.slice(stop + 1, -1).every((p) => p.status === 'not-run')).toBe(true);
+      expect(s.report.runId).not.toBeNull();
+    }
+    expect(result.totalMs).toBeLessThan(30_000);
+    expect(wall).toBeLessThan(30_000);
+  });
+
+  it('text: each phase, ROLLBACK RECOMMENDED for the lossy one, a summary table and the total time', async () => {
+    const run = await runCli(['demo']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/▶ 4\/4 {2}004_archive_cancelled_bookings\.sql: deletes rows by mistake/);
+    expect(run.stdout).toMatch(/FAIL\s+compare\s+data lost in public\.booking_events \(shrank\), public\.bookings \(shrank\)/);
+    expect(run.stdout).toContain('ROLLBACK RECOMMENDED');
+    expect(run.stdout).toMatch(/002_drop_customer_phone\.sql\s+drops a column that still holds data\s+STOPPED\s+lint: ban-drop-column\s+as expected/);
+    expect(run.stdout).toMatch(/PASS: 4\/4 as expected; demo finished in \d+(\.\d)? m?s/);
+  });
+});
