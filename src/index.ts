@@ -17,6 +17,11 @@ export { createBackup, type CreatedBackup } from './backup/create.js';
 export { verifyBackup, type VerifyResult } from './backup/verify.js';
 export { backupStatus, type BackupStatus } from './backup/status.js';
 export type { BackupManifest } from './backup/manifest.js';
+export { runDeploy, type DeployOptions, type PhaseRunner, type PhaseOutcome } from './deploy/pipeline.js';
+export { readRuns, readRunReport, type ReadRunsOptions } from './deploy/ledger.js';
+export { evaluateGate, readPromotionGates, type PromotionGateState, type PromotionEnvironment } from './deploy/gate.js';
+export { runDemo, type DemoResult } from './deploy/demo.js';
+export type { DeployReport, DeployRun, PhaseResult, PhaseName, PhaseStatus, MigrationSet, MigrationRecord } from './deploy/types.js';
 export { redactUrl, redactText } from './redact/secrets.js';
 export {
   ProdguardError,
