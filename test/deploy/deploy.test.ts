@@ -7,9 +7,11 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openDb } from '../../src/db/open.js';
+import { readPromotionGates } from '../../src/deploy/gate.js';
 import type { DeployReport, DeployRun } from '../../src/deploy/types.js';
 import { runCli } from '../helpers/cli.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { adminUrl, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
 const BASELINE = `
   CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL, phone text);
@@ -138,6 +140,22 @@ describe('prodguard deploy: the promotion gate', () => {
     expect(text.stdout).toMatch(/#\d+ .* production {2}passed/);
     expect(text.stdout).toMatch(/production {2}failed at gate/);
     expect(text.stdout.indexOf('production  passed')).toBeLessThan(text.stdout.indexOf('production  failed at gate'));
+
+    // The gate state the dashboard shows: test → staging and staging → production open and promoted.
+    const dbs = await Promise.all([p.dbs.test, p.dbs.staging, p.dbs.production].map((d) => openDb(d.url)));
+    try {
+      const byName = { test: dbs[0]!, staging: dbs[1]!, production: dbs[2]! } as const;
+      const gates = await readPromotionGates(
+        [{ name: 'test', kind: 'test' }, { name: 'staging', kind: 'staging' }, { name: 'production', kind: 'production' }],
+        async (name) => byName[name as keyof typeof byName],
+      );
+      expect(gates.map((g) => [g.from, g.to, g.open, g.promoted, g.migrationSet])).toEqual([
+        ['test', 'staging', true, true, report.migrationSet.hash],
+        ['staging', 'production', true, true, report.migrationSet.hash],
+      ]);
+    } finally {
+      await Promise.all(dbs.map((d) => d.close()));
+    }
 
     // Applied files count as applied next time: nothing pending, nothing to promote.
     const again = await p.run(['deploy', '--env', 'production', '--', 'true']);
@@ -275,6 +293,18 @@ describe('prodguard deploy: failures and their record', () => {
     p.write('migrations/001_add_notes.sql', `-- migrate:up\n${ADD_NOTES}\n-- migrate:down\nALTER TABLE customers DROP COLUMN notes;\n`);
     const present = await p.run(['deploy', '--env', 'test', '--dry-run']);
     expect(present.code, present.stdout).toBe(0);
+  });
+
+  it('deploy.verifyRestoreTo: each backup is restore-tested in a throwaway database on that server', async () => {
+    const p = await project({ deploy: `deploy:\n  verifyRestoreTo: ${adminUrl()}\n` });
+    p.write('migrations/001_add_notes.sql', ADD_NOTES);
+    const run = await p.run(['deploy', '--env', 'test', '--report', 'r.json', '--', ...psql('migrations/001_add_notes.sql')]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/PASS\s+backup\s+\S+\.dump, verified by a full restore/);
+    expect(run.stdout).toMatch(/PASS restored data: 1 tables and entities match the manifest snapshot/);
+    expect(readReport(p, 'r.json').backup).toMatchObject({ verified: true, restoredCheck: true });
+    const left = await p.dbs.test.sql(`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'prodguard_verify_%'`);
+    expect(left).toEqual([{ n: 0 }]);
   });
 
   it('an unreachable environment: exit 3 with the redacted URL, and usage errors exit 2', async () => {
