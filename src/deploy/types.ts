@@ -12,8 +12,11 @@ export type PhaseName = (typeof PHASES)[number];
 /** Phases a `--dry-run` runs (1–6); it stops before migrate. */
 export const DRY_RUN_PHASES: readonly PhaseName[] = ['preflight', 'gate', 'lint', 'check', 'backup', 'snapshot'];
 
-/** Phases that can be skipped with `--skip PHASE --reason TEXT`. The gate's record cannot be. */
-export const SKIPPABLE_PHASES: readonly PhaseName[] = ['preflight', 'gate', 'lint', 'check', 'backup', 'snapshot', 'compare', 'verify'];
+/**
+ * Phases that can be skipped with `--skip PHASE --reason TEXT`. Not preflight (it proves the
+ * database is the environment asked for, and finds what is pending), migrate or record.
+ */
+export const SKIPPABLE_PHASES: readonly PhaseName[] = ['gate', 'lint', 'check', 'backup', 'snapshot', 'compare', 'verify'];
 
 /**
  * `pass`/`warn`: the phase ran and did not stop the deploy; `fail`: it stopped the deploy;
