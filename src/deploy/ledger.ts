@@ -86,7 +86,7 @@ export async function recordRun(db: Db, report: DeployReport): Promise<number> {
   });
 }
 
-export interface AppliedMigration {
+export interface RecordedMigration {
   path: string;
   sha256: string;
   appliedAt: string;
@@ -94,7 +94,7 @@ export interface AppliedMigration {
 }
 
 /** Files prodguard recorded as applied, by path. Read-only; empty when the ledger does not exist. */
-export async function readAppliedMigrations(db: Queryable): Promise<Map<string, AppliedMigration>> {
+export async function readRecordedMigrations(db: Queryable): Promise<Map<string, RecordedMigration>> {
   if (!(await ledgerExists(db))) return new Map();
   const { rows } = await db.query<{ path: string; sha256: string; applied_at: string; run_id: string }>(
     `SELECT path, sha256, ${iso('applied_at')} AS applied_at, run_id FROM prodguard.applied_migrations ORDER BY path`,

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Queryable } from '../db/types.js';
 import type { MigrationFile } from '../migrations/types.js';
-import { readAppliedMigrations } from './ledger.js';
+import { readRecordedMigrations } from './ledger.js';
 import type { MigrationRecord, MigrationSet } from './types.js';
 
 export function sha256Text(text: string): string {
@@ -97,7 +97,7 @@ export async function planMigrations(db: Queryable, files: readonly MigrationFil
     });
     return { all: [...files], pending, changed, set: { hash: migrationSetHash(pendingRecords), files: pendingRecords, ledger: ledger.source } };
   }
-  const applied = await readAppliedMigrations(db);
+  const applied = await readRecordedMigrations(db);
   files.forEach((file, i) => {
     const record = records[i]!;
     const known = applied.get(record.path);
