@@ -22,7 +22,15 @@ export { readRuns, readRunReport, type ReadRunsOptions } from './deploy/ledger.j
 export { evaluateGate, readPromotionGates, type PromotionGateState, type PromotionEnvironment } from './deploy/gate.js';
 export { runDemo, type DemoResult } from './deploy/demo.js';
 export type { DeployReport, DeployRun, PhaseResult, PhaseName, PhaseStatus, MigrationSet, MigrationRecord } from './deploy/types.js';
+export { runCheck, type CheckOptions, type CheckSelection } from './check/run.js';
+export type { CheckReport, CheckFinding, CheckFindingId, MigrationCheck, StatementCheck, LockTaken, RemovedValue, ValueUse } from './check/types.js';
+export { readAppliedMigrations, pendingMigrations, isApplied, type AppliedLedger, type AppliedMigration } from './migrations/ledger.js';
+export { discoverMigrations } from './migrations/discover.js';
 export { redactUrl, redactText } from './redact/secrets.js';
+export { runVerify, type RunVerifyOptions, type VerifyReport, type VerifyCheckResult, type ConditionResult, type VerifyStatus } from './verify/run.js';
+export { recordVerifyRun, readVerifyHistory, type VerifyRun } from './verify/history.js';
+export type { VerifyCheck, VerifyCheckInput, VerifyConfig } from './verify/schema.js';
+export { scanLogs, type ScanReport, type Finding, type ScanOptions, type ScanInput } from './scan/scan.js';
 export {
   ProdguardError,
   UsageError,

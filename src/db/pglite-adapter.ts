@@ -110,8 +110,13 @@ export class PgliteDb implements Db {
     return this.root.exec(sql);
   }
 
+  /**
+   * PGlite has one connection, so session state stays put by construction. Not wrapped in
+   * `pglite.runExclusive`: that holds PGlite's query mutex, which every query inside `fn` needs
+   * too (a deadlock: the process exits with code 13, an unsettled top-level await).
+   */
   withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T> {
-    return this.pglite.runExclusive(() => fn(this.root));
+    return fn(this.root);
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {

@@ -245,7 +245,7 @@ export function globToRegExp(glob: string): RegExp {
 
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
 
-async function expandGlob(pattern: string, cwd: string): Promise<string[]> {
+export async function expandGlob(pattern: string, cwd: string): Promise<string[]> {
   const normalized = pattern.split(path.sep).join('/');
   const segments = normalized.split('/');
   const fixed: string[] = [];

@@ -28,6 +28,12 @@ function invocations(url: string): Record<string, string[][]> {
     ],
     // The migration's source line (shown under a finding) carries the URL with its password.
     lint: [['lint', 'migrations'], ['lint', 'migrations', '--format', 'json'], ['lint', 'migrations', '--format', 'sarif'], ['lint', 'migrations', '--format', 'github']],
+    check: [
+      ['check', 'migrations'],
+      ['check', 'migrations', '--db', url, '--last', '1'],
+      ['check', 'migrations', '--db', url, '--pending', '--format', 'json'],
+      ['check', 'migrations', '--env', 'staging', '--pre-checks-only'],
+    ],
     rules: [['rules'], ['rules', '--format', 'json']],
     explain: [['explain', 'ban-drop-table']],
     snapshot: [['snapshot', '--db', url], ['snapshot', '--env', 'staging', '--out', 'before.json', '--jobs', '2']],
@@ -37,6 +43,14 @@ function invocations(url: string): Record<string, string[][]> {
       ['compare', 'before.json', '--env', 'staging', '--format', 'json'],
       ['compare', 'before.json', '--format', 'junit'],
     ],
+    verify: [
+      ['verify', '--db', url],
+      ['verify', '--env', 'staging', '--format', 'json'],
+      ['verify', '--format', 'junit'],
+      ['verify', '--format', 'github', '--no-record'],
+    ],
+    // The migration file holds the URL with its password: scan-logs must report it masked.
+    'scan-logs': [['scan-logs', 'migrations'], ['scan-logs', 'migrations', '--format', 'json'], ['scan-logs', 'migrations', '--format', 'sarif']],
     backup: [
       ['backup', 'create', '--db', url, '--dir', 'backups'],
       ['backup', 'create', '--env', 'staging', '--dir', 'backups', '--format', 'json'],
@@ -73,7 +87,11 @@ describe('no command prints a password', () => {
     const url = withPassword(target.url, PASSWORD);
     expect(url).toContain(PASSWORD);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-secrets-'));
-    writeFileSync(path.join(dir, 'prodguard.config.yaml'), 'environments:\n  - name: staging\n    url: ${STAGING_URL}\n');
+    writeFileSync(
+      path.join(dir, 'prodguard.config.yaml'),
+      'environments:\n  - name: staging\n    url: ${STAGING_URL}\n' +
+        'verify:\n  checks:\n    - name: db\n      sql: { url: "${STAGING_URL}", query: "SELECT 1 AS n" }\n      fail: ["[ROWS][0].n == 1"]\n',
+    );
     mkdirSync(path.join(dir, 'migrations'));
     writeFileSync(path.join(dir, 'migrations', '001_move.sql'), `DROP TABLE users; -- moved to ${url}\n`);
     for (const args of invocations(url)[name] ?? []) {

@@ -60,6 +60,7 @@ Examples:
     });
 }
 
+/** The `migrations` config entry as path, layout and transaction mode (shared with `check`). */
 export function configuredMigrations(loaded: LoadedConfig): { path?: string; layout?: Exclude<MigrationLayout, 'stdin'>; transaction?: TransactionMode } {
   const m = loaded.config.migrations;
   if (m === undefined) return {};
@@ -67,7 +68,7 @@ export function configuredMigrations(loaded: LoadedConfig): { path?: string; lay
   return { path: m.path, layout: m.layout, transaction: m.transaction };
 }
 
-function readStdin(): Promise<string> {
+export function readStdin(): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     process.stdin.setEncoding('utf8');

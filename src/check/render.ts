@@ -1,0 +1,69 @@
+/** Text rendering of a CheckReport: per migration and statement, locks, rewrites, timing, findings. */
+import type { Colors } from '../report/colors.js';
+import { formatBytes } from './format.js';
+import type { CheckFinding, CheckReport, StatementCheck } from './types.js';
+
+function severityLabel(finding: CheckFinding, c: Colors): string {
+  if (finding.severity === 'error') return c.red('error');
+  if (finding.severity === 'warning') return c.yellow('warning');
+  return c.dim('info');
+}
+
+function statementLines(s: StatementCheck, path: string, c: Colors): string[] {
+  const lines: string[] = [];
+  const status =
+    s.status === 'ok' ? c.green('ok') : s.status === 'failed' ? c.red('FAILED') : s.status === 'not-rehearsed' ? c.yellow('not rehearsed') : c.dim('not run');
+  const timing = s.durationMs !== null ? ` ${s.durationMs} ms` : '';
+  const rows = s.rowsAffected !== null ? `, ${s.rowsAffected} rows` : '';
+  lines.push(`  ${c.dim(`${path}:${s.line}`)} ${s.sql}`);
+  lines.push(`    ${status}${timing}${rows}${s.reason ? c.dim(` (${s.reason})`) : ''}`);
+  if (s.error) lines.push(`    ${c.red('error')} ${path}:${s.error.line}:${s.error.column} ${s.error.message}${s.error.detail ? ` (${s.error.detail})` : ''}`);
+  if (s.locks.length > 0) lines.push(`    locks: ${s.locks.map((l) => `${l.mode} on ${l.relation}${l.relationKind === 'table' ? '' : ` (${l.relationKind})`}`).join(', ')}`);
+  else if (s.status === 'ok' && s.locksCaptured) lines.push(`    locks: ${c.dim('none new')}`);
+  else if (!s.locksCaptured && s.expectedLocks.length > 0) {
+    lines.push(`    locks (expected): ${s.expectedLocks.map((l) => `${l.mode} on ${l.relation}`).join(', ')}`);
+  }
+  if (s.rewrites.length > 0) lines.push(`    ${c.yellow('rewrites')}: ${s.rewrites.map((r) => `${r.relation}${r.relationKind === 'table' ? '' : ` (${r.relationKind})`}`).join(', ')}`);
+  for (const t of s.tables) {
+    lines.push(`    table ${t.table}: ${formatBytes(t.bytes)}, ~${t.estimatedRows < 0 ? '?' : t.estimatedRows.toLocaleString('en-US')} rows`);
+  }
+  for (const f of s.findings) {
+    lines.push(`    ${severityLabel(f, c)} [${f.id}] ${f.message}`);
+    if (f.examples && f.examples.length > 0) lines.push(`      examples: ${f.examples.join('; ')}`);
+    lines.push(`      ${c.dim('→')} ${f.help}`);
+  }
+  return lines;
+}
+
+export function renderCheckText(report: CheckReport, c: Colors): string {
+  const out: string[] = [];
+  const identity = report.identity ? ` (recorded as ${report.identity.kind} "${report.identity.name}")` : '';
+  out.push(`${c.bold('prodguard check')} ${report.target}${identity}`);
+  const modeText =
+    report.mode === 'shadow'
+      ? `shadow replay: ${report.replayed} migration(s) applied to build the schema`
+      : report.mode === 'rehearsal'
+        ? `rehearsal in one transaction, always rolled back (lock_timeout ${report.lockTimeoutMs} ms)`
+        : 'read-only pre-checks (nothing was run)';
+  out.push(`mode: ${modeText}`);
+  if (report.ledger) {
+    out.push(
+      `ledger: ${report.ledger.table ?? `no ${report.ledger.layout} ledger table found`}: ${report.ledger.applied} applied, ${report.ledger.pending} pending`,
+    );
+  }
+  out.push('');
+  if (report.migrations.length === 0) out.push('no migrations to check');
+  for (const m of report.migrations) {
+    const label = m.role === 'replayed' ? 'replaying' : 'migration';
+    const status = m.status === 'failed' ? c.red(' FAILED') : m.status === 'not-run' ? c.dim(' not run') : '';
+    out.push(`${c.bold(label)} ${m.path}${status}`);
+    for (const s of m.statements) out.push(...statementLines(s, m.path, c));
+    out.push('');
+  }
+  const s = report.summary;
+  const verdict = report.verdict === 'pass' ? c.green('PASS') : c.red('FAIL');
+  out.push(
+    `${verdict} ${s.migrations} migration(s), ${s.statements} statement(s): ${s.failedMigrations} failed, ${s.errors} error(s), ${s.warnings} warning(s), ${s.notRehearsed} not rehearsed`,
+  );
+  return `${out.join('\n')}\n`;
+}

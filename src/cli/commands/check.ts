@@ -1,0 +1,142 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { CheckSelection } from '../../check/run.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import { discoverMigrations } from '../../migrations/discover.js';
+import type { MigrationLayout } from '../../migrations/types.js';
+import type { CliContext } from '../context.js';
+import { addFormatOption, addTargetOptions, type TargetOptions } from '../options.js';
+import { configuredMigrations, readStdin } from './lint.js';
+
+interface CheckFlags extends TargetOptions {
+  format?: string;
+  pending?: boolean;
+  since?: string;
+  last?: string;
+  layout?: Exclude<MigrationLayout, 'stdin'>;
+  preChecksOnly?: boolean;
+  executeOnProduction?: boolean;
+  lockTimeout?: string;
+}
+
+const FORMATS = ['text', 'json'] as const;
+
+export function register(program: Command, cli: CliContext): void {
+  const command = program
+    .command('check')
+    .description('check migrations against real data: shadow replay, rolled-back rehearsal, read-only pre-checks')
+    .argument('[paths...]', 'migration files, directories or globs (default: config "migrations")');
+  addTargetOptions(command);
+  addFormatOption(command, FORMATS);
+  command
+    .option('--pending', 'only the migrations the tool\'s ledger has not applied (default with --db/--env)')
+    .option('--since <ref>', 'only migrations added or changed since this git ref')
+    .option('--last <n>', 'only the last N migrations')
+    .option('--pre-checks-only', 'run only the read-only pre-checks, never the migration')
+    .option('--execute-on-production', 'rehearse even on a database recorded as production (lock_timeout at most 1s)')
+    .option('--lock-timeout <ms>', 'lock_timeout of the rehearsal in milliseconds (default 2000)')
+    .addOption(
+      new Option('--layout <layout>', 'force a migration layout instead of recognising it').choices([
+        'prisma',
+        'drizzle',
+        'supabase',
+        'flyway',
+        'golang-migrate',
+        'dbmate',
+        'node-pg-migrate',
+        'plain',
+      ]),
+    )
+    .addHelpText(
+      'after',
+      `
+Without --db/--env the migrations are replayed on an embedded PostgreSQL (PGlite) and the selected
+ones (all, --since, --last) are checked there. With a database, the pending migrations (from the
+tool's ledger) are pre-checked against the data and rehearsed in one transaction that is always
+rolled back. A database recorded as production gets only the read-only pre-checks.
+
+Exit codes: 0 no errors, 1 a migration fails to apply or an error finding, 2 usage or config
+error, 3 the database cannot be reached.
+
+Examples:
+  $ prodguard check prisma/migrations                       # shadow replay, every migration
+  $ prodguard check --since origin/main                     # shadow replay, check what this branch adds
+  $ prodguard check --env staging                           # rehearse the pending migrations on staging
+  $ prodguard check --db "$RESTORED_COPY_URL" --last 1 --format json
+  $ prodguard check --env production                        # read-only pre-checks only`,
+    )
+    .action(async (paths: string[], flags: CheckFlags) => {
+      cli.exitCode = await check(cli, paths, flags);
+    });
+}
+
+function selection(flags: CheckFlags): CheckSelection | undefined {
+  const given = [flags.pending, flags.since !== undefined, flags.last !== undefined].filter(Boolean).length;
+  if (given > 1) throw new UsageError('--pending, --since and --last exclude each other');
+  if (flags.last !== undefined) {
+    const count = Number(flags.last);
+    if (!Number.isInteger(count) || count < 1) throw new UsageError(`--last must be a positive whole number, got "${flags.last}"`);
+    return { kind: 'last', count };
+  }
+  if (flags.pending) return { kind: 'pending' };
+  return undefined;
+}
+
+async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promise<number> {
+  const format = cli.format(flags.format, FORMATS);
+  let select = selection(flags);
+  let lockTimeoutMs: number | undefined;
+  if (flags.lockTimeout !== undefined) {
+    lockTimeoutMs = Number(flags.lockTimeout);
+    if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 1) {
+      throw new UsageError(`--lock-timeout must be a positive number of milliseconds, got "${flags.lockTimeout}"`);
+    }
+  }
+  const loaded = await cli.config();
+
+  // Only --db / --env name a real database: without them the check is the shadow replay. The
+  // database is opened first, so an unreachable one is reported before anything else.
+  let db;
+  let declaredProduction = false;
+  if (flags.db !== undefined || flags.env !== undefined) {
+    const target = await cli.target(flags);
+    declaredProduction = target.expectedKind === 'production' || target.environment?.protected === true;
+    db = (await cli.open(target)).db;
+  }
+  const configured = configuredMigrations(loaded);
+  const inputs = paths.length > 0 ? paths : configured.path ? [configured.path] : [];
+  if (inputs.length === 0) {
+    throw new UsageError('no migrations to check', {
+      hint: 'give paths (prodguard check prisma/migrations) or set "migrations" in prodguard.config',
+    });
+  }
+  const discover = { cwd: paths.length > 0 ? cli.cwd : loaded.dir, layout: flags.layout ?? configured.layout, transaction: configured.transaction, readStdin };
+  const files = await discoverMigrations(inputs, discover);
+  if (flags.since !== undefined) {
+    const changed = await discoverMigrations(inputs, { ...discover, since: flags.since });
+    select = { kind: 'since', paths: new Set(changed.map((f) => f.path)) };
+  }
+
+  const { runCheck } = await import('../../check/run.js');
+  const progress = cli.io.stderrIsTTY && format === 'text';
+  const report = await runCheck({
+    files,
+    db,
+    select,
+    preChecksOnly: flags.preChecksOnly,
+    executeOnProduction: flags.executeOnProduction,
+    declaredProduction,
+    lockTimeoutMs,
+    templateValues: loaded.config.lint.templateValues,
+    onProgress: progress
+      ? (event) => cli.io.err(`\r\x1b[K${event.phase === 'replay' ? 'replaying' : 'checking'} ${event.done}/${event.total} ${event.path}`)
+      : undefined,
+  });
+  if (progress) cli.io.err('\r\x1b[K');
+  if (format === 'json') cli.io.out(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    const { renderCheckText } = await import('../../check/render.js');
+    cli.io.out(renderCheckText(report, cli.io.colors()));
+  }
+  return report.verdict === 'fail' ? ExitCode.failed : ExitCode.ok;
+}

@@ -1,0 +1,222 @@
+/**
+ * Reads the ledger table a migration tool keeps of what it applied, and tells which migration
+ * files are still pending. Read-only: never creates or writes a ledger.
+ *
+ * | layout          | ledger                                         | a file is applied when            |
+ * | --------------- | ---------------------------------------------- | --------------------------------- |
+ * | prisma          | `_prisma_migrations`                           | its folder name has finished_at and no rolled_back_at |
+ * | drizzle         | `drizzle.__drizzle_migrations`                 | the sha256 of its text is recorded, or its journal `when` ≤ the newest created_at |
+ * | supabase        | `supabase_migrations.schema_migrations`        | its timestamp version is recorded |
+ * | flyway          | `flyway_schema_history`                        | its version (numerically) has success = true; repeatables by script name |
+ * | golang-migrate  | `schema_migrations` (version, dirty)           | its version ≤ the one recorded version (and not dirty at that version) |
+ * | dbmate          | `schema_migrations` (version)                  | its version is recorded |
+ * | node-pg-migrate | `pgmigrations`                                 | its file name without extension is recorded |
+ * | plain / stdin   | none                                           | never: every file is pending |
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Queryable } from '../db/types.js';
+import type { MigrationFile, MigrationLayout } from './types.js';
+
+/** One row of a ledger, normalised across tools. */
+export interface AppliedMigration {
+  /** The key the tool records: Prisma folder name, Flyway version, golang-migrate version, file name... */
+  id: string;
+  /** Drizzle: the sha256 of the applied file. */
+  hash?: string | undefined;
+  /** Drizzle: created_at (ms since epoch) as recorded. */
+  createdAt?: number | undefined;
+}
+
+/** What a ledger says. `table` is undefined when the tool's ledger does not exist (nothing applied yet). */
+export interface AppliedLedger {
+  layout: MigrationLayout;
+  /** The ledger table that was read, schema-qualified; undefined when none exists. */
+  table: string | undefined;
+  applied: AppliedMigration[];
+  /** golang-migrate: the single recorded version, and whether the tool left it dirty. */
+  currentVersion?: string | undefined;
+  dirty?: boolean | undefined;
+  /** Flyway / Prisma: migrations that the ledger records as failed (not applied). */
+  failed: string[];
+}
+
+/** The ledger table each layout uses, schema-qualified. */
+export const LEDGER_TABLES: Readonly<Record<MigrationLayout, string | undefined>> = {
+  prisma: 'public._prisma_migrations',
+  drizzle: 'drizzle.__drizzle_migrations',
+  supabase: 'supabase_migrations.schema_migrations',
+  flyway: 'public.flyway_schema_history',
+  'golang-migrate': 'public.schema_migrations',
+  dbmate: 'public.schema_migrations',
+  'node-pg-migrate': 'public.pgmigrations',
+  plain: undefined,
+  stdin: undefined,
+};
+
+async function tableExists(db: Queryable, qualified: string): Promise<boolean> {
+  const { rows } = await db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [qualified]);
+  return rows[0]?.present === true;
+}
+
+async function columnExists(db: Queryable, qualified: string, column: string): Promise<boolean> {
+  const { rows } = await db.query<{ present: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped) AS present`,
+    [qualified, column],
+  );
+  return rows[0]?.present === true;
+}
+
+/**
+ * Reads the applied migrations from the ledger of `layout`'s tool. golang-migrate and dbmate
+ * share the table name `schema_migrations`: a `dirty` column means golang-migrate's one-row form.
+ * Returns an empty ledger (table undefined) when the tool's table does not exist.
+ *
+ * @throws DatabaseError when the ledger exists but cannot be read (permissions).
+ * @example
+ * const ledger = await readAppliedMigrations(db, 'prisma');
+ * const todo = pendingMigrations(files, ledger);
+ */
+export async function readAppliedMigrations(db: Queryable, layout: MigrationLayout): Promise<AppliedLedger> {
+  const table = LEDGER_TABLES[layout];
+  const empty: AppliedLedger = { layout, table: undefined, applied: [], failed: [] };
+  if (table === undefined || !(await tableExists(db, table))) return empty;
+  const found: AppliedLedger = { ...empty, table };
+  switch (layout) {
+    case 'prisma': {
+      const { rows } = await db.query<{ migration_name: string; ok: boolean }>(
+        `SELECT migration_name, (finished_at IS NOT NULL AND rolled_back_at IS NULL) AS ok FROM ${table}`,
+      );
+      found.applied = rows.filter((r) => r.ok).map((r) => ({ id: r.migration_name }));
+      found.failed = rows.filter((r) => !r.ok).map((r) => r.migration_name);
+      break;
+    }
+    case 'drizzle': {
+      const { rows } = await db.query<{ hash: string; created_at: string | null }>(
+        `SELECT hash, created_at::text AS created_at FROM ${table}`,
+      );
+      found.applied = rows.map((r) => ({
+        id: r.hash,
+        hash: r.hash,
+        createdAt: r.created_at === null ? undefined : Number(r.created_at),
+      }));
+      break;
+    }
+    case 'supabase': {
+      const { rows } = await db.query<{ version: string }>(`SELECT version::text AS version FROM ${table}`);
+      found.applied = rows.map((r) => ({ id: r.version }));
+      break;
+    }
+    case 'flyway': {
+      const { rows } = await db.query<{ version: string | null; script: string; success: boolean }>(
+        `SELECT version, script, success FROM ${table} WHERE type <> 'BASELINE' OR version IS NOT NULL`,
+      );
+      for (const row of rows) {
+        const id = row.version ?? `R:${row.script}`;
+        if (row.success) found.applied.push({ id });
+        else found.failed.push(id);
+      }
+      break;
+    }
+    case 'golang-migrate':
+    case 'dbmate': {
+      if (await columnExists(db, table, 'dirty')) {
+        const { rows } = await db.query<{ version: string; dirty: boolean }>(
+          `SELECT version::text AS version, dirty FROM ${table} LIMIT 1`,
+        );
+        found.currentVersion = rows[0]?.version;
+        found.dirty = rows[0]?.dirty ?? false;
+      } else {
+        const { rows } = await db.query<{ version: string }>(`SELECT version::text AS version FROM ${table}`);
+        found.applied = rows.map((r) => ({ id: r.version }));
+      }
+      break;
+    }
+    case 'node-pg-migrate': {
+      const { rows } = await db.query<{ name: string }>(`SELECT name FROM ${table}`);
+      found.applied = rows.map((r) => ({ id: r.name }));
+      break;
+    }
+    default:
+      return empty;
+  }
+  return found;
+}
+
+/** Numeric comparison of dotted versions (`1.10` > `1.9`, `01` = `1`). */
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[._]/);
+  const pb = b.split(/[._]/);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = (pa[i] ?? '0').replace(/^0+(?=\d)/, '');
+    const y = (pb[i] ?? '0').replace(/^0+(?=\d)/, '');
+    if (x.length !== y.length) return x.length - y.length;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function baseName(file: MigrationFile): string {
+  return path.basename(file.path).replace(/\.sql$/i, '');
+}
+
+/** Drizzle's journal `when` (folderMillis) for a file, read next to it; undefined when absent. */
+function drizzleWhen(file: MigrationFile): number | undefined {
+  try {
+    const journal = JSON.parse(readFileSync(path.join(path.dirname(file.path), 'meta', '_journal.json'), 'utf8')) as {
+      entries?: { tag?: string; when?: number }[];
+    };
+    return journal.entries?.find((e) => e.tag === baseName(file))?.when;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the ledger records `file` as applied (see the table at the top of this module for the
+ * rule per tool). A file of another layout than the ledger's is never applied.
+ */
+export function isApplied(file: MigrationFile, ledger: AppliedLedger): boolean {
+  if (ledger.table === undefined) return false;
+  const ids = new Set(ledger.applied.map((a) => a.id));
+  switch (ledger.layout) {
+    case 'prisma':
+    case 'supabase':
+      return ids.has(file.version);
+    case 'dbmate':
+      if (ledger.currentVersion === undefined) return ids.has(file.version);
+      return compareVersions(file.version, ledger.currentVersion) <= 0;
+    case 'golang-migrate': {
+      if (ledger.currentVersion === undefined) return ids.has(file.version);
+      const cmp = compareVersions(file.version, ledger.currentVersion);
+      // A dirty version was started but not finished: the tool itself will refuse until it is fixed.
+      return cmp < 0 || (cmp === 0 && !ledger.dirty);
+    }
+    case 'flyway':
+      if (file.version === 'R') return ids.has(`R:${path.basename(file.path)}`);
+      return ledger.applied.some((a) => !a.id.startsWith('R:') && compareVersions(a.id, file.version) === 0);
+    case 'node-pg-migrate':
+      return ids.has(baseName(file));
+    case 'drizzle': {
+      const hash = createHash('sha256').update(file.text).digest('hex');
+      if (ids.has(hash)) return true;
+      // drizzle-orm's migrator compares the journal's folderMillis with the newest created_at.
+      const when = drizzleWhen(file);
+      const newest = Math.max(...ledger.applied.map((a) => a.createdAt ?? Number.NEGATIVE_INFINITY));
+      return when !== undefined && Number.isFinite(newest) && when <= newest;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * The files the ledger does not record as applied, in the given (tool's) order.
+ *
+ * @example
+ * const pending = pendingMigrations(await discoverMigrations(['prisma/migrations']), await readAppliedMigrations(db, 'prisma'));
+ */
+export function pendingMigrations(files: readonly MigrationFile[], ledger: AppliedLedger): MigrationFile[] {
+  return files.filter((file) => !isApplied(file, ledger));
+}

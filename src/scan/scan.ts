@@ -1,0 +1,268 @@
+/**
+ * The streaming log scanner behind `prodguard scan-logs` and the verify `logs` check.
+ *
+ * Cost stays near a plain read of the bytes: each chunk is decoded as latin1 (one byte, one
+ * character, so offsets are byte offsets), the detectors' triggers run over the whole chunk —
+ * literals such as `.eyJ` or `@` with indexOf, the small regexes joined into one alternation,
+ * digit patterns on their own — and only a line a trigger hits is decoded as UTF-8 and given to
+ * the detectors that triggered. Memory is constant: a chunk, the unfinished last line, and the findings.
+ */
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { type DetectorId, type DetectorSwitches, selectDetectors } from '../redact/detectors.js';
+import type { Detector } from '../redact/detectors.js';
+import { type CompiledTrigger, findSecrets, maskSecret, nextTrigger, triggeredDetectors } from '../redact/find.js';
+import { type Allowlist, EMPTY_ALLOWLIST, isAllowed } from './allowlist.js';
+import { timestampOfLine } from './timestamps.js';
+
+export interface Finding {
+  file: string;
+  /** 1-based line number. */
+  line: number;
+  /** 1-based column (UTF-16 code units of the decoded line). */
+  column: number;
+  detector: DetectorId;
+  /** The match with its secret masked: never the whole secret. */
+  match: string;
+}
+
+export interface ScanSummary {
+  files: number;
+  bytes: number;
+  findings: number;
+  /** Lines read (inside the time window when `since` is given). */
+  lines: number;
+  /** Lines matching `match`, when given. */
+  matches: number;
+}
+
+export interface ScanReport {
+  findings: Finding[];
+  summary: ScanSummary;
+}
+
+export interface ScanOptions {
+  /** Per-detector switches on top of the defaults. */
+  detectors?: DetectorSwitches;
+  /** Look for PII and secrets (default true); false only counts `match` lines. */
+  pii?: boolean;
+  allow?: Allowlist;
+  /** Only lines at or after this time (epoch ms); a line without a timestamp takes its predecessor's. */
+  since?: number | undefined;
+  /** Count the lines matching this pattern (`[MATCHES]` of the verify logs check). */
+  match?: RegExp | undefined;
+  /** Stop collecting (still counting) after this many findings. Default 10,000. */
+  maxFindings?: number;
+}
+
+export interface ScanInput {
+  /** Path shown in findings (`-` for stdin). */
+  name: string;
+  /** A file path to open, or a readable stream (stdin). */
+  source: string | Readable;
+}
+
+const CHUNK_SIZE = 1 << 20;
+/** A "line" longer than this is scanned in pieces so memory stays bounded. */
+const MAX_CARRY = 16 << 20;
+
+/**
+ * Scans files and streams for PII and secrets (and optionally counts pattern matches).
+ * `.gz` files (recognised by their magic bytes) are decompressed while streaming.
+ *
+ * @throws the stream's own error (ENOENT ...) for an unreadable input.
+ */
+export async function scanLogs(inputs: readonly ScanInput[], options: ScanOptions = {}): Promise<ScanReport> {
+  const scanner = new LineScanner(options);
+  for (const input of inputs) {
+    if (options.allow && isAllowed(options.allow, { file: input.name })) continue;
+    const stream = typeof input.source === 'string' ? await openMaybeGzip(input.source) : input.source;
+    await scanner.scanStream(input.name, stream);
+  }
+  return scanner.report();
+}
+
+async function openMaybeGzip(file: string): Promise<Readable> {
+  const handle = await open(file, 'r');
+  let gzip = false;
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(2), 0, 2, 0);
+    gzip = bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+  } finally {
+    await handle.close();
+  }
+  const raw = createReadStream(file, { highWaterMark: CHUNK_SIZE });
+  if (!gzip) return raw;
+  const gunzip = createGunzip({ chunkSize: CHUNK_SIZE });
+  raw.on('error', (error) => gunzip.destroy(error));
+  return raw.pipe(gunzip);
+}
+
+class LineScanner {
+  private readonly detectors: Detector[];
+  /** Each distinct trigger once, with the indexes of the detectors it stands for (email and url-password share `@`). */
+  private readonly triggers: { trigger: CompiledTrigger; detectors: number[] }[] = [];
+  private readonly allow: Allowlist;
+  private readonly maxFindings: number;
+  private readonly findings: Finding[] = [];
+  private readonly summary: ScanSummary = { files: 0, bytes: 0, findings: 0, lines: 0, matches: 0 };
+  private readonly perLine: boolean;
+
+  constructor(private readonly options: ScanOptions) {
+    this.detectors = options.pii === false ? [] : selectDetectors(options.detectors);
+    const byKey = new Map<string, { trigger: CompiledTrigger; detectors: number[] }>();
+    const joined: { sources: string[]; detectors: number[] } = { sources: [], detectors: [] };
+    this.detectors.forEach((detector, index) => {
+      for (const trigger of detector.triggers) {
+        if (typeof trigger !== 'string' && !trigger.alone) {
+          // A hit of the joined regex runs every detector that has a part in it: hits are rare,
+          // and telling the alternatives apart would cost on every position.
+          joined.sources.push(trigger.regex);
+          if (!joined.detectors.includes(index)) joined.detectors.push(index);
+          continue;
+        }
+        const key = typeof trigger === 'string' ? `s:${trigger}` : `r:${trigger.regex}`;
+        const entry = byKey.get(key) ?? { trigger: typeof trigger === 'string' ? trigger : new RegExp(trigger.regex, 'g'), detectors: [] };
+        entry.detectors.push(index);
+        byKey.set(key, entry);
+      }
+    });
+    if (joined.sources.length > 0) {
+      const trigger = new RegExp(joined.sources.map((source) => `(?:${source})`).join('|'), 'g');
+      byKey.set('joined', { trigger, detectors: joined.detectors });
+    }
+    this.triggers = [...byKey.values()];
+    this.allow = options.allow ?? EMPTY_ALLOWLIST;
+    this.maxFindings = options.maxFindings ?? 10_000;
+    // A time window or a match count needs every line; the plain scan only the lines a trigger hits.
+    this.perLine = options.since !== undefined || options.match !== undefined;
+  }
+
+  async scanStream(file: string, stream: Readable): Promise<void> {
+    this.summary.files++;
+    const state: FileState = { file, line: 1, lastTime: undefined };
+    let carry: Buffer | undefined;
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      this.summary.bytes += bytes.length;
+      const buffer: Buffer = carry && carry.length > 0 ? Buffer.concat([carry, bytes]) : bytes;
+      const lastNewline = buffer.lastIndexOf(10);
+      if (lastNewline < 0 && buffer.length < MAX_CARRY) {
+        carry = buffer;
+        continue;
+      }
+      const end = lastNewline < 0 ? buffer.length : lastNewline + 1;
+      this.scanRegion(buffer, end, state);
+      carry = buffer.subarray(end);
+    }
+    if (carry && carry.length > 0) this.scanRegion(carry, carry.length, state);
+  }
+
+  report(): ScanReport {
+    return { findings: this.findings, summary: { ...this.summary } };
+  }
+
+  /** Scans `buffer[0, end)`, which ends at a line boundary (or is the end of the input). */
+  private scanRegion(buffer: Buffer, end: number, state: FileState): void {
+    const text = buffer.toString('latin1', 0, end);
+    if (this.perLine) this.scanEveryLine(buffer, text, state);
+    else this.scanTriggeredLines(buffer, text, state);
+  }
+
+  private scanTriggeredLines(buffer: Buffer, text: string, state: FileState): void {
+    // Pairs of (line start, detector index), found detector by detector, then visited in line order.
+    const hits: number[] = [];
+    for (const { trigger, detectors } of this.triggers) {
+      let at = nextTrigger(text, trigger, 0);
+      while (at >= 0) {
+        const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+        for (const index of detectors) hits.push(lineStart, index);
+        const lineEnd = text.indexOf('\n', at);
+        if (lineEnd < 0) break;
+        at = nextTrigger(text, trigger, lineEnd + 1);
+      }
+    }
+    const order: number[] = [];
+    for (let i = 0; i < hits.length; i += 2) order.push(i);
+    order.sort((a, b) => (hits[a]! - hits[b]!) || (hits[a + 1]! - hits[b + 1]!));
+    const firstLine = state.line;
+    let counted = 0;
+    for (let k = 0; k < order.length; ) {
+      const lineStart = hits[order[k]!]!;
+      const triggered: Detector[] = [];
+      while (k < order.length && hits[order[k]!] === lineStart) {
+        const detector = this.detectors[hits[order[k]! + 1]!]!;
+        if (triggered[triggered.length - 1] !== detector) triggered.push(detector);
+        k++;
+      }
+      let lineEnd = text.indexOf('\n', lineStart);
+      if (lineEnd < 0) lineEnd = text.length;
+      state.line += countNewlines(text, counted, lineStart);
+      counted = lineStart;
+      this.detect(buffer.toString('utf8', lineStart, lineEnd), state, triggered);
+    }
+    const lines = state.line - firstLine + countNewlines(text, counted, text.length);
+    state.line = firstLine + lines;
+    this.summary.lines += lines + (text.endsWith('\n') ? 0 : 1);
+  }
+
+  private scanEveryLine(buffer: Buffer, text: string, state: FileState): void {
+    const { since, match } = this.options;
+    let start = 0;
+    while (start < text.length) {
+      let lineEnd = text.indexOf('\n', start);
+      if (lineEnd < 0) lineEnd = text.length;
+      const raw = text.slice(start, lineEnd);
+      const time = timestampOfLine(raw);
+      if (time !== undefined) state.lastTime = time;
+      const inWindow = since === undefined || state.lastTime === undefined || state.lastTime >= since;
+      if (inWindow) {
+        this.summary.lines++;
+        const line = buffer.toString('utf8', start, lineEnd);
+        if (match) {
+          match.lastIndex = 0;
+          if (match.test(line)) this.summary.matches++;
+        }
+        const triggered = triggeredDetectors(raw, this.detectors);
+        if (triggered.length > 0) this.detect(line, state, triggered);
+      }
+      state.line++;
+      start = lineEnd + 1;
+    }
+  }
+
+  private detect(line: string, state: FileState, detectors: readonly Detector[]): void {
+    for (const m of findSecrets(line, detectors)) {
+      const secret = line.slice(m.secretStart, m.secretEnd);
+      const whole = line.slice(m.start, m.end);
+      if (isAllowed(this.allow, { file: state.file, value: secret, match: whole })) continue;
+      this.summary.findings++;
+      if (this.findings.length >= this.maxFindings) continue;
+      this.findings.push({
+        file: state.file,
+        line: state.line,
+        column: m.start + 1,
+        detector: m.detector,
+        match: line.slice(m.start, m.secretStart) + maskSecret(secret),
+      });
+    }
+  }
+}
+
+interface FileState {
+  file: string;
+  line: number;
+  lastTime: number | undefined;
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  let at = text.indexOf('\n', from);
+  while (at >= 0 && at < to) {
+    n++;
+    at = text.indexOf('\n', at + 1);
+  }
+  return n;
+}
