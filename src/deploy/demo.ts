@@ -12,6 +12,7 @@ import { discoverMigrations } from '../migrations/discover.js';
 import type { BackupRunner } from './backup.js';
 import { inProcessMigrator } from './migrate.js';
 import { type DeployHooks, type PhaseRunner, runDeploy } from './pipeline.js';
+import { checkRunner } from './runners.js';
 import type { DeployReport } from './types.js';
 
 export interface DemoScenario {
@@ -104,7 +105,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         integrity: {},
         backup: options.backup?.(db),
         backupUnavailable: 'pg_dump backups need a PostgreSQL server; the embedded database is not backed up in this demo',
-        check: options.check,
+        check: options.check ?? checkRunner({ files: [file] }),
         verify: options.verify,
         actor: 'prodguard demo',
         gitCommit: null,

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Queryable } from '../db/types.js';
+import { isApplied, LEDGER_TABLES, readAppliedMigrations } from '../migrations/ledger.js';
 import type { MigrationFile } from '../migrations/types.js';
 import { readRecordedMigrations } from './ledger.js';
 import type { MigrationRecord, MigrationSet } from './types.js';
@@ -67,13 +68,26 @@ export interface ToolLedger {
 
 export interface PlanOptions {
   projectDir: string;
-  /** A migration tool's ledger, when the target has one. */
+  /** A migration tool's ledger; default: the one the files' layout keeps, when the target has it. */
   toolLedger?: ToolLedger | undefined;
 }
 
 /**
- * Splits the discovered files into applied and pending. With a tool ledger, the tool decides;
- * otherwise prodguard's own `prodguard.applied_migrations` (path + content hash per successful
+ * The ledger table of the files' migration tool (Prisma, Drizzle, Supabase, Flyway,
+ * golang-migrate, dbmate, node-pg-migrate), when it exists in the target. Undefined for plain SQL
+ * and for a tool that has not applied anything there yet. Read-only.
+ */
+export async function detectToolLedger(db: Queryable, files: readonly MigrationFile[]): Promise<ToolLedger | undefined> {
+  const layout = files[0]?.layout;
+  if (!layout || LEDGER_TABLES[layout] === undefined) return undefined;
+  const ledger = await readAppliedMigrations(db, layout);
+  if (ledger.table === undefined) return undefined;
+  return { source: `${layout} (${ledger.table})`, isApplied: (file) => isApplied(file, ledger) };
+}
+
+/**
+ * Splits the discovered files into applied and pending. Where the migration tool keeps a ledger
+ * in the target, the tool decides; otherwise prodguard's own `prodguard.applied_migrations` (path + content hash per successful
  * deploy) does. Read-only.
  */
 export async function planMigrations(db: Queryable, files: readonly MigrationFile[], options: PlanOptions): Promise<MigrationPlan> {
@@ -81,8 +95,8 @@ export async function planMigrations(db: Queryable, files: readonly MigrationFil
   const pending: MigrationFile[] = [];
   const pendingRecords: MigrationRecord[] = [];
   const changed: ChangedMigration[] = [];
-  if (options.toolLedger) {
-    const ledger = options.toolLedger;
+  const ledger = options.toolLedger ?? (await detectToolLedger(db, files));
+  if (ledger) {
     files.forEach((file, i) => {
       const record = records[i]!;
       if (!ledger.isApplied(file)) {

@@ -1,5 +1,6 @@
 /** Text renderers for deploy reports and history. They return strings; only src/cli/ prints. */
 import type { Colors } from '../report/colors.js';
+import type { RollbackRehearsalReport } from './rollback-rehearsal.js';
 import type { DeployReport, DeployRun, PhaseResult, PhaseStatus } from './types.js';
 
 const LABEL: Record<PhaseStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP', 'not-run': '----' };
@@ -80,5 +81,28 @@ export function renderHistoryText(runs: readonly DeployRun[], c: Colors): string
     if (failed) lines.push(`    ${c.red(`${failed.phase}:`)} ${failed.message}`);
     if (run.backupPath) lines.push(`    backup: ${run.backupPath}`);
   }
+  return `${lines.join('\n')}\n`;
+}
+
+const REHEARSAL_TEXT = {
+  restored: 'the down migration restores the schema',
+  differs: 'the down migration does not restore the schema',
+  'no-down': 'no down migration',
+  'up-failed': 'the migration failed to apply',
+  'down-failed': 'the down migration failed',
+  'not-run': 'not run',
+} as const;
+
+/** `prodguard check --rollback`: one line per migration, the schema differences below. */
+export function renderRollbackRehearsalText(report: RollbackRehearsalReport, c: Colors): string {
+  const lines = [c.bold('rollback rehearsal (up, then down, rolled back)')];
+  for (const m of report.migrations) {
+    const status = m.status === 'restored' ? 'pass' : m.status === 'not-run' ? 'not-run' : 'fail';
+    const down = m.downPath && m.downPath !== m.path ? ` (${m.downPath})` : '';
+    lines.push(`  ${phaseLabel(status, c)}  ${m.path}${down}: ${REHEARSAL_TEXT[m.status]}${m.error ? `: ${m.error}` : ''}`);
+    for (const d of m.differences) lines.push(`        ${c.dim(d)}`);
+  }
+  const failed = report.migrations.filter((m) => m.status !== 'restored' && m.status !== 'not-run').length;
+  lines.push(report.ok ? `${c.green('PASS')}: every rollback restores the schema` : `${c.red(c.bold('FAIL'))}: ${failed} of ${report.migrations.length} rollbacks do not restore the schema`);
   return `${lines.join('\n')}\n`;
 }

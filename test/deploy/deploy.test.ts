@@ -3,76 +3,14 @@
  * production (identities marked), a config listing them in promotion order, and psql as the
  * team's migrate command.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/open.js';
 import { readPromotionGates } from '../../src/deploy/gate.js';
-import type { DeployReport, DeployRun } from '../../src/deploy/types.js';
+import type { DeployReport } from '../../src/deploy/types.js';
 import { runCli } from '../helpers/cli.js';
-import { adminUrl, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { adminUrl } from '../helpers/pg.js';
+import { ADD_NOTES, history, project, psql, readReport } from './project.js';
 
-const BASELINE = `
-  CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL, phone text);
-  INSERT INTO customers SELECT g, 'c' || g || '@example.test', 'ext ' || g FROM generate_series(1, 200) g;`;
-
-interface Project {
-  dir: string;
-  dbs: Record<'test' | 'staging' | 'production', TestDatabase>;
-  env: NodeJS.ProcessEnv;
-  run(args: string[]): ReturnType<typeof runCli>;
-  write(file: string, text: string): void;
-}
-
-/** psql applying the given migration files to $DATABASE_URL, stopping at the first error: the "team's migrate command". */
-function psql(...files: string[]): string[] {
-  return ['sh', '-c', `for f in ${files.join(' ')}; do psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -f "$f" || exit $?; done`];
-}
-
-async function project(options: { deploy?: string } = {}): Promise<Project> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-deploy-'));
-  mkdirSync(path.join(dir, 'migrations'));
-  const dbs = {
-    test: await createTestDatabase('deploy_test'),
-    staging: await createTestDatabase('deploy_staging'),
-    production: await createTestDatabase('deploy_prod'),
-  };
-  writeFileSync(
-    path.join(dir, 'prodguard.config.yaml'),
-    `environments:
-  - name: test
-    url: \${TEST_URL}
-  - name: staging
-    url: \${STAGING_URL}
-  - name: production
-    url: \${PRODUCTION_URL}
-migrations: migrations
-backup:
-  dir: backups
-${options.deploy ?? ''}`,
-  );
-  const env = { TEST_URL: dbs.test.url, STAGING_URL: dbs.staging.url, PRODUCTION_URL: dbs.production.url, PRODGUARD_ACTOR: 'ci-bot' };
-  const run = (args: string[]) => runCli(args, { cwd: dir, env });
-  for (const name of ['test', 'staging', 'production'] as const) {
-    await dbs[name].sql(BASELINE);
-    const marked = await run(['env', 'mark', '--env', name, '--as', name, '--name', name]);
-    expect(marked.code, marked.stderr).toBe(0);
-  }
-  return { dir, dbs, env, run, write: (file, text) => writeFileSync(path.join(dir, file), text) };
-}
-
-function readReport(p: Project, file: string): DeployReport {
-  return JSON.parse(readFileSync(path.join(p.dir, file), 'utf8')) as DeployReport;
-}
-
-async function history(p: Project, env: string): Promise<DeployRun[]> {
-  const run = await p.run(['history', '--env', env, '--format', 'json']);
-  expect(run.code, run.stderr).toBe(0);
-  return (JSON.parse(run.stdout) as { runs: DeployRun[] }).runs;
-}
-
-const ADD_NOTES = 'SET lock_timeout = \'2s\';\nALTER TABLE customers ADD COLUMN notes text;\n';
 
 describe('prodguard deploy: the promotion gate', () => {
   it('refuses production before staging passed the same migration set, allows it after', async () => {
@@ -220,7 +158,7 @@ describe('prodguard deploy: failures and their record', () => {
   });
 
   it('production refuses to skip its backup', async () => {
-    const p = await project({ deploy: 'deploy:\n  promotion: [production]\n' });
+    const p = await project({ config: 'deploy:\n  promotion: [production]\n' });
     p.write('migrations/001_add_notes.sql', ADD_NOTES);
     const run = await p.run(['deploy', '--env', 'production', '--skip', 'backup', '--reason', 'in a hurry', '--', ...psql('migrations/001_add_notes.sql')]);
     expect(run.code, run.stdout).toBe(1);
@@ -285,7 +223,7 @@ describe('prodguard deploy: failures and their record', () => {
   });
 
   it('deploy.requireRollback: a migration without a down script fails lint; one with it passes', async () => {
-    const p = await project({ deploy: 'deploy:\n  requireRollback: true\n' });
+    const p = await project({ config: 'deploy:\n  requireRollback: true\n' });
     p.write('migrations/001_add_notes.sql', ADD_NOTES);
     const missing = await p.run(['deploy', '--env', 'test', '--dry-run']);
     expect(missing.code).toBe(1);
@@ -296,7 +234,7 @@ describe('prodguard deploy: failures and their record', () => {
   });
 
   it('deploy.verifyRestoreTo: each backup is restore-tested in a throwaway database on that server', async () => {
-    const p = await project({ deploy: `deploy:\n  verifyRestoreTo: ${adminUrl()}\n` });
+    const p = await project({ config: `deploy:\n  verifyRestoreTo: ${adminUrl()}\n` });
     p.write('migrations/001_add_notes.sql', ADD_NOTES);
     const run = await p.run(['deploy', '--env', 'test', '--report', 'r.json', '--', ...psql('migrations/001_add_notes.sql')]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
@@ -305,7 +243,8 @@ describe('prodguard deploy: failures and their record', () => {
     expect(readReport(p, 'r.json').backup).toMatchObject({ verified: true, restoredCheck: true });
     const left = await p.dbs.test.sql(`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'prodguard_verify_%'`);
     expect(left).toEqual([{ n: 0 }]);
-  });
+    // DROP DATABASE waits for a checkpoint, which a busy shared server can make slow.
+  }, 180_000);
 
   it('an unreachable environment: exit 3 with the redacted URL, and usage errors exit 2', async () => {
     const p = await project();

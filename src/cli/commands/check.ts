@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CheckSelection } from '../../check/run.js';
-import { ExitCode, UsageError } from '../../errors.js';
+import type { CheckReport } from '../../check/types.js';
+import { openDb } from '../../db/open.js';
+import type { Db } from '../../db/types.js';
+import type { RollbackRehearsalReport } from '../../deploy/rollback-rehearsal.js';
+import { ExitCode, RefusedError, UsageError } from '../../errors.js';
 import { discoverMigrations } from '../../migrations/discover.js';
-import type { MigrationLayout } from '../../migrations/types.js';
+import type { MigrationFile, MigrationLayout } from '../../migrations/types.js';
 import type { CliContext } from '../context.js';
 import { addFormatOption, addTargetOptions, type TargetOptions } from '../options.js';
 import { configuredMigrations, readStdin } from './lint.js';
@@ -17,6 +21,7 @@ interface CheckFlags extends TargetOptions {
   preChecksOnly?: boolean;
   executeOnProduction?: boolean;
   lockTimeout?: string;
+  rollback?: boolean;
 }
 
 const FORMATS = ['text', 'json'] as const;
@@ -35,6 +40,7 @@ export function register(program: Command, cli: CliContext): void {
     .option('--pre-checks-only', 'run only the read-only pre-checks, never the migration')
     .option('--execute-on-production', 'rehearse even on a database recorded as production (lock_timeout at most 1s)')
     .option('--lock-timeout <ms>', 'lock_timeout of the rehearsal in milliseconds (default 2000)')
+    .option('--rollback', 'also rehearse each checked migration\'s down script (up, then down, rolled back) and compare the schema before and after')
     .addOption(
       new Option('--layout <layout>', 'force a migration layout instead of recognising it').choices([
         'prisma',
@@ -63,7 +69,8 @@ Examples:
   $ prodguard check --since origin/main                     # shadow replay, check what this branch adds
   $ prodguard check --env staging                           # rehearse the pending migrations on staging
   $ prodguard check --db "$RESTORED_COPY_URL" --last 1 --format json
-  $ prodguard check --env production                        # read-only pre-checks only`,
+  $ prodguard check --env production                        # read-only pre-checks only
+  $ prodguard check --env staging --rollback                # and prove each down migration undoes its up`,
     )
     .action(async (paths: string[], flags: CheckFlags) => {
       cli.exitCode = await check(cli, paths, flags);
@@ -133,10 +140,47 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
       : undefined,
   });
   if (progress) cli.io.err('\r\x1b[K');
-  if (format === 'json') cli.io.out(`${JSON.stringify(report, null, 2)}\n`);
+  const production = declaredProduction || report.identity?.kind === 'production';
+  const rollback = flags.rollback ? await rehearseRollbackScripts(files, report, { db, production, flags, projectDir: discover.cwd, lockTimeoutMs }) : undefined;
+  if (format === 'json') cli.io.out(`${JSON.stringify(rollback ? { ...report, rollback } : report, null, 2)}\n`);
   else {
     const { renderCheckText } = await import('../../check/render.js');
     cli.io.out(renderCheckText(report, cli.io.colors()));
+    if (rollback) {
+      const { renderRollbackRehearsalText } = await import('../../deploy/render.js');
+      cli.io.out(renderRollbackRehearsalText(rollback, cli.io.colors()));
+    }
   }
-  return report.verdict === 'fail' ? ExitCode.failed : ExitCode.ok;
+  return report.verdict === 'fail' || (rollback && !rollback.ok) ? ExitCode.failed : ExitCode.ok;
+}
+
+/**
+ * `--rollback`: the analysed migrations' up then down in one rolled-back transaction, on the
+ * database (refused on production without --execute-on-production: it executes) or on a shadow
+ * PGlite where the other migrations are replayed first.
+ */
+async function rehearseRollbackScripts(
+  files: MigrationFile[],
+  report: CheckReport,
+  options: { db: Db | undefined; production: boolean; flags: CheckFlags; projectDir: string; lockTimeoutMs: number | undefined },
+): Promise<RollbackRehearsalReport> {
+  const { rehearseRollbacks } = await import('../../deploy/rollback-rehearsal.js');
+  const analysed = new Set(report.migrations.filter((m) => m.role === 'analysed').map((m) => m.path));
+  const rehearse = (file: MigrationFile) => analysed.has(file.path);
+  if (options.db) {
+    if (options.production && !options.flags.executeOnProduction) {
+      throw new RefusedError('--rollback executes the migrations and their down scripts (rolled back); the database is production', {
+        code: 'PRODGUARD_PROTECTED',
+        hint: 'rehearse rollbacks on staging or a restored copy, or pass --execute-on-production (lock_timeout at most 1 s)',
+      });
+    }
+    const lockTimeoutMs = options.production ? Math.min(options.lockTimeoutMs ?? 1_000, 1_000) : options.lockTimeoutMs;
+    return rehearseRollbacks(options.db, files.filter(rehearse), { projectDir: options.projectDir, lockTimeoutMs });
+  }
+  const shadow = await openDb('pglite://memory');
+  try {
+    return await rehearseRollbacks(shadow, files, { projectDir: options.projectDir, lockTimeoutMs: options.lockTimeoutMs, rehearse });
+  } finally {
+    await shadow.close();
+  }
 }

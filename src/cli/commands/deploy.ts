@@ -8,6 +8,7 @@ import { pgDumpBackup } from '../../deploy/backup.js';
 import type { PromotionEnvironment } from '../../deploy/gate.js';
 import { commandMigrator } from '../../deploy/migrate.js';
 import { runDeploy } from '../../deploy/pipeline.js';
+import { checkRunner, verifyRunner } from '../../deploy/runners.js';
 import { formatMs, renderPhase, renderRollback, renderVerdict } from '../../deploy/render.js';
 import { PHASES, type PhaseName, SKIPPABLE_PHASES } from '../../deploy/types.js';
 import { UsageError } from '../../errors.js';
@@ -160,6 +161,12 @@ async function deployCommand(cli: CliContext, argv: string[], flags: DeployFlags
     requireRollback: deployConfig.requireRollback,
     integrity: { critical: config.integrity.critical, expect: config.integrity.expect },
     backup: db.kind === 'pglite' ? undefined : pgDumpBackup({ db, url: target.url, dir: backupDir, critical: config.integrity.critical, verifyRestoreTo: deployConfig.verifyRestoreTo, env: toolEnv }),
+    check: checkRunner({
+      files,
+      templateValues: config.lint.templateValues,
+      rehearseRollbacks: deployConfig.requireRollback ? { projectDir } : undefined,
+    }),
+    verify: config.verify && config.verify.checks.length > 0 ? verifyRunner({ checks: config.verify.checks, cwd: projectDir }) : undefined,
     backupUnavailable: db.kind === 'pglite' ? 'pg_dump backups need a PostgreSQL server; PGlite databases are not backed up' : undefined,
     restoreCommand: (dumpPath) => restoreCommandLine(path.relative(cli.cwd, dumpPath) || dumpPath, { env: envName }, production),
     gitCommit: await gitCommit(cli.cwd),
