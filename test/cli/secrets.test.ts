@@ -33,6 +33,7 @@ function invocations(url: string): Record<string, string[][]> {
       ['check', 'migrations', '--db', url, '--last', '1'],
       ['check', 'migrations', '--db', url, '--pending', '--format', 'json'],
       ['check', 'migrations', '--env', 'staging', '--pre-checks-only'],
+      ['check', 'migrations', '--db', url, '--rollback'],
     ],
     rules: [['rules'], ['rules', '--format', 'json']],
     explain: [['explain', 'ban-drop-table']],
