@@ -183,3 +183,20 @@ export async function valueUses(
   for (const row of rows) uses.get(row.value)?.push({ kind: row.kind, name: row.name });
   return uses;
 }
+
+/**
+ * The planner's estimate of distinct non-NULL values in a column (pg_stats, readable without
+ * superuser), or undefined when the table was never analysed.
+ */
+export async function distinctEstimate(db: Queryable, table: TableRef, column: string): Promise<number | undefined> {
+  const { rows } = await db.query<{ n: number | null; reltuples: number }>(
+    `SELECT s.n_distinct::float8 AS n, c.reltuples::float8 AS reltuples
+       FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
+       LEFT JOIN pg_stats s ON s.schemaname = ns.nspname AND s.tablename = c.relname AND s.attname = $2
+      WHERE c.oid = to_regclass($1)`,
+    [qualifiedSql(table), column],
+  );
+  const row = rows[0];
+  if (!row || row.n === null || row.reltuples < 0) return undefined;
+  return row.n >= 0 ? row.n : -row.n * row.reltuples;
+}

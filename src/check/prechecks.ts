@@ -15,6 +15,7 @@ import { quoteIdent, splitQualifiedName } from '../db/introspect.js';
 import {
   checkExpressionOfDefinition,
   constraintByName,
+  distinctEstimate,
   enumLabels,
   hasIndexOn,
   hasUniqueOn,
@@ -33,6 +34,8 @@ import type { CheckFinding, RemovedValue } from './types.js';
 const EXAMPLES = 5;
 /** Referenced tables up to this many (estimated) rows are probed with a hashed NOT IN subplan. */
 const HASHED_SUBPLAN_MAX_ROWS = 500_000;
+/** An indexed FK column with at most this many distinct values (pg_stats) is checked value by value through its index. */
+const SKIP_SCAN_MAX_DISTINCT = 20_000;
 /**
  * work_mem for the pre-check transaction: a UNIQUE pre-check sorts the key column
  * (count(DISTINCT ...)); in memory that costs ~3x a count(*) on 5M rows, spilled to disk ~10x.
@@ -196,7 +199,15 @@ export async function runPrechecks(db: Queryable, items: readonly PrecheckItem[]
 }
 
 /** One SELECT over the table with every plan's aggregates; when it fails, each plan alone. */
-async function scan(db: Queryable, table: TableInfo, plans: Planned[]): Promise<(number[] | Error)[]> {
+async function scan(db: Queryable, table: TableInfo, allPlans: Planned[]): Promise<(number[] | Error)[]> {
+  // Questions answered without reading the table (an index walk) take no part in the scan.
+  const plans = allPlans.filter((p) => p.aggregates.length > 0);
+  if (plans.length === 0) return allPlans.map(() => []);
+  const scanned = await scanAll(db, table, plans);
+  return allPlans.map((p) => (p.aggregates.length > 0 ? scanned[plans.indexOf(p)]! : []));
+}
+
+async function scanAll(db: Queryable, table: TableInfo, plans: Planned[]): Promise<(number[] | Error)[]> {
   const run = async (subset: Planned[]): Promise<number[][]> => {
     const columns = subset.flatMap((p) => p.aggregates);
     const joins = [...new Set(subset.flatMap((p) => p.joins))];
@@ -208,7 +219,8 @@ async function scan(db: Queryable, table: TableInfo, plans: Planned[]): Promise<
   };
   const all = await inSavepoint(db, () => run(plans));
   if (all.ok) return all.value;
-  if (plans.length === 1) return [all.error];
+  // Retrying each question alone finds the one that fails; a timeout would only time out again.
+  if (plans.length === 1 || isTimeout(all.error)) return plans.map(() => all.error);
   const results: (number[] | Error)[] = [];
   for (const p of plans) {
     const one = await inSavepoint(db, () => run([p]));
@@ -217,13 +229,17 @@ async function scan(db: Queryable, table: TableInfo, plans: Planned[]): Promise<
   return results;
 }
 
+function isTimeout(error: Error): boolean {
+  return error instanceof DatabaseError && error.isTimeout;
+}
+
 function skipped(table: TableRef, message: string): CheckFinding {
   return { id: 'pre-check-skipped', severity: 'info', message, help: 'Run `prodguard check` without --pre-checks-only on a copy to rehearse the migration with the data in place.', table: displayName(table) };
 }
 
 function failedCheck(question: Question, table: TableInfo, error: Error): CheckFinding {
   const message = error.message;
-  if (question.kind === 'type-change' && error instanceof DatabaseError && !/does not exist/.test(message)) {
+  if (question.kind === 'type-change' && error instanceof DatabaseError && !error.isTimeout && !/does not exist/.test(message)) {
     return {
       id: 'cast-failure',
       severity: 'error',
@@ -515,11 +531,33 @@ async function planForeignKey(
   const mine = q.columns.length === 1 ? col(q.columns[0]!) : `(${q.columns.map(col).join(', ')})`;
   let orphan: string;
   let joins: string[] = [];
+  const refKeyPresent = refColumns.map((c) => `${quoteIdent(c)} IS NOT NULL`).join(' AND ');
+  const distinct =
+    indexed.ok && indexed.value && q.columns.length === 1 ? await inSavepoint(db, () => distinctEstimate(db, q.table, q.columns[0]!)) : undefined;
+  if (distinct?.ok && distinct.value !== undefined && distinct.value <= SKIP_SCAN_MAX_DISTINCT) {
+    // An indexed column with few distinct values: walk its distinct values through the index
+    // (a "loose index scan", one index descent per value) instead of reading every row.
+    const column = q.columns[0]!;
+    const c = quoteIdent(column);
+    const refKey = quoteIdent(refColumns[0]!);
+    // For the examples: a correlated probe of the referenced key's unique index, stopped by LIMIT.
+    orphan = `${col(column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${ref.info.display} r WHERE r.${refKey} = ${col(column)})`;
+    const skipScan = `WITH RECURSIVE d(v) AS (
+        SELECT min(${c}) FROM ${table.display}
+        UNION ALL
+        SELECT (SELECT min(${c}) FROM ${table.display} WHERE ${c} > d.v) FROM d WHERE d.v IS NOT NULL)
+      SELECT coalesce(sum((SELECT count(*) FROM ${table.display} WHERE ${c} = d.v)), 0)::text AS n
+        FROM d WHERE d.v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${ref.info.display} r WHERE r.${refKey} = d.v)`;
+    return { plan: foreignKeyPlan(db, base, table, ref.info, q, severity, caveat, orphan, [], indexed.ok && !indexed.value, async () => {
+      const { rows } = await db.query<{ n: string }>(skipScan);
+      return Number(rows[0]?.n ?? 0);
+    }) };
+  }
   if (ref.info.estimatedRows >= 0 && ref.info.estimatedRows <= HASHED_SUBPLAN_MAX_ROWS) {
     // A small referenced table: NOT IN becomes a hashed subplan, probed per row inside the same
     // (parallel) scan, cheaper than a join. Never for a big or unanalysed one: a NOT IN that does
     // not fit in memory is re-scanned for every row.
-    orphan = `${present} AND ${mine} NOT IN (SELECT ${refList} FROM ${ref.info.display} WHERE ${refColumns.map((c) => `${quoteIdent(c)} IS NOT NULL`).join(' AND ')})`;
+    orphan = `${present} AND ${mine} NOT IN (SELECT ${refList} FROM ${ref.info.display} WHERE ${refKeyPresent})`;
   } else {
     // A per-question alias keeps two FKs to the same table apart; the key is unique, so the join adds no rows.
     const alias = `r_${Math.abs(hash(`${base.statement}:${q.columns.join(',')}`))}`;
@@ -527,36 +565,55 @@ async function planForeignKey(
     joins = [`LEFT JOIN ${ref.info.display} AS ${alias} ON ${on}`];
     orphan = `${present} AND ${alias}.${quoteIdent(refColumns[0]!)} IS NULL`;
   }
+  return { plan: foreignKeyPlan(db, base, table, ref.info, q, severity, caveat, orphan, joins, indexed.ok && !indexed.value, undefined) };
+}
+
+/**
+ * The FK plan: orphans counted by an aggregate in the table's scan (`count` undefined), or by
+ * `count` alone (no aggregate: the scan skips this question).
+ */
+function foreignKeyPlan(
+  db: Queryable,
+  base: Omit<Planned, 'aggregates' | 'interpret'>,
+  table: TableInfo,
+  refInfo: TableInfo,
+  q: Extract<Question, { kind: 'foreign-key' }>,
+  severity: 'error' | 'warning',
+  caveat: string,
+  orphan: string,
+  joins: string[],
+  unindexed: boolean,
+  count: (() => Promise<number>) | undefined,
+): Planned {
   return {
-    plan: {
-      ...base,
-      joins,
-      aggregates: [`count(*) FILTER (WHERE ${orphan})`],
-      async interpret([orphans = 0]) {
-        const findings: CheckFinding[] = [];
-        const keyText = q.columns.join(', ');
-        if (orphans > 0) {
-          findings.push({
-            id: 'fk-orphans',
-            severity: q.notValid ? 'warning' : severity,
-            message: `FOREIGN KEY (${keyText}) on ${table.display} → ${ref.info!.display}: ${plural(orphans, 'row')} reference a missing row; ${q.notValid ? 'NOT VALID lets it apply, but VALIDATE CONSTRAINT will fail' : 'the statement fails'}${caveat}`,
-            help: `Delete or fix the orphans first, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID and VALIDATE CONSTRAINT in a separate transaction.`,
-            table: table.display,
-            count: orphans,
-            examples: await examples(db, table, orphan, joins),
-          });
-        }
-        if (indexed.ok && !indexed.value && !q.newColumn) {
-          findings.push({
-            id: 'fk-unindexed',
-            severity: 'warning',
-            message: `FOREIGN KEY (${keyText}) on ${table.display}: no index starts with (${keyText}), so every DELETE or key UPDATE on ${ref.info!.display} scans ${table.display} (${plural(Math.max(0, Math.round(table.estimatedRows)), 'row')} estimated)`,
-            help: `CREATE INDEX CONCURRENTLY ON ${table.display} (${keyText}) in its own migration.`,
-            table: table.display,
-          });
-        }
-        return findings;
-      },
+    ...base,
+    joins: count ? [] : joins,
+    aggregates: count ? [] : [`count(*) FILTER (WHERE ${orphan})`],
+    async interpret([scanned = 0]) {
+      const orphans = count ? await count() : scanned;
+      const findings: CheckFinding[] = [];
+      const keyText = q.columns.join(', ');
+      if (orphans > 0) {
+        findings.push({
+          id: 'fk-orphans',
+          severity: q.notValid ? 'warning' : severity,
+          message: `FOREIGN KEY (${keyText}) on ${table.display} → ${refInfo.display}: ${plural(orphans, 'row')} reference a missing row; ${q.notValid ? 'NOT VALID lets it apply, but VALIDATE CONSTRAINT will fail' : 'the statement fails'}${caveat}`,
+          help: `Delete or fix the orphans first, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID and VALIDATE CONSTRAINT in a separate transaction.`,
+          table: table.display,
+          count: orphans,
+          examples: await examples(db, table, orphan, joins),
+        });
+      }
+      if (unindexed && !q.newColumn) {
+        findings.push({
+          id: 'fk-unindexed',
+          severity: 'warning',
+          message: `FOREIGN KEY (${keyText}) on ${table.display}: no index starts with (${keyText}), so every DELETE or key UPDATE on ${refInfo.display} scans ${table.display} (${plural(Math.max(0, Math.round(table.estimatedRows)), 'row')} estimated)`,
+          help: `CREATE INDEX CONCURRENTLY ON ${table.display} (${keyText}) in its own migration.`,
+          table: table.display,
+        });
+      }
+      return findings;
     },
   };
 }

@@ -47,9 +47,12 @@ export function renderCheckText(report: CheckReport, c: Colors): string {
         : 'read-only pre-checks (nothing was run)';
   out.push(`mode: ${modeText}`);
   if (report.ledger) {
-    out.push(
-      `ledger: ${report.ledger.table ?? `no ${report.ledger.layout} ledger table found`}: ${report.ledger.applied} applied, ${report.ledger.pending} pending`,
-    );
+    const { layout, table, applied, pending } = report.ledger;
+    if (layout === 'plain' || layout === 'stdin') {
+      out.push(`ledger: plain SQL files have none, so all ${pending} count as pending (name the files or use --last N)`);
+    } else {
+      out.push(`ledger: ${table ?? `no ${layout} ledger table yet`}: ${applied} applied, ${pending} pending`);
+    }
   }
   out.push('');
   if (report.migrations.length === 0) out.push('no migrations to check');

@@ -38,6 +38,16 @@ describe('check: shadow replay on PGlite', () => {
     expect(report.verdict).toBe('fail');
   });
 
+  it('malformed SQL in a replayed migration stops the replay at its line and column', async () => {
+    const dir = writeMigrations({ setup: 'CREATE TABLE fine_t (id int);\nCREATE TABLE broken_t (id int,, name text);\n', migration: 'SELECT 1;\n' }, { withSetup: true });
+    const report = await runCheck({ files: await discoverMigrations(['migrations'], { cwd: dir }), select: { kind: 'last', count: 1 }, openShadow });
+    const failed = report.migrations[0]!;
+    expect(failed).toMatchObject({ role: 'replayed', status: 'failed', path: 'migrations/001_setup.sql' });
+    expect(failed.statements[0]!.error).toMatchObject({ line: 2, column: 31, sqlState: '42601' });
+    expect(failed.statements[0]!.error!.message).toMatch(/syntax error at or near ","/);
+    expect(report.verdict).toBe('fail');
+  });
+
   it('end to end through the CLI (its own shadow database): exit 1 naming the value, the rows and the function', async () => {
     const dir = writeMigrations(SEED, { withSetup: true });
     const run = await runCli(['check', 'migrations', '--last', '1'], { cwd: dir });

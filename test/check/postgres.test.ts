@@ -160,6 +160,25 @@ describe('check: rehearsal on a real PostgreSQL server', () => {
     }
   });
 
+  it('a pre-check that runs into statement_timeout is reported as skipped, never as a finding about the data', async () => {
+    const scenario = {
+      setup: `CREATE TABLE slow (id int PRIMARY KEY, v int); INSERT INTO slow VALUES (1, 1);`,
+      migration: `ALTER TABLE slow ALTER COLUMN v TYPE text USING (v::text || pg_sleep(0.5)::text);\n`,
+    };
+    const { target, dir } = await prepared(scenario);
+    const db = await openDb(target.url, { settings: { statementTimeoutMs: 150 } });
+    try {
+      const report = await runCheck({ files: await discoverMigrations(['migrations'], { cwd: dir }), db, select: { kind: 'all' }, preChecksOnly: true });
+      const ids = report.migrations[0]!.statements[0]!.findings.map((f) => f.id);
+      expect(ids).toContain('pre-check-skipped');
+      expect(ids).not.toContain('cast-failure');
+      expect(finding(report, 'pre-check-skipped').message).toMatch(/statement timeout/);
+      expect(report.verdict).toBe('pass');
+    } finally {
+      await db.close();
+    }
+  });
+
   it('an environment declared production in the config gets only the pre-checks, even unmarked', async () => {
     const { target, dir } = await prepared(SET_NOT_NULL);
     writeFileSync(path.join(dir, 'prodguard.config.yaml'), 'environments:\n  - name: production\n    url: ${PROD_URL}\n');

@@ -93,6 +93,18 @@ INSERT INTO pets VALUES (10, 1), (11, 2), (12, 3), (13, 4), (14, NULL);`,
   migration: `ALTER TABLE pets ADD CONSTRAINT pets_owner_fk FOREIGN KEY (owner_id) REFERENCES owners (id);\n`,
 };
 
+/** The FK column is indexed and analysed with few distinct values: checked value by value through its index. */
+export const FK_INDEXED: Scenario = {
+  setup: `CREATE TABLE shops (id int PRIMARY KEY);
+CREATE TABLE sales (id int PRIMARY KEY, shop_id int);
+CREATE INDEX sales_shop_id_idx ON sales (shop_id);
+INSERT INTO shops VALUES (1), (2);
+INSERT INTO sales SELECT g, CASE WHEN g IN (7, 9) THEN 5 WHEN g = 8 THEN NULL ELSE 1 + g % 2 END FROM generate_series(1, 50) g;
+ANALYZE sales;
+ANALYZE shops;`,
+  migration: `ALTER TABLE sales ADD CONSTRAINT sales_shop_fk FOREIGN KEY (shop_id) REFERENCES shops (id);\n`,
+};
+
 /** Constraints added NOT VALID earlier, validated now; the referenced table is analysed (small: hashed NOT IN). */
 export const VALIDATE: Scenario = {
   setup: `CREATE TABLE teams (id int PRIMARY KEY);

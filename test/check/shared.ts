@@ -9,6 +9,7 @@ import {
   CAST_FAILURE,
   ENUM_REBUILT,
   FAILS_TO_APPLY,
+  FK_INDEXED,
   FK_ORPHANS,
   finding,
   LOCKS,
@@ -105,6 +106,12 @@ export function scenarioTests(run: RunScenario): void {
     expect(f.count).toBe(2);
     expect(f.examples).toEqual(['id=12', 'id=13']);
     expect(finding(report, 'fk-unindexed').severity).toBe('warning');
+  });
+
+  it('FOREIGN KEY on an indexed, analysed column: the same counts through the index', async () => {
+    const report = await run(FK_INDEXED);
+    expect(finding(report, 'fk-orphans')).toMatchObject({ count: 2, examples: ['id=7', 'id=9'] });
+    expect(() => finding(report, 'fk-unindexed')).toThrow();
   });
 
   it('VALIDATE CONSTRAINT: orphans of the FK and rows violating the CHECK, from the live definitions', async () => {
