@@ -126,6 +126,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
   let before: SnapshotDocument | undefined;
   let after: SnapshotDocument | undefined;
   let losses: string[] = [];
+  let acquireLock: () => Promise<boolean> = async () => true;
 
   const report: DeployReport = {
     format: 'prodguard-deploy',
@@ -183,6 +184,11 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
 
   const stages: [PhaseName, () => Promise<PhaseOutcome>][] = [
     ['preflight', async () => {
+      if (!(await acquireLock())) {
+        throw new PhaseFailure('another prodguard deploy is running against this database', [
+          `it holds the advisory lock (${DEPLOY_LOCK.join(', ')}): see pg_stat_activity where application_name = 'prodguard'`,
+        ]);
+      }
       const preflight = await runPreflight(db, {
         expected: { name: options.environment.name, kind: options.environment.kind },
         longTransactionMs: options.longTransactionMs,
@@ -299,42 +305,70 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     }],
   ];
 
-  for (const [phase, fn] of stages) {
-    if (failedPhase) break;
-    if (options.dryRun && !DRY_RUN_PHASES.includes(phase)) break;
-    await runPhase(phase, fn);
-  }
+  // One deploy at a time per database: the preflight phase takes the lock, held to the end.
+  await exclusively(db, async (tryLock) => {
+    acquireLock = tryLock;
+    for (const [phase, fn] of stages) {
+      if (failedPhase) break;
+      if (options.dryRun && !DRY_RUN_PHASES.includes(phase)) break;
+      await runPhase(phase, fn);
+    }
 
-  const migrateIndex = PHASES.indexOf('migrate');
-  // The migrate command ran (it exited or was killed), so the database may hold its changes.
-  const migrateRan = report.migrate !== null && (report.migrate.exitCode !== null || report.migrate.signal !== null);
-  if (failedPhase && PHASES.indexOf(failedPhase) >= migrateIndex && migrateRan) {
-    report.rollback = await adviseRollback(options, report, phases.get(failedPhase)!, after, plan?.pending ?? []);
-  }
-  report.losses = losses;
+    const migrateIndex = PHASES.indexOf('migrate');
+    // The migrate command ran (it exited or was killed), so the database may hold its changes.
+    const migrateRan = report.migrate !== null && (report.migrate.exitCode !== null || report.migrate.signal !== null);
+    if (failedPhase && PHASES.indexOf(failedPhase) >= migrateIndex && migrateRan) {
+      report.rollback = await adviseRollback(options, report, phases.get(failedPhase)!, after, plan?.pending ?? []);
+    }
+    report.losses = losses;
 
-  const finish = () => {
-    const finished = new Date();
-    report.finishedAt = finished.toISOString();
-    report.durationMs = Math.round(performance.now() - startedMs);
-    report.failedPhase = failedPhase;
-    report.outcome = failedPhase ? 'failed' : options.dryRun ? 'dry-run' : 'passed';
-    report.exitCode = exitCode;
-    report.phases = PHASES.map((phase) => phases.get(phase) ?? notRun(phase, options.dryRun ?? false, failedPhase));
-  };
+    const finish = () => {
+      const finished = new Date();
+      report.finishedAt = finished.toISOString();
+      report.durationMs = Math.round(performance.now() - startedMs);
+      report.failedPhase = failedPhase;
+      report.outcome = failedPhase ? 'failed' : options.dryRun ? 'dry-run' : 'passed';
+      report.exitCode = exitCode;
+      report.phases = PHASES.map((phase) => phases.get(phase) ?? notRun(phase, options.dryRun ?? false, failedPhase));
+    };
 
-  finish();
-  if (!options.dryRun) {
-    await runPhase('record', async () => {
-      finish();
-      // The stored report shows the record phase as done: it is, once the INSERT commits.
-      report.phases = report.phases.map((p) => (p.phase === 'record' ? { ...p, status: 'pass', message: 'recorded in prodguard.runs', startedAt: new Date().toISOString() } : p));
-      report.runId = await recordRun(db, report);
-      return { status: 'pass', message: `run #${report.runId} recorded in prodguard.runs (${report.outcome})` };
-    });
     finish();
-  }
+    if (!options.dryRun) {
+      await runPhase('record', async () => {
+        finish();
+        // The stored report shows the record phase as done: it is, once the INSERT commits.
+        report.phases = report.phases.map((p) => (p.phase === 'record' ? { ...p, status: 'pass', message: 'recorded in prodguard.runs', startedAt: new Date().toISOString() } : p));
+        report.runId = await recordRun(db, report);
+        return { status: 'pass', message: `run #${report.runId} recorded in prodguard.runs (${report.outcome})` };
+      });
+      finish();
+    }
+  });
   return report;
+}
+
+/** The advisory lock key of a running deploy (two int4s, so it never meets Prisma's bigint key). */
+const DEPLOY_LOCK = [1886547812, 1] as const;
+
+/**
+ * Runs `fn` holding one connection for the whole deploy, so a session advisory lock taken through
+ * `tryLock` lasts until the end (and is released after). PGlite has one connection in one process:
+ * nothing else can deploy to it concurrently.
+ */
+async function exclusively<T>(db: Db, fn: (tryLock: () => Promise<boolean>) => Promise<T>): Promise<T> {
+  if (db.kind !== 'postgres') return fn(async () => true);
+  return db.withConnection(async (conn) => {
+    let held = false;
+    try {
+      return await fn(async () => {
+        const { rows } = await conn.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [...DEPLOY_LOCK]);
+        held = rows[0]?.ok === true;
+        return held;
+      });
+    } finally {
+      if (held) await conn.query('SELECT pg_advisory_unlock($1, $2)', [...DEPLOY_LOCK]).catch(() => undefined);
+    }
+  });
 }
 
 function notRun(phase: PhaseName, dryRun: boolean, failedPhase: PhaseName | null): PhaseResult {

@@ -246,6 +246,26 @@ describe('prodguard deploy: failures and their record', () => {
     // DROP DATABASE waits for a checkpoint, which a busy shared server can make slow.
   }, 180_000);
 
+  it('one deploy at a time: a second deploy to the same database while one runs stops at preflight', async () => {
+    const p = await project();
+    p.write('migrations/001_add_notes.sql', ADD_NOTES);
+    const slow = p.run(['deploy', '--env', 'test', '--', 'sh', '-c', 'sleep 4']);
+    // Wait until the first deploy holds the lock (its migrate is sleeping).
+    for (let i = 0; i < 100; i++) {
+      const held = await p.dbs.test.sql(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 1886547812 AND objid = 1 AND granted`);
+      if (held[0]?.n === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const second = await p.run(['deploy', '--env', 'test', '--', 'true']);
+    expect(second.code, second.stdout).toBe(1);
+    expect(second.stdout).toMatch(/FAIL\s+preflight\s+another prodguard deploy is running against this database/);
+    const first = await slow;
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    // Released at the end: the next deploy gets past preflight.
+    const third = await p.run(['deploy', '--env', 'test', '--dry-run']);
+    expect(third.stdout).toMatch(/(PASS|WARN)\s+preflight/);
+  });
+
   it('an unreachable environment: exit 3 with the redacted URL, and usage errors exit 2', async () => {
     const p = await project();
     p.write('migrations/001_add_notes.sql', ADD_NOTES);
