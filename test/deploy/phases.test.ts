@@ -3,6 +3,8 @@
  * read-only on production, rollback rehearsal with deploy.requireRollback), verify, and
  * `prodguard check --rollback`.
  */
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ADD_NOTES, history, project, psql, readReport } from './project.js';
 
@@ -114,5 +116,27 @@ describe('prodguard check --rollback', () => {
     const production = await p.run(['check', '--env', 'production', '--rollback']);
     expect(production.code).toBe(1);
     expect(production.stderr).toContain('--rollback executes the migrations and their down scripts');
+  });
+});
+
+describe('deploy --auto-rollback with writes since the migrate', () => {
+  it('refuses to restore when the database changed after the migrate, and says which table', async () => {
+    // The verify suite itself writes a row (as live traffic would) and then fails.
+    const p = await project();
+    appendFileSync(
+      path.join(p.dir, 'prodguard.config.yaml'),
+      `verify:
+  checks:
+    - name: live-traffic
+      command: "psql '${p.dbs.test.url}' -X -q -c \\"INSERT INTO customers VALUES (999, 'late@example.test', null)\\" && exit 1"
+`,
+    );
+    p.write('migrations/001_add_notes.sql', ADD_NOTES);
+    const run = await p.run(['deploy', '--env', 'test', '--auto-rollback', '--report', 'r.json', '--', ...psql('migrations/001_add_notes.sql')]);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/FAIL\s+verify/);
+    expect(run.stdout).toContain('--auto-rollback: not restored: the database received writes since the migrate (public.customers grew)');
+    expect(readReport(p, 'r.json').rollback?.autoRollback).toMatchObject({ requested: true, attempted: false, restored: false });
+    expect(await p.dbs.test.sql(`SELECT count(*)::int AS n FROM customers WHERE id = 999`)).toEqual([{ n: 1 }]);
   });
 });
