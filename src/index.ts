@@ -26,6 +26,20 @@ export { runCheck, type CheckOptions, type CheckSelection } from './check/run.js
 export type { CheckReport, CheckFinding, CheckFindingId, MigrationCheck, StatementCheck, LockTaken, RemovedValue, ValueUse } from './check/types.js';
 export { readAppliedMigrations, pendingMigrations, isApplied, type AppliedLedger, type AppliedMigration } from './migrations/ledger.js';
 export { discoverMigrations } from './migrations/discover.js';
+export { testDataSettings, type TestDataSettings } from './testdata/settings.js';
+export {
+  testDataSummary,
+  countTestRows,
+  listTestRows,
+  type TestDataSummary,
+  type TableSummary,
+  type AgeBucket,
+  type HourCount,
+} from './testdata/summary.js';
+export { cleanupTestData, type CleanupOptions, type CleanupResult, type BlockedRow } from './testdata/cleanup.js';
+export { verifyTestData, auditRealChanges, type VerifyResult as TestDataVerifyResult, type AuditResult } from './testdata/verify.js';
+export { installScript, installFiles } from './testdata/install.js';
+export { evaluateAlert, type TestDataAlert } from './testdata/monitor.js';
 export { redactUrl, redactText } from './redact/secrets.js';
 export { runVerify, type RunVerifyOptions, type VerifyReport, type VerifyCheckResult, type ConditionResult, type VerifyStatus } from './verify/run.js';
 export { recordVerifyRun, readVerifyHistory, type VerifyRun } from './verify/history.js';

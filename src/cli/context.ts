@@ -1,4 +1,4 @@
-import { type LoadedConfig, loadConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
 import { resolveTarget, type ResolvedTarget, type TargetFlags } from '../config/target.js';
 import { openDb } from '../db/open.js';
 import type { Db } from '../db/types.js';
@@ -27,7 +27,8 @@ export class CliContext {
 
   /** Loads the config once (from `--config` or discovery); its URLs' secrets join the redaction set. */
   config(): Promise<LoadedConfig> {
-    this.loaded ??= loadConfig({ cwd: this.cwd, file: this.configFile, env: this.env }).then((loaded) => {
+    // Loaded on first use: zod and yaml cost more to import than some commands (scan-logs) take to run.
+    this.loaded ??= import('../config/load.js').then(({ loadConfig }) => loadConfig({ cwd: this.cwd, file: this.configFile, env: this.env })).then((loaded) => {
       for (const environment of loaded.config.environments) {
         if (environment.url) this.io.addSecrets(secretsOfUrl(environment.url));
       }

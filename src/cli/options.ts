@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { ENVIRONMENT_KINDS } from '../config/schema.js';
+import { ENVIRONMENT_KINDS } from '../config/kinds.js';
 
 /** `--db URL` and `--env NAME`: how every command that needs a database picks one. */
 export function addTargetOptions(command: Command): Command {

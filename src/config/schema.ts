@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { duration } from './duration.js';
+import { ENVIRONMENT_KINDS } from './kinds.js';
 import { verifySchema } from '../verify/schema.js';
 
 export { duration, parseDuration } from './duration.js';
 
-export const ENVIRONMENT_KINDS = ['production', 'staging', 'test', 'development'] as const;
-export type EnvironmentKind = (typeof ENVIRONMENT_KINDS)[number];
+export { ENVIRONMENT_KINDS, type EnvironmentKind } from './kinds.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'expected a plain SQL identifier');
 
@@ -35,6 +35,16 @@ export const testDataSchema = z.strictObject({
   retentionHours: z.number().positive().default(24),
   autoCleanup: z.boolean().default(true),
   testMode: z.boolean().default(true),
+  /** Teams that test in production opt in here; otherwise cleanup and prodguard/testing refuse a production database. */
+  allowOnProduction: z.boolean().default(false),
+  /** A column whose value tells active from cancelled test rows (monitor snapshot), e.g. `status`. */
+  statusColumn: identifier.optional(),
+  activeValues: z.array(z.string()).default(['active']),
+  cancelledValues: z.array(z.string()).default(['cancelled', 'canceled']),
+  /** Rows per cleanup batch; each batch is its own short transaction. */
+  batchSize: z.number().int().min(1).max(100_000).default(5_000),
+  /** lock_timeout of each cleanup batch: a batch that would wait longer gives way and is retried. */
+  lockTimeout: duration.default(1_000),
 });
 
 export const lintConfigSchema = z.strictObject({

@@ -1,4 +1,7 @@
 import type { EnvironmentKind, TestDataConfig } from '../config/schema.js';
+
+/** The part of `testData` the checklist reads. */
+export type PreflightTestData = Pick<TestDataConfig, 'tables' | 'column' | 'autoCleanup' | 'testMode'>;
 import { kindFromName } from '../config/target.js';
 import { readServerInfo, type ServerInfo, splitQualifiedName } from '../db/introspect.js';
 import type { Db, Queryable } from '../db/types.js';
@@ -9,7 +12,7 @@ export interface PreflightOptions {
   /** What the caller expects the database to be (from `--env` / `--expect`). */
   expected?: { name?: string | undefined; kind?: EnvironmentKind | undefined } | undefined;
   /** Test-data settings from config; readiness checks are skipped without tables. */
-  testData?: TestDataConfig | undefined;
+  testData?: PreflightTestData | undefined;
   /** A transaction open longer than this is reported. Default 60 s. */
   longTransactionMs?: number;
   /** How long the connection took, measured by whoever opened it. */
@@ -185,7 +188,7 @@ interface ColumnRow {
   table_name: string | null;
 }
 
-async function testDataChecks(tx: Queryable, testData: TestDataConfig | undefined): Promise<CheckResult[]> {
+async function testDataChecks(tx: Queryable, testData: PreflightTestData | undefined): Promise<CheckResult[]> {
   if (!testData || testData.tables.length === 0) {
     return [
       {

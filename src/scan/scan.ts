@@ -3,8 +3,8 @@
  *
  * Cost stays near a plain read of the bytes: each chunk is decoded as latin1 (one byte, one
  * character, so offsets are byte offsets), the detectors' triggers run over the whole chunk —
- * literals such as `.eyJ` or `@` with indexOf, the small regexes joined into one alternation,
- * digit patterns on their own — and only a line a trigger hits is decoded as UTF-8 and given to
+ * literals such as `.eyJ` or `@` with indexOf, the small regexes joined into two alternations
+ * (word-led and digit-led) — and only a line a trigger hits is decoded as UTF-8 and given to
  * the detectors that triggered. Memory is constant: a chunk, the unfinished last line, and the findings.
  */
 import { createReadStream } from 'node:fs';
@@ -113,25 +113,26 @@ class LineScanner {
   constructor(private readonly options: ScanOptions) {
     this.detectors = options.pii === false ? [] : selectDetectors(options.detectors);
     const byKey = new Map<string, { trigger: CompiledTrigger; detectors: number[] }>();
-    const joined: { sources: string[]; detectors: number[] } = { sources: [], detectors: [] };
+    const joined = new Map<string, { sources: string[]; detectors: number[] }>();
     this.detectors.forEach((detector, index) => {
       for (const trigger of detector.triggers) {
-        if (typeof trigger !== 'string' && !trigger.alone) {
-          // A hit of the joined regex runs every detector that has a part in it: hits are rare,
+        if (typeof trigger !== 'string') {
+          // A hit of a joined regex runs every detector that has a part in it: hits are rare,
           // and telling the alternatives apart would cost on every position.
-          joined.sources.push(trigger.regex);
-          if (!joined.detectors.includes(index)) joined.detectors.push(index);
+          const group = joined.get(trigger.group ?? 'words') ?? { sources: [], detectors: [] };
+          group.sources.push(trigger.regex);
+          if (!group.detectors.includes(index)) group.detectors.push(index);
+          joined.set(trigger.group ?? 'words', group);
           continue;
         }
-        const key = typeof trigger === 'string' ? `s:${trigger}` : `r:${trigger.regex}`;
-        const entry = byKey.get(key) ?? { trigger: typeof trigger === 'string' ? trigger : new RegExp(trigger.regex, 'g'), detectors: [] };
+        const entry = byKey.get(trigger) ?? { trigger, detectors: [] };
         entry.detectors.push(index);
-        byKey.set(key, entry);
+        byKey.set(trigger, entry);
       }
     });
-    if (joined.sources.length > 0) {
-      const trigger = new RegExp(joined.sources.map((source) => `(?:${source})`).join('|'), 'g');
-      byKey.set('joined', { trigger, detectors: joined.detectors });
+    for (const [name, group] of joined) {
+      const trigger = new RegExp(group.sources.map((source) => `(?:${source})`).join('|'), 'g');
+      byKey.set(`joined:${name}`, { trigger, detectors: group.detectors });
     }
     this.triggers = [...byKey.values()];
     this.allow = options.allow ?? EMPTY_ALLOWLIST;
@@ -143,19 +144,31 @@ class LineScanner {
   async scanStream(file: string, stream: Readable): Promise<void> {
     this.summary.files++;
     const state: FileState = { file, line: 1, lastTime: undefined };
+    // The unfinished last line of the previous chunk. Only it is copied: the rest of a chunk is
+    // scanned in place.
     let carry: Buffer | undefined;
     for await (const chunk of stream as AsyncIterable<Buffer | string>) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       this.summary.bytes += bytes.length;
-      const buffer: Buffer = carry && carry.length > 0 ? Buffer.concat([carry, bytes]) : bytes;
-      const lastNewline = buffer.lastIndexOf(10);
-      if (lastNewline < 0 && buffer.length < MAX_CARRY) {
-        carry = buffer;
+      const lastNewline = bytes.lastIndexOf(10);
+      if (lastNewline < 0) {
+        carry = carry ? Buffer.concat([carry, bytes]) : Buffer.from(bytes);
+        if (carry.length >= MAX_CARRY) {
+          this.scanRegion(carry, carry.length, state);
+          carry = undefined;
+        }
         continue;
       }
-      const end = lastNewline < 0 ? buffer.length : lastNewline + 1;
-      this.scanRegion(buffer, end, state);
-      carry = buffer.subarray(end);
+      let start = 0;
+      if (carry) {
+        const firstNewline = bytes.indexOf(10);
+        const head = Buffer.concat([carry, bytes.subarray(0, firstNewline + 1)]);
+        this.scanRegion(head, head.length, state);
+        start = firstNewline + 1;
+      }
+      const body = bytes.subarray(start, lastNewline + 1);
+      if (body.length > 0) this.scanRegion(body, body.length, state);
+      carry = lastNewline + 1 < bytes.length ? Buffer.from(bytes.subarray(lastNewline + 1)) : undefined;
     }
     if (carry && carry.length > 0) this.scanRegion(carry, carry.length, state);
   }

@@ -52,6 +52,21 @@ function invocations(url: string): Record<string, string[][]> {
     ],
     // The migration file holds the URL with its password: scan-logs must report it masked.
     'scan-logs': [['scan-logs', 'migrations'], ['scan-logs', 'migrations', '--format', 'json'], ['scan-logs', 'migrations', '--format', 'sarif']],
+    testdata: [
+      ['testdata', 'count', '--db', url],
+      ['testdata', 'list', '--db', url, '--format', 'json'],
+      ['testdata', 'summary', '--env', 'staging'],
+      ['testdata', 'verify', '--db', url, '--format', 'json'],
+      ['testdata', 'audit', '--db', url, '--since', '1h'],
+      ['testdata', 'cleanup', '--db', url],
+      ['testdata', 'cleanup', '--db', url, '--no-dry-run', '--format', 'json'],
+      ['testdata', 'install', '--db', url, '--tables', 'users'],
+    ],
+    monitor: [
+      ['monitor', 'snapshot', '--db', url],
+      ['monitor', 'export', '--env', 'staging'],
+      ['monitor', 'watch', '--db', url, '--interval', '10ms', '--iterations', '1', '--alert-threshold', '0'],
+    ],
     backup: [
       ['backup', 'create', '--db', url, '--dir', 'backups'],
       ['backup', 'create', '--env', 'staging', '--dir', 'backups', '--format', 'json'],

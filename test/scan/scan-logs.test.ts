@@ -134,6 +134,14 @@ describe('prodguard scan-logs', () => {
     expect(report.summary.lines).toBe(30_000);
   });
 
+  it('a line spread over several chunks is scanned whole', async () => {
+    const long = `${'x'.repeat(150_000)} mail ${SECRETS.email}\nnext\n`;
+    const chunks = long.match(/[\s\S]{1,40000}/g)!.map((s) => Buffer.from(s));
+    const report = await scanLogs([{ name: 'long', source: Readable.from([Buffer.from('first\n'), ...chunks]) }]);
+    expect(report.findings).toEqual([{ file: 'long', line: 2, column: 150_007, detector: 'email', match: 'ali***' }]);
+    expect(report.summary.lines).toBe(3);
+  });
+
   it('a time window skips older lines; lines without a time take the previous one', async () => {
     const text = [
       pinoLine(0, `old ${SECRETS.email}`),

@@ -129,9 +129,12 @@ describe('check kinds', () => {
       expect(refused.status).toBe('fail');
       expect(refused.error).toMatch(/ECONNREFUSED/);
     });
-    it('warns on a slow connect condition', async () => {
+    it('warns and fails on a connect-time condition', async () => {
       const port = (server.address() as AddressInfo).port;
       expect((await runOne({ name: 't', tcp: { host: '127.0.0.1', port }, warn: ['[RESPONSE_TIME] < 0'] })).status).toBe('warn');
+      const failed = await runOne({ name: 't', tcp: { host: '127.0.0.1', port }, fail: ['[CONNECTED] == true', '[RESPONSE_TIME] < 0'] });
+      expect(failed.status).toBe('fail');
+      expect(failed.error).toBeUndefined();
     });
   });
 

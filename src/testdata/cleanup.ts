@@ -1,0 +1,463 @@
+/**
+ * Deletes stale test rows without touching real data.
+ *
+ * 1. Plan (one READ ONLY snapshot): per configured table, children before parents (foreign keys
+ *    from pg_constraint), the candidates (marker set, older than the cutoff) and the candidates
+ *    that must stay because a row that is not being deleted references them — a non-test row, a
+ *    newer test row, or a row of a table outside `testData.tables` — reported with the
+ *    referencing table and key.
+ * 2. Delete (unless a dry run), table by table, in keyset batches (`ORDER BY key`, `key > last`,
+ *    so no batch rescans the dead index entries of the ones before). Each batch is its own short
+ *    transaction with `lock_timeout`; on a referenced table it first locks the batch's rows
+ *    (`FOR UPDATE`, which makes new referencing inserts wait) and then deletes
+ *    `WHERE key = ANY($1) AND <marker> AND <older than cutoff> AND NOT EXISTS (<a referencing row>)`
+ *    in a new statement that sees every committed reference: a row that stopped being test
+ *    data, or gained a reference, in between survives, and no ON DELETE CASCADE / SET NULL ever
+ *    reaches a row that is not being deleted.
+ * 3. Audit: a row in `prodguard.cleanup_log` at the start, updated at the end (or on failure).
+ */
+import { randomUUID } from 'node:crypto';
+import type { EnvironmentKind } from '../config/schema.js';
+import { quoteIdent } from '../db/introspect.js';
+import type { Db, Queryable } from '../db/types.js';
+import { DatabaseError } from '../errors.js';
+import { defaultMarkedBy } from '../identity/environment.js';
+import { assertTestDataAllowed } from './guard.js';
+import { logCleanupEnd, logCleanupStart } from './log.js';
+import type { TestDataSettings } from './settings.js';
+import { isoSql, keyText } from './summary.js';
+import { childrenFirst, type ForeignKey, foreignKeysInto, joinCondition, resolveTables, type TableInfo, tableProblem } from './tables.js';
+
+export interface CleanupOptions {
+  /** Default true: nothing is deleted, the plan is returned (and logged as a dry run). */
+  dryRun?: boolean | undefined;
+  /** Delete test rows older than this; default `retentionHours`. */
+  olderThanHours?: number | undefined;
+  /** Delete at most this many rows in all. */
+  limit?: number | undefined;
+  batchSize?: number | undefined;
+  lockTimeoutMs?: number | undefined;
+  /** Only these configured tables (default all of `testData.tables`). */
+  tables?: readonly string[] | undefined;
+  /** Recorded in the log; default `user@host`. */
+  who?: string | undefined;
+  /** The kind of the config environment the target came from (second production signal). */
+  environmentKind?: EnvironmentKind | undefined;
+  /** Blocked rows reported per table (all are kept either way); default 100. */
+  reportLimit?: number | undefined;
+  onProgress?: ((progress: CleanupProgress) => void) | undefined;
+  /**
+   * Called with each batch's keys after they were listed and before they are deleted. For tests
+   * that race the cleanup (flip a row to real data in between) and for tracing.
+   */
+  beforeDelete?: ((table: string, keys: string[]) => Promise<void> | void) | undefined;
+}
+
+export interface CleanupProgress {
+  table: string;
+  deleted: number;
+  /** Candidates in this table at planning time. */
+  candidates: number;
+  totalDeleted: number;
+  totalCandidates: number;
+}
+
+export interface BlockedRow {
+  table: string;
+  key: string;
+  /** The row that references it and is not being deleted. */
+  referencedBy: { table: string; key: string; constraint: string; isTestRow: boolean };
+}
+
+export interface TableCleanup {
+  table: string;
+  /** Test rows older than the cutoff at planning time. */
+  candidates: number;
+  /** Candidates kept because something that stays references them. */
+  blocked: number;
+  /** At most `reportLimit` of them, with what references them. */
+  blockedRows: BlockedRow[];
+  /** Rows this run deleted (0 in a dry run). */
+  deleted: number;
+  /** What a dry run would delete: candidates − blocked (capped by `limit`). */
+  wouldDelete: number;
+  /** Batches skipped after repeated lock timeouts (their rows stay for the next run). */
+  skippedBatches: number;
+  /** Why the table was not cleaned (no marker, no primary key, ...). */
+  problem: string | null;
+}
+
+export interface CleanupResult {
+  runId: string;
+  dryRun: boolean;
+  /** ISO 8601 UTC, database clock: rows created before this are stale. */
+  cutoff: string;
+  olderThanHours: number;
+  tables: TableCleanup[];
+  candidates: number;
+  blocked: number;
+  deleted: number;
+  wouldDelete: number;
+  batches: number;
+  /** Duration of the longest batch transaction, in milliseconds. */
+  longestBatchMs: number;
+  problems: string[];
+}
+
+interface PlannedTable {
+  info: TableInfo;
+  result: TableCleanup;
+  /** Foreign keys that reference this table. */
+  referencedBy: ForeignKey[];
+  blockedKeys: Set<string>;
+}
+
+/**
+ * Plans and (with `dryRun: false`) runs a cleanup of stale test rows.
+ *
+ * Never deletes a row whose marker is false, never deletes a test row that a kept row references,
+ * never lets a cascade reach a kept row. Refuses a production database unless
+ * `allowOnProduction` (deleting runs only).
+ *
+ * @throws RefusedError on production without opt-in; ConnectionError / DatabaseError when the
+ *   database fails mid-run (the log row then says `failed` when it can still be written; every
+ *   committed batch stays deleted, a rerun finishes the job).
+ * @example
+ * const plan = await cleanupTestData(db, settings);                   // dry run
+ * const done = await cleanupTestData(db, settings, { dryRun: false }); // delete
+ */
+export async function cleanupTestData(db: Db, settings: TestDataSettings, options: CleanupOptions = {}): Promise<CleanupResult> {
+  const dryRun = options.dryRun ?? true;
+  const olderThanHours = options.olderThanHours ?? settings.retentionHours;
+  if (!dryRun) await assertTestDataAllowed(db, settings, 'delete test data', options.environmentKind);
+
+  const plan = await db.transaction((tx) => planCleanup(tx, settings, olderThanHours, options), { readOnly: true });
+  const runId = randomUUID();
+  const result: CleanupResult = {
+    runId,
+    dryRun,
+    cutoff: plan.cutoff,
+    olderThanHours,
+    tables: plan.tables.map((t) => t.result),
+    candidates: sum(plan.tables.map((t) => t.result.candidates)),
+    blocked: sum(plan.tables.map((t) => t.result.blocked)),
+    deleted: 0,
+    wouldDelete: 0,
+    batches: 0,
+    longestBatchMs: 0,
+    problems: plan.problems,
+  };
+  let budget = options.limit ?? Number.POSITIVE_INFINITY;
+  for (const t of plan.tables) {
+    t.result.wouldDelete = Math.max(0, Math.min(budget, t.result.candidates - t.result.blocked));
+    budget -= t.result.wouldDelete;
+  }
+  result.wouldDelete = sum(plan.tables.map((t) => t.result.wouldDelete));
+
+  await logCleanupStart(db, {
+    runId,
+    who: options.who ?? defaultMarkedBy(),
+    dryRun,
+    olderThanHours,
+    tables: plan.tables.map((t) => t.info.qualified),
+    counted: Object.fromEntries(plan.tables.map((t) => [t.info.qualified, t.result.candidates])),
+    blocked: Object.fromEntries(plan.tables.map((t) => [t.info.qualified, t.result.blocked])),
+  });
+  if (dryRun) return result;
+
+  try {
+    await deletePlanned(db, plan, settings, options, result);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await logCleanupEnd(db, runId, { status: 'failed', deleted: deletedByTable(result), error: message }).catch(() => undefined);
+    throw error;
+  }
+  await logCleanupEnd(db, runId, { status: 'completed', deleted: deletedByTable(result) });
+  return result;
+}
+
+function deletedByTable(result: CleanupResult): Record<string, number> {
+  return Object.fromEntries(result.tables.map((t) => [t.table, t.deleted]));
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+interface Plan {
+  cutoff: string;
+  tables: PlannedTable[];
+  problems: string[];
+}
+
+async function planCleanup(tx: Queryable, settings: TestDataSettings, olderThanHours: number, options: CleanupOptions): Promise<Plan> {
+  const cutoffRow = await tx.query<{ cutoff: string }>(`SELECT ${isoSql(`now() - $1::float8 * interval '1 hour'`)} AS cutoff`, [olderThanHours]);
+  const cutoff = cutoffRow.rows[0]!.cutoff;
+  const { tables, missing } = await resolveTables(tx, settings, options.tables);
+  const problems = missing.map((name) => `table ${name} does not exist`);
+  const usable = tables.filter((table) => {
+    const problem = tableProblem(table, settings) ?? (table.keyColumns.length === 1 ? undefined : keyProblem(table));
+    if (problem) problems.push(problem);
+    return !problem;
+  });
+  const keys = await foreignKeysInto(tx, usable, settings);
+  const managed = new Set(usable.map((t) => t.oid));
+  const planned: PlannedTable[] = childrenFirst(usable, keys).map((info) => ({
+    info,
+    referencedBy: keys.filter((fk) => fk.parentOid === info.oid),
+    blockedKeys: new Set<string>(),
+    result: { table: info.qualified, candidates: 0, blocked: 0, blockedRows: [], deleted: 0, wouldDelete: 0, skippedBatches: 0, problem: null },
+  }));
+  const byOid = new Map(planned.map((p) => [p.info.oid, p]));
+  const marker = quoteIdent(settings.column);
+  const created = quoteIdent(settings.createdAt);
+  const reportLimit = options.reportLimit ?? 100;
+
+  for (const p of planned) {
+    const { rows } = await tx.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM ${p.info.sql} x WHERE x.${marker} AND x.${created} < $1::timestamptz`,
+      [cutoff],
+    );
+    p.result.candidates = Number(rows[0]?.n ?? 0);
+  }
+  // Blocked candidates, to a fixpoint: a kept row keeps what it references, across cycles too.
+  for (let changed = true, round = 0; changed && round < 50; round++) {
+    changed = false;
+    for (const p of planned) {
+      for (const fk of p.referencedBy) {
+        const child = fk.child;
+        const childPlan = managed.has(child.oid) ? byOid.get(child.oid) : undefined;
+        const childMarker = child.columns.includes(settings.column) ? `c.${marker} IS TRUE` : 'false';
+        // A referencing row stays unless it is itself a candidate that is not blocked.
+        const stays = childPlan
+          ? `NOT (c.${marker} IS TRUE AND c.${created} < $1::timestamptz) OR ${keyText(child, 'c')} = ANY ($3::text[])`
+          : 'true';
+        const { rows } = await tx.query<{ key: string; ref_key: string; ref_test: boolean }>(
+          `SELECT ${keyText(p.info, 'x')} AS key, ${keyText(child, 'c')} AS ref_key, ${childMarker} AS ref_test
+             FROM ${p.info.sql} x JOIN ${child.sql} c ON ${joinCondition(fk, 'c', 'x')}
+            WHERE x.${marker} AND x.${created} < $1::timestamptz AND (${stays})
+              AND NOT (${keyText(p.info, 'x')} = ANY ($2::text[]))`,
+          childPlan ? [cutoff, [...p.blockedKeys], [...childPlan.blockedKeys]] : [cutoff, [...p.blockedKeys]],
+        );
+        for (const row of rows) {
+          if (p.blockedKeys.has(row.key)) continue;
+          p.blockedKeys.add(row.key);
+          changed = true;
+          if (p.result.blockedRows.length < reportLimit) {
+            p.result.blockedRows.push({
+              table: p.info.qualified,
+              key: row.key,
+              referencedBy: { table: child.qualified, key: row.ref_key, constraint: fk.name, isTestRow: row.ref_test },
+            });
+          }
+        }
+      }
+    }
+  }
+  for (const p of planned) p.result.blocked = p.blockedKeys.size;
+  return { cutoff, tables: planned, problems };
+}
+
+function keyProblem(table: TableInfo): string {
+  return table.keyColumns.length === 0
+    ? `${table.qualified} has no primary key: cleanup deletes by primary key only`
+    : `${table.qualified} has a composite primary key: cleanup supports single-column keys only`;
+}
+
+async function deletePlanned(db: Db, plan: Plan, settings: TestDataSettings, options: CleanupOptions, result: CleanupResult): Promise<void> {
+  const batchSize = options.batchSize ?? settings.batchSize;
+  const lockTimeoutMs = options.lockTimeoutMs ?? settings.lockTimeout;
+  let budget = options.limit ?? Number.POSITIVE_INFINITY;
+  const totalCandidates = result.candidates;
+  // Cycles (self-references, A→B→A) can need more than one pass: a row referenced by a test row
+  // of the same batch is deletable only after that row is gone.
+  const position = new Map(plan.tables.map((p, i) => [p.info.oid, i]));
+  const cyclic = plan.tables.some((p, i) =>
+    p.referencedBy.some((fk) => (position.get(fk.child.oid) ?? -1) >= i),
+  );
+  // One dedicated connection: lock_timeout is set once for the session, and a batch on a table
+  // nobody references is a single autocommitted statement (its own transaction, one round trip).
+  await onOneConnection(db, async (conn) => {
+    await conn.query(`SELECT set_config('lock_timeout', $1, false)`, [`${Math.max(1, Math.round(lockTimeoutMs))}ms`]);
+    for (let pass = 0; pass < (cyclic ? 20 : 1) && budget > 0; pass++) {
+      let deletedThisPass = 0;
+      for (const p of plan.tables) {
+        if (budget <= 0) break;
+        const deleted = await deleteTable(conn, p, plan.cutoff, settings, {
+          batchSize,
+          budget,
+          options,
+          onBatch(n, ms) {
+            result.batches++;
+            result.longestBatchMs = Math.max(result.longestBatchMs, ms);
+            result.deleted += n;
+            p.result.deleted += n;
+            options.onProgress?.({
+              table: p.info.qualified,
+              deleted: p.result.deleted,
+              candidates: p.result.candidates,
+              totalDeleted: result.deleted,
+              totalCandidates,
+            });
+          },
+        });
+        budget -= deleted;
+        deletedThisPass += deleted;
+      }
+      if (deletedThisPass === 0) break;
+    }
+  });
+}
+
+/**
+ * PGlite has a single connection already, and its withConnection (runExclusive) deadlocks when
+ * the callback queries through the adapter, so it runs directly there.
+ */
+function onOneConnection<T>(db: Db, fn: (conn: Queryable) => Promise<T>): Promise<T> {
+  return db.kind === 'pglite' ? fn(db) : db.withConnection(fn);
+}
+
+interface DeleteTableOptions {
+  batchSize: number;
+  budget: number;
+  options: CleanupOptions;
+  onBatch(deleted: number, ms: number): void;
+}
+
+/**
+ * Batches shrink when a transaction takes longer than this and grow back (up to the configured
+ * batch size) when they are quick, so a busy server still sees short transactions.
+ */
+const TARGET_BATCH_MS = 80;
+const MIN_BATCH = 100;
+
+async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, settings: TestDataSettings, o: DeleteTableOptions): Promise<number> {
+  const key = quoteIdent(p.info.keyColumns[0]!);
+  const keyType = p.info.keyType ?? 'text';
+  const marker = quoteIdent(settings.column);
+  const created = quoteIdent(settings.createdAt);
+  const candidates = `x.${marker} AND x.${created} < $1::timestamptz`;
+  // The keyset: the first batch starts at the lowest key, every next one after the last key seen.
+  const pick = (after: boolean) =>
+    `SELECT array_agg(k ORDER BY k)::text AS keys, count(*)::int AS n, min(k)::text AS first, max(k)::text AS last
+       FROM (SELECT x.${key} AS k FROM ${p.info.sql} x
+              WHERE ${candidates}${after ? ` AND x.${key} > $3::${keyType}` : ''}
+              ORDER BY x.${key} LIMIT $2) batch`;
+  const referenced = p.referencedBy.length > 0;
+  // The listed keys decide what is deleted. The batch's key range is how the rows are found: as an
+  // index condition, `key = ANY (...)` descends the btree once per key (before PostgreSQL 17);
+  // wrapped in IS TRUE it is a hashed filter over one short range scan, several times cheaper.
+  const deleteSql = deleteByKeySql(p.info, settings.column, p.referencedBy, {
+    keyListAsFilter: true,
+    extra: [`x.${key} BETWEEN $3::${keyType} AND $4::${keyType}`, `x.${created} < $2::timestamptz`],
+  });
+  const lockSql = `SELECT 1 FROM ${p.info.sql} x WHERE x.${key} = ANY ($1::${keyType}[]) AND x.${marker} ORDER BY x.${key} FOR UPDATE`;
+
+  let last: string | undefined;
+  let deleted = 0;
+  let size = o.batchSize;
+  for (;;) {
+    const limit = Math.min(size, o.budget - deleted);
+    if (limit <= 0) break;
+    const params: unknown[] = last === undefined ? [cutoff, limit] : [cutoff, limit, last];
+    const { rows } = await conn.query<{ keys: string | null; n: number; first: string | null; last: string | null }>(pick(last !== undefined), params);
+    const batch = rows[0];
+    if (!batch || batch.n === 0 || batch.keys === null || batch.first === null || batch.last === null) break;
+    last = batch.last;
+    if (o.options.beforeDelete) await o.options.beforeDelete(p.info.qualified, parseTextArray(batch.keys));
+    const { keys, first } = batch;
+    const upTo = batch.last;
+    const outcome = await runBatch(conn, referenced, async () => {
+      if (referenced) await conn.query(lockSql, [keys]);
+      return (await conn.query(deleteSql, [keys, cutoff, first, upTo])).rowCount;
+    });
+    if (outcome === undefined) {
+      p.result.skippedBatches++;
+      continue;
+    }
+    deleted += outcome.rows;
+    o.onBatch(outcome.rows, outcome.ms);
+    if (outcome.ms > TARGET_BATCH_MS) size = Math.max(MIN_BATCH, Math.floor(size / 2));
+    else if (outcome.ms < TARGET_BATCH_MS / 3) size = Math.min(o.batchSize, size * 2);
+  }
+  return deleted;
+}
+
+/** `NOT EXISTS (a referencing row)` for every foreign key into the table aliased `x`; '' when none. */
+export function notReferencedSql(referencedBy: readonly ForeignKey[]): string {
+  return referencedBy.map((fk) => `NOT EXISTS (SELECT 1 FROM ${fk.child.sql} c WHERE ${joinCondition(fk, 'c', 'x')})`).join(' AND ');
+}
+
+/**
+ * `DELETE ... WHERE key = ANY ($1) AND <marker> AND NOT EXISTS (<referencing row>)`: the marker and
+ * the references are re-checked in the deleting statement itself. Single-column keys.
+ */
+export function deleteByKeySql(
+  table: TableInfo,
+  marker: string,
+  referencedBy: readonly ForeignKey[],
+  options: { extra?: readonly string[]; keyListAsFilter?: boolean } = {},
+): string {
+  const key = quoteIdent(table.keyColumns[0]!);
+  const inList = `x.${key} = ANY ($1::${table.keyType ?? 'text'}[])`;
+  // IS TRUE keeps the planner from turning the list into an index condition (see deleteTable).
+  const conditions = [options.keyListAsFilter ? `(${inList}) IS TRUE` : inList, `x.${quoteIdent(marker)}`, ...(options.extra ?? [])];
+  const notReferenced = notReferencedSql(referencedBy);
+  if (notReferenced) conditions.push(notReferenced);
+  return `DELETE FROM ${table.sql} x WHERE ${conditions.join(' AND ')}`;
+}
+
+const MAX_LOCK_RETRIES = 3;
+
+/**
+ * One batch as its own transaction: an explicit one when it takes several statements, else the
+ * single autocommitted DELETE. A lock timeout rolls the batch back and retries it a few times (its
+ * rows stay for a later run if it keeps timing out).
+ */
+async function runBatch(conn: Queryable, explicit: boolean, fn: () => Promise<number>): Promise<{ rows: number; ms: number } | undefined> {
+  for (let attempt = 0; attempt <= MAX_LOCK_RETRIES; attempt++) {
+    const started = performance.now();
+    try {
+      if (!explicit) return { rows: await fn(), ms: performance.now() - started };
+      await conn.query('BEGIN');
+      try {
+        const rows = await fn();
+        await conn.query('COMMIT');
+        return { rows, ms: performance.now() - started };
+      } catch (error) {
+        await conn.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    } catch (error) {
+      if (!(error instanceof DatabaseError && error.sqlState === '55P03')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+    }
+  }
+  return undefined;
+}
+
+/** Parses a one-dimensional PostgreSQL array literal of scalar keys (`{1,2,"a b"}`). */
+export function parseTextArray(literal: string): string[] {
+  const body = literal.slice(1, -1);
+  if (body === '') return [];
+  const out: string[] = [];
+  let i = 0;
+  while (i < body.length) {
+    if (body[i] === '"') {
+      let value = '';
+      i++;
+      while (i < body.length && body[i] !== '"') {
+        if (body[i] === '\\') i++;
+        value += body[i];
+        i++;
+      }
+      out.push(value);
+      i += 2;
+    } else {
+      const end = body.indexOf(',', i);
+      out.push(body.slice(i, end === -1 ? body.length : end));
+      i = end === -1 ? body.length : end + 1;
+    }
+  }
+  return out;
+}

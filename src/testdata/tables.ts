@@ -1,0 +1,214 @@
+/**
+ * What the catalog says about the configured test-data tables: their primary key, whether they
+ * carry the marker (and in the safe NOT NULL DEFAULT false form), the partial index, and the
+ * foreign keys that point at them (pg_constraint), from which cleanup derives its order.
+ */
+import { quoteIdent } from '../db/introspect.js';
+import type { Queryable } from '../db/types.js';
+import type { TestDataSettings } from './settings.js';
+
+export interface TableInfo {
+  oid: string;
+  schema: string;
+  name: string;
+  /** `schema.name` for reports. */
+  qualified: string;
+  /** Quoted `"schema"."name"` for SQL. */
+  sql: string;
+  columns: string[];
+  /** Primary-key columns in key order; empty when the table has none. */
+  keyColumns: string[];
+  /** SQL type of the first key column (used to cast key arrays). */
+  keyType: string | undefined;
+  marker: {
+    present: boolean;
+    type: string | undefined;
+    notNull: boolean;
+    defaultExpr: string | undefined;
+    /** A valid index whose predicate or first column is the marker. */
+    index: string | undefined;
+  };
+  hasCreatedAt: boolean;
+}
+
+export interface ForeignKey {
+  name: string;
+  /** The referencing (child) table. */
+  child: TableInfo;
+  childColumns: string[];
+  parentOid: string;
+  parentColumns: string[];
+  /** pg_constraint.confdeltype: a no action, r restrict, c cascade, n set null, d set default. */
+  onDelete: 'a' | 'r' | 'c' | 'n' | 'd';
+}
+
+export interface ResolvedTables {
+  tables: TableInfo[];
+  /** Configured names that are not tables in this database. */
+  missing: string[];
+}
+
+interface DescribeRow {
+  oid: string;
+  schema: string;
+  name: string;
+  columns: string[] | null;
+  key_columns: string[] | null;
+  key_type: string | null;
+  marker_type: string | null;
+  marker_not_null: boolean | null;
+  marker_default: string | null;
+  marker_index: string | null;
+}
+
+/** Describes tables by oid; the marker is looked up by name. Read-only. */
+export async function describeTables(db: Queryable, oids: readonly string[], marker: string, createdAt: string): Promise<TableInfo[]> {
+  if (oids.length === 0) return [];
+  const { rows } = await db.query<DescribeRow>(
+    `SELECT c.oid::int8::text AS oid, n.nspname::text AS schema, c.relname::text AS name,
+            (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+            (SELECT array_agg(a.attname::text ORDER BY k.ord)
+               FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+              WHERE i.indrelid = c.oid AND i.indisprimary) AS key_columns,
+            (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_index i
+               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+              WHERE i.indrelid = c.oid AND i.indisprimary) AS key_type,
+            m.type AS marker_type, m.attnotnull AS marker_not_null, m.default_expr AS marker_default,
+            (SELECT ic.relname::text FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+              WHERE i.indrelid = c.oid AND i.indisvalid AND m.attnum IS NOT NULL
+                AND (i.indkey[0] = m.attnum
+                     OR (i.indpred IS NOT NULL AND pg_get_expr(i.indpred, i.indrelid) ~ ('(^|[^A-Za-z0-9_])"?' || $2 || '"?($|[^A-Za-z0-9_])')))
+              ORDER BY (i.indpred IS NOT NULL) DESC LIMIT 1) AS marker_index
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN LATERAL (
+         SELECT a.attnum, a.attnotnull, format_type(a.atttypid, a.atttypmod) AS type, pg_get_expr(d.adbin, d.adrelid) AS default_expr
+           FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+          WHERE a.attrelid = c.oid AND a.attname = $2 AND NOT a.attisdropped) m ON true
+      WHERE c.oid = ANY ($1::oid[])`,
+    [oids, marker],
+  );
+  const byOid = new Map(rows.map((row) => [row.oid, row]));
+  return oids.flatMap((oid) => {
+    const row = byOid.get(oid);
+    if (!row) return [];
+    const columns = row.columns ?? [];
+    return [
+      {
+        oid: row.oid,
+        schema: row.schema,
+        name: row.name,
+        qualified: `${row.schema}.${row.name}`,
+        sql: `${quoteIdent(row.schema)}.${quoteIdent(row.name)}`,
+        columns,
+        keyColumns: row.key_columns ?? [],
+        keyType: row.key_type ?? undefined,
+        marker: {
+          present: row.marker_type !== null,
+          type: row.marker_type ?? undefined,
+          notNull: row.marker_not_null ?? false,
+          defaultExpr: row.marker_default ?? undefined,
+          index: row.marker_index ?? undefined,
+        },
+        hasCreatedAt: columns.includes(createdAt),
+      },
+    ];
+  });
+}
+
+/**
+ * Resolves the configured table names (search path, `schema.table`, quoted names) to tables.
+ * Read-only.
+ */
+export async function resolveTables(db: Queryable, settings: TestDataSettings, only?: readonly string[]): Promise<ResolvedTables> {
+  const names = only && only.length > 0 ? only : settings.tables;
+  const missing: string[] = [];
+  const oids: string[] = [];
+  for (const name of names) {
+    const { rows } = await db.query<{ oid: string | null }>(
+      `SELECT c.oid::int8::text AS oid FROM pg_class c
+        WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p')`,
+      [name],
+    );
+    const oid = rows[0]?.oid;
+    if (oid && !oids.includes(oid)) oids.push(oid);
+    else if (!oid) missing.push(name);
+  }
+  return { tables: await describeTables(db, oids, settings.column, settings.createdAt), missing };
+}
+
+interface ForeignKeyRow {
+  name: string;
+  child_oid: string;
+  parent_oid: string;
+  child_columns: string[];
+  parent_columns: string[];
+  on_delete: ForeignKey['onDelete'];
+}
+
+/** Every foreign key that references one of `parents`, with its referencing table described. */
+export async function foreignKeysInto(db: Queryable, parents: readonly TableInfo[], settings: TestDataSettings): Promise<ForeignKey[]> {
+  if (parents.length === 0) return [];
+  const { rows } = await db.query<ForeignKeyRow>(
+    `SELECT con.conname::text AS name, con.conrelid::int8::text AS child_oid, con.confrelid::int8::text AS parent_oid,
+            (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+               JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS child_columns,
+            (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+               JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum) AS parent_columns,
+            con.confdeltype::text AS on_delete
+       FROM pg_constraint con
+      WHERE con.contype = 'f' AND con.confrelid = ANY ($1::oid[])
+      ORDER BY con.conname`,
+    [parents.map((t) => t.oid)],
+  );
+  const known = new Map(parents.map((t) => [t.oid, t]));
+  const unknown = [...new Set(rows.map((r) => r.child_oid).filter((oid) => !known.has(oid)))];
+  for (const t of await describeTables(db, unknown, settings.column, settings.createdAt)) known.set(t.oid, t);
+  return rows.flatMap((row) => {
+    const child = known.get(row.child_oid);
+    return child
+      ? [{ name: row.name, child, childColumns: row.child_columns, parentOid: row.parent_oid, parentColumns: row.parent_columns, onDelete: row.on_delete }]
+      : [];
+  });
+}
+
+/**
+ * Orders tables children before parents (a referencing table before the table it references).
+ * Self-references are ignored for the order; tables in a cycle keep their configured order.
+ */
+export function childrenFirst(tables: readonly TableInfo[], keys: readonly ForeignKey[]): TableInfo[] {
+  const inSet = new Set(tables.map((t) => t.oid));
+  const ordered: TableInfo[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (table: TableInfo) => {
+    if (state.has(table.oid)) return;
+    state.set(table.oid, 'visiting');
+    // Children of `table` must come first.
+    for (const fk of keys) {
+      if (fk.parentOid === table.oid && fk.child.oid !== table.oid && inSet.has(fk.child.oid)) {
+        const child = tables.find((t) => t.oid === fk.child.oid);
+        if (child) visit(child);
+      }
+    }
+    state.set(table.oid, 'done');
+    ordered.push(table);
+  };
+  for (const table of tables) visit(table);
+  return ordered;
+}
+
+/** `c.a = p.x AND c.b = p.y` for a foreign key, with the given aliases. */
+export function joinCondition(fk: ForeignKey, childAlias: string, parentAlias: string): string {
+  return fk.childColumns
+    .map((column, i) => `${childAlias}.${quoteIdent(column)} = ${parentAlias}.${quoteIdent(fk.parentColumns[i] ?? '')}`)
+    .join(' AND ');
+}
+
+/** Why a table cannot take part in counting or cleanup, or undefined when it can. */
+export function tableProblem(table: TableInfo, settings: TestDataSettings): string | undefined {
+  if (!table.marker.present) return `${table.qualified} has no ${settings.column} column (run: prodguard testdata install)`;
+  if (table.marker.type !== 'boolean') return `${table.qualified}.${settings.column} is ${table.marker.type}, not boolean`;
+  if (!table.hasCreatedAt) return `${table.qualified} has no ${settings.createdAt} column (config testData.createdAt)`;
+  return undefined;
+}
