@@ -9,11 +9,13 @@ import { runRestore, verifyBackup } from '../backup/verify.js';
 import { quoteIdent } from '../db/introspect.js';
 import { openDb } from '../db/open.js';
 import type { Db } from '../db/types.js';
-import type { CriticalEntity } from '../integrity/types.js';
+import type { CriticalEntity, SnapshotDocument } from '../integrity/types.js';
 import type { BackupRecord } from './types.js';
 
 export interface BackupOutcome {
   record: BackupRecord;
+  /** What the backup holds: counts and fingerprints read in the same snapshot as the dump. */
+  snapshot?: SnapshotDocument;
   /** One line per verification step. */
   details: string[];
   ok: boolean;
@@ -75,6 +77,7 @@ export function pgDumpBackup(options: PgDumpBackupOptions): BackupRunner {
       const rows = created.manifest.snapshot.tables.reduce((n, t) => n + t.rows, 0);
       return {
         ok: verified.ok,
+        snapshot: created.manifest.snapshot,
         record: {
           path: created.dumpPath,
           manifestPath: created.manifestPath,

@@ -123,6 +123,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
   let exitCode: number = ExitCode.ok;
   let failedPhase: PhaseName | null = null;
   let plan: MigrationPlan | undefined;
+  let backupSnapshot: SnapshotDocument | undefined;
   let before: SnapshotDocument | undefined;
   let after: SnapshotDocument | undefined;
   let losses: string[] = [];
@@ -253,6 +254,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
       }
       const outcome = await options.backup.create();
       report.backup = outcome.record;
+      backupSnapshot = outcome.snapshot;
       if (!outcome.ok) throw new PhaseFailure(`backup ${outcome.record.path} failed verification`, outcome.details);
       const how = outcome.record.restoredCheck ? 'verified by a full restore' : 'verified (checksum and table of contents)';
       return { status: 'pass', message: `${outcome.record.path}, ${how}`, details: outcome.details };
@@ -318,7 +320,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     // The migrate command ran (it exited or was killed), so the database may hold its changes.
     const migrateRan = report.migrate !== null && (report.migrate.exitCode !== null || report.migrate.signal !== null);
     if (failedPhase && PHASES.indexOf(failedPhase) >= migrateIndex && migrateRan) {
-      report.rollback = await adviseRollback(options, report, phases.get(failedPhase)!, after, plan?.pending ?? []);
+      report.rollback = await adviseRollback(options, report, phases.get(failedPhase)!, { backup: backupSnapshot, before, after }, plan?.pending ?? []);
     }
     report.losses = losses;
 

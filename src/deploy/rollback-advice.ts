@@ -20,7 +20,7 @@ export async function adviseRollback(
   options: DeployOptions,
   report: DeployReport,
   failed: PhaseResult,
-  after: SnapshotDocument | undefined,
+  snapshots: RunSnapshots,
   pending: readonly MigrationFile[],
 ): Promise<RollbackAdviceRecord> {
   const scripts = pending
@@ -40,7 +40,7 @@ export async function adviseRollback(
     return advice;
   }
   if (!options.yes) {
-    const newWrites = await writesSince(options.db, after, options.integrity?.critical ?? []);
+    const newWrites = await writesTheBackupLacks(options.db, snapshots, options.integrity?.critical ?? []);
     if (newWrites !== undefined) {
       advice.autoRollback.refusedReason = newWrites;
       return advice;
@@ -56,15 +56,34 @@ export async function adviseRollback(
   return advice;
 }
 
+/** The snapshots of a run: in the backup, before the migrate, right after it. */
+export interface RunSnapshots {
+  backup: SnapshotDocument | undefined;
+  before: SnapshotDocument | undefined;
+  after: SnapshotDocument | undefined;
+}
+
+const differing = (a: SnapshotDocument, b: SnapshotDocument) =>
+  compareSnapshots(a, b)
+    .items.filter((i) => i.verdict !== 'unchanged')
+    .map((i) => `${i.id} ${i.verdict}`)
+    .join(', ');
+
 /**
- * Why restoring would lose writes, or undefined when the database matches the snapshot taken
- * right after the migrate (counts and key fingerprints of every table). Without that snapshot
- * nothing can be confirmed.
+ * Why restoring would lose writes, or undefined when nothing but the migrate changed the database
+ * since the backup: the backup's own snapshot must match the one taken before the migrate, and the
+ * database now must match the one taken right after it (counts and key fingerprints of every
+ * table). Without those snapshots nothing can be confirmed.
  */
-async function writesSince(db: Db, after: SnapshotDocument | undefined, critical: CriticalEntity[]): Promise<string | undefined> {
+async function writesTheBackupLacks(db: Db, snapshots: RunSnapshots, critical: CriticalEntity[]): Promise<string | undefined> {
+  const { backup, before, after } = snapshots;
   if (!after) return 'no snapshot after the migrate to confirm that nothing was written since; restore by hand, or pass --yes';
+  if (backup && before) {
+    const early = differing(backup, before);
+    if (early) return `the database received writes between the backup and the migrate (${early}): restoring would lose them; restore by hand after checking, or pass --yes`;
+  }
   const now = await takeSnapshot(db, { guide: after, critical });
-  const changed = compareSnapshots(after, now).items.filter((i) => i.verdict !== 'unchanged');
-  if (changed.length === 0) return undefined;
-  return `the database received writes since the migrate (${changed.map((i) => `${i.id} ${i.verdict}`).join(', ')}): restoring would lose them; restore by hand after checking, or pass --yes`;
+  const late = differing(after, now);
+  if (!late) return undefined;
+  return `the database received writes since the migrate (${late}): restoring would lose them; restore by hand after checking, or pass --yes`;
 }
