@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readServerInfo } from '../db/introspect.js';
+import type { PgliteDb } from '../db/pglite-adapter.js';
 import type { Db } from '../db/types.js';
 import { parseDatabaseUrl, type PostgresTarget } from '../db/url.js';
 import { UsageError } from '../errors.js';
@@ -55,11 +56,17 @@ function stamp(iso: string): string {
  * manifest's counts and fingerprints describe exactly what is in the file. Writes
  * `<db>-<time>.dump` and `<db>-<time>.manifest.json` in `dir`. The `prodguard` schema (the
  * database's identity) is not dumped: identity belongs to a database, not to its data.
+ * A PGlite database is backed up with PGlite's own `dumpDataDir` instead (see pglite.ts).
  *
- * @throws UsageError for PGlite; MissingBinaryError when pg_dump is not on PATH; ToolVersionError
+ * @throws MissingBinaryError when pg_dump is not on PATH; ToolVersionError
  *   when pg_dump is older than the server; ToolFailedError when pg_dump fails.
  */
 export async function createBackup(db: Db, options: CreateBackupOptions): Promise<CreatedBackup> {
+  if (db.kind === 'pglite') {
+    mkdirSync(options.dir, { recursive: true });
+    const { createPgliteBackup } = await import('./pglite.js');
+    return createPgliteBackup(db as PgliteDb, { dir: options.dir, critical: options.critical, onProgress: options.onProgress });
+  }
   const target = postgresTargetOf(db, options.url, 'backup');
   const baseEnv = options.env ?? process.env;
   const pgDump = await toolVersion('pg_dump', baseEnv);

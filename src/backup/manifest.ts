@@ -20,9 +20,21 @@ export interface Verification {
   message: string;
 }
 
+/**
+ * What the backup file is: `pg_dump` custom format (restored with pg_restore), or a PGlite data
+ * directory tarball from `dumpDataDir` (restored by opening PGlite on it). Manifests without
+ * `kind` are pg_dump backups.
+ */
+export type BackupKind = 'pg_dump' | 'pglite';
+
+export function backupKind(manifest: Pick<BackupManifest, 'kind'> | undefined): BackupKind {
+  return manifest?.kind ?? 'pg_dump';
+}
+
 export interface BackupManifest {
   format: typeof MANIFEST_FORMAT;
   version: 1;
+  kind?: BackupKind;
   /** File name of the dump, relative to the manifest's directory. */
   file: string;
   size: number;
@@ -32,8 +44,9 @@ export interface BackupManifest {
   database: string;
   identity: EnvironmentIdentity | null;
   server: { version: string; major: number };
-  pgDump: { version: string; major: number };
-  /** The id pg_dump read with (`--snapshot`), recorded for the audit trail. */
+  /** The pg_dump that wrote a pg_dump backup; absent for PGlite backups. */
+  pgDump?: { version: string; major: number };
+  /** The id pg_dump read with (`--snapshot`), recorded for the audit trail; '' for PGlite. */
   snapshotId: string;
   durationMs: number;
   /** Counts and fingerprints read in the same snapshot as the dump. */
@@ -47,8 +60,13 @@ export interface FoundBackup {
   manifest: BackupManifest;
 }
 
+/** PGlite backups end in this instead of `.dump`. */
+export const PGLITE_SUFFIX = '.pglite.tar.gz';
+
 export function manifestPathFor(dumpPath: string): string {
-  return dumpPath.endsWith(MANIFEST_SUFFIX) ? dumpPath : `${dumpPath.replace(/\.dump$/, '')}${MANIFEST_SUFFIX}`;
+  if (dumpPath.endsWith(MANIFEST_SUFFIX)) return dumpPath;
+  const base = dumpPath.endsWith(PGLITE_SUFFIX) ? dumpPath.slice(0, -PGLITE_SUFFIX.length) : dumpPath.replace(/\.dump$/, '');
+  return `${base}${MANIFEST_SUFFIX}`;
 }
 
 /** Reads a manifest; undefined when it is missing or not a prodguard manifest. Never throws. */

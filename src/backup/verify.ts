@@ -1,13 +1,14 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Db } from '../db/types.js';
+import { DEFAULT_SESSION_SETTINGS, type Db } from '../db/types.js';
 import { RefusedError, UsageError } from '../errors.js';
 import { readIdentity } from '../identity/environment.js';
 import { type CompareReport, compareSnapshots } from '../integrity/compare.js';
 import { takeSnapshot } from '../integrity/snapshot.js';
 import { type CheckResult, summarize, type Summary } from '../report/checks.js';
 import { postgresTargetOf, sha256File } from './create.js';
-import { type BackupManifest, manifestPathFor, readManifest, type Verification } from './manifest.js';
+import { type BackupManifest, backupKind, manifestPathFor, PGLITE_SUFFIX, readManifest, type Verification } from './manifest.js';
+import { listPgliteTarball, openPgliteBackup } from './pglite.js';
 import { libpqEnv, runTool, ToolFailedError, toolErrorText } from './tools.js';
 
 export interface LocatedBackup {
@@ -34,6 +35,8 @@ export interface RestoreTarget {
 
 export interface VerifyOptions {
   restoreTo?: RestoreTarget;
+  /** PGlite backups: restore into an in-memory PGlite (the only restore check they take). */
+  restoreInMemory?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -91,9 +94,20 @@ export async function runRestore(dumpPath: string, target: RestoreTarget, option
 export async function verifyBackup(file: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const located = locateBackup(file);
   const { dumpPath, manifest } = located;
+  const pglite = backupKind(manifest) === 'pglite' || dumpPath.endsWith(PGLITE_SUFFIX);
   const checks: CheckResult[] = [];
   let compare: CompareReport | undefined;
   let restored = false;
+  if (pglite && options.restoreTo) {
+    throw new UsageError('a PGlite backup is verified by restoring it into PGlite in memory', {
+      hint: 'use --restore-to pglite://memory',
+    });
+  }
+  if (!pglite && options.restoreInMemory) {
+    throw new UsageError('a pg_dump backup restores into a PostgreSQL server, not pglite://memory', {
+      hint: 'give --restore-to postgresql://…/an_empty_scratch_database',
+    });
+  }
   if (options.restoreTo) {
     // Refuse before doing anything, so a wrong --restore-to costs nothing.
     postgresTargetOf(options.restoreTo.db, options.restoreTo.url, 'restore');
@@ -123,31 +137,56 @@ export async function verifyBackup(file: string, options: VerifyOptions = {}): P
     });
   }
 
-  const toc = await runTool('pg_restore', ['--list', dumpPath], options.env ?? process.env);
-  const entries = toc.stdout.split('\n').filter((l) => l.trim() !== '' && !l.startsWith(';')).length;
-  checks.push({
-    id: 'toc',
-    title: 'table of contents',
-    status: toc.code === 0 ? 'pass' : 'fail',
-    message: toc.code === 0 ? `pg_restore --list read ${entries} entries` : `pg_restore --list failed: ${toolErrorText(toc)}`,
-  });
+  let tocOk: boolean;
+  if (pglite) {
+    const listing = listPgliteTarball(dumpPath);
+    tocOk = listing.ok;
+    checks.push({
+      id: 'toc',
+      title: 'table of contents',
+      status: listing.ok ? 'pass' : 'fail',
+      message: listing.ok ? `the data directory tarball lists ${listing.entries} entries` : `not a PGlite data directory backup: ${listing.reason}`,
+    });
+  } else {
+    const toc = await runTool('pg_restore', ['--list', dumpPath], options.env ?? process.env);
+    const entries = toc.stdout.split('\n').filter((l) => l.trim() !== '' && !l.startsWith(';')).length;
+    tocOk = toc.code === 0;
+    checks.push({
+      id: 'toc',
+      title: 'table of contents',
+      status: toc.code === 0 ? 'pass' : 'fail',
+      message: toc.code === 0 ? `pg_restore --list read ${entries} entries` : `pg_restore --list failed: ${toolErrorText(toc)}`,
+    });
+  }
 
   const intact = checks.every((c) => c.status === 'pass');
-  if (options.restoreTo) {
+  const restoring = options.restoreTo !== undefined || (pglite && options.restoreInMemory === true);
+  if (restoring) {
     if (!intact || !manifest) {
       checks.push({ id: 'restore', title: 'restore', status: 'skip', message: 'not attempted: the file failed the checks above' });
     } else {
       const started = performance.now();
-      await runRestore(dumpPath, options.restoreTo, { env: options.env });
+      let restoredDb: Db;
+      if (options.restoreTo) {
+        await runRestore(dumpPath, options.restoreTo, { env: options.env });
+        restoredDb = options.restoreTo.db;
+      } else {
+        restoredDb = await openPgliteBackup(dumpPath, DEFAULT_SESSION_SETTINGS);
+      }
       restored = true;
-      const after = await takeSnapshot(options.restoreTo.db, { guide: manifest.snapshot });
+      let after;
+      try {
+        after = await takeSnapshot(restoredDb, { guide: manifest.snapshot });
+      } finally {
+        if (!options.restoreTo) await restoredDb.close();
+      }
       compare = compareSnapshots(manifest.snapshot, after);
       const differing = compare.items.filter((i) => i.verdict !== 'unchanged');
       checks.push({
         id: 'restore',
         title: 'restore',
         status: 'pass',
-        message: `restored into ${options.restoreTo.db.displayUrl} in ${Math.round(performance.now() - started)} ms`,
+        message: `restored into ${options.restoreTo?.db.displayUrl ?? 'pglite://memory'} in ${Math.round(performance.now() - started)} ms`,
       });
       checks.push({
         id: 'compare',
@@ -167,11 +206,12 @@ export async function verifyBackup(file: string, options: VerifyOptions = {}): P
       at: new Date().toISOString(),
       ok,
       checksum: checks.find((c) => c.id === 'checksum')?.status === 'pass',
-      toc: toc.code === 0,
+      toc: tocOk,
       restored,
       message: checks.map((c) => `${c.title}: ${c.status}`).join(', '),
     };
     if (options.restoreTo) verification.restoredTo = options.restoreTo.db.displayUrl;
+    else if (restored) verification.restoredTo = 'pglite://memory';
     manifest.verifications = [...(manifest.verifications ?? []), verification];
     writeFileSync(located.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   }

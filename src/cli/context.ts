@@ -27,14 +27,23 @@ export class CliContext {
 
   /** Loads the config once (from `--config` or discovery); its URLs' secrets join the redaction set. */
   config(): Promise<LoadedConfig> {
-    // Loaded on first use: zod and yaml cost more to import than some commands (scan-logs) take to run.
-    this.loaded ??= import('../config/load.js').then(({ loadConfig }) => loadConfig({ cwd: this.cwd, file: this.configFile, env: this.env })).then((loaded) => {
-      for (const environment of loaded.config.environments) {
-        if (environment.url) this.io.addSecrets(secretsOfUrl(environment.url));
-      }
-      for (const warning of loaded.warnings) this.io.err(`warning: ${warning}\n`);
-      return loaded;
-    });
+    // Imported on first use, and not at all without a config file: the schema pulls in zod.
+    this.loaded ??= import('../config/find.js')
+      .then(async ({ findConfigFiles }) => {
+        if (this.configFile === undefined && findConfigFiles(this.cwd).length === 0) {
+          const { defaultConfig } = await import('../config/defaults.js');
+          return { file: undefined, dir: this.cwd, config: defaultConfig(), warnings: [] };
+        }
+        const { loadConfig } = await import('../config/load.js');
+        return loadConfig({ cwd: this.cwd, file: this.configFile, env: this.env });
+      })
+      .then((loaded: LoadedConfig) => {
+        for (const environment of loaded.config.environments) {
+          if (environment.url) this.io.addSecrets(secretsOfUrl(environment.url));
+        }
+        for (const warning of loaded.warnings) this.io.err(`warning: ${warning}\n`);
+        return loaded;
+      });
     return this.loaded;
   }
 

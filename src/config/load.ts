@@ -4,19 +4,12 @@ import { pathToFileURL } from 'node:url';
 import type { ZodError } from 'zod';
 import { type ConfigProblem, ConfigError } from '../errors.js';
 import { redactText } from '../redact/secrets.js';
+import { defaultConfig } from './defaults.js';
+import { findConfigFiles } from './find.js';
 import { interpolateEnv } from './interpolate.js';
 import { configSchema, type ProdguardConfig } from './schema.js';
 
-export const CONFIG_FILE_NAMES = [
-  'prodguard.config.ts',
-  'prodguard.config.mts',
-  'prodguard.config.js',
-  'prodguard.config.mjs',
-  'prodguard.config.cjs',
-  'prodguard.config.json',
-  'prodguard.config.yaml',
-  'prodguard.config.yml',
-] as const;
+export { CONFIG_FILE_NAMES, findConfigFiles } from './find.js';
 
 export interface LoadedConfig {
   /** Absolute path of the file read, or undefined when none was found (defaults apply). */
@@ -33,18 +26,6 @@ export interface LoadConfigOptions {
   /** An explicit file (`--config`); must exist. */
   file?: string | undefined;
   env?: NodeJS.ProcessEnv;
-}
-
-/** Finds the nearest config file from `cwd` upward. Returns every candidate in the first directory that has one. */
-export function findConfigFiles(cwd: string): string[] {
-  let dir = path.resolve(cwd);
-  for (;;) {
-    const found = CONFIG_FILE_NAMES.map((name) => path.join(dir, name)).filter((file) => existsSync(file));
-    if (found.length > 0) return found;
-    const parent = path.dirname(dir);
-    if (parent === dir) return [];
-    dir = parent;
-  }
 }
 
 /**
@@ -72,7 +53,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     }
   }
   if (!file) {
-    return { file: undefined, dir: cwd, config: configSchema.parse({}), warnings };
+    return { file: undefined, dir: cwd, config: defaultConfig(), warnings };
   }
   const raw = await readConfigFile(file);
   return { file, dir: path.dirname(file), config: validateConfig(raw, file, env), warnings };

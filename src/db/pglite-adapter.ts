@@ -86,6 +86,28 @@ export class PgliteDb implements Db {
     return db;
   }
 
+  /**
+   * Opens a database from a `dumpDataDir` tarball: in memory (`dataDir` undefined) or in a new,
+   * empty directory. The instance is closed with the Db.
+   */
+  static async fromTarball(tarball: Uint8Array, dataDir: string | undefined, displayUrl: string, settings: SessionSettings): Promise<PgliteDb> {
+    const options = { loadDataDir: new Blob([new Uint8Array(tarball)]), parsers: TEXT_PARSERS };
+    let instance: PGlite;
+    try {
+      instance = dataDir === undefined ? await PGlite.create(options) : await PGlite.create(dataDir, options);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new ConnectionError(displayUrl, 'other', `cannot open the embedded database from the backup: ${message}`);
+    }
+    return PgliteDb.wrap(instance, displayUrl, settings, true);
+  }
+
+  /** The whole data directory as a gzipped tarball (PGlite's own dump tooling). */
+  async dumpDataDir(): Promise<Uint8Array> {
+    const blob = await this.pglite.dumpDataDir('gzip');
+    return new Uint8Array(await blob.arrayBuffer());
+  }
+
   /** Wraps an existing PGlite instance (tests and the library API); `close()` then leaves it open. */
   static async wrap(instance: PGlite, displayUrl: string, settings: SessionSettings, owns = false): Promise<PgliteDb> {
     const db = new PgliteDb(instance, displayUrl, settings, owns);

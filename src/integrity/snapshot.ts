@@ -40,6 +40,13 @@ export interface SnapshotOptions {
    * and hashes, and with keys and buckets where it has them, so `compare` can match them exactly.
    */
   guide?: SnapshotDocument;
+  /**
+   * `max_parallel_workers_per_gather` in the snapshot's sessions, or 'server' to keep the
+   * server's. Default: the server's with one job; 0 with several, so that each job is one
+   * backend on one CPU: the jobs are the parallelism, and parallel workers of every job's scan
+   * would compete with them (and with each other) for the same CPUs. See bench/integrity.mjs.
+   */
+  parallelWorkersPerGather?: number | 'server' | undefined;
   /** Called after each table or entity. */
   onProgress?: (done: number, total: number, label: string) => void;
 }
@@ -92,6 +99,15 @@ export async function takeSnapshot(db: Db, options: SnapshotOptions = {}): Promi
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs must be an integer from 1 to 64');
   if (db.kind === 'pglite') jobs = 1;
   jobs = Math.min(jobs, db.settings.maxConnections);
+
+  const gather = options.parallelWorkersPerGather ?? (jobs > 1 ? 0 : 'server');
+  if (gather !== 'server' && (!Number.isInteger(gather) || gather < 0 || gather > 1024)) {
+    throw new UsageError('parallelWorkersPerGather must be an integer from 0 to 1024 or "server"');
+  }
+  /** Applies the session settings of a snapshot transaction (SET LOCAL: gone at its end). */
+  const configure = async (q: Queryable) => {
+    if (gather !== 'server') await q.exec(`SET LOCAL max_parallel_workers_per_gather = ${gather}`);
+  };
 
   const guideTables = new Map((options.guide?.tables ?? []).map((t) => [tableId(t), t]));
   const critical: CriticalEntity[] = [...(options.guide?.critical ?? []).map(({ name, table, where }) => ({ name, table, where }))];
@@ -163,6 +179,7 @@ export async function takeSnapshot(db: Db, options: SnapshotOptions = {}): Promi
       await conn.exec(begin);
       try {
         await conn.query(`SET TRANSACTION SNAPSHOT '${snapshotId.replace(/'/g, "''")}'`);
+        await configure(conn);
         await runQueue(tasks, conn);
       } finally {
         await conn.exec('ROLLBACK').catch(() => undefined);
@@ -176,6 +193,7 @@ export async function takeSnapshot(db: Db, options: SnapshotOptions = {}): Promi
       await conn.exec(begin);
       try {
         await conn.query(`SET TRANSACTION SNAPSHOT '${snapshotId.replace(/'/g, "''")}'`);
+        await configure(conn);
         const planned = await plan(conn);
         total = planned.tasks.length;
         await Promise.all([runQueue(planned.tasks, conn), ...Array.from({ length: jobs - 1 }, () => worker(snapshotId, planned.tasks))]);
@@ -187,6 +205,7 @@ export async function takeSnapshot(db: Db, options: SnapshotOptions = {}): Promi
   } else {
     result = await db.transaction(
       async (tx) => {
+        await configure(tx);
         const planned = await plan(tx);
         total = planned.tasks.length;
         if (jobs > 1 && planned.tasks.length > 1) {

@@ -12,26 +12,37 @@ export interface ColumnDef {
   location?: number;
 }
 
+/** Several rules ask for the same statement's columns: build the list once per node. */
+const columnsOfNode = new WeakMap<Record<string, unknown>, ColumnDef[]>();
+const NONE: ColumnDef[] = [];
+
 /** Columns this statement creates: CREATE TABLE columns and ALTER TABLE ... ADD COLUMN. */
 export function newColumns(kind: string, node: Record<string, unknown>): ColumnDef[] {
+  if (kind !== 'CreateStmt' && !(kind === 'AlterTableStmt' && node['objtype'] === 'OBJECT_TABLE')) return NONE;
+  let columns = columnsOfNode.get(node);
+  if (columns !== undefined) return columns;
+  columns = [];
   if (kind === 'CreateStmt') {
-    const elts = (node['tableElts'] as { ColumnDef?: ColumnDef }[] | undefined) ?? [];
-    return elts.flatMap((e) => (e.ColumnDef ? [e.ColumnDef] : []));
-  }
-  if (kind === 'AlterTableStmt' && node['objtype'] === 'OBJECT_TABLE') {
+    for (const element of (node['tableElts'] as { ColumnDef?: ColumnDef }[] | undefined) ?? []) {
+      if (element.ColumnDef) columns.push(element.ColumnDef);
+    }
+  } else {
     const cmds = (node['cmds'] as { AlterTableCmd?: { subtype?: string; def?: { ColumnDef?: ColumnDef } } }[] | undefined) ?? [];
-    return cmds.flatMap((c) =>
-      c.AlterTableCmd?.subtype === 'AT_AddColumn' && c.AlterTableCmd.def?.ColumnDef ? [c.AlterTableCmd.def.ColumnDef] : [],
-    );
+    for (const c of cmds) {
+      const column = c.AlterTableCmd?.subtype === 'AT_AddColumn' ? c.AlterTableCmd.def?.ColumnDef : undefined;
+      if (column) columns.push(column);
+    }
   }
-  return [];
+  columnsOfNode.set(node, columns);
+  return columns;
 }
 
 /** The built-in type name (`int4`, `varchar`, ...) or undefined for a type in another schema. */
 export function builtinType(typeName: TypeName | undefined): string | undefined {
-  const names = (typeName?.names ?? []).map((n) => n.String?.sval ?? '');
-  if (names.length === 1) return names[0];
-  if (names.length === 2 && names[0] === 'pg_catalog') return names[1];
+  const names = typeName?.names;
+  if (names === undefined) return undefined;
+  if (names.length === 1) return names[0]!.String?.sval ?? '';
+  if (names.length === 2 && names[0]!.String?.sval === 'pg_catalog') return names[1]!.String?.sval ?? '';
   return undefined;
 }
 

@@ -5,7 +5,15 @@
  */
 import { UsageError } from '../errors.js';
 import { migrationFileFromText } from '../migrations/layouts.js';
-import { ensureParser, parseMigration, type ParsedMigration } from '../migrations/parse.js';
+import {
+  assembleMigration,
+  ensureParser,
+  parseInput,
+  parseMigration,
+  type ParsedMigration,
+  type RawParse,
+} from '../migrations/parse.js';
+import type { ParsePool } from '../migrations/parse-pool.js';
 import type { MigrationFile, MigrationLayout, ParsedStatement, Span, TransactionMode } from '../migrations/types.js';
 import { statementLevel } from './level.js';
 import { allRules } from './rules/index.js';
@@ -25,6 +33,8 @@ export interface LintOptions {
   ruleSettings?: Readonly<Record<string, RuleSetting>> | undefined;
   /** Config `lint.templateValues`: values for `{{ key }}` / `${key}` placeholders. */
   templateValues?: Readonly<Record<string, string>> | undefined;
+  /** Worker threads that parse ahead (see ParsePool); default: parse in this thread. */
+  parsePool?: ParsePool | undefined;
 }
 
 export interface LintFileResult {
@@ -164,7 +174,6 @@ function severityOf(rule: BuiltinRule | Rule, settings: Readonly<Record<string, 
  * const result = await lintFiles(await discoverMigrations(['prisma/migrations']), { pgVersion: 15 });
  */
 export async function lintFiles(files: readonly MigrationFile[], options: LintOptions = {}): Promise<LintResult> {
-  await ensureParser();
   const pgVersion = options.pgVersion ?? DEFAULT_PG_VERSION;
   const rules = options.rules ?? allRules;
   const settings = options.ruleSettings ?? {};
@@ -199,9 +208,11 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
   const findings: Finding[] = [];
   const fileResults: LintFileResult[] = [];
   let statementCount = 0;
+  const parsedFile = await parsedInOrder(files, templateValues, options.parsePool);
 
-  for (const file of files) {
-    const parsed = parseMigration(file, { templateValues });
+  for (let fileIndex = 0; fileIndex < files.length; fileIndex++) {
+    const file = files[fileIndex]!;
+    const parsed = await parsedFile(fileIndex);
     const fileFindings: Finding[] = [];
     state.startFile(file);
     let level: SafetyLevel = 1;
@@ -368,6 +379,67 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
     files: fileResults,
     findings,
     summary: { files: fileResults.length, statements: statementCount, errors, warnings },
+  };
+}
+
+/** Inputs per message to a parse worker: big enough to amortise a message, small enough to start linting soon. */
+const BATCH_CHARS = 64 * 1024;
+/**
+ * Batches in flight per worker. The workers parse faster than the rules run; with every file
+ * sent at once, tens of MB of parse-tree JSON waited in this thread's young generation and the
+ * scavenger copied it over and over (GC was the largest cost of a 3000-file run). A small
+ * window keeps the workers ahead while each tree arrives shortly before it is used.
+ */
+const BATCHES_AHEAD = 4;
+
+/**
+ * The parsed files by index, asked for in order. With a pool, files go to the workers in
+ * batches, a few ahead of the linting loop, and each is assembled here when the loop reaches
+ * it; without one, each is parsed here on demand.
+ */
+async function parsedInOrder(
+  files: readonly MigrationFile[],
+  templateValues: Record<string, string> | undefined,
+  pool: ParsePool | undefined,
+): Promise<(index: number) => ParsedMigration | Promise<ParsedMigration>> {
+  if (pool === undefined) {
+    await ensureParser();
+    return (index) => parseMigration(files[index]!, { templateValues });
+  }
+  const inputs = files.map((file) => parseInput(file, { templateValues }));
+  const batchOf = new Int32Array(files.length);
+  const firstOfBatch: number[] = [];
+  let start = 0;
+  while (start < files.length) {
+    let end = start;
+    let chars = 0;
+    while (end < files.length && (end === start || chars < BATCH_CHARS)) chars += inputs[end++]!.text.length;
+    batchOf.fill(firstOfBatch.length, start, end);
+    firstOfBatch.push(start);
+    start = end;
+  }
+  firstOfBatch.push(files.length);
+  const batches: (Promise<(RawParse | undefined)[]> | undefined)[] = [];
+  const send = (batch: number): void => {
+    if (batch >= firstOfBatch.length - 1 || batches[batch] !== undefined) return;
+    const from = firstOfBatch[batch]!;
+    const to = firstOfBatch[batch + 1]!;
+    const sent = pool.parse(inputs.slice(from, to).map((input, i) => ({ input: input.text, drizzle: files[from + i]!.layout === 'drizzle' })));
+    // A rejected batch surfaces when the loop awaits it; do not also report it as unhandled.
+    sent.catch(() => undefined);
+    batches[batch] = sent;
+  };
+  const ahead = BATCHES_AHEAD * pool.size;
+  for (let batch = 0; batch < ahead; batch++) send(batch);
+  return async (index) => {
+    const batch = batchOf[index]!;
+    if (index === firstOfBatch[batch]) send(batch + ahead);
+    send(batch);
+    const raws = await batches[batch]!;
+    const at = index - firstOfBatch[batch]!;
+    const raw = raws[at]!;
+    raws[at] = undefined; // the JSON text is garbage once assembled
+    return assembleMigration(files[index]!, inputs[index]!, raw);
   };
 }
 

@@ -50,3 +50,20 @@ export function constValue(node: unknown): string | undefined {
 export function schemaKey(schema: string | undefined): string {
   return schema === undefined || schema === 'public' ? '' : schema;
 }
+
+/**
+ * Map key of a table: unqualified counts as `public`. Parts are joined with NUL, which no
+ * PostgreSQL identifier contains (cheaper than JSON.stringify on every column of a run).
+ */
+export function tableKey(table: QualifiedName): string {
+  return `${table.schema ?? 'public'}\0${table.name}`;
+}
+
+/** Map key of a column of a table (see tableKey); `columnKeyName` reads the column back. */
+export function columnKey(table: QualifiedName, column: string): string {
+  return `${table.schema ?? 'public'}\0${table.name}\0${column}`;
+}
+
+export function columnKeyName(key: string): string {
+  return key.slice(key.lastIndexOf('\0') + 1);
+}

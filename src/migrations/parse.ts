@@ -6,17 +6,18 @@
  * stay whole) and each piece is parsed on its own: a bad statement becomes one ParsedStatement
  * with `syntaxError` and the rest of the file is still linted.
  */
-import { loadModule, parseSync, scanSync } from 'libpg-query';
+import { loadPgWasm, type PgWasm, type ScanToken } from './pg-wasm.js';
 import { ByteOffsets, LineIndex, codePointsToChars } from './positions.js';
-import { hasPlaceholder, substitutePlaceholders } from './templates.js';
+import { hasPlaceholder, substitutePlaceholders, type Substitution } from './templates.js';
 import type { MigrationFile, ParsedFile, ParsedStatement, PgNode } from './types.js';
 
-let loading: Promise<void> | undefined;
+let loading: Promise<PgWasm> | undefined;
+let wasm: PgWasm | undefined;
 
-/** Loads the WASM parser once; every parse function below needs it awaited first. */
-export function ensureParser(): Promise<void> {
-  loading ??= loadModule();
-  return loading;
+/** Loads the WASM parser once; `parseMigration` needs it awaited first. */
+export async function ensureParser(): Promise<void> {
+  loading ??= loadPgWasm().then((loaded) => (wasm = loaded));
+  await loading;
 }
 
 export interface ParseOptions {
@@ -47,21 +48,52 @@ interface Piece {
   startByte: number;
 }
 
+/** A piece of a file that did not parse as a whole: its parse tree (JSON) or its error. */
+export interface RawPiece extends Piece {
+  json?: string | undefined;
+  error?: { message: string; cursor: number | undefined } | undefined;
+}
+
+/**
+ * What the WASM parser says about one parse input (a file's up text after placeholder
+ * substitution). Plain data, so a worker thread can compute it and post it back: the parse
+ * trees stay JSON text until the thread that lints them parses them.
+ */
+export type RawParse =
+  | { kind: 'blank' }
+  | { kind: 'whole'; json: string }
+  | { kind: 'pieces'; pieces: RawPiece[] };
+
 const BREAKPOINT = '--> statement-breakpoint';
 
 function isSpace(code: number): boolean {
   return code === 32 || code === 10 || code === 13 || code === 9 || code === 12 || code === 11;
 }
 
-function errorDetails(error: unknown): { message: string; cursor: number | undefined } {
-  const details = (error as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
-  const message = details?.message ?? (error instanceof Error ? error.message : String(error));
-  return { message, cursor: details?.cursorPosition };
-}
-
 function firstKey(node: PgNode): string {
   for (const key in node) return key;
   return 'Unknown';
+}
+
+/**
+ * Runs the WASM parser over a parse input: the whole text at once, or, when that fails, each
+ * statement piece on its own (split at top-level `;` and Drizzle breakpoints).
+ */
+export function parseRaw(parser: PgWasm, input: string, drizzle: boolean): RawParse {
+  if (!/\S/.test(input)) return { kind: 'blank' };
+  const whole = parser.parseJson(input);
+  if (whole.json !== undefined) return { kind: 'whole', json: whole.json };
+  const pieces: RawPiece[] = [];
+  for (const piece of splitPieces(parser, input, new ByteOffsets(input), drizzle)) {
+    const result = parser.parseJson(input.slice(piece.startChar, piece.endChar));
+    pieces.push(result.json !== undefined ? { ...piece, json: result.json } : { ...piece, error: result.error });
+  }
+  return { kind: 'pieces', pieces };
+}
+
+/** The parse input of a file: its up text with configured placeholder values filled in. */
+export function parseInput(file: MigrationFile, options: ParseOptions = {}): Substitution {
+  return substitutePlaceholders(file.upText, options.templateValues);
 }
 
 /**
@@ -71,8 +103,14 @@ function firstKey(node: PgNode): string {
  * when they hold unsubstituted placeholders). `ensureParser()` must have resolved before.
  */
 export function parseMigration(file: MigrationFile, options: ParseOptions = {}): ParsedMigration {
+  if (wasm === undefined) throw new Error('the SQL parser is not loaded: await ensureParser() first');
+  const substitution = parseInput(file, options);
+  return assembleMigration(file, substitution, parseRaw(wasm, substitution.text, file.layout === 'drizzle'));
+}
+
+/** Builds the parsed file from the parser's raw answer for `substitution.text`. */
+export function assembleMigration(file: MigrationFile, substitution: Substitution, raw: RawParse): ParsedMigration {
   const lines = new LineIndex(file.text);
-  const substitution = substitutePlaceholders(file.upText, options.templateValues);
   const input = substitution.text;
   const bytes = new ByteOffsets(input);
   const upOffset = file.upOffset;
@@ -109,54 +147,41 @@ export function parseMigration(file: MigrationFile, options: ParseOptions = {}):
     previousEnd = endOffset;
   };
 
-  if (/\S/.test(input)) {
-    let raws: RawStmt[] | undefined;
-    try {
-      raws = (parseSync(input) as { stmts?: RawStmt[] }).stmts ?? [];
-    } catch {
-      raws = undefined;
+  if (raw.kind === 'whole') {
+    const raws = (JSON.parse(raw.json) as { stmts?: RawStmt[] }).stmts ?? [];
+    const inputBytes = bytes.byteLength;
+    for (const stmt of raws) {
+      const startByte = stmt.stmt_location ?? 0;
+      const endByte = stmt.stmt_len ? startByte + stmt.stmt_len : inputBytes;
+      let endChar = bytes.toChar(endByte);
+      if (!stmt.stmt_len) endChar = trimTrailingComments(input, bytes.toChar(startByte), endChar);
+      push(bytes.toChar(startByte), endChar, 0, stmt.stmt);
     }
-    if (raws !== undefined) {
-      const inputBytes = bytes.byteLength;
-      for (const raw of raws) {
-        const startByte = raw.stmt_location ?? 0;
-        const endByte = raw.stmt_len ? startByte + raw.stmt_len : inputBytes;
-        let endChar = bytes.toChar(endByte);
-        if (!raw.stmt_len) endChar = trimTrailingComments(input, bytes.toChar(startByte), endChar);
-        push(bytes.toChar(startByte), endChar, 0, raw.stmt);
-      }
-    } else {
-      const pieces = splitPieces(input, bytes, file.layout === 'drizzle');
-      for (const piece of pieces) {
-        const text = input.slice(piece.startChar, piece.endChar);
-        let pieceRaws: RawStmt[] | undefined;
-        let pieceError: unknown;
-        try {
-          pieceRaws = (parseSync(text) as { stmts?: RawStmt[] }).stmts ?? [];
-        } catch (error) {
-          pieceError = error;
+  } else if (raw.kind === 'pieces') {
+    for (const piece of raw.pieces) {
+      const text = input.slice(piece.startChar, piece.endChar);
+      if (piece.json !== undefined) {
+        const pieceRaws = (JSON.parse(piece.json) as { stmts?: RawStmt[] }).stmts ?? [];
+        const pieceBytes = new ByteOffsets(text);
+        for (const stmt of pieceRaws) {
+          const startByte = stmt.stmt_location ?? 0;
+          const endByte = stmt.stmt_len ? startByte + stmt.stmt_len : pieceBytes.byteLength;
+          push(
+            piece.startChar + pieceBytes.toChar(startByte),
+            piece.startChar + pieceBytes.toChar(endByte),
+            piece.startByte,
+            stmt.stmt,
+          );
         }
-        if (pieceRaws !== undefined) {
-          const pieceBytes = new ByteOffsets(text);
-          for (const raw of pieceRaws) {
-            const startByte = raw.stmt_location ?? 0;
-            const endByte = raw.stmt_len ? startByte + raw.stmt_len : pieceBytes.byteLength;
-            push(
-              piece.startChar + pieceBytes.toChar(startByte),
-              piece.startChar + pieceBytes.toChar(endByte),
-              piece.startByte,
-              raw.stmt,
-            );
-          }
-        } else {
-          const { message, cursor } = errorDetails(pieceError);
-          const at = piece.startChar + (cursor === undefined ? 0 : codePointsToChars(text, cursor));
-          push(piece.startChar, piece.endChar, piece.startByte, undefined, {
-            message,
-            at: Math.min(at, piece.endChar),
-            templated: hasPlaceholder(text),
-          });
-        }
+      } else {
+        const message = piece.error?.message ?? 'syntax error';
+        const cursor = piece.error?.cursor;
+        const at = piece.startChar + (cursor === undefined ? 0 : codePointsToChars(text, cursor));
+        push(piece.startChar, piece.endChar, piece.startByte, undefined, {
+          message,
+          at: Math.min(at, piece.endChar),
+          templated: hasPlaceholder(text),
+        });
       }
     }
   }
@@ -205,10 +230,10 @@ function leadingComments(lines: LineIndex, startOffset: number, previousEnd: num
 }
 
 /** Splits text into statement pieces at top-level semicolons (and Drizzle breakpoints). */
-function splitPieces(input: string, bytes: ByteOffsets, drizzle: boolean): Piece[] {
-  let tokens: { start: number; end: number; text: string; tokenName: string; keywordKind: number }[];
+function splitPieces(parser: PgWasm, input: string, bytes: ByteOffsets, drizzle: boolean): Piece[] {
+  let tokens: ScanToken[];
   try {
-    tokens = scanSync(input).tokens;
+    tokens = parser.scan(input).tokens;
   } catch {
     // The scanner fails on unterminated strings, comments and dollar quotes; split by hand.
     return splitByHand(input, drizzle);

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BackupManifest } from '../../src/backup/manifest.js';
+import { createIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
@@ -36,7 +38,7 @@ describe('backup create / verify / status / restore', () => {
     expect(manifest).toMatchObject({ format: 'prodguard-backup', database: source.name, identity: { name: 'prod-like', kind: 'production' } });
     expect(manifest.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(manifest.size).toBeGreaterThan(0);
-    expect(manifest.pgDump.major).toBeGreaterThanOrEqual(manifest.server.major);
+    expect(manifest.pgDump?.major ?? 0).toBeGreaterThanOrEqual(manifest.server.major);
     expect(manifest.snapshotId).toMatch(/^[0-9A-F-]+$/);
     expect(manifest.snapshot.tables.map((t) => [t.name, t.rows])).toEqual([
       ['customers', 300],
@@ -120,7 +122,19 @@ describe('backup create / verify / status / restore', () => {
     );
   });
 
-  it('pg_dump missing from PATH: exit 3 with a clear message; PGlite: not supported', async () => {
+  it('create shows pg_dump progress on a terminal (stderr) and clears the line at the end', async () => {
+    let out = '';
+    let err = '';
+    const io = createIo({ write: (t: string) => (out += t), isTTY: false }, { write: (t: string) => (err += t), isTTY: true }, { NO_COLOR: '1' });
+    const code = await main(['backup', 'create', '--db', source.url, '--dir', path.join(tmp(), 'b')], { io });
+    expect(code, err).toBe(0);
+    expect(out).toContain('backup of');
+    const updates = err.split('\r\x1b[K').filter(Boolean);
+    expect(updates).toEqual(expect.arrayContaining(['backup: dumping public.customers', 'backup: dumping public.orders']));
+    expect(err.endsWith('\r\x1b[K')).toBe(true);
+  });
+
+  it('pg_dump missing from PATH: exit 3 with a clear message', async () => {
     const run = await runCli(['backup', 'create', '--db', source.url, '--dir', 'b2'], { cwd: tmp(), env: { PATH: '/nonexistent' } });
     expect(run.code).toBe(3);
     expect(run.stderr).toContain('[PRODGUARD_MISSING_BINARY] pg_dump was not found on PATH');

@@ -2,9 +2,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { createBackup } from '../../backup/create.js';
 import { backupStatus, formatAge } from '../../backup/status.js';
-import { locateBackup, refuseProduction, runRestore, verifyBackup } from '../../backup/verify.js';
+import { backupKind, manifestPathFor, readManifest } from '../../backup/manifest.js';
+import { type LocatedBackup, locateBackup, refuseProduction, runRestore, verifyBackup } from '../../backup/verify.js';
 import { parseDuration } from '../../config/schema.js';
 import { isProtected } from '../../config/target.js';
+import { DEFAULT_SESSION_SETTINGS } from '../../db/types.js';
+import { parseDatabaseUrl } from '../../db/url.js';
 import { ExitCode, RefusedError, UsageError } from '../../errors.js';
 import { renderChecklist, renderSummaryLine } from '../../report/checks.js';
 import type { CliContext } from '../context.js';
@@ -56,7 +59,9 @@ Examples:
       'after',
       `
 Needs pg_dump of the server's major version or newer on PATH (exit 3 otherwise, naming both versions).
-PGlite databases are not supported (exit 2). The password reaches pg_dump through PGPASSWORD, never argv.
+The password reaches pg_dump through PGPASSWORD, never argv. A PGlite database (pglite://path) is backed up
+with PGlite's own dumpDataDir as <db>-<time>.pglite.tar.gz, with the same manifest; verify it with
+--restore-to pglite://memory and restore it with --to pglite://path.
 
 Examples:
   $ prodguard backup create --env production
@@ -157,7 +162,7 @@ async function createCommand(cli: CliContext, flags: CreateFlags): Promise<numbe
   } else {
     const rows = manifest.snapshot.tables.reduce((n, t) => n + t.rows, 0);
     cli.io.out(
-      `backup of ${manifest.database} (PostgreSQL ${manifest.server.version}, pg_dump ${manifest.pgDump.version}): ${path.relative(cli.cwd, created.dumpPath)}\n` +
+      `backup of ${manifest.database} (PostgreSQL ${manifest.server.version}, ${manifest.pgDump ? `pg_dump ${manifest.pgDump.version}` : 'PGlite data directory'}): ${path.relative(cli.cwd, created.dumpPath)}\n` +
         `  ${manifest.size} bytes, sha256 ${manifest.sha256}, ${manifest.snapshot.tables.length} tables, ${rows} rows, ${manifest.durationMs} ms\n` +
         `  manifest: ${path.relative(cli.cwd, created.manifestPath)}\n` +
         `  verify it: prodguard backup verify ${path.relative(cli.cwd, created.dumpPath)} --restore-to <empty scratch database URL>\n`,
@@ -169,12 +174,21 @@ async function createCommand(cli: CliContext, flags: CreateFlags): Promise<numbe
 async function verifyCommand(cli: CliContext, file: string, flags: VerifyFlags): Promise<number> {
   const format = cli.format(flags.format, ['text', 'json'] as const);
   let restoreTo;
+  let restoreInMemory = false;
   if (flags.restoreTo) {
     const target = await cli.target({ db: flags.restoreTo });
-    const { db } = await cli.open(target);
-    restoreTo = { db, url: target.url };
+    if (backupKind(readManifest(manifestPathFor(path.resolve(cli.cwd, file)))) === 'pglite') {
+      // A PGlite backup is opened in memory by the verify itself; nothing to connect to.
+      if (!isPgliteMemory(target.url)) {
+        throw new UsageError('a PGlite backup is verified by restoring it into PGlite in memory', { hint: 'use --restore-to pglite://memory' });
+      }
+      restoreInMemory = true;
+    } else {
+      const { db } = await cli.open(target);
+      restoreTo = { db, url: target.url };
+    }
   }
-  const result = await verifyBackup(path.resolve(cli.cwd, file), { restoreTo, env: toolEnv(cli) });
+  const result = await verifyBackup(path.resolve(cli.cwd, file), { restoreTo, restoreInMemory, env: toolEnv(cli) });
   if (format === 'json') {
     cli.io.out(`${JSON.stringify(result, null, 2)}\n`);
   } else {
@@ -234,15 +248,22 @@ async function restoreCommand(cli: CliContext, file: string, flags: RestoreFlags
       hint: 'pass --allow-production to restore into production on purpose',
     });
   }
-  const { db } = await cli.open(target);
-  await refuseProduction(db, flags.allowProduction ?? false, 'restore into');
-  const located = locateBackup(path.resolve(cli.cwd, file));
-  if (located.manifest) {
+  const verifyFirst = async (located: LocatedBackup) => {
+    if (!located.manifest) return;
     const check = await verifyBackup(located.dumpPath, { env: toolEnv(cli) });
     if (!check.ok) {
       throw new RefusedError(`backup ${file} failed verification (${check.checks.filter((c) => c.status === 'fail').map((c) => c.message).join('; ')}); refusing to restore it`);
     }
+  };
+  if (backupKind(readManifest(manifestPathFor(path.resolve(cli.cwd, file)))) === 'pglite') {
+    const located = locateBackup(path.resolve(cli.cwd, file));
+    return restorePglite(cli, located.dumpPath, target.url, flags, format, () => verifyFirst(located));
   }
+  // A server target: connect first (an unreachable database is the first thing to fix, exit 3).
+  const { db } = await cli.open(target);
+  await refuseProduction(db, flags.allowProduction ?? false, 'restore into');
+  const located = locateBackup(path.resolve(cli.cwd, file));
+  await verifyFirst(located);
   const plan = { file: located.dumpPath, to: db.displayUrl, clean: flags.clean ?? false, dryRun: !flags.yes };
   if (!flags.yes) {
     if (format === 'json') cli.io.out(`${JSON.stringify({ ...plan, restored: false }, null, 2)}\n`);
@@ -254,5 +275,39 @@ async function restoreCommand(cli: CliContext, file: string, flags: RestoreFlags
   const ms = Math.round(performance.now() - started);
   if (format === 'json') cli.io.out(`${JSON.stringify({ ...plan, restored: true, durationMs: ms }, null, 2)}\n`);
   else cli.io.out(`restored ${path.relative(cli.cwd, plan.file)} into ${plan.to} in ${ms} ms\n`);
+  return ExitCode.ok;
+}
+
+function isPgliteMemory(url: string): boolean {
+  const target = parseDatabaseUrl(url);
+  return target.kind === 'pglite' && target.dataDir === undefined;
+}
+
+/** PGlite backups replace the data directory of a pglite:// target (see backup/pglite.ts). */
+async function restorePglite(
+  cli: CliContext,
+  dumpPath: string,
+  url: string,
+  flags: RestoreFlags,
+  format: 'text' | 'json',
+  verifyFirst: () => Promise<void>,
+): Promise<number> {
+  const { restorePgliteBackup } = await import('../../backup/pglite.js');
+  const options = { clean: flags.clean ?? false, allowProduction: flags.allowProduction ?? false, settings: DEFAULT_SESSION_SETTINGS };
+  // Refusals (memory target, production, a database there without --clean) come before any work.
+  const planned = await restorePgliteBackup(dumpPath, url, { ...options, dryRun: true });
+  await verifyFirst();
+  const to = parseDatabaseUrl(url).displayUrl;
+  const plan = { file: dumpPath, to, clean: options.clean, dryRun: !flags.yes };
+  if (!flags.yes) {
+    if (format === 'json') cli.io.out(`${JSON.stringify({ ...plan, restored: false }, null, 2)}\n`);
+    else cli.io.out(`dry run: would restore ${path.relative(cli.cwd, dumpPath)} into ${to}${planned.replaced ? ' (replacing the database there)' : ''}; pass --yes to do it\n`);
+    return ExitCode.ok;
+  }
+  const started = performance.now();
+  await restorePgliteBackup(dumpPath, url, options);
+  const ms = Math.round(performance.now() - started);
+  if (format === 'json') cli.io.out(`${JSON.stringify({ ...plan, restored: true, durationMs: ms }, null, 2)}\n`);
+  else cli.io.out(`restored ${path.relative(cli.cwd, dumpPath)} into ${to} in ${ms} ms\n`);
   return ExitCode.ok;
 }

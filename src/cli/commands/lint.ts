@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { LoadedConfig } from '../../config/load.js';
-import { lintFiles } from '../../lint/engine.js';
-import { discoverMigrations } from '../../migrations/discover.js';
+import { ParsePool } from '../../migrations/parse-pool.js';
 import type { MigrationLayout, TransactionMode } from '../../migrations/types.js';
 import type { CliContext } from '../context.js';
 import { addFailOnOption, addFormatOption } from '../options.js';
@@ -79,8 +78,24 @@ export function readStdin(): Promise<string> {
 }
 
 async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise<number> {
+  // Started first, so the workers load the parser while config and files are read here.
+  const parsePool = ParsePool.start();
+  try {
+    return await lintWith(cli, paths, flags, parsePool);
+  } finally {
+    await parsePool?.close();
+  }
+}
+
+async function lintWith(cli: CliContext, paths: string[], flags: LintFlags, parsePool: ParsePool | undefined): Promise<number> {
   const format = cli.format(flags.format, FORMATS);
-  const loaded = await cli.config();
+  // The engine (every rule module), discovery and the config schema load side by side while
+  // the parse workers start.
+  const [loaded, { lintFiles }, { discoverMigrations }] = await Promise.all([
+    cli.config(),
+    import('../../lint/engine.js'),
+    import('../../migrations/discover.js'),
+  ]);
   const configured = configuredMigrations(loaded);
   const inputs = paths.length > 0 ? paths : configured.path ? [configured.path] : [];
   if (inputs.length === 0) {
@@ -106,6 +121,7 @@ async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise
     pgVersion,
     ruleSettings: loaded.config.lint.rules,
     templateValues: loaded.config.lint.templateValues,
+    parsePool,
   });
   const report = await import('../../lint/report/index.js');
   const sources = new Map(files.map((f) => [f.path, f.text]));

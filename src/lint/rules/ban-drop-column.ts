@@ -4,6 +4,7 @@
  * columns added earlier in the run (neither can hold production data yet).
  */
 import { defineRule } from '../define-rule.js';
+import { columnKey } from '../names.js';
 import type { QualifiedName } from '../types.js';
 
 interface RangeVar {
@@ -70,10 +71,6 @@ function addedColumns(memory: Map<string, unknown>): Set<string> {
     memory.set('added', added);
   }
   return added;
-}
-
-function columnKey(table: QualifiedName, column: string): string {
-  return JSON.stringify([table.schema ?? 'public', table.name, column]);
 }
 
 function quote(name: string): string {

@@ -11,6 +11,7 @@
  * says so; anything else is an error. Tables created earlier in the run are skipped.
  */
 import { defineRule } from '../define-rule.js';
+import { columnKey, columnKeyName, tableKey } from '../names.js';
 import type { QualifiedName } from '../types.js';
 
 type Node = Record<string, unknown>;
@@ -131,7 +132,7 @@ export default defineRule({
           const moved: [string, ColumnType][] = [];
           for (const key of keysByTable.get(types)?.get(tableKey(table)) ?? []) {
             const type = types.get(key);
-            if (type) moved.push([(JSON.parse(key) as [string, string, string])[2], type]);
+            if (type) moved.push([columnKeyName(key), type]);
           }
           forgetTable(types, table);
           for (const [column, type] of moved) setType(types, renamed, column, type);
@@ -283,7 +284,8 @@ function widens(from: number | undefined, to: number | undefined): boolean {
 }
 
 function sameMods(a: number[] | undefined, b: number[] | undefined): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((mod, i) => mod === b[i]);
 }
 
 function typeOf(column: ColumnDef): ColumnType {
@@ -317,9 +319,6 @@ function columnTypes(memory: Map<string, unknown>): Map<string, ColumnType> {
 /** Column keys per table, so forgetting a table does not scan every column of the run. */
 const keysByTable = new WeakMap<Map<string, ColumnType>, Map<string, Set<string>>>();
 
-function tableKey(table: QualifiedName): string {
-  return JSON.stringify([table.schema ?? 'public', table.name]);
-}
 
 function rememberKey(types: Map<string, ColumnType>, table: QualifiedName, key: string): void {
   let byTable = keysByTable.get(types);
@@ -343,9 +342,6 @@ function tableOf(relation: RangeVar): QualifiedName {
   return { schema: relation.schemaname, name: relation.relname };
 }
 
-function columnKey(table: QualifiedName, column: string): string {
-  return JSON.stringify([table.schema ?? 'public', table.name, column]);
-}
 
 /** Records a column's type, keeping the per-table index used by forgetTable in step. */
 function setType(types: Map<string, ColumnType>, table: QualifiedName, column: string, type: ColumnType): void {

@@ -4,6 +4,7 @@
  * added earlier in the run.
  */
 import { defineRule } from '../define-rule.js';
+import { columnKey } from '../names.js';
 import type { QualifiedName } from '../types.js';
 
 interface RangeVar {
@@ -82,10 +83,6 @@ function addedColumns(memory: Map<string, unknown>): Set<string> {
 
 function tableOf(relation: RangeVar): QualifiedName {
   return { schema: relation.schemaname, name: relation.relname };
-}
-
-function columnKey(table: QualifiedName, column: string): string {
-  return JSON.stringify([table.schema ?? 'public', table.name, column]);
 }
 
 function quote(name: string): string {

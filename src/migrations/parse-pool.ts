@@ -1,0 +1,103 @@
+/**
+ * Parses migration files in worker threads while the calling thread lints.
+ *
+ * Parsing (the WASM PostgreSQL parser) is about a third of a lint run; the rules must run on
+ * one thread in file order (objects created by earlier files are new for later ones). So the
+ * workers parse ahead and send back each file's parse tree as JSON text, the cheapest form to
+ * move between threads, and the linting thread `JSON.parse`s it when it reaches the file. The
+ * linting thread never loads the WASM parser.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { RawParse } from './parse.js';
+import type { ParseBatch, ParseReply } from './parse-worker.js';
+
+export interface ParsePoolOptions {
+  /** Worker threads; default: one less than the CPUs available (at least 1, at most 4). */
+  workers?: number | undefined;
+}
+
+interface Pending {
+  resolve(results: RawParse[]): void;
+  reject(error: Error): void;
+}
+
+/** Threads used when not told: the linting thread keeps one CPU. */
+export function defaultParseWorkers(env: NodeJS.ProcessEnv = process.env): number {
+  const configured = env['PRODGUARD_LINT_WORKERS'];
+  if (configured !== undefined && configured !== '') {
+    const count = Number(configured);
+    if (Number.isInteger(count) && count >= 0) return Math.min(count, 16);
+  }
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
+export class ParsePool {
+  private readonly workers: Worker[];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private nextWorker = 0;
+  private failure: Error | undefined;
+
+  private constructor(workers: Worker[]) {
+    this.workers = workers;
+    for (const worker of workers) {
+      // A pool must never keep the process alive on its own.
+      worker.unref();
+      worker.on('message', (reply: ParseReply) => this.settle(reply));
+      worker.on('error', (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))));
+      worker.on('exit', (code) => {
+        if (this.pending.size > 0) this.fail(new Error(`a parse worker exited with code ${code}`));
+      });
+    }
+  }
+
+  /**
+   * Starts the worker threads (they load the parser while the caller reads config and files).
+   * Returns undefined when no worker is wanted (`workers: 0`) or the worker script is not
+   * there (running from TypeScript sources): the caller then parses in its own thread.
+   */
+  static start(options: ParsePoolOptions = {}): ParsePool | undefined {
+    const count = options.workers ?? defaultParseWorkers();
+    if (count <= 0) return undefined;
+    const script = new URL('./parse-worker.js', import.meta.url);
+    if (!existsSync(fileURLToPath(script))) return undefined;
+    return new ParsePool(Array.from({ length: count }, () => new Worker(script)));
+  }
+
+  /** Number of worker threads. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Parses a batch of inputs on the next worker, in order. */
+  parse(inputs: { input: string; drizzle: boolean }[]): Promise<RawParse[]> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const worker = this.workers[this.nextWorker++ % this.workers.length]!;
+    return new Promise<RawParse[]>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, inputs } satisfies ParseBatch);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private settle(reply: ParseReply): void {
+    const pending = this.pending.get(reply.id);
+    if (pending === undefined) return;
+    this.pending.delete(reply.id);
+    if ('error' in reply) pending.reject(new Error(`parse worker failed: ${reply.error}`));
+    else pending.resolve(reply.results);
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+}
