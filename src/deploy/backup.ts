@@ -1,7 +1,7 @@
 /**
  * The backup phase's strategy: `backup create` then `backup verify` (checksum and table of
  * contents; a full restore test into a throwaway database when `deploy.verifyRestoreTo` names
- * a server), and the restore that `--auto-rollback` and the printed command perform.
+ * a server, or in memory for PGlite), and the restore that `--auto-rollback` and the printed command perform.
  */
 import { randomBytes } from 'node:crypto';
 import { createBackup } from '../backup/create.js';
@@ -9,6 +9,7 @@ import { runRestore, verifyBackup } from '../backup/verify.js';
 import { quoteIdent } from '../db/introspect.js';
 import { openDb } from '../db/open.js';
 import type { Db } from '../db/types.js';
+import { UsageError } from '../errors.js';
 import type { CriticalEntity, SnapshotDocument } from '../integrity/types.js';
 import type { BackupRecord } from './types.js';
 
@@ -27,12 +28,15 @@ export interface BackupRunner {
   restore(record: BackupRecord): Promise<void>;
 }
 
-export interface PgDumpBackupOptions {
+export interface BackupRunnerOptions {
   db: Db;
   url: string;
   dir: string;
   critical: CriticalEntity[];
-  /** A server URL (any database on it) where a throwaway database is created for a full restore test. */
+  /**
+   * A server URL (any database on it) where a throwaway database is created for a full restore
+   * test; for a PGlite target, `pglite://memory` restores the tarball in memory.
+   */
   verifyRestoreTo?: string | undefined;
   env?: NodeJS.ProcessEnv;
 }
@@ -66,14 +70,20 @@ async function verifyWithScratch(dumpPath: string, serverUrl: string, env: NodeJ
   }
 }
 
-/** pg_dump backups of a PostgreSQL target (the `backup` capability), verified before the migrate. */
-export function pgDumpBackup(options: PgDumpBackupOptions): BackupRunner {
+/**
+ * Backups of the target (the `backup` capability: pg_dump for a server, PGlite's data-directory
+ * tarball for an embedded database), verified before the migrate.
+ */
+export function backupRunner(options: BackupRunnerOptions): BackupRunner {
+  const pglite = options.db.kind === 'pglite';
   return {
     async create() {
       const created = await createBackup(options.db, { url: options.url, dir: options.dir, critical: options.critical, env: options.env });
-      const verified = options.verifyRestoreTo
-        ? await verifyWithScratch(created.dumpPath, options.verifyRestoreTo, options.env)
-        : await verifyBackup(created.dumpPath, { env: options.env });
+      const verified = pglite
+        ? await verifyBackup(created.dumpPath, { restoreInMemory: options.verifyRestoreTo === 'pglite://memory', env: options.env })
+        : options.verifyRestoreTo
+          ? await verifyWithScratch(created.dumpPath, options.verifyRestoreTo, options.env)
+          : await verifyBackup(created.dumpPath, { env: options.env });
       const rows = created.manifest.snapshot.tables.reduce((n, t) => n + t.rows, 0);
       return {
         ok: verified.ok,
@@ -92,6 +102,12 @@ export function pgDumpBackup(options: PgDumpBackupOptions): BackupRunner {
       };
     },
     async restore(record) {
+      if (pglite) {
+        // The embedded database is open in this process; its data directory cannot be swapped under it.
+        throw new UsageError('an open embedded database cannot be restored in place', {
+          hint: `restore the backup into a new directory: prodguard backup restore ${record.path} --to pglite://./restored --yes`,
+        });
+      }
       await runRestore(record.path, { db: options.db, url: options.url }, { clean: true, env: options.env });
     },
   };

@@ -2,14 +2,16 @@
  * `prodguard demo`: the guarded deploy of the example booking application's migrations against
  * an embedded PGlite database — one open, reused for every scenario (an open costs seconds).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDb } from '../db/open.js';
 import type { Db } from '../db/types.js';
 import { markIdentity } from '../identity/environment.js';
 import { discoverMigrations } from '../migrations/discover.js';
-import type { BackupRunner } from './backup.js';
+import { restoreCommandLine } from '../report/shell.js';
+import { type BackupRunner, backupRunner } from './backup.js';
 import { inProcessMigrator } from './migrate.js';
 import { type DeployHooks, type PhaseRunner, runDeploy } from './pipeline.js';
 import { checkRunner } from './runners.js';
@@ -59,8 +61,10 @@ export interface DemoOptions {
   hooks?: DeployHooks;
   check?: PhaseRunner;
   verify?: PhaseRunner;
-  /** Backups of the embedded database, where this build supports them. */
+  /** Backups of the embedded database; default: PGlite data-directory tarballs in `backupDir`. */
   backup?: (db: Db) => BackupRunner | undefined;
+  /** Where the demo's backups go; default: a new directory under the system's temp directory. */
+  backupDir?: string;
   /** An already-open database to use instead of a new pglite://memory (tests). */
   db?: Db;
 }
@@ -87,6 +91,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     await db.exec(readFileSync(path.join(dir, 'schema.sql'), 'utf8'));
     await markIdentity(db, { kind: 'test', name: 'demo', markedBy: 'prodguard demo' });
     const files = await discoverMigrations([path.join(dir, 'migrations')], { cwd: dir });
+    const backupDir = options.backupDir ?? mkdtempSync(path.join(os.tmpdir(), 'prodguard-demo-'));
+    const backup = options.backup ?? ((target: Db) => backupRunner({ db: target, url: 'pglite://memory', dir: backupDir, critical: [] }));
     const setupMs = performance.now() - t0;
     const scenarios: DemoScenarioResult[] = [];
     const environment = { name: 'demo', kind: 'test' as const, protected: false };
@@ -103,8 +109,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         migrator: inProcessMigrator(db),
         openEnvironment: async () => db,
         integrity: {},
-        backup: options.backup?.(db),
-        backupUnavailable: 'pg_dump backups need a PostgreSQL server; the embedded database is not backed up in this demo',
+        backup: backup(db),
+        // The demo's database lives in memory: its backup restores into a new PGlite directory.
+        restoreCommand: (file) => restoreCommandLine(file, { url: 'pglite://./booking-restored' }, false),
         check: options.check ?? checkRunner({ files: [file] }),
         verify: options.verify,
         actor: 'prodguard demo',

@@ -1,4 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openDb } from '../../src/db/open.js';
 import type { DemoResult } from '../../src/deploy/demo.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -31,7 +35,21 @@ describe('prodguard demo', () => {
     }
     expect(result.totalMs).toBeLessThan(30_000);
     expect(wall).toBeLessThan(30_000);
-  });
+
+    // The lossy migration's backup, made before its migrate, restores the bookings it deleted.
+    const restore = result.scenarios[3]!.report.rollback!.restoreCommand!;
+    expect(restore).toMatch(/^prodguard backup restore \S+\.pglite\.tar\.gz --to pglite:\/\/\.\/booking-restored --clean --yes$/);
+    // Into an absolute directory: a relative pglite:// path resolves against the process's directory.
+    const into = path.join(mkdtempSync(path.join(os.tmpdir(), 'prodguard-demo-restore-')), 'booking-restored');
+    const restored = await runCli(restore.replace('pglite://./booking-restored', `pglite://${into}`).split(' ').slice(1));
+    expect(restored.code, restored.stderr).toBe(0);
+    const db = await openDb(`pglite://${into}`);
+    try {
+      expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM bookings')).rows).toEqual([{ n: 120 }]);
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
 
   it('text: each phase, ROLLBACK RECOMMENDED for the lossy one, a summary table and the total time', async () => {
     const run = await runCli(['demo']);

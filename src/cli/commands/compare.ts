@@ -9,7 +9,7 @@ import { renderCompareJson, renderCompareJunit, renderCompareText } from '../../
 import { takeSnapshot } from '../../integrity/snapshot.js';
 import type { SnapshotDocument } from '../../integrity/types.js';
 import type { CliContext } from '../context.js';
-import { restoreCommandLine } from '../shell.js';
+import { restoreCommandLine } from '../../report/shell.js';
 import { addFormatOption, addTargetOptions, type TargetOptions } from '../options.js';
 import { collect, integerFlag, progressReporter } from './snapshot.js';
 

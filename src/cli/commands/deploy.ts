@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { LoadedConfig } from '../../config/load.js';
 import { environmentKind, isProtected } from '../../config/target.js';
-import { pgDumpBackup } from '../../deploy/backup.js';
+import { backupRunner } from '../../deploy/backup.js';
 import type { PromotionEnvironment } from '../../deploy/gate.js';
 import { commandMigrator } from '../../deploy/migrate.js';
 import { runDeploy } from '../../deploy/pipeline.js';
@@ -17,7 +17,7 @@ import { discoverMigrations } from '../../migrations/discover.js';
 import { secretsOfUrl } from '../../redact/secrets.js';
 import type { CliContext } from '../context.js';
 import { addFormatOption } from '../options.js';
-import { restoreCommandLine } from '../shell.js';
+import { restoreCommandLine } from '../../report/shell.js';
 import { collect } from './snapshot.js';
 import { configuredMigrations } from './lint.js';
 
@@ -160,14 +160,13 @@ async function deployCommand(cli: CliContext, argv: string[], flags: DeployFlags
     lint: { pgVersion: config.pgVersion, ruleSettings: config.lint.rules, templateValues: config.lint.templateValues },
     requireRollback: deployConfig.requireRollback,
     integrity: { critical: config.integrity.critical, expect: config.integrity.expect },
-    backup: db.kind === 'pglite' ? undefined : pgDumpBackup({ db, url: target.url, dir: backupDir, critical: config.integrity.critical, verifyRestoreTo: deployConfig.verifyRestoreTo, env: toolEnv }),
+    backup: backupRunner({ db, url: target.url, dir: backupDir, critical: config.integrity.critical, verifyRestoreTo: deployConfig.verifyRestoreTo, env: toolEnv }),
     check: checkRunner({
       files,
       templateValues: config.lint.templateValues,
       rehearseRollbacks: deployConfig.requireRollback ? { projectDir } : undefined,
     }),
     verify: config.verify && config.verify.checks.length > 0 ? verifyRunner({ checks: config.verify.checks, cwd: projectDir }) : undefined,
-    backupUnavailable: db.kind === 'pglite' ? 'pg_dump backups need a PostgreSQL server; PGlite databases are not backed up' : undefined,
     restoreCommand: (dumpPath) => restoreCommandLine(path.relative(cli.cwd, dumpPath) || dumpPath, { env: envName }, production),
     gitCommit: await gitCommit(cli.cwd),
     actor: actorOf(cli.env),
