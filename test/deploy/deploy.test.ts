@@ -241,8 +241,10 @@ describe('prodguard deploy: failures and their record', () => {
     expect(run.stdout).toMatch(/PASS\s+backup\s+\S+\.dump, verified by a full restore/);
     expect(run.stdout).toMatch(/PASS restored data: 1 tables and entities match the manifest snapshot/);
     expect(readReport(p, 'r.json').backup).toMatchObject({ verified: true, restoredCheck: true });
-    const left = await p.dbs.test.sql(`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'prodguard_verify_%'`);
-    expect(left).toEqual([{ n: 0 }]);
+    // The throwaway database it restored into is gone again.
+    const scratch = /restored into \S+\/(prodguard_verify_[0-9a-f]+)/.exec(run.stdout)?.[1];
+    expect(scratch).toBeDefined();
+    expect(await p.dbs.test.sql(`SELECT count(*)::int AS n FROM pg_database WHERE datname = $1`, [scratch])).toEqual([{ n: 0 }]);
     // DROP DATABASE waits for a checkpoint, which a busy shared server can make slow.
   }, 180_000);
 
