@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createBackup } from '../backup/create.js';
-import { runRestore, verifyBackup } from '../backup/verify.js';
+import { runRestore, verifyBackup, type VerifyResult } from '../backup/verify.js';
 import { quoteIdent } from '../db/introspect.js';
 import { openDb } from '../db/open.js';
 import type { Db } from '../db/types.js';
@@ -49,23 +49,41 @@ function withDatabase(url: string, database: string): string {
 }
 
 /**
- * Restore-tests a dump in a database created for the purpose on the `verifyRestoreTo` server
- * and dropped afterwards, so repeated deploys never find a scratch database already full.
+ * CREATE and DROP DATABASE wait for a checkpoint, which a busy server can make take minutes: the
+ * admin session gets generous limits instead of the everyday 5 s lock / 60 s statement timeouts.
  */
-async function verifyWithScratch(dumpPath: string, serverUrl: string, env: NodeJS.ProcessEnv | undefined) {
-  const admin = await openDb(serverUrl);
+const ADMIN_SETTINGS = { lockTimeoutMs: 120_000, statementTimeoutMs: 600_000 };
+
+/**
+ * Restore-tests a dump in a database created for the purpose on the `verifyRestoreTo` server
+ * and dropped afterwards, so repeated deploys never find a scratch database already full. A drop
+ * that fails is reported (name and reason), never left behind silently.
+ */
+async function verifyWithScratch(dumpPath: string, serverUrl: string, env: NodeJS.ProcessEnv | undefined): Promise<VerifyResult & { leftOver?: string }> {
+  const admin = await openDb(serverUrl, { settings: ADMIN_SETTINGS });
   const name = `prodguard_verify_${randomBytes(4).toString('hex')}`;
   try {
     await admin.exec(`CREATE DATABASE ${quoteIdent(name)}`);
     const scratchUrl = withDatabase(serverUrl, name);
-    const scratch = await openDb(scratchUrl);
-    try {
-      return await verifyBackup(dumpPath, { restoreTo: { db: scratch, url: scratchUrl }, env });
-    } finally {
-      await scratch.close();
-    }
+    const outcome = await (async () => {
+      const scratch = await openDb(scratchUrl);
+      try {
+        return await verifyBackup(dumpPath, { restoreTo: { db: scratch, url: scratchUrl }, env });
+      } finally {
+        await scratch.close();
+      }
+    })().then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error }),
+    );
+    const leftOver = await admin.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`).then(
+      () => undefined,
+      (error: unknown) => `the throwaway database ${name} could not be dropped (${error instanceof Error ? error.message : String(error)}): drop it by hand`,
+    );
+    if ('error' in outcome) throw outcome.error;
+    const { result } = outcome;
+    return leftOver ? { ...result, leftOver } : result;
   } finally {
-    await admin.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`).catch(() => undefined);
     await admin.close();
   }
 }
@@ -98,6 +116,7 @@ export function backupRunner(options: BackupRunnerOptions): BackupRunner {
         details: [
           `${created.manifest.size} bytes, ${created.manifest.snapshot.tables.length} tables, ${rows} rows, sha256 ${created.manifest.sha256.slice(0, 16)}…`,
           ...verified.checks.map((c) => `${c.status.toUpperCase()} ${c.title}: ${c.message}`),
+          ...('leftOver' in verified && verified.leftOver ? [`WARN ${verified.leftOver}`] : []),
         ],
       };
     },
