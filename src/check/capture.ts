@@ -4,6 +4,7 @@
  * statement rewrote or truncated it), rows affected and duration.
  */
 import { DatabaseError } from '../errors.js';
+import { pgLockStrength } from '../migrations/locks.js';
 import type { Queryable } from '../db/types.js';
 import type { LockTaken, Rewrite } from './types.js';
 
@@ -66,16 +67,6 @@ export interface StatementRun {
 
 const DML = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 
-const LOCK_ORDER = [
-  'AccessExclusiveLock',
-  'ExclusiveLock',
-  'ShareRowExclusiveLock',
-  'ShareLock',
-  'ShareUpdateExclusiveLock',
-  'RowExclusiveLock',
-  'RowShareLock',
-  'AccessShareLock',
-];
 
 /**
  * Runs `sql` on `db` (which must be inside a transaction, so locks stay visible until the end),
@@ -103,7 +94,7 @@ export async function runInstrumented(db: Queryable, sql: string, kind: string):
   const locks = [...locksAfter.entries()]
     .filter(([key]) => !locksBefore.has(key))
     .map(([, lock]) => lock)
-    .sort((a, b) => LOCK_ORDER.indexOf(a.mode) - LOCK_ORDER.indexOf(b.mode) || a.relation.localeCompare(b.relation));
+    .sort((a, b) => pgLockStrength(b.mode) - pgLockStrength(a.mode) || a.relation.localeCompare(b.relation));
   const rewrites: Rewrite[] = [];
   for (const [oid, before] of nodesBefore) {
     const after = nodesAfter.get(oid);

@@ -78,17 +78,52 @@ export function checkExpressionOfDefinition(definition: string): string | undefi
 }
 
 /** A constraint of a table by name: its type and definition. */
-export async function constraintByName(
-  db: Queryable,
-  table: TableRef,
-  name: string,
-): Promise<{ type: string; definition: string; validated: boolean } | undefined> {
-  const { rows } = await db.query<{ type: string; definition: string; validated: boolean }>(
-    `SELECT contype::text AS type, pg_get_constraintdef(oid) AS definition, convalidated AS validated
-       FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2`,
+export interface LiveConstraint {
+  type: string;
+  definition: string;
+  validated: boolean;
+  /** Constrained columns, in key order (conkey). */
+  columns: string[];
+  /** Foreign key: the referenced table and columns (confrelid, confkey), and MATCH FULL. */
+  refTable: TableRef | undefined;
+  refColumns: string[];
+  matchFull: boolean;
+}
+
+export async function constraintByName(db: Queryable, table: TableRef, name: string): Promise<LiveConstraint | undefined> {
+  const { rows } = await db.query<{
+    type: string;
+    definition: string;
+    validated: boolean;
+    columns: string[] | null;
+    ref_columns: string[] | null;
+    ref_schema: string | null;
+    ref_name: string | null;
+    match_full: boolean;
+  }>(
+    `SELECT k.contype::text AS type, pg_get_constraintdef(k.oid) AS definition, k.convalidated AS validated,
+            (SELECT array_agg(a.attname::text ORDER BY u.i) FROM unnest(k.conkey) WITH ORDINALITY u(n, i)
+               JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n) AS columns,
+            (SELECT array_agg(a.attname::text ORDER BY u.i) FROM unnest(k.confkey) WITH ORDINALITY u(n, i)
+               JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n) AS ref_columns,
+            rn.nspname::text AS ref_schema, rc.relname::text AS ref_name, k.confmatchtype = 'f' AS match_full
+       FROM pg_constraint k
+       LEFT JOIN pg_class rc ON rc.oid = k.confrelid
+       LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+      WHERE k.conrelid = to_regclass($1) AND k.conname = $2`,
     [qualifiedSql(table), name],
   );
-  return rows[0];
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    type: row.type,
+    definition: row.definition,
+    validated: row.validated,
+    columns: row.columns ?? [],
+    refTable: row.ref_name ? { schema: row.ref_schema ?? undefined, name: row.ref_name } : undefined,
+    refColumns: row.ref_columns ?? [],
+    matchFull: row.match_full,
+  };
 }
 
 /** Labels of an enum type, or undefined when `typeSql` is not an enum (or does not exist). */
@@ -110,7 +145,7 @@ export async function hasIndexOn(db: Queryable, table: TableRef, columns: string
   const { rows } = await db.query<{ ok: boolean }>(
     `SELECT EXISTS (
        SELECT 1 FROM pg_index i
-        WHERE i.indrelid = to_regclass($1)
+        WHERE i.indrelid = to_regclass($1) AND i.indpred IS NULL AND i.indisvalid
           AND (SELECT array_agg(a.attname::text ORDER BY a.attname)
                  FROM unnest((i.indkey::int2[])[0:$3 - 1]) AS k(attnum)
                  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) = (SELECT array_agg(c ORDER BY c) FROM unnest($2::text[]) c)
@@ -151,28 +186,38 @@ export async function valueUses(
   table: TableRef,
   exclude: string[],
 ): Promise<Map<string, ValueUse[]>> {
-  const { rows } = await db.query<{ value: string; kind: ValueUse['kind']; name: string }>(
+  // Function text from pg_get_functiondef: it also holds BEGIN ATOMIC bodies (empty prosrc).
+  // A function that neither names the table nor runs as a trigger on it is a weak use.
+  const { rows } = await db.query<{ value: string; kind: ValueUse['kind']; name: string; weak: boolean }>(
     `WITH v(value) AS (SELECT unnest($1::text[])),
-     user_ns AS (SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%')
-     SELECT v.value, 'function' AS kind, p.oid::regprocedure::text AS name
-       FROM v JOIN pg_proc p ON strpos(p.prosrc, quote_literal(v.value)) > 0
-      WHERE p.pronamespace IN (SELECT oid FROM user_ns)
+     target AS (SELECT to_regclass($2) AS oid, (SELECT relname FROM pg_class WHERE oid = to_regclass($2)) AS relname),
+     user_ns AS (SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%'),
+     fn AS (
+       SELECT p.oid, def, NOT (strpos(lower(def), lower((SELECT relname FROM target))) > 0
+              OR EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgfoid = p.oid AND t.tgrelid = (SELECT oid FROM target))) AS weak
+         FROM pg_proc p, LATERAL (SELECT CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) ELSE p.prosrc END AS def) d
+        WHERE p.pronamespace IN (SELECT oid FROM user_ns))
+     SELECT v.value, 'function' AS kind, f.oid::regprocedure::text AS name, f.weak
+       FROM v JOIN fn f ON strpos(f.def, quote_literal(v.value)) > 0
      UNION ALL
-     SELECT v.value, 'trigger', format('%s on %s (executes %s)', t.tgname, t.tgrelid::regclass, p.oid::regprocedure)
-       FROM v JOIN pg_proc p ON strpos(p.prosrc, quote_literal(v.value)) > 0
-       JOIN pg_trigger t ON t.tgfoid = p.oid AND NOT t.tgisinternal
-      WHERE p.pronamespace IN (SELECT oid FROM user_ns)
+     SELECT v.value, 'trigger', format('%s on %s (executes %s)', t.tgname, t.tgrelid::regclass, f.oid::regprocedure), f.weak AND t.tgrelid IS DISTINCT FROM (SELECT oid FROM target)
+       FROM v JOIN fn f ON strpos(f.def, quote_literal(v.value)) > 0
+       JOIN pg_trigger t ON t.tgfoid = f.oid AND NOT t.tgisinternal
      UNION ALL
-     SELECT v.value, 'view', c.oid::regclass::text
+     SELECT v.value, 'trigger', format('%s on %s (WHEN clause)', t.tgname, t.tgrelid::regclass), t.tgrelid IS DISTINCT FROM (SELECT oid FROM target)
+       FROM v JOIN pg_trigger t ON NOT t.tgisinternal AND t.tgqual IS NOT NULL AND strpos(pg_get_triggerdef(t.oid), quote_literal(v.value)) > 0
+       JOIN pg_class c ON c.oid = t.tgrelid AND c.relnamespace IN (SELECT oid FROM user_ns)
+     UNION ALL
+     SELECT v.value, 'view', c.oid::regclass::text, false
        FROM v JOIN pg_class c ON c.relkind IN ('v', 'm') AND c.relnamespace IN (SELECT oid FROM user_ns)
       WHERE strpos(pg_get_viewdef(c.oid), quote_literal(v.value)) > 0
      UNION ALL
-     SELECT v.value, 'default', format('%s.%s', d.adrelid::regclass, a.attname)
+     SELECT v.value, 'default', format('%s.%s', d.adrelid::regclass, a.attname), false
        FROM v JOIN pg_attrdef d ON strpos(pg_get_expr(d.adbin, d.adrelid), quote_literal(v.value)) > 0
        JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
        JOIN pg_class c ON c.oid = d.adrelid AND c.relnamespace IN (SELECT oid FROM user_ns)
      UNION ALL
-     SELECT v.value, 'constraint', format('%s on %s', k.conname, k.conrelid::regclass)
+     SELECT v.value, 'constraint', format('%s on %s', k.conname, k.conrelid::regclass), false
        FROM v JOIN pg_constraint k ON strpos(pg_get_constraintdef(k.oid), quote_literal(v.value)) > 0
       WHERE k.connamespace IN (SELECT oid FROM user_ns)
         AND NOT (k.conrelid = to_regclass($2) AND k.conname = ANY ($3::text[]))
@@ -180,7 +225,7 @@ export async function valueUses(
     [values, qualifiedSql(table), exclude],
   );
   const uses = new Map<string, ValueUse[]>(values.map((v) => [v, []]));
-  for (const row of rows) uses.get(row.value)?.push({ kind: row.kind, name: row.name });
+  for (const row of rows) uses.get(row.value)?.push(row.weak ? { kind: row.kind, name: row.name, weak: true } : { kind: row.kind, name: row.name });
   return uses;
 }
 

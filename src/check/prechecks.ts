@@ -61,28 +61,43 @@ function tableKey(table: TableRef): string {
 }
 
 /**
- * What one migration has done so far, for the questions that look back: the CHECK constraints its
- * tables had before it started, and the constraints it dropped.
+ * What the checked migrations have done so far (one state per run, so migration B sees what
+ * migration A dropped), for the questions that look back: the CHECK constraints each table had
+ * before the first checked migration touched it, and the constraints dropped since.
  */
 export class MigrationState {
   private readonly checksAtStart = new Map<string, LiveCheck[]>();
   private readonly dropped = new Map<string, string[]>();
   /** Enums this migration creates, by `schema.name`: a rename-and-recreate leaves the old name live until it runs. */
   private readonly enums = new Map<string, string[]>();
-  /** Tables an earlier statement of this migration wrote rows to (UPDATE / INSERT / DELETE). */
-  readonly written = new Set<string>();
+  /** Pre-checks mode: tables an earlier statement (not run) writes rows to. */
+  private readonly written = new Set<string>();
+  /** Pre-checks mode: an earlier statement (DO, CALL, SELECT fn()) may have written any table. */
+  private writesUnknown = false;
 
-  /** Reads the CHECK constraints of every table the migration's questions touch, before it runs. */
-  static async start(db: Queryable, questions: readonly Question[]): Promise<MigrationState> {
-    const state = new MigrationState();
+  /** Pre-checks mode only: a rehearsal runs the write, so counts after it are exact. */
+  noteWrites(tables: readonly TableRef[], unknown: boolean): void {
+    for (const table of tables) this.written.add(tableKey(table));
+    if (unknown) this.writesUnknown = true;
+  }
+
+  /** Whether an earlier, unrun statement may have changed the table's rows. */
+  wasWritten(table: TableRef): boolean {
+    return this.writesUnknown || this.written.has(tableKey(table));
+  }
+
+  /**
+   * Reads the CHECK constraints of every table a migration's questions touch, before it runs; a
+   * table read for an earlier migration keeps its first definitions (they are the old ones).
+   */
+  async observe(db: Queryable, questions: readonly Question[]): Promise<void> {
     for (const q of questions) {
       if (q.kind !== 'check' && q.kind !== 'drop-constraint') continue;
       const key = tableKey(q.table);
-      if (state.checksAtStart.has(key)) continue;
+      if (this.checksAtStart.has(key)) continue;
       const read = await inSavepoint(db, () => liveChecks(db, q.table));
-      state.checksAtStart.set(key, read.ok ? read.value : []);
+      this.checksAtStart.set(key, read.ok ? read.value : []);
     }
-    return state;
   }
 
   noteDrop(table: TableRef, constraint: string): void {
@@ -237,9 +252,20 @@ function skipped(table: TableRef, message: string): CheckFinding {
   return { id: 'pre-check-skipped', severity: 'info', message, help: 'Run `prodguard check` without --pre-checks-only on a copy to rehearse the migration with the data in place.', table: displayName(table) };
 }
 
+/**
+ * SQLSTATEs of a pre-check that refers to something an earlier statement of the migration creates
+ * (a column, a table, a type, a function): expected in pre-checks mode, where nothing runs.
+ */
+const DEPENDENCY_STATES = new Set(['42703', '42P01', '42704', '42883', '3F000']);
+
+function isDependency(error: Error): boolean {
+  return error instanceof DatabaseError && error.sqlState !== undefined && DEPENDENCY_STATES.has(error.sqlState);
+}
+
 function failedCheck(question: Question, table: TableInfo, error: Error): CheckFinding {
   const message = error.message;
-  if (question.kind === 'type-change' && error instanceof DatabaseError && !error.isTimeout && !/does not exist/.test(message)) {
+  const refused = error instanceof DatabaseError && (error.isTimeout || error.sqlState === '42501');
+  if (question.kind === 'type-change' && error instanceof DatabaseError && !refused && !isDependency(error)) {
     return {
       id: 'cast-failure',
       severity: 'error',
@@ -248,7 +274,17 @@ function failedCheck(question: Question, table: TableInfo, error: Error): CheckF
       table: table.display,
     };
   }
-  return skipped({ name: table.display }, `could not check ${table.display}: ${message} (it may depend on an earlier statement of this migration)`);
+  if (isDependency(error)) {
+    return skipped({ name: table.display }, `could not check ${table.display}: ${message} (it depends on an earlier statement of this migration)`);
+  }
+  // Timed out, refused or broken: the data was not checked, so the run cannot pass.
+  return {
+    id: 'pre-check-failed',
+    severity: 'warning',
+    message: `could not check ${table.display}: ${message}: this pre-check did not finish, so the data was not checked`,
+    help: 'Raise session.statementTimeout (or run on a copy with more resources), grant the role SELECT on the table, and run the check again: the verdict is "incomplete" until every pre-check ran.',
+    table: table.display,
+  };
 }
 
 function col(name: string): string {
@@ -256,9 +292,11 @@ function col(name: string): string {
 }
 
 /** `concat_ws(', ', t.id::text, ...)` for the key columns of example rows, and its label. */
-function exampleKey(table: TableInfo): { sql: string; label: string } {
-  if (table.primaryKey.length === 0) return { sql: 't.ctid::text', label: 'ctid' };
+/** The example key's text, its label, and its ORDER BY (the key's own order: 2 before 10). */
+function exampleKey(table: TableInfo): { sql: string; label: string; order: string } {
+  if (table.primaryKey.length === 0) return { sql: 't.ctid::text', label: 'ctid', order: 't.ctid' };
   return {
+    order: table.primaryKey.map(col).join(', '),
     sql: `concat_ws(', ', ${table.primaryKey.map((c) => `${col(c)}::text`).join(', ')})`,
     label: table.primaryKey.length === 1 ? table.primaryKey[0]! : `(${table.primaryKey.join(', ')})`,
   };
@@ -267,7 +305,7 @@ function exampleKey(table: TableInfo): { sql: string; label: string } {
 async function examples(db: Queryable, table: TableInfo, where: string, joins: string[] = []): Promise<string[]> {
   const key = exampleKey(table);
   const { rows } = await db.query<{ k: string }>(
-    `SELECT ${key.sql} AS k FROM ${table.display} AS t ${joins.join(' ')} WHERE ${where} LIMIT ${EXAMPLES}`,
+    `SELECT ${key.sql} AS k FROM ${table.display} AS t ${joins.join(' ')} WHERE ${where} ORDER BY ${key.order} LIMIT ${EXAMPLES}`,
   );
   return rows.map((r) => (key.label === 'ctid' ? `ctid=${r.k}` : key.label.startsWith('(') ? `${key.label}=(${r.k})` : `${key.label}=${r.k}`));
 }
@@ -282,8 +320,8 @@ async function plan(db: Queryable, item: PrecheckItem, table: TableInfo, options
   const q = item.question;
   if (q.kind === 'create-enum' || q.kind === 'drop-constraint') return { plan: undefined };
   const base = { statement: item.statement, question: q, joins: [] as string[] };
-  const caveat = options.state.written.has(tableKey(q.table))
-    ? ' (counted before an earlier statement of this migration that writes to this table)'
+  const caveat = options.state.wasWritten(q.table)
+    ? ' (counted before an earlier statement that writes to this table, or may: DO, CALL, SELECT fn())'
     : '';
   // Rows changed by an earlier statement (a backfill) make a count of the data before it a guess.
   const severity = caveat ? ('warning' as const) : ('error' as const);
@@ -301,13 +339,18 @@ async function plan(db: Queryable, item: PrecheckItem, table: TableInfo, options
         return { plan: await planCheck(db, { ...base, question: check }, table, check, expression, check.values, severity, caveat, options.state) };
       }
       if (con.type === 'f') {
-        const match = /^FOREIGN KEY \((.+?)\) REFERENCES (.+?)\((.+?)\)/.exec(con.definition);
-        if (!match) return { plan: undefined };
-        const split = (s: string): string[] => s.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-        const ref = match[2]!.trim();
-        const dot = ref.lastIndexOf('.');
-        const refTable: TableRef = dot > 0 ? { schema: ref.slice(0, dot).replace(/^"(.*)"$/, '$1'), name: ref.slice(dot + 1).replace(/^"(.*)"$/, '$1') } : { name: ref.replace(/^"(.*)"$/, '$1') };
-        const fk: Question = { kind: 'foreign-key', table: q.table, columns: split(match[1]!), refTable, refColumns: split(match[3]!), notValid: false, name: q.constraint, newColumn: false };
+        if (!con.refTable || con.columns.length === 0) return { plan: undefined };
+        const fk: Question = {
+          kind: 'foreign-key',
+          table: q.table,
+          columns: con.columns,
+          refTable: con.refTable,
+          refColumns: con.refColumns,
+          notValid: false,
+          name: q.constraint,
+          newColumn: false,
+          matchFull: con.matchFull,
+        };
         return planForeignKey(db, { ...base, question: fk }, table, fk, severity, caveat);
       }
       return { plan: undefined };
@@ -369,7 +412,7 @@ async function planCheck(
         const exclude = [replaced.name, ...state.droppedOn(q.table), q.constraint];
         const uses = await valueUses(db, [...new Set(removed.map((r) => r.value))], q.table, exclude);
         const removedValues: RemovedValue[] = removed.map((r, i) => ({ ...r, rows: perValue[i] ?? 0, usedBy: uses.get(r.value) ?? [] }));
-        const harmful = removedValues.filter((r) => r.rows > 0 || r.usedBy.length > 0);
+        const harmful = removedValues.filter((r) => r.rows > 0 || r.usedBy.some((u) => !u.weak));
         const describe = (r: RemovedValue): string => {
           const parts = [`${sqlLiteral(r.value)} (column ${r.column}): ${plural(r.rows, 'row')} hold it`];
           if (r.usedBy.length > 0) parts.push(`still written by ${r.usedBy.map((u) => `${u.kind} ${u.name}`).join(', ')}`);
@@ -386,7 +429,9 @@ async function planCheck(
               ? writers.length > 0
                 ? '. Writes from those functions and triggers will fail with a check violation after the deploy, even if the migration applies.'
                 : '. Rows holding it make the constraint fail, and code that still writes it will fail after the deploy.'
-              : '. No rows or database code use it now; application code might.'),
+              : removedValues.some((r) => r.usedBy.length > 0)
+                ? `. Only code that does not name ${table.display} holds it (it may be another column's value): check those functions; application code might use it too.`
+                : '. No rows or database code use it now; application code might.'),
           help:
             `Keep ${removedValues.map((r) => sqlLiteral(r.value)).join(', ')} in the allowed list, or first migrate the rows ` +
             `(UPDATE ${table.display} SET ${removedValues[0]!.column} = <new value> WHERE ${removedValues[0]!.column} = ${sqlLiteral(removedValues[0]!.value)})` +
@@ -459,9 +504,12 @@ function planUnique(
   caveat: string,
 ): Planned {
   const keys = q.keys.map((k) => (k.startsWith('"') ? `t.${k}` : k));
-  const tuple = keys.length === 1 ? keys[0]! : `ROW(${keys.join(', ')})`;
-  const notNull = keys.map((k) => `${k} IS NOT NULL`).join(' AND ');
+  // NULLS NOT DISTINCT: NULL keys collide too. count(DISTINCT) skips a NULL input but not a row
+  // value, and rows compare NULL fields as equal, so the tuple is always a ROW then.
+  const tuple = keys.length === 1 && !q.nullsNotDistinct ? keys[0]! : `ROW(${keys.join(', ')})`;
+  const notNull = q.nullsNotDistinct ? 'true' : keys.map((k) => `${k} IS NOT NULL`).join(' AND ');
   const scope = q.where ? `(${notNull}) AND (${q.where})` : notNull;
+  const keyValue = (k: string): string => (q.nullsNotDistinct ? `coalesce(${k}::text, 'NULL')` : `${k}::text`);
   const anyNull = keys.map((k) => `${k} IS NULL`).join(' OR ');
   const aggregates = [`count(*) FILTER (WHERE ${scope})`, `count(DISTINCT ${tuple}) FILTER (WHERE ${scope})`];
   if (q.primaryKey) aggregates.push(`count(*) FILTER (WHERE ${anyNull})`);
@@ -475,7 +523,7 @@ function planUnique(
       const extra = rows - distinct;
       if (extra > 0) {
         const { rows: groups } = await db.query<{ k: string; n: string }>(
-          `SELECT concat_ws(', ', ${keys.map((k) => `${k}::text`).join(', ')}) AS k, count(*)::text AS n
+          `SELECT concat_ws(', ', ${keys.map(keyValue).join(', ')}) AS k, count(*)::text AS n
              FROM ${table.display} AS t WHERE ${scope} GROUP BY ${keys.join(', ')} HAVING count(*) > 1 ORDER BY count(*) DESC LIMIT ${EXAMPLES}`,
         );
         const { rows: total } = await db.query<{ n: string }>(
@@ -565,6 +613,11 @@ async function planForeignKey(
     joins = [`LEFT JOIN ${ref.info.display} AS ${alias} ON ${on}`];
     orphan = `${present} AND ${alias}.${quoteIdent(refColumns[0]!)} IS NULL`;
   }
+  if (q.matchFull && q.columns.length > 1) {
+    // MATCH FULL: a key that is partly NULL references nothing and violates the constraint.
+    const anyNull = q.columns.map((c) => `${col(c)} IS NULL`).join(' OR ');
+    orphan = `((${orphan}) OR ((${anyNull}) AND NOT (${q.columns.map((c) => `${col(c)} IS NULL`).join(' AND ')})))`;
+  }
   return { plan: foreignKeyPlan(db, base, table, ref.info, q, severity, caveat, orphan, joins, indexed.ok && !indexed.value, undefined) };
 }
 
@@ -628,14 +681,16 @@ async function planTypeChange(
   const column = col(q.column);
   const labels = options.state.enumCreated(q.type) ?? (await enumLabels(db, q.type));
   if (labels) {
-    const lost = `${column} IS NOT NULL AND ${column}::text <> ALL (ARRAY[${labels.map(sqlLiteral).join(', ') || "''"}]::text[])`;
+    // With USING, the values the new enum gets are the expression's (before its cast to the enum).
+    const value = q.using === undefined ? column : `(${withoutFinalCast(q.using, q.type)})`;
+    const lost = `${value} IS NOT NULL AND ${value}::text <> ALL (ARRAY[${labels.map(sqlLiteral).join(', ') || "''"}]::text[])`;
     return {
       ...base,
       aggregates: [`count(*) FILTER (WHERE ${lost})`],
       async interpret([count = 0]) {
         if (count === 0) return [];
         const { rows } = await db.query<{ v: string; n: string }>(
-          `SELECT ${column}::text AS v, count(*)::text AS n FROM ${table.display} AS t WHERE ${lost} GROUP BY 1 ORDER BY count(*) DESC LIMIT 50`,
+          `SELECT ${value}::text AS v, count(*)::text AS n FROM ${table.display} AS t WHERE ${lost} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 50`,
         );
         const uses = await valueUses(db, rows.map((r) => r.v), q.table, []);
         const removedValues: RemovedValue[] = rows.map((r) => ({ column: q.column, value: r.v, rows: Number(r.n), usedBy: uses.get(r.v) ?? [] }));
@@ -654,7 +709,9 @@ async function planTypeChange(
       },
     };
   }
-  if (q.using === undefined && options.serverVersionNum >= 160000) {
+  // pg_input_is_valid is the text input of the new type: right for a string column only. Other
+  // types convert through their cast (numeric → integer rounds), evaluated below.
+  if (q.using === undefined && options.serverVersionNum >= 160000 && (await isStringColumn(db, table, q.column))) {
     const invalid = `${column} IS NOT NULL AND NOT pg_input_is_valid(${column}::text, ${sqlLiteral(q.type)})`;
     return {
       ...base,
@@ -696,6 +753,41 @@ async function planTypeChange(
       ];
     },
   };
+}
+
+/** `(expr)` with its outer parentheses and a final `::type` removed (`status::text::"E"` → `status::text`). */
+export function withoutFinalCast(expression: string, type: string): string {
+  let e = expression.trim();
+  while (e.startsWith('(') && closingParen(e, 0) === e.length - 1) e = e.slice(1, -1).trim();
+  const at = e.lastIndexOf('::');
+  if (at > 0 && e.slice(at + 2).replace(/\s+/g, '') === type.replace(/\s+/g, '')) return e.slice(0, at).trim();
+  return e;
+}
+
+/** Index of the `)` matching the `(` at `open`, skipping quoted text; -1 when unbalanced. */
+function closingParen(text: string, open: number): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = open; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === '(') depth++;
+    else if (ch === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+async function isStringColumn(db: Queryable, table: TableInfo, column: string): Promise<boolean> {
+  const { rows } = await db.query<{ category: string }>(
+    `SELECT t.typcategory::text AS category FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+      WHERE a.attrelid = $1 AND a.attname = $2`,
+    [table.oid, column],
+  );
+  return rows[0]?.category === 'S';
 }
 
 function hash(text: string): number {

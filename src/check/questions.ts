@@ -3,7 +3,9 @@
  * column it makes NOT NULL, the keys it makes unique, the foreign key it adds, the column type
  * it changes. Pure: no database here; prechecks.ts turns these into one scan per table.
  */
-import { allowedValues } from '../lint/check-values.js';
+import { quoteIdent } from '../db/introspect.js';
+import { allowedValues, columnRefs } from '../lint/check-values.js';
+import { alterTableCommandLock, pgLockName, pgLockStrength } from '../migrations/locks.js';
 import type { PgNode } from '../migrations/types.js';
 import { checkExpressionText, clauseText, typeText, usingExpressionText } from './sql-text.js';
 
@@ -39,6 +41,8 @@ export type Question =
       primaryKey: boolean;
       /** Partial unique index: its WHERE clause. */
       where?: string | undefined;
+      /** NULLS NOT DISTINCT (PostgreSQL 15+): NULL keys count as equal, so they can be duplicates. */
+      nullsNotDistinct?: boolean | undefined;
       name: string | undefined;
     }
   | {
@@ -52,6 +56,8 @@ export type Question =
       name: string | undefined;
       /** The column is added by this statement (so it starts NULL, except with a default). */
       newColumn: boolean;
+      /** MATCH FULL: a partly NULL key violates it. */
+      matchFull?: boolean | undefined;
     }
   | { kind: 'validate'; table: TableRef; constraint: string }
   | { kind: 'type-change'; table: TableRef; column: string; type: string; using: string | undefined }
@@ -73,8 +79,10 @@ export interface StatementAnalysis {
   notInTransaction: string | undefined;
   /** BEGIN / COMMIT / ... in the file: the rehearsal supplies its own transaction. */
   transactionControl: boolean;
-  /** Tables the statement writes rows of (UPDATE / INSERT / DELETE). */
+  /** Tables the statement writes rows of (INSERT / UPDATE / DELETE / MERGE, also in a WITH). */
   writes: TableRef[];
+  /** DO, CALL, SELECT fn(): may write any table (pre-checks mode counts every later table as written). */
+  writesUnknown: boolean;
 }
 
 interface Constraint {
@@ -87,11 +95,13 @@ interface Constraint {
   pktable?: RangeVar;
   skip_validation?: boolean;
   indexname?: string;
+  nulls_not_distinct?: boolean;
+  fk_matchtype?: string;
   location?: number;
 }
 interface ColumnDef {
   colname?: string;
-  typeName?: { location?: number };
+  typeName?: { location?: number; names?: { String?: { sval: string } }[] };
   raw_default?: Node;
   constraints?: { Constraint?: Constraint }[];
   location?: number;
@@ -116,55 +126,28 @@ function truncate(name: string): string {
   return name.length > 63 ? name.slice(0, 63) : name;
 }
 
-function quote(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
+
+const SERIAL_TYPES = new Set(['smallserial', 'serial', 'bigserial', 'serial2', 'serial4', 'serial8']);
+
+/** serial types fill new rows (and existing ones, for ADD COLUMN) from their sequence. */
+function isSerial(col: ColumnDef): boolean {
+  const typeNames = col.typeName?.names ?? [];
+  return typeNames.length === 1 && SERIAL_TYPES.has(typeNames[0]?.String?.sval ?? '');
 }
 
-function columnRefNames(node: unknown): string[] {
-  if (Array.isArray(node)) return node.flatMap(columnRefNames);
-  if (!node || typeof node !== 'object') return [];
-  const ref = (node as Node)['ColumnRef'] as { fields?: { String?: { sval: string } }[] } | undefined;
-  if (ref) {
-    const name = ref.fields?.at(-1)?.String?.sval;
-    return name === undefined ? [] : [name];
-  }
-  return Object.values(node as Node).flatMap(columnRefNames);
+/** `NULL` or `NULL::type`: a DEFAULT that fills nothing. */
+function isNullConstant(node: Node | undefined): boolean {
+  let current = node;
+  while (current?.['TypeCast']) current = (current['TypeCast'] as { arg?: Node }).arg;
+  return (current?.['A_Const'] as { isnull?: boolean } | undefined)?.isnull === true;
 }
 
 function toRecord(map: Map<string, string[]> | undefined): Record<string, string[]> | undefined {
   return map ? Object.fromEntries(map) : undefined;
 }
 
-/** ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (PostgreSQL docs, ALTER TABLE). */
-const WEAKER_ALTER_LOCKS: Record<string, string> = {
-  AT_ValidateConstraint: 'ShareUpdateExclusiveLock',
-  AT_SetStatistics: 'ShareUpdateExclusiveLock',
-  AT_SetOptions: 'ShareUpdateExclusiveLock',
-  AT_ResetOptions: 'ShareUpdateExclusiveLock',
-  AT_ClusterOn: 'ShareUpdateExclusiveLock',
-  AT_DropCluster: 'ShareUpdateExclusiveLock',
-  AT_AttachPartition: 'ShareUpdateExclusiveLock',
-  AT_EnableTrig: 'ShareRowExclusiveLock',
-  AT_DisableTrig: 'ShareRowExclusiveLock',
-  AT_EnableTrigAll: 'ShareRowExclusiveLock',
-  AT_DisableTrigAll: 'ShareRowExclusiveLock',
-  AT_EnableTrigUser: 'ShareRowExclusiveLock',
-  AT_DisableTrigUser: 'ShareRowExclusiveLock',
-};
-
-const LOCK_STRENGTH = [
-  'AccessShareLock',
-  'RowShareLock',
-  'RowExclusiveLock',
-  'ShareUpdateExclusiveLock',
-  'ShareLock',
-  'ShareRowExclusiveLock',
-  'ExclusiveLock',
-  'AccessExclusiveLock',
-];
-
 function stronger(a: string, b: string): string {
-  return LOCK_STRENGTH.indexOf(a) >= LOCK_STRENGTH.indexOf(b) ? a : b;
+  return pgLockStrength(a) >= pgLockStrength(b) ? a : b;
 }
 
 /**
@@ -172,7 +155,7 @@ function stronger(a: string, b: string): string {
  * `node` must be relative to it (parse the statement text on its own).
  */
 export function analyseStatement(node: PgNode | undefined, sql: string): StatementAnalysis {
-  const result: StatementAnalysis = { questions: [], locks: [], notInTransaction: undefined, transactionControl: false, writes: [] };
+  const result: StatementAnalysis = { questions: [], locks: [], notInTransaction: undefined, transactionControl: false, writes: [], writesUnknown: false };
   if (!node) return result;
   const [kind, body] = Object.entries(node)[0] as [string, Node];
   switch (kind) {
@@ -204,13 +187,6 @@ export function analyseStatement(node: PgNode | undefined, sql: string): Stateme
     case 'AlterTableStmt':
       analyseAlterTable(body, sql, result);
       break;
-    case 'UpdateStmt':
-    case 'InsertStmt':
-    case 'DeleteStmt': {
-      const rv = body['relation'] as RangeVar | undefined;
-      if (rv) result.writes.push(tableOf(rv));
-      break;
-    }
     case 'CreateEnumStmt': {
       const typeName = names(body['typeName'] as { String?: { sval: string } }[]);
       const name = typeName.at(-1);
@@ -228,7 +204,34 @@ export function analyseStatement(node: PgNode | undefined, sql: string): Stateme
     default:
       break;
   }
+  result.writes.push(...writtenTables(node));
+  result.writesUnknown = kind === 'DoStmt' || kind === 'CallStmt' || (kind === 'SelectStmt' && hasFunctionCall(body));
   return result;
+}
+
+const DML_NODES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+
+/** Tables written by DML anywhere in the tree: the statement itself, or a data-modifying WITH. */
+function writtenTables(node: unknown): TableRef[] {
+  if (Array.isArray(node)) return node.flatMap(writtenTables);
+  if (!node || typeof node !== 'object') return [];
+  const found: TableRef[] = [];
+  for (const [key, value] of Object.entries(node as Node)) {
+    if (DML_NODES.has(key)) {
+      const rv = (value as Node)['relation'] as RangeVar | undefined;
+      if (rv) found.push(tableOf(rv));
+    }
+    found.push(...writtenTables(value));
+  }
+  return found;
+}
+
+/** `SELECT fn()` may write anything: a function call anywhere in the SELECT. */
+function hasFunctionCall(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(hasFunctionCall);
+  if (!node || typeof node !== 'object') return false;
+  if ('FuncCall' in (node as Node)) return true;
+  return Object.values(node as Node).some(hasFunctionCall);
 }
 
 function analyseIndex(body: Node, sql: string, result: StatementAnalysis): void {
@@ -246,7 +249,7 @@ function analyseIndex(body: Node, sql: string, result: StatementAnalysis): void 
     const elem = param.IndexElem;
     if (!elem) return;
     if (elem.name !== undefined) {
-      keys.push(quote(elem.name));
+      keys.push(quoteIdent(elem.name));
       labels.push(elem.name);
     } else {
       const text = elementTexts?.[i];
@@ -257,7 +260,16 @@ function analyseIndex(body: Node, sql: string, result: StatementAnalysis): void 
   }
   const whereNode = body['whereClause'] as Node | undefined;
   const where = whereNode ? clauseText(sql, 0, [], 'WHERE') : undefined;
-  result.questions.push({ kind: 'unique', table, keys, labels, primaryKey: false, where, name: body['idxname'] as string | undefined });
+  result.questions.push({
+    kind: 'unique',
+    table,
+    keys,
+    labels,
+    primaryKey: false,
+    where,
+    name: body['idxname'] as string | undefined,
+    nullsNotDistinct: body['nulls_not_distinct'] === true,
+  });
 }
 
 /** The element texts of `CREATE INDEX ... ON t [USING m] (a, lower(b) DESC)`, without sort options. */
@@ -295,7 +307,7 @@ function analyseAlterTable(body: Node, sql: string, result: StatementAnalysis): 
   for (const item of (body['cmds'] as { AlterTableCmd?: AlterTableCmd }[]) ?? []) {
     const cmd = item.AlterTableCmd;
     if (!cmd) continue;
-    let cmdLock = WEAKER_ALTER_LOCKS[cmd.subtype] ?? 'AccessExclusiveLock';
+    const cmdLock = pgLockName(alterTableCommandLock(cmd as unknown as Node));
     switch (cmd.subtype) {
       case 'AT_SetNotNull':
         if (cmd.name) result.questions.push({ kind: 'not-null', table, column: cmd.name, via: 'set-not-null' });
@@ -304,7 +316,7 @@ function analyseAlterTable(body: Node, sql: string, result: StatementAnalysis): 
         const col = cmd.def?.ColumnDef;
         if (!col?.colname) break;
         const constraints = (col.constraints ?? []).flatMap((c) => (c.Constraint ? [c.Constraint] : []));
-        const hasDefault = constraints.some((c) => c.contype === 'CONSTR_DEFAULT' || c.contype === 'CONSTR_IDENTITY' || c.contype === 'CONSTR_GENERATED');
+        const hasDefault = isSerial(col) || constraints.some((c) => (c.contype === 'CONSTR_DEFAULT' && !isNullConstant(c.raw_expr)) || c.contype === 'CONSTR_IDENTITY' || c.contype === 'CONSTR_GENERATED');
         if (constraints.some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY') && !hasDefault) {
           result.questions.push({ kind: 'not-null', table, column: col.colname, via: 'add-column' });
         }
@@ -329,12 +341,16 @@ function analyseAlterTable(body: Node, sql: string, result: StatementAnalysis): 
         if (!con) break;
         const question = constraintQuestion(table, con, sql);
         if (question) result.questions.push(question);
-        if (con.contype === 'CONSTR_FOREIGN') {
-          cmdLock = 'ShareRowExclusiveLock';
-          if (con.pktable) result.locks.push({ table: tableOf(con.pktable), mode: 'ShareRowExclusiveLock', mayRewrite: false });
+        if (con.contype === 'CONSTR_FOREIGN' && con.pktable) {
+          result.locks.push({ table: tableOf(con.pktable), mode: 'ShareRowExclusiveLock', mayRewrite: false });
         }
         break;
       }
+      case 'AT_DetachPartition':
+        if ((cmd.def as { PartitionCmd?: { concurrent?: boolean } } | undefined)?.PartitionCmd?.concurrent) {
+          result.notInTransaction = 'ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY cannot run inside a transaction block';
+        }
+        break;
       case 'AT_ValidateConstraint':
         if (cmd.name) result.questions.push({ kind: 'validate', table, constraint: cmd.name });
         break;
@@ -364,7 +380,7 @@ function constraintQuestion(table: TableRef, con: Constraint, sql: string): Ques
     case 'CONSTR_CHECK': {
       const expression = con.location !== undefined ? checkExpressionText(sql, con.location) : undefined;
       if (expression === undefined) return undefined;
-      const columns = [...new Set(columnRefNames(con.raw_expr))];
+      const columns = [...new Set(columnRefs(con.raw_expr))];
       const constraint = con.conname ?? truncate(columns.length === 1 ? `${table.name}_${columns[0]}_check` : `${table.name}_check`);
       return { kind: 'check', table, constraint, expression, notValid, values: toRecord(allowedValues(con.raw_expr)) };
     }
@@ -374,10 +390,11 @@ function constraintQuestion(table: TableRef, con: Constraint, sql: string): Ques
       return {
         kind: 'unique',
         table,
-        keys: names(con.keys).map(quote),
+        keys: names(con.keys).map(quoteIdent),
         labels: names(con.keys),
         primaryKey: con.contype === 'CONSTR_PRIMARY',
         name: con.conname,
+        nullsNotDistinct: con.nulls_not_distinct === true,
       };
     case 'CONSTR_FOREIGN':
       if (!con.pktable) return undefined;
@@ -390,6 +407,7 @@ function constraintQuestion(table: TableRef, con: Constraint, sql: string): Ques
         notValid,
         name: con.conname,
         newColumn: false,
+        matchFull: con.fk_matchtype === 'f',
       };
     default:
       return undefined;

@@ -47,12 +47,9 @@ export function renderCheckText(report: CheckReport, c: Colors): string {
         : 'read-only pre-checks (nothing was run)';
   out.push(`mode: ${modeText}`);
   if (report.ledger) {
-    const { layout, table, applied, pending } = report.ledger;
-    if (layout === 'plain' || layout === 'stdin') {
-      out.push(`ledger: plain SQL files have none, so all ${pending} count as pending (name the files or use --last N)`);
-    } else {
-      out.push(`ledger: ${table ?? `no ${layout} ledger table yet`}: ${applied} applied, ${pending} pending`);
-    }
+    const { layouts, table, applied, pending, problems } = report.ledger;
+    out.push(`ledger: ${table ?? `no ${layouts.join('/')} ledger table yet`}: ${applied} applied, ${pending} pending`);
+    for (const problem of problems) out.push(c.yellow(`ledger: ${problem}`));
   }
   out.push('');
   if (report.migrations.length === 0) out.push('no migrations to check');
@@ -64,9 +61,9 @@ export function renderCheckText(report: CheckReport, c: Colors): string {
     out.push('');
   }
   const s = report.summary;
-  const verdict = report.verdict === 'pass' ? c.green('PASS') : c.red('FAIL');
+  const verdict = report.verdict === 'pass' ? c.green('PASS') : report.verdict === 'incomplete' ? c.yellow('INCOMPLETE') : c.red('FAIL');
   out.push(
-    `${verdict} ${s.migrations} migration(s), ${s.statements} statement(s): ${s.failedMigrations} failed, ${s.errors} error(s), ${s.warnings} warning(s), ${s.notRehearsed} not rehearsed`,
+    `${verdict} ${s.migrations} migration(s), ${s.statements} statement(s): ${s.failedMigrations} failed, ${s.errors} error(s), ${s.warnings} warning(s), ${s.notRehearsed} not rehearsed${s.incompletePrechecks > 0 ? `, ${s.incompletePrechecks} pre-check(s) could not run` : ''}`,
   );
   return `${out.join('\n')}\n`;
 }

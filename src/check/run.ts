@@ -15,9 +15,12 @@ import { openDb } from '../db/open.js';
 import { readServerInfo, splitQualifiedName } from '../db/introspect.js';
 import type { Db, Queryable } from '../db/types.js';
 import { DatabaseError, UsageError } from '../errors.js';
+import { kindFromName } from '../config/target.js';
 import { readIdentity, type EnvironmentIdentity } from '../identity/environment.js';
-import { type AppliedLedger, isApplied, readAppliedMigrations } from '../migrations/ledger.js';
+import { createRedactor } from '../redact/redactor.js';
+import { type AppliedLedger, isApplied, LEDGER_TABLES, ledgerProblems, readAppliedMigrations } from '../migrations/ledger.js';
 import { ensureParser, parseMigration, type ParsedMigration } from '../migrations/parse.js';
+import { substitutePlaceholders, type Substitution } from '../migrations/templates.js';
 import type { MigrationFile, MigrationLayout, ParsedStatement, PgNode } from '../migrations/types.js';
 import { runInstrumented } from './capture.js';
 import { formatBytes } from './format.js';
@@ -25,6 +28,7 @@ import { tableInfo } from './catalog.js';
 import { MigrationState, PRECHECK_WORK_MEM, runPrechecks, inSavepoint, type PrecheckItem } from './prechecks.js';
 import { displayName } from './sql-text.js';
 import { analyseStatement, type StatementAnalysis } from './questions.js';
+import { type HazardOptions, rehearsalHazard } from './hazards.js';
 import type {
   CheckFinding,
   CheckMode,
@@ -60,6 +64,8 @@ export interface CheckOptions {
    * production identity even when the database itself was never marked.
    */
   declaredProduction?: boolean | undefined;
+  /** Run DO blocks and CALL in a rehearsal on production (otherwise listed as not rehearsed). */
+  rehearseDoCall?: boolean | undefined;
   /** lock_timeout of the rehearsal (default 2000 ms). */
   lockTimeoutMs?: number | undefined;
   /** Values for `{{ placeholders }}` in migrations (config lint.templateValues). */
@@ -71,20 +77,37 @@ export interface CheckOptions {
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 2_000;
 export const PRODUCTION_MAX_LOCK_TIMEOUT_MS = 1_000;
+/** statement_timeout of a rehearsal on production (--execute-on-production): at most this. */
+export const PRODUCTION_MAX_STATEMENT_TIMEOUT_MS = 15_000;
+/** statement_timeout of the read-only pre-checks on production: at most this per query. */
+export const PRODUCTION_MAX_PRECHECK_TIMEOUT_MS = 30_000;
 const LARGE_ROWS = 1_000_000;
+/** active_sql_transaction: "... cannot run inside a transaction block". */
+const NOT_IN_TRANSACTION_STATE = '25001';
 const LARGE_BYTES = 1024 ** 3;
+
+interface PreparedStatement {
+  statement: ParsedStatement;
+  /** The text sent to the server: the statement with lint.templateValues substituted. */
+  text: Substitution;
+  node: PgNode | undefined;
+  analysis: StatementAnalysis;
+}
 
 interface Prepared {
   file: MigrationFile;
   parsed: ParsedMigration;
-  statements: { statement: ParsedStatement; analysis: StatementAnalysis }[];
+  statements: PreparedStatement[];
 }
 
-function statementNode(statement: ParsedStatement): PgNode | undefined {
+/**
+ * The statement's node with locations relative to `text` (what analyseStatement cuts expressions
+ * out of): the file-level parse has them relative to the whole file.
+ */
+function statementNode(statement: ParsedStatement, text: string): PgNode | undefined {
   if (!statement.node) return undefined;
-  // Locations in the file-level parse are relative to the file; re-parse the statement on its own.
   try {
-    return (parseSync(statement.sql) as { stmts?: { stmt?: PgNode }[] }).stmts?.[0]?.stmt;
+    return (parseSync(text) as { stmts?: { stmt?: PgNode }[] }).stmts?.[0]?.stmt;
   } catch {
     return statement.node;
   }
@@ -95,7 +118,12 @@ function prepare(file: MigrationFile, templateValues: Record<string, string> | u
   return {
     file,
     parsed,
-    statements: parsed.statements.map((statement) => ({ statement, analysis: analyseStatement(statementNode(statement), statement.sql) })),
+    statements: parsed.statements.map((statement) => {
+      // Placeholders are substituted per statement exactly as in the file-level parse.
+      const text = substitutePlaceholders(statement.sql, templateValues);
+      const node = statementNode(statement, text.text);
+      return { statement, text, node, analysis: analyseStatement(node, text.text) };
+    }),
   };
 }
 
@@ -132,10 +160,11 @@ function unparsable(s: ParsedStatement): StatementCheck['error'] | undefined {
   return undefined;
 }
 
-function errorOf(error: Error, prepared: Prepared, s: ParsedStatement): NonNullable<StatementCheck['error']> {
+function errorOf(error: Error, prepared: Prepared, { statement: s, text }: PreparedStatement): NonNullable<StatementCheck['error']> {
   let position = s.span.start;
   if (error instanceof DatabaseError && error.position !== undefined) {
-    position = prepared.parsed.lines.position(Math.min(s.span.startOffset + error.position - 1, s.span.endOffset));
+    // The server's position is in the substituted text; map it back into the file.
+    position = prepared.parsed.lines.position(Math.min(s.span.startOffset + text.toOriginal(error.position - 1), s.span.endOffset));
   }
   return {
     message: error.message,
@@ -174,11 +203,16 @@ function largeTableFindings(check: StatementCheck, expected: StatementAnalysis):
   const findings: CheckFinding[] = [];
   for (const size of check.tables) {
     if (size.estimatedRows < LARGE_ROWS && size.bytes < LARGE_BYTES) continue;
-    const rewrites = check.rewrites.some((r) => r.relation === size.table) || expected.locks.some((l) => l.mayRewrite);
+    // "rewrites" only when measured; a statement that did not run "may rewrite" (a type change
+    // often does, not always: varchar -> text does not).
+    const measured = check.rewrites.some((r) => r.relation === size.table);
+    const possible = !measured && !check.locksCaptured && expected.locks.some((l) => l.mayRewrite);
+    const rewrites = measured || possible;
+    const verb = measured ? 'rewrites' : possible ? 'may rewrite' : 'locks ACCESS EXCLUSIVE';
     findings.push({
       id: 'large-table-lock',
       severity: 'warning',
-      message: `${check.sql}: ${rewrites ? 'rewrites' : 'locks ACCESS EXCLUSIVE'} ${size.table} (${formatBytes(size.bytes)}, ~${size.estimatedRows.toLocaleString('en-US')} rows): reads and writes wait ${rewrites ? 'for the whole copy' : 'while it holds the lock'}`,
+      message: `${check.sql}: ${verb} ${size.table} (${formatBytes(size.bytes)}, ~${size.estimatedRows.toLocaleString('en-US')} rows): reads and writes wait ${rewrites ? 'for the whole copy' : 'while it holds the lock'}`,
       help: rewrites
         ? 'Avoid the rewrite: add a new column, backfill it in batches, switch reads and writes, then drop the old one.'
         : "Deploy with SET lock_timeout = '2s' and retries, and prefer the non-blocking form (CREATE INDEX CONCURRENTLY, ADD CONSTRAINT ... NOT VALID then VALIDATE, add nullable columns).",
@@ -203,6 +237,20 @@ interface RunContext {
   mode: CheckMode;
   serverVersionNum: number;
   productionReason: string | undefined;
+  /** Rehearsal: what decides which statements must not run (see hazards.ts). */
+  hazards: HazardOptions;
+  /** Rehearsal: re-applied before every statement, so no statement can switch them off. */
+  timeouts: { lockTimeoutMs: number; statementTimeoutMs: number };
+  /** One per run: what earlier checked migrations dropped and which definitions were there before. */
+  state: MigrationState;
+}
+
+/** Re-applies the rehearsal's timeouts (transaction-local) before a statement. */
+async function applyTimeouts(db: Queryable, timeouts: RunContext['timeouts']): Promise<void> {
+  await db.query(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, [
+    `${timeouts.lockTimeoutMs}ms`,
+    `${timeouts.statementTimeoutMs}ms`,
+  ]);
 }
 
 /**
@@ -215,8 +263,9 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
   const result: MigrationCheck = { path: file.path, version: file.version, name: file.name, role: 'analysed', status: 'ok', statements: [] };
   const allQuestions = prepared.statements.flatMap((s) => s.analysis.questions);
   const shadow = ctx.mode === 'shadow';
+  const state = ctx.state;
   if (shadow) await db.exec('BEGIN');
-  const state = await MigrationState.start(db, allQuestions);
+  await state.observe(db, allQuestions);
   if (shadow) await db.exec('COMMIT');
 
   if (ctx.mode === 'pre-checks') {
@@ -244,7 +293,8 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
   }
 
   let failed = false;
-  for (const { statement, analysis } of prepared.statements) {
+  for (const prep of prepared.statements) {
+    const { statement, node, analysis, text } = prep;
     const check = baseStatement(statement, analysis);
     result.statements.push(check);
     if (failed) continue;
@@ -261,7 +311,20 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
       check.reason = 'transaction control: the check runs the migration in its own transaction';
       continue;
     }
+    const hazard = shadow ? undefined : rehearsalHazard(node, ctx.hazards);
+    if (hazard) {
+      check.status = 'not-rehearsed';
+      check.reason = `not run: ${hazard}`;
+      check.findings.push({
+        id: 'not-rehearsed',
+        severity: 'warning',
+        message: `${file.path}:${statement.span.start.line}: ${check.sql}: not rehearsed (${hazard})`,
+        help: 'The rehearsal skipped it; review it by hand, or move it out of the migration if it is not part of the schema change.',
+      });
+      continue;
+    }
     if (shadow) await db.exec('BEGIN');
+    else await applyTimeouts(db, ctx.timeouts);
     const items = analysis.questions.map((question) => ({ statement: statement.index, question }));
     const findings = items.length > 0 ? await runPrechecks(db, items, { serverVersionNum: ctx.serverVersionNum, state }) : new Map<number, CheckFinding[]>();
     check.findings.push(...(findings.get(statement.index) ?? []));
@@ -283,13 +346,13 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
       await db.exec('COMMIT');
       const started = performance.now();
       try {
-        await db.exec(statement.sql);
+        await db.exec(text.text);
         run = { ok: true as const, rowsAffected: null, durationMs: performance.now() - started, locks: [], rewrites: [] };
       } catch (e) {
         run = { ok: false as const, error: e as Error, rowsAffected: null, durationMs: performance.now() - started, locks: [], rewrites: [] };
       }
     } else {
-      run = await runInstrumented(db, statement.sql, statement.kind);
+      run = await runInstrumented(db, text.text, statement.kind);
       check.locksCaptured = true;
       if (shadow) await db.exec('COMMIT');
     }
@@ -297,10 +360,21 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
     check.rowsAffected = run.rowsAffected;
     check.locks = run.locks;
     check.rewrites = run.rewrites;
-    for (const written of analysis.writes) state.written.add(`${written.schema ?? 'public'}.${written.name}`);
+    if (!run.ok && run.error instanceof DatabaseError && run.error.sqlState === NOT_IN_TRANSACTION_STATE && !shadow) {
+      // A statement that cannot run in a transaction block and is not in questions.ts's list.
+      check.status = 'not-rehearsed';
+      check.reason = `${run.error.message}; the rehearsal runs in one transaction that is rolled back`;
+      check.findings.push({
+        id: 'not-rehearsed',
+        severity: 'info',
+        message: `${check.sql}: not rehearsed (${run.error.message})`,
+        help: 'Its data pre-checks ran; run it on a staging copy with the migration tool to time it.',
+      });
+      continue;
+    }
     if (!run.ok) {
       check.status = 'failed';
-      check.error = errorOf(run.error!, prepared, statement);
+      check.error = errorOf(run.error!, prepared, prep);
       check.findings.unshift(failureFinding(file, check));
       failed = true;
       continue;
@@ -336,9 +410,9 @@ async function precheckWithWrites(
     batch = [];
   };
   for (const { statement, analysis } of prepared.statements) {
-    if (analysis.writes.length > 0) {
+    if (analysis.writes.length > 0 || analysis.writesUnknown) {
       await flush();
-      for (const w of analysis.writes) state.written.add(`${w.schema ?? 'public'}.${w.name}`);
+      state.noteWrites(analysis.writes, analysis.writesUnknown);
     }
     batch.push(...items.filter((i) => i.statement === statement.index));
   }
@@ -348,15 +422,16 @@ async function precheckWithWrites(
 
 /** Applies one migration to the shadow, statement by statement in autocommit; the first failure is returned (and stops the replay). */
 async function replayMigration(db: Queryable, prepared: Prepared): Promise<MigrationCheck | undefined> {
-  for (const { statement, analysis } of prepared.statements) {
+  for (const prep of prepared.statements) {
+    const { statement, analysis } = prep;
     if (analysis.transactionControl) continue;
     const error = unparsable(statement);
     let failure: StatementCheck['error'] | undefined = error;
     if (!failure) {
       try {
-        await db.exec(statement.sql);
+        await db.exec(prep.text.text);
       } catch (e) {
-        failure = errorOf(e as Error, prepared, statement);
+        failure = errorOf(e as Error, prepared, prep);
       }
     }
     if (failure) {
@@ -387,11 +462,52 @@ async function readLedgers(db: Queryable, files: readonly MigrationFile[]): Prom
   return ledgers;
 }
 
-async function safeIdentity(db: Db): Promise<EnvironmentIdentity | undefined> {
+async function currentDatabase(db: Db): Promise<string> {
+  const { rows } = await db.query<{ name: string }>('SELECT current_database() AS name');
+  return rows[0]?.name ?? '';
+}
+
+const dataRedactor = createRedactor();
+
+/**
+ * Example keys, duplicate values and the server's error text come from the rows themselves
+ * (`Key (email)=(ann@example.com) already exists`): emails, tokens and other secrets in them are
+ * replaced before the report leaves runCheck.
+ */
+function redactDataValues(statements: StatementCheck[]): void {
+  for (const s of statements) {
+    if (s.error) {
+      s.error.message = dataRedactor.string(s.error.message);
+      if (s.error.detail !== undefined) s.error.detail = dataRedactor.string(s.error.detail);
+    }
+    for (const f of s.findings) {
+      f.message = dataRedactor.string(f.message);
+      if (f.examples) f.examples = f.examples.map((e) => dataRedactor.string(e));
+    }
+  }
+}
+
+/** SQLSTATEs that mean "never marked": no prodguard schema, or no environment table in it. */
+const UNMARKED_STATES = new Set(['3F000', '42P01']);
+
+/**
+ * The recorded identity; undefined only when the database was never marked. Any other failure
+ * (no USAGE on schema prodguard, no SELECT on its table) must not be read as "not production":
+ * the rehearsal would run on a production database.
+ *
+ * @throws DatabaseError (exit 3) when the identity exists but cannot be read.
+ */
+async function identityOf(db: Db): Promise<EnvironmentIdentity | undefined> {
   try {
     return await readIdentity(db);
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (error instanceof DatabaseError && error.sqlState !== undefined && UNMARKED_STATES.has(error.sqlState)) return undefined;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new DatabaseError(
+      `cannot read the database's recorded identity (prodguard.environment): ${message}; check will not run without knowing whether this is production`,
+      { sqlState: error instanceof DatabaseError ? error.sqlState : undefined },
+      { hint: 'grant the role USAGE on schema prodguard and SELECT on prodguard.environment, or run with a role that has them', cause: error },
+    );
   }
 }
 
@@ -418,16 +534,24 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
 
   let ledger: CheckReport['ledger'];
   let targets: Set<Prepared>;
-  const identity = db ? await safeIdentity(db) : undefined;
+  const identity = db ? await identityOf(db) : undefined;
   if (select.kind === 'pending') {
+    if (options.files.length > 0 && options.files.every((f) => LEDGER_TABLES[f.layout] === undefined)) {
+      throw new UsageError('plain SQL migrations have no ledger, so check cannot tell which are pending', {
+        hint: 'choose them with --last N, --since REF or explicit file paths, or give --layout for the migration tool you use',
+      });
+    }
     const ledgers = await readLedgers(db!, options.files);
     targets = new Set(prepared.filter((p) => !isApplied(p.file, ledgers.get(p.file.layout)!)));
-    const first = ledgers.get(options.files[0]?.layout ?? 'plain');
+    const read = [...ledgers.values()];
+    const tables = read.flatMap((l) => (l.table ? [l.table] : []));
     ledger = {
-      layout: first?.layout ?? 'plain',
-      table: first?.table ?? null,
+      layout: read[0]?.layout ?? 'plain',
+      layouts: read.map((l) => l.layout),
+      table: tables.length > 0 ? tables.join(', ') : null,
       applied: prepared.length - targets.size,
       pending: targets.size,
+      problems: read.flatMap(ledgerProblems),
     };
   } else if (select.kind === 'last') {
     targets = new Set(select.count > 0 ? prepared.slice(-select.count) : []);
@@ -440,17 +564,28 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
   let mode: CheckMode = db ? 'rehearsal' : 'shadow';
   let productionReason: string | undefined;
   let lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-  if (db && (identity?.kind === 'production' || options.declaredProduction)) {
+  let statementTimeoutMs: number | null = null;
+  // Unmarked and undeclared: the database's own name is the last signal (prod_app, app-production).
+  const databaseName = db && !identity && !options.declaredProduction ? await currentDatabase(db) : undefined;
+  const namedProduction = databaseName !== undefined && kindFromName(databaseName) === 'production';
+  const production = db !== undefined && (identity?.kind === 'production' || options.declaredProduction === true || namedProduction);
+  if (production) {
     if (options.executeOnProduction) lockTimeoutMs = Math.min(lockTimeoutMs, PRODUCTION_MAX_LOCK_TIMEOUT_MS);
     else {
       mode = 'pre-checks';
-      const why = identity?.kind === 'production' ? `recorded as production ("${identity.name}")` : 'declared production in the config';
+      const why =
+        identity?.kind === 'production'
+          ? `recorded as production ("${identity.name}")`
+          : options.declaredProduction
+            ? 'declared production in the config'
+            : `named "${databaseName}", which says production (mark it with prodguard env mark if it is not)`;
       productionReason = `the database is ${why}: only read-only pre-checks ran (--execute-on-production rehearses, with lock_timeout at most ${PRODUCTION_MAX_LOCK_TIMEOUT_MS} ms)`;
     }
   }
   if (db && options.preChecksOnly) mode = 'pre-checks';
 
   const migrations: MigrationCheck[] = [];
+  const state = new MigrationState();
   let replayed = 0;
   const analysed = prepared.filter((p) => targets.has(p));
   const progress = (phase: CheckProgress['phase'], done: number, total: number, path: string): void =>
@@ -470,7 +605,14 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
           }
           if (targets.has(p)) {
             progress('check', ++done, analysed.length, p.file.path);
-            const result = await checkMigration(conn, p, { mode: 'shadow', serverVersionNum, productionReason: undefined });
+            const result = await checkMigration(conn, p, {
+              mode: 'shadow',
+              serverVersionNum,
+              productionReason: undefined,
+              hazards: { production: false, allowProcedural: true },
+              timeouts: { lockTimeoutMs, statementTimeoutMs: 0 },
+              state,
+            });
             migrations.push(result);
             if (result.status === 'failed') stopped = `not run: ${p.file.path} failed before it`;
           } else {
@@ -488,34 +630,64 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     }
   } else {
     const serverVersionNum = (await readServerInfo(db)).versionNum;
-    const body = async (tx: Queryable): Promise<void> => {
+    const session = await db.query<{ ms: number }>(`SELECT setting::int AS ms FROM pg_settings WHERE name = 'statement_timeout'`);
+    statementTimeoutMs = session.rows[0]?.ms ?? 0;
+    if (production) {
+      const cap = mode === 'pre-checks' ? PRODUCTION_MAX_PRECHECK_TIMEOUT_MS : PRODUCTION_MAX_STATEMENT_TIMEOUT_MS;
+      statementTimeoutMs = Math.min(statementTimeoutMs || Infinity, cap);
+    }
+    const timeouts = { lockTimeoutMs, statementTimeoutMs };
+    const ctx = { mode, serverVersionNum, productionReason, hazards: { production, allowProcedural: options.rehearseDoCall === true }, timeouts, state };
+    const setUp = async (tx: Queryable): Promise<void> => {
       await tx.query(
         `SELECT set_config('work_mem', $1, true) WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes($1)`,
         [PRECHECK_WORK_MEM],
       );
       if (mode === 'rehearsal') {
-        await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeoutMs}ms`]);
+        await applyTimeouts(tx, timeouts);
         // PostgreSQL 14+: notice a vanished client during a long statement and roll back within a second.
         await inSavepoint(tx, () => tx.query(`SELECT set_config('client_connection_check_interval', '1s', true)`));
+      } else {
+        await tx.query(`SELECT set_config('statement_timeout', $1, true)`, [`${statementTimeoutMs}ms`]);
       }
-      let stopped: string | undefined;
+    };
+    if (mode === 'pre-checks') {
+      // One READ ONLY transaction per migration: its scans see one snapshot, and the ACCESS SHARE
+      // locks they take are released before the next migration's scans instead of piling up.
       let done = 0;
       for (const p of analysed) {
         progress('check', ++done, analysed.length, p.file.path);
-        if (stopped) {
-          migrations.push(notRun(p, stopped));
-          continue;
-        }
-        const result = await checkMigration(tx, p, { mode, serverVersionNum, productionReason });
+        const result = await db.rollbackOnly(
+          async (tx) => {
+            await setUp(tx);
+            return checkMigration(tx, p, ctx);
+          },
+          { readOnly: true },
+        );
         migrations.push(result);
-        if (result.status === 'failed') stopped = `not run: ${p.file.path} failed before it`;
       }
-    };
-    // The rehearsal's writes never commit: rollbackOnly ends in ROLLBACK whatever happens.
-    await db.rollbackOnly(body, { readOnly: mode === 'pre-checks' });
+    } else {
+      // The rehearsal's writes never commit: rollbackOnly ends in ROLLBACK whatever happens.
+      await db.rollbackOnly(async (tx) => {
+        await setUp(tx);
+        let stopped: string | undefined;
+        let done = 0;
+        for (const p of analysed) {
+          progress('check', ++done, analysed.length, p.file.path);
+          if (stopped) {
+            migrations.push(notRun(p, stopped));
+            continue;
+          }
+          const result = await checkMigration(tx, p, ctx);
+          migrations.push(result);
+          if (result.status === 'failed') stopped = `not run: ${p.file.path} failed before it`;
+        }
+      });
+    }
   }
 
   const statements = migrations.flatMap((m) => m.statements);
+  redactDataValues(statements);
   const findings = statements.flatMap((s) => s.findings);
   const summary = {
     migrations: migrations.filter((m) => m.role === 'analysed').length,
@@ -524,6 +696,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     notRehearsed: statements.filter((s) => s.status === 'not-rehearsed').length,
     errors: findings.filter((f) => f.severity === 'error').length,
     warnings: findings.filter((f) => f.severity === 'warning').length,
+    incompletePrechecks: findings.filter((f) => f.id === 'pre-check-failed').length,
   };
   return {
     command: 'check',
@@ -535,8 +708,9 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     ledger,
     replayed,
     lockTimeoutMs,
+    statementTimeoutMs,
     migrations,
     summary,
-    verdict: summary.failedMigrations > 0 || summary.errors > 0 ? 'fail' : 'pass',
+    verdict: summary.failedMigrations > 0 || summary.errors > 0 ? 'fail' : summary.incompletePrechecks > 0 ? 'incomplete' : 'pass',
   };
 }

@@ -30,13 +30,20 @@ export type CheckFindingId =
   | 'cast-failure'
   | 'values-lost'
   | 'large-table-lock'
-  | 'pre-check-skipped';
+  | 'pre-check-skipped'
+  /** A pre-check that timed out, was refused or failed: the verdict is `incomplete`. */
+  | 'pre-check-failed';
 
 /** A database object that still uses a value the migration removes. */
 export interface ValueUse {
   kind: 'function' | 'trigger' | 'view' | 'default' | 'constraint';
   /** `log_schedule_item()`, `trg_log on public.schedule`, `public.v_items`, `public.t.status`... */
   name: string;
+  /**
+   * Set for a function (or a trigger running it on another table) that holds the literal but
+   * neither names the table nor runs as a trigger on it: maybe another column's value. A warning.
+   */
+  weak?: true | undefined;
 }
 
 /** One value a replaced CHECK (or a rebuilt enum) no longer allows. */
@@ -139,6 +146,8 @@ export interface CheckSummary {
   notRehearsed: number;
   errors: number;
   warnings: number;
+  /** Pre-checks that timed out, were refused or failed (`pre-check-failed`). */
+  incompletePrechecks: number;
 }
 
 export interface CheckReport {
@@ -150,14 +159,34 @@ export interface CheckReport {
   identity: Pick<EnvironmentIdentity, 'name' | 'kind'> | null;
   /** How the analysed migrations were chosen. */
   selection: 'all' | 'pending' | 'since' | 'last';
-  ledger?: { layout: MigrationLayout; table: string | null; applied: number; pending: number } | undefined;
+  ledger?:
+    | {
+        /** The first file's layout; `layouts` lists every layout read. */
+        layout: MigrationLayout;
+        layouts: MigrationLayout[];
+        /** The ledger tables read (comma-separated), or null when none exists yet. */
+        table: string | null;
+        applied: number;
+        pending: number;
+        /** Why the tool will refuse to run: a failed Prisma/Flyway migration, a dirty golang-migrate version. */
+        problems: string[];
+      }
+    | undefined;
   /** Shadow mode: migrations applied before the analysed ones. */
   replayed: number;
   lockTimeoutMs: number;
+  /**
+   * With a database: the statement_timeout in force (0: none). On production at most 15 s for a
+   * rehearsal (re-applied before every statement) and 30 s per pre-check query. Null in the shadow.
+   */
+  statementTimeoutMs: number | null;
   migrations: MigrationCheck[];
   summary: CheckSummary;
-  /** `fail` when a migration fails to apply or any error finding exists. */
-  verdict: 'pass' | 'fail';
+  /**
+   * `fail` when a migration fails to apply or any error finding exists; else `incomplete` when a
+   * pre-check could not run (`pre-check-failed`: exit 3); else `pass`.
+   */
+  verdict: 'pass' | 'fail' | 'incomplete';
 }
 
 export type CheckProgress =

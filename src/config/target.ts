@@ -1,5 +1,6 @@
 import { ConfigError, UsageError } from '../errors.js';
 import { DEFAULT_SESSION_SETTINGS, type SessionSettings } from '../db/types.js';
+import { parseDatabaseUrl } from '../db/url.js';
 import { hasPlaceholder, placeholderNames } from './interpolate.js';
 import type { EnvironmentConfig, EnvironmentKind, ProdguardConfig, SessionConfig } from './schema.js';
 
@@ -115,6 +116,32 @@ export function kindFromName(name: string): EnvironmentKind | undefined {
   if (has('test', 'testing', 'tests', 'qa', 'ci', 'e2e')) return 'test';
   if (has('dev', 'development', 'local')) return 'development';
   return undefined;
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1']);
+
+/** host:port/database of a server URL (loopback names folded), or undefined for PGlite and bad URLs. */
+function serverKey(url: string): string | undefined {
+  try {
+    const target = parseDatabaseUrl(url);
+    if (target.kind !== 'postgres') return undefined;
+    const host = target.host.toLowerCase();
+    return `${LOOPBACK.has(host) ? 'localhost' : host}:${target.port}/${target.database}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The config environment whose URL names the same server and database (host, port, database;
+ * user and password ignored) as `url`: so `--db URL` of a database the config declares
+ * production is still treated as production. Environments whose URL has an unset `${VAR}` are
+ * skipped.
+ */
+export function environmentForUrl(config: ProdguardConfig, url: string): EnvironmentConfig | undefined {
+  const key = serverKey(url);
+  if (key === undefined) return undefined;
+  return config.environments.find((e) => e.url !== undefined && !hasPlaceholder(e.url) && serverKey(e.url) === key);
 }
 
 /** True when the environment must refuse destructive work without an explicit override. */

@@ -79,8 +79,10 @@ export function checkRunner(options: CheckRunnerOptions): PhaseRunner {
       rollbacks = `; ${rehearsal.migrations.filter((m) => m.status === 'restored').length}/${rehearsal.migrations.length} rollbacks restore the schema`;
     }
     const mode = report.mode === 'rehearsal' ? 'rehearsed, rolled back' : 'read-only pre-checks';
-    const message = `${plural(s.migrations, 'migration')} (${mode}): ${plural(errors, 'error')}, ${plural(s.warnings, 'warning')}${rollbacks}`;
-    return { status: errors > 0 ? 'fail' : s.warnings > 0 ? 'warn' : 'pass', message, details };
+    // A pre-check that could not run leaves the data unchecked: the deploy does not go on blind.
+    const incomplete = report.verdict === 'incomplete' ? `, ${plural(s.incompletePrechecks, 'pre-check')} could not run` : '';
+    const message = `${plural(s.migrations, 'migration')} (${mode}): ${plural(errors, 'error')}, ${plural(s.warnings, 'warning')}${incomplete}${rollbacks}`;
+    return { status: errors > 0 || incomplete ? 'fail' : s.warnings > 0 ? 'warn' : 'pass', message, details };
   };
 }
 

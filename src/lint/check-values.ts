@@ -32,13 +32,21 @@ export function allowedValues(expr: Node | undefined): Map<string, string[]> | u
   const bool = expr['BoolExpr'] as { boolop?: string; args?: Node[] } | undefined;
   if (bool?.boolop === 'OR_EXPR') {
     const merged = new Map<string, string[]>();
+    const nullable = new Set<string>();
     for (const arg of bool.args ?? []) {
+      // `col IS NULL OR col IN (...)`: NULL passes a CHECK anyway, the branch adds no value.
+      const nullColumn = isNullTest(arg);
+      if (nullColumn !== undefined) {
+        nullable.add(nullColumn);
+        continue;
+      }
       const part = allowedValues(arg);
       if (!part) return undefined;
       for (const [column, values] of part) merged.set(column, [...(merged.get(column) ?? []), ...values]);
     }
-    // An OR across different columns allows anything in each of them.
-    return merged.size === 1 ? merged : undefined;
+    // An OR across different columns (also `other IS NULL OR col IN (...)`) allows anything in each of them.
+    if (merged.size !== 1 || [...nullable].some((c) => !merged.has(c))) return undefined;
+    return merged;
   }
   if (bool?.boolop === 'AND_EXPR') {
     const merged = new Map<string, string[]>();
@@ -51,6 +59,13 @@ export function allowedValues(expr: Node | undefined): Map<string, string[]> | u
     return merged.size > 0 ? merged : undefined;
   }
   return undefined;
+}
+
+/** The column of `col IS NULL` (possibly cast), else undefined. */
+function isNullTest(node: Node | undefined): string | undefined {
+  const test = node?.['NullTest'] as { arg?: Node; nulltesttype?: string } | undefined;
+  if (!test || test.nulltesttype !== 'IS_NULL') return undefined;
+  return columnName(test.arg);
 }
 
 function unwrapCast(node: Node | undefined): Node | undefined {

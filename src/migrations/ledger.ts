@@ -7,14 +7,18 @@
  * | prisma          | `_prisma_migrations`                           | its folder name has finished_at and no rolled_back_at |
  * | drizzle         | `drizzle.__drizzle_migrations`                 | the sha256 of its text is recorded, or its journal `when` ≤ the newest created_at |
  * | supabase        | `supabase_migrations.schema_migrations`        | its timestamp version is recorded |
- * | flyway          | `flyway_schema_history`                        | its version (numerically) has success = true; repeatables by script name |
+ * | flyway          | `flyway_schema_history`                        | its version (numerically) has success = true, or is ≤ the BASELINE version; repeatables by script name and the same CRC32 checksum |
  * | golang-migrate  | `schema_migrations` (version, dirty)           | its version ≤ the one recorded version (and not dirty at that version) |
  * | dbmate          | `schema_migrations` (version)                  | its version is recorded |
  * | node-pg-migrate | `pgmigrations`                                 | its file name without extension is recorded |
  * | plain / stdin   | none                                           | never: every file is pending |
+ *
+ * Prisma, Flyway, golang-migrate, dbmate and node-pg-migrate can keep their table in any schema:
+ * the table is looked up through search_path first, then in any schema (the first by name).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import path from 'node:path';
 import type { Queryable } from '../db/types.js';
 import type { MigrationFile, MigrationLayout } from './types.js';
@@ -27,6 +31,8 @@ export interface AppliedMigration {
   hash?: string | undefined;
   /** Drizzle: created_at (ms since epoch) as recorded. */
   createdAt?: number | undefined;
+  /** Flyway: the recorded checksum (CRC32 of the script's lines, as a signed 32-bit integer). */
+  checksum?: number | undefined;
 }
 
 /** What a ledger says. `table` is undefined when the tool's ledger does not exist (nothing applied yet). */
@@ -40,24 +46,67 @@ export interface AppliedLedger {
   dirty?: boolean | undefined;
   /** Flyway / Prisma: migrations that the ledger records as failed (not applied). */
   failed: string[];
+  /** Flyway: the BASELINE version; versions up to it count as applied. */
+  baseline?: string | undefined;
 }
 
-/** The ledger table each layout uses, schema-qualified. */
+/**
+ * What the tool will say before it runs anything: a failed Prisma or Flyway migration, a dirty
+ * golang-migrate version. Empty when the ledger is clean.
+ */
+export function ledgerProblems(ledger: AppliedLedger): string[] {
+  const problems: string[] = [];
+  if (ledger.dirty && ledger.currentVersion !== undefined) {
+    problems.push(`${ledger.table}: version ${ledger.currentVersion} is dirty (a migration failed half way): migrate refuses to run until it is fixed by hand and forced (migrate force)`);
+  }
+  for (const name of ledger.failed) {
+    if (ledger.layout === 'prisma') {
+      problems.push(`${ledger.table}: migration ${name} failed: prisma migrate deploy refuses to run (P3009) until it is resolved (prisma migrate resolve)`);
+    } else if (ledger.layout === 'flyway') {
+      problems.push(`${ledger.table}: migration ${name} failed: flyway migrate refuses to run until it is repaired (flyway repair)`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * The ledger table each layout uses: schema-qualified where the tool fixes the schema, a bare
+ * name where the tool follows search_path (or a configured schema).
+ */
 export const LEDGER_TABLES: Readonly<Record<MigrationLayout, string | undefined>> = {
-  prisma: 'public._prisma_migrations',
+  prisma: '_prisma_migrations',
   drizzle: 'drizzle.__drizzle_migrations',
   supabase: 'supabase_migrations.schema_migrations',
-  flyway: 'public.flyway_schema_history',
-  'golang-migrate': 'public.schema_migrations',
-  dbmate: 'public.schema_migrations',
-  'node-pg-migrate': 'public.pgmigrations',
+  flyway: 'flyway_schema_history',
+  'golang-migrate': 'schema_migrations',
+  dbmate: 'schema_migrations',
+  'node-pg-migrate': 'pgmigrations',
   plain: undefined,
   stdin: undefined,
 };
 
-async function tableExists(db: Queryable, qualified: string): Promise<boolean> {
-  const { rows } = await db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [qualified]);
-  return rows[0]?.present === true;
+/**
+ * The table as `schema.name` (quoted where needed, ready for SQL): a qualified name as it is; a
+ * bare name through search_path, else in any schema (the first schema by name). Undefined when
+ * there is none.
+ */
+async function locateTable(db: Queryable, name: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ qualified: string | null }>(
+    `SELECT coalesce(
+       to_regclass($1)::text,
+       (SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relname = $1 AND c.relkind IN ('r', 'p') AND position('.' IN $1) = 0 ORDER BY n.nspname LIMIT 1)
+     ) AS qualified`,
+    [name],
+  );
+  const found = rows[0]?.qualified ?? undefined;
+  if (found === undefined || found.includes('.')) return found;
+  // to_regclass()::text leaves out a schema that is on search_path: name it, for messages and SQL.
+  const { rows: named } = await db.query<{ qualified: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS qualified FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`,
+    [name],
+  );
+  return named[0]?.qualified ?? found;
 }
 
 async function columnExists(db: Queryable, qualified: string, column: string): Promise<boolean> {
@@ -79,9 +128,10 @@ async function columnExists(db: Queryable, qualified: string, column: string): P
  * const todo = pendingMigrations(files, ledger);
  */
 export async function readAppliedMigrations(db: Queryable, layout: MigrationLayout): Promise<AppliedLedger> {
-  const table = LEDGER_TABLES[layout];
+  const wanted = LEDGER_TABLES[layout];
   const empty: AppliedLedger = { layout, table: undefined, applied: [], failed: [] };
-  if (table === undefined || !(await tableExists(db, table))) return empty;
+  const table = wanted === undefined ? undefined : await locateTable(db, wanted);
+  if (table === undefined) return empty;
   const found: AppliedLedger = { ...empty, table };
   switch (layout) {
     case 'prisma': {
@@ -109,13 +159,22 @@ export async function readAppliedMigrations(db: Queryable, layout: MigrationLayo
       break;
     }
     case 'flyway': {
-      const { rows } = await db.query<{ version: string | null; script: string; success: boolean }>(
-        `SELECT version, script, success FROM ${table} WHERE type <> 'BASELINE' OR version IS NOT NULL`,
+      const { rows } = await db.query<{ version: string | null; script: string; success: boolean; type: string; checksum: number | null }>(
+        `SELECT version, script, success, type, checksum FROM ${table} ORDER BY installed_rank`,
       );
       for (const row of rows) {
+        if (row.type === 'BASELINE') {
+          if (row.success && row.version !== null) found.baseline = row.version;
+          continue;
+        }
         const id = row.version ?? `R:${row.script}`;
-        if (row.success) found.applied.push({ id });
-        else found.failed.push(id);
+        if (!row.success) {
+          found.failed.push(id);
+          continue;
+        }
+        // A repeatable is applied again whenever its checksum changes: the newest row counts.
+        found.applied = found.applied.filter((a) => a.id !== id || row.version !== null);
+        found.applied.push({ id, checksum: row.checksum ?? undefined });
       }
       break;
     }
@@ -174,6 +233,19 @@ function drizzleWhen(file: MigrationFile): number | undefined {
 }
 
 /**
+ * Flyway's checksum of a script: CRC32 over the UTF-8 bytes of each line without its line break
+ * (a leading BOM dropped), as a signed 32-bit integer, as flyway_schema_history stores it.
+ */
+export function flywayChecksum(text: string): number {
+  let crc = 0;
+  // An empty line adds no bytes, so a trailing line break changes nothing (as with readLine()).
+  for (const line of text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/)) {
+    crc = crc32(Buffer.from(line, 'utf8'), crc);
+  }
+  return crc | 0;
+}
+
+/**
  * Whether the ledger records `file` as applied (see the table at the top of this module for the
  * rule per tool). A file of another layout than the ledger's is never applied.
  */
@@ -193,9 +265,14 @@ export function isApplied(file: MigrationFile, ledger: AppliedLedger): boolean {
       // A dirty version was started but not finished: the tool itself will refuse until it is fixed.
       return cmp < 0 || (cmp === 0 && !ledger.dirty);
     }
-    case 'flyway':
-      if (file.version === 'R') return ids.has(`R:${path.basename(file.path)}`);
+    case 'flyway': {
+      if (file.version === 'R') {
+        const applied = ledger.applied.find((a) => a.id === `R:${path.basename(file.path)}`);
+        return applied !== undefined && (applied.checksum === undefined || applied.checksum === flywayChecksum(file.text));
+      }
+      if (ledger.baseline !== undefined && compareVersions(file.version, ledger.baseline) <= 0) return true;
       return ledger.applied.some((a) => !a.id.startsWith('R:') && compareVersions(a.id, file.version) === 0);
+    }
     case 'node-pg-migrate':
       return ids.has(baseName(file));
     case 'drizzle': {

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/open.js';
 import type { Db } from '../../src/db/types.js';
 import { discoverMigrations } from '../../src/migrations/discover.js';
-import { pendingMigrations, readAppliedMigrations } from '../../src/migrations/ledger.js';
+import { flywayChecksum, pendingMigrations, readAppliedMigrations } from '../../src/migrations/ledger.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
@@ -137,10 +138,83 @@ describe('migration ledgers: which migrations are pending', () => {
     expect(run.code, run.stderr).toBe(1);
     const report = JSON.parse(run.stdout);
     expect(report.selection).toBe('pending');
-    expect(report.ledger).toEqual({ layout: 'golang-migrate', table: 'public.schema_migrations', applied: 2, pending: 1 });
+    expect(report.ledger).toEqual({ layout: 'golang-migrate', layouts: ['golang-migrate'], table: 'public.schema_migrations', applied: 2, pending: 1, problems: [] });
     expect(report.migrations.map((m: { path: string }) => m.path)).toEqual(['db/3_require.up.sql']);
     const findings = report.migrations[0].statements[0].findings;
     expect(findings.map((f: { id: string }) => f.id)).toEqual(['migration-failed', 'not-null-violation']);
     expect(findings[1]).toMatchObject({ count: 1, examples: ['id=1'] });
+  });
+});
+
+describe('migration ledgers: schemas, baselines, checksums and broken states', () => {
+  it("Flyway's checksum: CRC32 of the lines without line breaks or BOM, as a signed int", () => {
+    const expected = crc32(Buffer.from('SELECT 1;SELECT 2;é', 'utf8')) | 0;
+    for (const text of ['SELECT 1;\nSELECT 2;é', 'SELECT 1;\r\nSELECT 2;é\r\n', '\uFEFFSELECT 1;\rSELECT 2;é\n']) {
+      expect(flywayChecksum(text), JSON.stringify(text)).toBe(expected);
+    }
+    expect(flywayChecksum('SELECT 1;')).not.toBe(flywayChecksum('SELECT 2;'));
+  });
+
+  it('Prisma keeps _prisma_migrations in a non-public schema: found there', async () => {
+    const target = await createTestDatabase('ledger_schema');
+    const db = await openDb(target.url);
+    try {
+      const dir = tree({
+        'prisma/migrations/20240101000000_init/migration.sql': 'SELECT 1;',
+        'prisma/migrations/20240301000000_new/migration.sql': 'SELECT 3;',
+      });
+      await target.sql(`CREATE SCHEMA app; CREATE TABLE app._prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, finished_at timestamptz,
+        migration_name varchar(255) NOT NULL, logs text, rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count int NOT NULL DEFAULT 0);
+        INSERT INTO app._prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('a', 'x', now(), '20240101000000_init');`);
+      expect((await readAppliedMigrations(db, 'prisma')).table).toBe('app._prisma_migrations');
+      expect(await pendingNames(db, dir, 'prisma/migrations')).toEqual(['prisma/migrations/20240301000000_new/migration.sql']);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('Flyway: versions up to the BASELINE are applied; a repeatable whose checksum changed is pending', async () => {
+    const target = await createTestDatabase('ledger_flyway');
+    const db = await openDb(target.url);
+    try {
+      const views = 'CREATE OR REPLACE VIEW v AS SELECT 1 AS one;\n';
+      const dir = tree({ 'sql/V1__a.sql': 'SELECT 1;', 'sql/V2__b.sql': 'SELECT 2;', 'sql/V3__c.sql': 'SELECT 3;', 'sql/R__views.sql': views });
+      await target.sql(`CREATE TABLE flyway_schema_history (installed_rank int PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL,
+        type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum int, installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(),
+        execution_time int NOT NULL, success boolean NOT NULL);
+        INSERT INTO flyway_schema_history VALUES (1, '2', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', NULL, 'me', now(), 0, true),
+          (2, NULL, 'views', 'SQL', 'R__views.sql', ${flywayChecksum(views)}, 'me', now(), 1, true);`);
+      expect(await pendingNames(db, dir, 'sql')).toEqual(['sql/V3__c.sql']);
+      writeFileSync(path.join(dir, 'sql/R__views.sql'), 'CREATE OR REPLACE VIEW v AS SELECT 2 AS two;\n');
+      expect(await pendingNames(db, dir, 'sql')).toEqual(['sql/V3__c.sql', 'sql/R__views.sql']);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('a dirty golang-migrate version and a failed Prisma migration: the output says the tool will refuse', async () => {
+    const target = await createTestDatabase('ledger_dirty');
+    const dir = tree({ 'db/1_init.up.sql': 'CREATE TABLE items (id int);', 'db/2_more.up.sql': 'ALTER TABLE items ADD COLUMN name text;' });
+    await target.sql(`CREATE TABLE items (id int); CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (1, true);`);
+    const run = await runCli(['check', 'db', '--db', target.url], { cwd: dir });
+    expect(run.stdout).toMatch(/version 1 is dirty.*migrate refuses to run/);
+    const prisma = tree({ 'prisma/migrations/20240101000000_init/migration.sql': 'SELECT 1;' });
+    await target.sql(`CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, finished_at timestamptz,
+      migration_name varchar(255) NOT NULL, logs text, rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count int NOT NULL DEFAULT 0);
+      INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('a', 'x', NULL, '20240101000000_init');`);
+    const json = await runCli(['check', 'prisma/migrations', '--db', target.url, '--format', 'json'], { cwd: prisma });
+    expect(JSON.parse(json.stdout).ledger.problems).toEqual([expect.stringMatching(/20240101000000_init failed: prisma migrate deploy refuses to run/)]);
+  });
+
+  it('plain SQL with --pending is a usage error (exit 2); named plain files are all checked', async () => {
+    const target = await createTestDatabase('ledger_plain');
+    const dir = tree({ 'sql/001_a.sql': 'CREATE TABLE a (id int);', 'sql/002_b.sql': 'CREATE TABLE b (id int);' });
+    const run = await runCli(['check', 'sql', '--db', target.url, '--pending'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/no ledger/);
+    expect(run.stderr).toMatch(/--last N, --since REF or explicit file paths/);
+    const named = await runCli(['check', 'sql/002_b.sql', '--db', target.url, '--format', 'json'], { cwd: dir });
+    expect(named.code, named.stderr).toBe(0);
+    expect(JSON.parse(named.stdout).selection).toBe('all');
   });
 });

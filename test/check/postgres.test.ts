@@ -160,7 +160,7 @@ describe('check: rehearsal on a real PostgreSQL server', () => {
     }
   });
 
-  it('a pre-check that runs into statement_timeout is reported as skipped, never as a finding about the data', async () => {
+  it('a pre-check that runs into statement_timeout is a warning and makes the verdict incomplete (exit 3), never a finding about the data', async () => {
     const scenario = {
       setup: `CREATE TABLE slow (id int PRIMARY KEY, v int); INSERT INTO slow VALUES (1, 1);`,
       migration: `ALTER TABLE slow ALTER COLUMN v TYPE text USING (v::text || pg_sleep(0.5)::text);\n`,
@@ -170,13 +170,20 @@ describe('check: rehearsal on a real PostgreSQL server', () => {
     try {
       const report = await runCheck({ files: await discoverMigrations(['migrations'], { cwd: dir }), db, select: { kind: 'all' }, preChecksOnly: true });
       const ids = report.migrations[0]!.statements[0]!.findings.map((f) => f.id);
-      expect(ids).toContain('pre-check-skipped');
+      expect(ids).toContain('pre-check-failed');
       expect(ids).not.toContain('cast-failure');
-      expect(finding(report, 'pre-check-skipped').message).toMatch(/statement timeout/);
-      expect(report.verdict).toBe('pass');
+      const failed = finding(report, 'pre-check-failed');
+      expect(failed.message).toMatch(/statement timeout/);
+      expect(failed.severity).toBe('warning');
+      expect(report.summary.incompletePrechecks).toBe(1);
+      expect(report.verdict).toBe('incomplete');
     } finally {
       await db.close();
     }
+    writeFileSync(path.join(dir, 'prodguard.config.yaml'), 'session:\n  statementTimeout: 150\n');
+    const run = await runCli(['check', 'migrations', '--db', target.url, '--pre-checks-only', '--last', '1'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stdout).toContain('INCOMPLETE');
   });
 
   it('an environment declared production in the config gets only the pre-checks, even unmarked', async () => {

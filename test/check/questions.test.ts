@@ -60,6 +60,14 @@ describe('reading what a statement asks of the data', () => {
     ]);
     expect(analyse('ALTER TABLE t ALTER COLUMN c TYPE bigint').locks[0]).toMatchObject({ mode: 'AccessExclusiveLock', mayRewrite: true });
     expect(analyse('CREATE INDEX i ON t (a)').locks[0]!.mode).toBe('ShareLock');
+    // The lock table shared with the lint rule missing-lock-timeout (src/migrations/locks.ts).
+    expect(analyse('ALTER TABLE t SET (fillfactor = 70)').locks[0]!.mode).toBe('ShareUpdateExclusiveLock');
+    expect(analyse('ALTER TABLE t RESET (fillfactor)').locks[0]!.mode).toBe('ShareUpdateExclusiveLock');
+    expect(analyse('ALTER TABLE t ENABLE ALWAYS TRIGGER trg').locks[0]!.mode).toBe('ShareRowExclusiveLock');
+    expect(analyse('ALTER TABLE t ENABLE REPLICA TRIGGER trg').locks[0]!.mode).toBe('ShareRowExclusiveLock');
+    expect(analyse('ALTER TABLE p DETACH PARTITION c FINALIZE').locks[0]!.mode).toBe('ShareUpdateExclusiveLock');
+    expect(analyse('ALTER TABLE p DETACH PARTITION c CONCURRENTLY').locks[0]!.mode).toBe('ShareUpdateExclusiveLock');
+    expect(analyse('ALTER TABLE p DETACH PARTITION c').locks[0]!.mode).toBe('AccessExclusiveLock');
     expect(analyse('CREATE INDEX CONCURRENTLY i ON t (a)').notInTransaction).toMatch(/CONCURRENTLY/);
     expect(analyse('DROP INDEX CONCURRENTLY i').notInTransaction).toMatch(/CONCURRENTLY/);
     expect(analyse('VACUUM t').notInTransaction).toMatch(/VACUUM/);
@@ -70,10 +78,10 @@ describe('reading what a statement asks of the data', () => {
 
   it('unique keys of constraints and indexes, with expressions and partial predicates', () => {
     expect(analyse('ALTER TABLE t ADD PRIMARY KEY (a, "B")').questions).toEqual([
-      { kind: 'unique', table: { name: 't' }, keys: ['"a"', '"B"'], labels: ['a', 'B'], primaryKey: true, name: undefined },
+      { kind: 'unique', table: { name: 't' }, keys: ['"a"', '"B"'], labels: ['a', 'B'], primaryKey: true, name: undefined, nullsNotDistinct: false },
     ]);
     expect(analyse('CREATE UNIQUE INDEX u ON t (lower(email) DESC, org_id) WHERE deleted_at IS NULL').questions).toEqual([
-      { kind: 'unique', table: { name: 't' }, keys: ['(lower(email))', '"org_id"'], labels: ['lower(email)', 'org_id'], primaryKey: false, where: 'deleted_at IS NULL', name: 'u' },
+      { kind: 'unique', table: { name: 't' }, keys: ['(lower(email))', '"org_id"'], labels: ['lower(email)', 'org_id'], primaryKey: false, where: 'deleted_at IS NULL', name: 'u', nullsNotDistinct: false },
     ]);
     expect(analyse('ALTER TABLE t ADD CONSTRAINT k UNIQUE USING INDEX u').questions).toEqual([]);
   });
@@ -82,5 +90,14 @@ describe('reading what a statement asks of the data', () => {
     expect(analyse('ALTER TABLE t ALTER COLUMN c SET NOT NULL').questions).toEqual([{ kind: 'not-null', table: { name: 't' }, column: 'c', via: 'set-not-null' }]);
     expect(analyse('ALTER TABLE t ADD COLUMN c int NOT NULL').questions).toEqual([{ kind: 'not-null', table: { name: 't' }, column: 'c', via: 'add-column' }]);
     expect(analyse('ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 0').questions).toEqual([]);
+    expect(analyse('ALTER TABLE t ADD COLUMN id bigserial PRIMARY KEY').questions.filter((q) => q.kind === 'not-null')).toEqual([]);
+    expect(analyse('ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT NULL::int').questions).toEqual([{ kind: 'not-null', table: { name: 't' }, column: 'c', via: 'add-column' }]);
+  });
+
+  it('writes: DML anywhere in the tree; DO, CALL and SELECT fn() write unknown tables', () => {
+    expect(analyse("WITH u AS (UPDATE a SET x = 1 RETURNING 1) INSERT INTO b SELECT * FROM u").writes).toEqual([{ name: 'b' }, { name: 'a' }]);
+    expect(analyse('MERGE INTO m USING s ON m.id = s.id WHEN MATCHED THEN DELETE').writes).toEqual([{ name: 'm' }]);
+    for (const sql of ['DO $$ BEGIN NULL; END $$', 'CALL p()', 'SELECT f()']) expect(analyse(sql).writesUnknown, sql).toBe(true);
+    expect(analyse('SELECT 1 FROM t').writesUnknown).toBe(false);
   });
 });

@@ -37,6 +37,29 @@ ALTER TABLE schedule_items ADD CONSTRAINT schedule_items_kind_check
 `,
 };
 
+/** The incident on a nullable column: `kind IS NULL OR kind IN (...)`, old and new. */
+export const SEED_NULLABLE: Scenario = {
+  setup: `
+CREATE TABLE nullable_items (
+  id bigserial PRIMARY KEY,
+  kind text CONSTRAINT nullable_items_kind_check CHECK (kind IS NULL OR kind IN ('member_program_item', 'member_program_item_schedule', 'coach_note'))
+);
+CREATE TABLE nullable_programs (id bigserial PRIMARY KEY, title text NOT NULL);
+CREATE FUNCTION log_nullable_item() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO nullable_items (kind) VALUES ('member_program_item_schedule');
+  RETURN NEW;
+END $$;
+CREATE TRIGGER trg_log_nullable_item AFTER INSERT ON nullable_programs FOR EACH ROW EXECUTE FUNCTION log_nullable_item();
+INSERT INTO nullable_programs (title) VALUES ('a'), ('b');
+INSERT INTO nullable_items (kind) VALUES (NULL), ('coach_note');
+`,
+  migration: `ALTER TABLE nullable_items DROP CONSTRAINT nullable_items_kind_check;
+ALTER TABLE nullable_items ADD CONSTRAINT nullable_items_kind_check
+  CHECK (kind IS NULL OR kind IN ('member_program_item', 'coach_note'));
+`,
+};
+
 /** The same rebuild where no row holds the value any more: the migration applies, the trigger breaks later. */
 export const SEED_NO_ROWS: Scenario = {
   setup: `
@@ -141,6 +164,25 @@ CREATE FUNCTION archive_order(order_id int) RETURNS void LANGUAGE sql AS $$ UPDA
 CREATE TYPE "OrderStatus" AS ENUM ('OPEN', 'PAID');
 ALTER TABLE "orders" ALTER COLUMN "status" TYPE "OrderStatus" USING ("status"::text::"OrderStatus");
 DROP TYPE "OrderStatus_old";
+`,
+};
+
+/** An enum rebuilt with a USING that maps the removed value: nothing is lost. */
+export const ENUM_MAPPED: Scenario = {
+  setup: `CREATE TYPE ticket_state AS ENUM ('OPEN', 'DONE', 'ARCHIVED');
+CREATE TABLE enum_tickets (id int PRIMARY KEY, state ticket_state NOT NULL);
+INSERT INTO enum_tickets VALUES (1, 'OPEN'), (2, 'ARCHIVED'), (3, 'DONE');`,
+  migration: `ALTER TYPE ticket_state RENAME TO ticket_state_old;
+CREATE TYPE ticket_state AS ENUM ('OPEN', 'DONE');
+ALTER TABLE enum_tickets ALTER COLUMN state TYPE ticket_state USING (CASE WHEN state::text = 'ARCHIVED' THEN 'DONE' ELSE state::text END)::ticket_state;
+DROP TYPE ticket_state_old;
+`,
+};
+
+/** numeric → integer without USING: the assignment cast rounds, nothing fails. */
+export const NUMERIC_TO_INT: Scenario = {
+  setup: `CREATE TABLE prices (id int PRIMARY KEY, amount numeric); INSERT INTO prices VALUES (1, 1.5), (2, 2), (3, NULL);`,
+  migration: `ALTER TABLE prices ALTER COLUMN amount TYPE integer;
 `,
 };
 

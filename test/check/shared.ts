@@ -7,7 +7,9 @@ import { expect, it } from 'vitest';
 import type { CheckReport } from '../../src/check/types.js';
 import {
   CAST_FAILURE,
+  ENUM_MAPPED,
   ENUM_REBUILT,
+  NUMERIC_TO_INT,
   FAILS_TO_APPLY,
   FK_INDEXED,
   FK_ORPHANS,
@@ -18,6 +20,7 @@ import {
   type Scenario,
   SEED,
   SEED_NO_ROWS,
+  SEED_NULLABLE,
   SET_NOT_NULL,
   statement,
   UNIQUE_DUPLICATES,
@@ -49,6 +52,15 @@ export function scenarioTests(run: RunScenario): void {
     // The rows make the re-added constraint fail too.
     expect(finding(report, 'check-violation').count).toBe(3);
     expect(statement(report, 'ADD CONSTRAINT').status).toBe('failed');
+  });
+
+  it('the incident on a nullable column (IS NULL OR IN): the removed value, its rows and the function', async () => {
+    const report = await run(SEED_NULLABLE);
+    const removed = finding(report, 'check-value-removed');
+    expect(removed.severity).toBe('error');
+    expect(removed.removedValues?.map((v) => [v.column, v.value, v.rows])).toEqual([['kind', 'member_program_item_schedule', 2]]);
+    expect(removed.removedValues?.[0]?.usedBy.map((u) => u.name)).toContain('log_nullable_item()');
+    expect(report.verdict).toBe('fail');
   });
 
   it('the incident when no row holds the value: the migration applies, the finding is still an error', async () => {
@@ -152,6 +164,20 @@ export function scenarioTests(run: RunScenario): void {
     expect(f.removedValues).toEqual([{ column: 'status', value: 'ARCHIVED', rows: 2, usedBy: [{ kind: 'function', name: 'archive_order(integer)' }] }]);
     expect(f.examples).toEqual(['id=2', 'id=4']);
     expect(report.verdict).toBe('fail');
+  });
+
+  it('an enum rebuilt with a USING that maps the removed value: no values lost', async () => {
+    const report = await run(ENUM_MAPPED);
+    expect(report.migrations.flatMap((m) => m.statements.flatMap((s) => s.findings)).map((f) => f.id)).not.toContain('values-lost');
+    expect(report.verdict).toBe('pass');
+  });
+
+  it('numeric to integer without USING rounds (the assignment cast): no cast failure', async () => {
+    const report = await run(NUMERIC_TO_INT);
+    const ids = report.migrations.flatMap((m) => m.statements.flatMap((s) => s.findings)).map((f) => f.id);
+    expect(ids).not.toContain('cast-failure');
+    expect(ids).not.toContain('values-lost');
+    expect(statement(report, 'TYPE integer').status).toBe('ok');
   });
 
   it("locks match PostgreSQL's documented lock modes", async () => {

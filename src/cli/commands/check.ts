@@ -1,12 +1,16 @@
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CheckSelection } from '../../check/run.js';
 import type { CheckReport } from '../../check/types.js';
+import { environmentForUrl, isProtected } from '../../config/target.js';
 import { openDb } from '../../db/open.js';
 import type { Db } from '../../db/types.js';
 import type { RollbackRehearsalReport } from '../../deploy/rollback-rehearsal.js';
 import { ExitCode, RefusedError, UsageError } from '../../errors.js';
 import { discoverMigrations } from '../../migrations/discover.js';
+import { changedFilesSince } from '../../migrations/git.js';
 import type { MigrationFile, MigrationLayout } from '../../migrations/types.js';
 import type { CliContext } from '../context.js';
 import { addFormatOption, addTargetOptions, type TargetOptions } from '../options.js';
@@ -20,6 +24,7 @@ interface CheckFlags extends TargetOptions {
   layout?: Exclude<MigrationLayout, 'stdin'>;
   preChecksOnly?: boolean;
   executeOnProduction?: boolean;
+  rehearseDoCall?: boolean;
   lockTimeout?: string;
   rollback?: boolean;
 }
@@ -39,6 +44,7 @@ export function register(program: Command, cli: CliContext): void {
     .option('--last <n>', 'only the last N migrations')
     .option('--pre-checks-only', 'run only the read-only pre-checks, never the migration')
     .option('--execute-on-production', 'rehearse even on a database recorded as production (lock_timeout at most 1s)')
+    .option('--rehearse-do-call', 'with --execute-on-production: also run DO blocks and CALL (their bodies are not inspected)')
     .option('--lock-timeout <ms>', 'lock_timeout of the rehearsal in milliseconds (default 2000)')
     .option('--rollback', 'also rehearse each checked migration\'s down script (up, then down, rolled back) and compare the schema before and after')
     .addOption(
@@ -62,7 +68,7 @@ tool's ledger) are pre-checked against the data and rehearsed in one transaction
 rolled back. A database recorded as production gets only the read-only pre-checks.
 
 Exit codes: 0 no errors, 1 a migration fails to apply or an error finding, 2 usage or config
-error, 3 the database cannot be reached.
+error, 3 the database cannot be reached or a pre-check could not run (verdict "incomplete").
 
 Examples:
   $ prodguard check prisma/migrations                       # shadow replay, every migration
@@ -107,7 +113,9 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
   let declaredProduction = false;
   if (flags.db !== undefined || flags.env !== undefined) {
     const target = await cli.target(flags);
-    declaredProduction = target.expectedKind === 'production' || target.environment?.protected === true;
+    // --db alone: a config environment with the same server and database still says what it is.
+    const environment = target.environment ?? environmentForUrl(loaded.config, target.url);
+    declaredProduction = isProtected(environment);
     db = (await cli.open(target)).db;
   }
   const configured = configuredMigrations(loaded);
@@ -119,9 +127,18 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
   }
   const discover = { cwd: paths.length > 0 ? cli.cwd : loaded.dir, layout: flags.layout ?? configured.layout, transaction: configured.transaction, readStdin };
   const files = await discoverMigrations(inputs, discover);
+  // Plain SQL has no ledger: files the user named on the command line are the ones to check.
+  if (select === undefined && db && paths.length > 0 && files.every((f) => f.layout === 'plain')) select = { kind: 'all' };
   if (flags.since !== undefined) {
-    const changed = await discoverMigrations(inputs, { ...discover, since: flags.since });
-    select = { kind: 'since', paths: new Set(changed.map((f) => f.path)) };
+    // Every migration is replayed; only those git reports as changed are checked (one discovery).
+    const changed = await changedFilesSince(flags.since, discover.cwd);
+    const paths = new Set<string>();
+    for (const f of files) {
+      if (f.layout === 'stdin') continue;
+      const absolute = path.resolve(discover.cwd, f.path);
+      if (changed.has(absolute) || changed.has(await realpath(absolute).catch(() => absolute))) paths.add(f.path);
+    }
+    select = { kind: 'since', paths };
   }
 
   const { runCheck } = await import('../../check/run.js');
@@ -132,6 +149,7 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
     select,
     preChecksOnly: flags.preChecksOnly,
     executeOnProduction: flags.executeOnProduction,
+    rehearseDoCall: flags.rehearseDoCall,
     declaredProduction,
     lockTimeoutMs,
     templateValues: loaded.config.lint.templateValues,
@@ -151,7 +169,9 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
       cli.io.out(renderRollbackRehearsalText(rollback, cli.io.colors()));
     }
   }
-  return report.verdict === 'fail' || (rollback && !rollback.ok) ? ExitCode.failed : ExitCode.ok;
+  if (report.verdict === 'fail' || (rollback && !rollback.ok)) return ExitCode.failed;
+  // incomplete: a pre-check could not run, so the data was not (fully) checked: "could not run".
+  return report.verdict === 'incomplete' ? ExitCode.couldNotRun : ExitCode.ok;
 }
 
 /**

@@ -16,22 +16,13 @@
  * CLUSTER ON, ATTACH PARTITION on the parent, DETACH PARTITION CONCURRENTLY, the CONCURRENTLY
  * index commands) do not block reads or writes, so they are not flagged.
  */
+import { alterTableCommandLock, LOCK_MODES, type LockMode } from '../../migrations/locks.js';
 import { defineRule } from '../define-rule.js';
 import type { LintState, QualifiedName } from '../types.js';
 
 type Node = Record<string, unknown>;
 
-const MODES = [
-  'ACCESS SHARE',
-  'ROW SHARE',
-  'ROW EXCLUSIVE',
-  'SHARE UPDATE EXCLUSIVE',
-  'SHARE',
-  'SHARE ROW EXCLUSIVE',
-  'EXCLUSIVE',
-  'ACCESS EXCLUSIVE',
-] as const;
-type LockMode = (typeof MODES)[number];
+const MODES = LOCK_MODES;
 
 interface RangeVar {
   schemaname?: string;
@@ -46,27 +37,6 @@ interface LockNeed {
   location?: number | undefined;
 }
 
-/** ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (PostgreSQL's AlterTableGetLockLevel). */
-const SUBCOMMAND_LOCKS: Record<string, LockMode> = {
-  AT_ValidateConstraint: 'SHARE UPDATE EXCLUSIVE',
-  AT_SetStatistics: 'SHARE UPDATE EXCLUSIVE',
-  AT_SetOptions: 'SHARE UPDATE EXCLUSIVE',
-  AT_ResetOptions: 'SHARE UPDATE EXCLUSIVE',
-  AT_SetRelOptions: 'SHARE UPDATE EXCLUSIVE',
-  AT_ResetRelOptions: 'SHARE UPDATE EXCLUSIVE',
-  AT_ClusterOn: 'SHARE UPDATE EXCLUSIVE',
-  AT_DropCluster: 'SHARE UPDATE EXCLUSIVE',
-  AT_AttachPartition: 'SHARE UPDATE EXCLUSIVE',
-  AT_DetachPartitionFinalize: 'SHARE UPDATE EXCLUSIVE',
-  AT_EnableTrig: 'SHARE ROW EXCLUSIVE',
-  AT_EnableAlwaysTrig: 'SHARE ROW EXCLUSIVE',
-  AT_EnableReplicaTrig: 'SHARE ROW EXCLUSIVE',
-  AT_DisableTrig: 'SHARE ROW EXCLUSIVE',
-  AT_EnableTrigAll: 'SHARE ROW EXCLUSIVE',
-  AT_DisableTrigAll: 'SHARE ROW EXCLUSIVE',
-  AT_EnableTrigUser: 'SHARE ROW EXCLUSIVE',
-  AT_DisableTrigUser: 'SHARE ROW EXCLUSIVE',
-};
 
 const WRITE_BLOCKING = MODES.indexOf('SHARE');
 
@@ -118,16 +88,8 @@ function lockNeeds(kind: string, node: Node, state: LintState): LockNeed[] {
       for (const item of (node['cmds'] as { AlterTableCmd?: Node }[] | undefined) ?? []) {
         const cmd = item.AlterTableCmd;
         if (!cmd) continue;
-        const subtype = String(cmd['subtype']);
-        const def = cmd['def'] as Node | undefined;
-        let mode: LockMode = SUBCOMMAND_LOCKS[subtype] ?? 'ACCESS EXCLUSIVE';
-        if (subtype === 'AT_DetachPartition') {
-          const concurrent = (def?.['PartitionCmd'] as { concurrent?: boolean } | undefined)?.concurrent === true;
-          mode = concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
-        }
-        const referenced = foreignKeys(def);
-        if (subtype === 'AT_AddConstraint' && referenced.length > 0) mode = 'SHARE ROW EXCLUSIVE';
-        needs.push(...onTable(relation, mode));
+        const referenced = foreignKeys(cmd['def'] as Node | undefined);
+        needs.push(...onTable(relation, alterTableCommandLock(cmd)));
         for (const fk of referenced) needs.push(...onTable(fk, 'SHARE ROW EXCLUSIVE'));
       }
       return needs;

@@ -100,6 +100,15 @@ ruleTester(rule, {
       errors: [{ line: 3, message: /new_kind on t replaces the dropped constraint old_kind without the values 'b', 'c' \(column kind\)/ }],
     },
     {
+      name: 'a nullable column: IS NULL OR IN (...) still names the removed value',
+      code: [
+        `ALTER TABLE t ADD CONSTRAINT t_kind_check CHECK (kind IS NULL OR kind IN ('a', 'b', 'c'));`,
+        'ALTER TABLE t DROP CONSTRAINT t_kind_check;',
+        `ALTER TABLE t ADD CONSTRAINT t_kind_check CHECK ((kind IS NULL) OR (kind = ANY (ARRAY['a', 'b'])));`,
+      ].join('\n'),
+      errors: [{ line: 3, message: /without the value 'c' \(column kind\)/ }],
+    },
+    {
       name: 'an unnamed check gets the generated name',
       code: `ALTER TABLE t DROP CONSTRAINT t_kind_check;\nALTER TABLE t ADD CHECK (kind IN ('a'));`,
       errors: [{ line: 2, column: 19, message: /t_kind_check on t is dropped and re-created/ }],
