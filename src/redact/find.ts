@@ -110,6 +110,19 @@ function withIndices(pattern: RegExp): RegExp {
 }
 
 /**
+ * The match as `scan-logs` prints it: the context (a key name, a URL's scheme) kept, the secret
+ * masked — and in a URL the user part masked as well, since a token or an address often sits
+ * there (`https://ghp_…:x-oauth-basic@github.com`, `s3://AKIA…:…@bucket`).
+ */
+export function maskedMatch(text: string, match: SecretMatch): string {
+  let context = text.slice(match.start, match.secretStart);
+  if (match.detector === 'url-password') {
+    context = context.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^:]+):$/i, (_all, scheme: string, user: string) => `${scheme}${maskSecret(user)}:`);
+  }
+  return context + maskSecret(text.slice(match.secretStart, match.secretEnd));
+}
+
+/**
  * A masked form of a secret, safe to print: a few leading characters and `***`. Never returns
  * the whole value, and never enough of it to match a detector again.
  *

@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { type DetectorId, type DetectorSwitches, selectDetectors } from '../redact/detectors.js';
 import type { Detector } from '../redact/detectors.js';
-import { type CompiledTrigger, findSecrets, maskSecret, nextTrigger, triggeredDetectors } from '../redact/find.js';
+import { type CompiledTrigger, findSecrets, maskedMatch, nextTrigger, triggeredDetectors } from '../redact/find.js';
 import { type Allowlist, EMPTY_ALLOWLIST, isAllowed } from './allowlist.js';
 import { timestampOfLine } from './timestamps.js';
 
@@ -258,7 +258,7 @@ class LineScanner {
         line: state.line,
         column: m.start + 1,
         detector: m.detector,
-        match: line.slice(m.start, m.secretStart) + maskSecret(secret),
+        match: maskedMatch(line, m),
       });
     }
   }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DETECTOR_IDS, type DetectorId, ibanValid, luhnValid, selectDetectors } from '../../src/redact/detectors.js';
+import { Readable } from 'node:stream';
 import { findSecrets, maskSecret } from '../../src/redact/find.js';
+import { scanLogs } from '../../src/scan/scan.js';
 
 const ALL = selectDetectors({ ipv4: true, ipv6: true });
 
@@ -135,6 +137,23 @@ describe('detectors', () => {
         expect(masked).not.toContain(secret);
         expect(masked.replace('***', '').length).toBeLessThanOrEqual(3);
         expect(findSecrets(masked, ALL)).toEqual([]);
+      }
+    }
+  });
+
+  it("scan-logs' printed match never holds a secret, for every detector and in a URL's user part", async () => {
+    const lines: [string, string][] = [
+      ...Object.values(POSITIVES).flat(),
+      ['git https://ghp_16C7e42F292c6912E7710c838347Ae178B4a:x-oauth-basic@github.com/o/r.git', 'ghp_16C7e42F292c6912E7710c838347Ae178B4a'],
+      ['copy s3://AKIAIOSFODNN7EXAMPLE:x@bucket/key', 'AKIAIOSFODNN7EXAMPLE'],
+      ['mail via smtp://alice%40example.com:pw@smtp.example.com', 'alice%40example.com'],
+    ];
+    for (const [line, secret] of lines) {
+      const report = await scanLogs([{ name: '-', source: Readable.from([`${line}\n`]) }], { detectors: { ipv4: true, ipv6: true } });
+      expect(report.findings.length, line).toBeGreaterThan(0);
+      for (const finding of report.findings) {
+        expect(finding.match, line).not.toContain(secret);
+        expect(findSecrets(finding.match, ALL), `${line} → ${finding.match}`).toEqual([]);
       }
     }
   });
