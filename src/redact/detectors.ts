@@ -259,7 +259,7 @@ export const DETECTORS: readonly Detector[] = [
     triggers: [{ regex: '[Pp]ass(?:wor)?d|PASS(?:WOR)?D|[Ss]ecret|SECRET|[Aa]pi_?[Kk]ey|API_?KEY|apikey|[Tt]oken|TOKEN|[Kk]ey["\']?\\s*[:=]|KEY["\']?\\s*[:=]|[Cc]redential|CREDENTIAL' }],
     // JSON (`"api_key": "v"`, escaped quotes inside) or text (`password=v`, `secret: v`).
     pattern: new RegExp(
-      `"${SECRET_KEY_SOURCE}"\\s*:\\s*"(?<s>(?:[^"\\\\]|\\\\.)+)"|(?<![A-Za-z0-9_.-])${SECRET_KEY_SOURCE}\\s*[=:]\\s*(?<s2>[^\\s,;&"'{}()\\[\\]<>]+)`,
+      `"${SECRET_KEY_SOURCE}"\\s*:\\s*"(?<s>(?:[^"\\\\]|\\\\.)+)"|(?<![A-Za-z0-9_.-])${SECRET_KEY_SOURCE}\\s*[=:]\\s*(?<s2>[^\\s,;&"'{}()\\[\\]<>=][^\\s,;&"'{}()\\[\\]<>]*)`,
       'gi',
     ),
   },

@@ -21,6 +21,14 @@ const SECRET_PARAMS = new Set([
   'client_secret',
   'sslpassword',
   'sslkey',
+  // Signed URLs (S3, Azure SAS, webhooks): the signature grants access on its own.
+  'sig',
+  'signature',
+  'x-amz-signature',
+  'x-amz-credential',
+  'x-amz-security-token',
+  'access_key',
+  'credential',
 ]);
 
 function isSecretParam(name: string): boolean {
@@ -68,7 +76,7 @@ function decodeSafe(s: string): string {
 // The password part may hold any character but whitespace and @ (quotes included: a password
 // may contain them); over-redacting an odd string is better than printing a secret.
 const URL_WITH_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"<>]*):([^\s@]*)@/gi;
-const URL_SECRET_PARAM = /([?&;])([a-z_]*(?:password|passwd|pwd|token|secret|api_?key)[a-z_]*)=([^&#\s'"<>]+)/gi;
+const URL_SECRET_PARAM = /([?&;])([a-z_-]*(?:password|passwd|pwd|token|secret|api_?key|access_?key|signature|credential)[a-z_-]*|sig)=([^&#\s'"<>]+)/gi;
 const KEYWORD_DSN_PASSWORD = /\b(password|sslpassword)\s*=\s*('(?:[^'\\]|\\.)*'|[^\s'"]+)/gi;
 
 /**

@@ -148,7 +148,7 @@ function splitArgs(body: string): string[] {
   return out;
 }
 
-function placeholderOf(operand: Operand): Extract<Operand, { type: 'placeholder' }> | undefined {
+export function placeholderOf(operand: Operand): Extract<Operand, { type: 'placeholder' }> | undefined {
   if (operand.type === 'placeholder') return operand;
   if (operand.type === 'len' || operand.type === 'has') return operand.inner;
   return undefined;
@@ -169,12 +169,21 @@ export interface ConditionOutcome {
   actual: string;
 }
 
-/** Evaluates against the measured values (`{ STATUS: 200, BODY: {...} }`). Never throws. */
-export function evaluateCondition(condition: Condition, values: Readonly<Record<string, unknown>>): ConditionOutcome {
+/**
+ * Evaluates against the measured values (`{ STATUS: 200, BODY: {...} }`). Never throws.
+ * `present` turns the measured value into what `actual` shows (the runner masks secrets with it
+ * before the value is cut short, so a cut never hides a secret from the detectors).
+ */
+export function evaluateCondition(
+  condition: Condition,
+  values: Readonly<Record<string, unknown>>,
+  present: (value: unknown, operand: Operand) => unknown = (value) => value,
+): ConditionOutcome {
   const left = resolve(condition.left, values);
   const right = resolve(condition.right, values);
+  const shownOperand = condition.left.type === 'literal' ? condition.right : condition.left;
   const shown = condition.left.type === 'literal' ? right : left;
-  const actual = describe(shown);
+  const actual = describe(shown === undefined ? shown : present(shown, shownOperand));
   if (condition.right.type === 'any') {
     const hit = condition.right.values.some((v) => looselyEqual(left, parseLiteral(v)));
     return { ok: condition.op === '==' ? hit : !hit, actual };

@@ -5,8 +5,9 @@
  */
 import type { Db } from '../db/types.js';
 import { UsageError } from '../errors.js';
-import { createRedactor } from '../redact/redactor.js';
-import { type Condition, evaluateCondition, parseCondition, placeholdersOf } from './conditions.js';
+import { isSecretKey } from '../redact/detectors.js';
+import { createRedactor, DEFAULT_CENSOR } from '../redact/redactor.js';
+import { type Condition, evaluateCondition, type Operand, parseCondition, placeholderOf, placeholdersOf } from './conditions.js';
 import { describeTarget, measure, type Measurement, Unmeasurable } from './kinds/index.js';
 import { type CheckKind, kindOf, PLACEHOLDERS, type VerifyCheck } from './schema.js';
 
@@ -141,7 +142,7 @@ async function runCheck(
     kind,
     status,
     ...(deciding.error !== undefined && status === 'fail' ? { error: deciding.error } : {}),
-    target: describeTarget(check),
+    target: redactor.string(describeTarget(check)),
     message,
     durationMs: Math.round(performance.now() - t0),
     samples: samples.length,
@@ -196,7 +197,7 @@ async function takeSample(
       const actual = failing.length === 0 ? `all ${measurement.items!.length} keys` : failing.slice(0, 3).map((i) => `${String(i.KEY)}=${String(i.VALUE)}`).join(', ') + (failing.length > 3 ? ` (+${failing.length - 3})` : '');
       results.push({ condition: condition.source, severity, ok: failing.length === 0, actual: redactor.string(actual) });
     } else {
-      const outcome = evaluateCondition(condition, measurement.values);
+      const outcome = evaluateCondition(condition, measurement.values, presentValue);
       results.push({ condition: condition.source, severity, ok: outcome.ok, actual: redactor.string(outcome.actual) });
     }
   }
@@ -207,6 +208,16 @@ async function takeSample(
   const detail = measurement.detail ? redactor.string(measurement.detail) : '';
   const message = broken.length > 0 ? `${broken.join('; ')}${detail ? ` — ${detail}` : ''}` : detail || 'all conditions hold';
   return { status, message, conditions: results };
+}
+
+/**
+ * A measured value as a report shows it: censored whole under a secret-named key
+ * (`[BODY].token`), otherwise with every detected secret replaced, before it is cut short.
+ */
+function presentValue(value: unknown, operand: Operand): unknown {
+  const last = placeholderOf(operand)?.path.at(-1);
+  if (operand.type === 'placeholder' && typeof last === 'string' && isSecretKey(last)) return DEFAULT_CENSOR;
+  return redactor.value(value);
 }
 
 function sleep(ms: number): Promise<void> {

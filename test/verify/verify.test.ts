@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { validateConfig } from '../../src/config/load.js';
 import { openDb } from '../../src/db/open.js';
+import { selectDetectors } from '../../src/redact/detectors.js';
+import { findSecrets } from '../../src/redact/find.js';
 import { readVerifyHistory } from '../../src/verify/history.js';
 import { runVerify, type VerifyCheckResult } from '../../src/verify/run.js';
 import type { VerifyCheckInput } from '../../src/verify/schema.js';
@@ -34,6 +36,7 @@ beforeAll(async () => {
     else if (req.url === '/slow') send(200, { status: 'ok' }, 250);
     else if (req.url === '/down') send(503, { status: 'degraded' });
     else if (req.url === '/hang') return; // never answers
+    else if (req.url === '/token') send(200, { token: 'tok-Zx9yW8vU7tS6rQ5pO4nM', status: 'ok' });
     else if (req.url === '/flaky') send(flakyCalls++ % 2 === 0 ? 200 : 500, { status: 'ok' });
     else if (req.url === '/echo' && req.method === 'POST') {
       let body = '';
@@ -369,6 +372,29 @@ describe('prodguard verify (CLI)', () => {
       expect(await readVerifyHistory(conn, { environment: 'production' })).toEqual([]);
     } finally {
       await conn.close();
+    }
+  });
+
+  it('never prints a secret from ${VAR}, a target, a measured value or a secret-named key', async () => {
+    const token = 'Zx9yW8vU7tS6rQ5pO4nMabcdef';
+    const ghp = 'ghp_16C7e42F292c6912E7710c838347Ae178B4a';
+    const slack = 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX';
+    const dir = project({
+      checks: [
+        { name: 'echo', command: 'echo ${API_TOKEN}', fail: ['[STDOUT] == ok'] },
+        { name: 'curl', command: `curl -H "Authorization: Bearer ${ghp}" -m 1 http://127.0.0.1:1/ || true`, fail: ['[STDOUT] == ok'] },
+        { name: 'mail', sql: { url: 'postgresql://nobody@127.0.0.1:1/x', query: "SELECT 1 FROM users WHERE email = 'alice@example.com'", timeout: '1s' } },
+        { name: 'hook', http: { url: slack, timeout: '300ms' } },
+        { name: 'signed', http: { url: '${BASE_URL}/health?sig=Zq8xY7wV6uT5sR4&access_key=AKIAIOSFODNN7EXAMPLE' }, fail: ['[STATUS] == 500'] },
+        { name: 'body', http: { url: '${BASE_URL}/token' }, fail: ['[BODY].token == x'] },
+      ],
+    });
+    const secrets = [token, ghp, slack, 'alice@example.com', 'Zq8xY7wV6uT5sR4', 'AKIAIOSFODNN7EXAMPLE', 'tok-Zx9yW8vU7tS6rQ5pO4nM'];
+    for (const format of ['text', 'json', 'junit', 'github']) {
+      const run = await runCli(['verify', '--format', format], { cwd: dir, env: { BASE_URL: base, API_TOKEN: token } });
+      expect(run.code, run.stderr).toBe(1);
+      for (const secret of secrets) expect(run.stdout + run.stderr, `${format}: ${secret}`).not.toContain(secret);
+      expect(findSecrets(run.stdout + run.stderr, selectDetectors()), format).toEqual([]);
     }
   });
 

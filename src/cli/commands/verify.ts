@@ -5,6 +5,7 @@ import type { Db } from '../../db/types.js';
 import { ExitCode, isProdguardError, UsageError } from '../../errors.js';
 import { secretsOfUrl } from '../../redact/secrets.js';
 import { recordVerifyRun } from '../../verify/history.js';
+import { redactStrings, substitutedSecrets } from '../../verify/secrets.js';
 import { urlsOf } from '../../verify/kinds/index.js';
 import { renderVerifyGithub, renderVerifyJson, renderVerifyJunit, renderVerifyText } from '../../verify/render.js';
 import { runVerify, type VerifyReport } from '../../verify/run.js';
@@ -71,8 +72,10 @@ async function verify(cli: CliContext, flags: VerifyFlags): Promise<number> {
     throw new UsageError('no checks to run', { code: 'PRODGUARD_NO_CHECKS', hint: 'declare verify.checks in prodguard.config.* (see docs/verify.md)' });
   }
   for (const check of checks) for (const url of urlsOf(check)) cli.io.addSecrets(secretsOfUrl(url));
+  cli.io.addSecrets(substitutedSecrets(cli.io.env, verifyConfig));
   const environment = target?.environment?.name ?? flags.env ?? null;
-  const run = () => runVerify({ checks, only: flags.only, db: open, environment, cwd: loaded.dir });
+  // The report is scrubbed of every known secret before it is printed or recorded.
+  const run = async () => redactStrings(await runVerify({ checks, only: flags.only, db: open, environment, cwd: loaded.dir }), cli.io.redact);
 
   const watchMs = flags.watch === undefined ? undefined : durationFlag('--watch', flags.watch);
   if (watchMs === undefined) {
