@@ -67,6 +67,22 @@ export function isSecretKey(name: string): boolean {
   return SECRET_KEY.test(name);
 }
 
+/**
+ * `key = value` in the spellings logs use: text (`password=v`, `secret: v`), quoted values
+ * (`password="two words"`, `password='v'`), JSON (`"api_key":"v"`, `{"password":12345678}`,
+ * `{"password":["v"]}`, escaped quotes inside), JSON nested in a JSON string
+ * (`"{\"password\":\"v\"}"`), Python (`{'password': 'v'}`) and Ruby (`:password=>"v"`).
+ * A bare value stops at a backslash (a JSON escape such as `\n` or `\"` is not part of it),
+ * holds a letter or digit, and is not `true`/`false`/`null` or the second `=` of `==`.
+ * Exactly one of the groups s..s5 is the secret.
+ */
+const SECRET_PAIR = new RegExp(
+  String.raw`(?<![A-Za-z0-9_.-])(?:\\?["']|:)?${SECRET_KEY_SOURCE}(?:\\?["'])?\s*(?:=>|[:=])\s*` +
+    String.raw`(?:\\"(?<s>[^"\\]+)\\"|"(?<s2>(?:[^"\\]|\\.)+)"|'(?<s3>(?:[^'\\]|\\.)+)'|(?<s4>\[[^\]]+\])|` +
+    String.raw`(?!(?:true|false|null)\b)(?=[^\s,;&"'{}()\[\]<>\\]*[A-Za-z0-9])(?<s5>[^\s,;&"'{}()\[\]<>=\\][^\s,;&"'{}()\[\]<>\\]*))`,
+  'gi',
+);
+
 export function luhnValid(digits: string): boolean {
   let sum = 0;
   let double = false;
@@ -254,14 +270,10 @@ export const DETECTORS: readonly Detector[] = [
   },
   {
     id: 'secret-pair',
-    title: 'password= / secret= / api_key= value',
+    title: 'value of a password, secret or api_key field',
     defaultEnabled: true,
     triggers: [{ regex: '[Pp]ass(?:wor)?d|PASS(?:WOR)?D|[Ss]ecret|SECRET|[Aa]pi_?[Kk]ey|API_?KEY|apikey|[Tt]oken|TOKEN|[Kk]ey["\']?\\s*[:=]|KEY["\']?\\s*[:=]|[Cc]redential|CREDENTIAL' }],
-    // JSON (`"api_key": "v"`, escaped quotes inside) or text (`password=v`, `secret: v`).
-    pattern: new RegExp(
-      `"${SECRET_KEY_SOURCE}"\\s*:\\s*"(?<s>(?:[^"\\\\]|\\\\.)+)"|(?<![A-Za-z0-9_.-])${SECRET_KEY_SOURCE}\\s*[=:]\\s*(?<s2>[^\\s,;&"'{}()\\[\\]<>=][^\\s,;&"'{}()\\[\\]<>]*)`,
-      'gi',
-    ),
+    pattern: SECRET_PAIR,
   },
   {
     id: 'email',

@@ -85,7 +85,7 @@ export function findSecrets(text: string, detectors: readonly Detector[]): Secre
         continue;
       }
       if (detector.validate && !detector.validate(m[0])) continue;
-      const span = m.indices?.groups?.s ?? m.indices?.groups?.s2;
+      const span = secretSpan(m.indices?.groups);
       const secretStart = span ? span[0] : start;
       const secretEnd = span ? span[1] : end;
       if (isRedactedValue(text.slice(secretStart, secretEnd))) continue;
@@ -94,6 +94,16 @@ export function findSecrets(text: string, detectors: readonly Detector[]): Secre
     }
   }
   return found.sort((a, b) => a.start - b.start);
+}
+
+/** The secret part: the first of the named groups `s`, `s2`, `s3` ... that took part in the match. */
+function secretSpan(groups: Record<string, [number, number] | undefined> | undefined): [number, number] | undefined {
+  if (!groups) return undefined;
+  for (const name in groups) {
+    const span = groups[name];
+    if (span) return span;
+  }
+  return undefined;
 }
 
 const INDEXED = new WeakMap<RegExp, RegExp>();

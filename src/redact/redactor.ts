@@ -60,7 +60,8 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       let at = 0;
       for (const match of matches) {
         const value = out.slice(match.secretStart, match.secretEnd);
-        next += out.slice(at, match.secretStart) + censorOf(value, match.detector, pass);
+        const replacement = censorOf(value, match.detector, pass);
+        next += out.slice(at, match.secretStart) + (isBareJsonValue(out, match.secretStart) ? JSON.stringify(replacement) : replacement);
         at = match.secretEnd;
       }
       out = next + out.slice(at);
@@ -102,6 +103,17 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     string: redactString,
     value: <T>(value: T): T => redactValue(value, new WeakSet()) as T,
   };
+}
+
+/**
+ * True when the secret at `start` is an unquoted JSON value (`"password":12345678`,
+ * `"password":["x"]`): its replacement must be a JSON string, or the line stops being JSON.
+ */
+function isBareJsonValue(text: string, start: number): boolean {
+  if (text[start] === '"') return false;
+  let i = start - 1;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+  return text[i] === ':' && text[i - 1] === '"';
 }
 
 let shared: Redactor | undefined;

@@ -65,6 +65,15 @@ const POSITIVES: Record<DetectorId, [line: string, secret: string][]> = {
     ['{"user":"x","api_key":"k-123456"}', 'k-123456'],
     ['client_secret: abc.def', 'abc.def'],
     ['{"dbPassword":"with \\"quote\\""}', 'with \\"quote\\"'],
+    ['login password="hunter2 x" ok', 'hunter2 x'],
+    ["login password='hunter2' ok", 'hunter2'],
+    ['password: "hunter2"', 'hunter2'],
+    ["{'password': 'hunter2'}", 'hunter2'],
+    ['{:password=>"hunter2"}', 'hunter2'],
+    ['{"password":12345678}', '12345678'],
+    ['{"password":["hunter2"]}', '["hunter2"]'],
+    ['{"body":"{\\"password\\":\\"hunter2\\"}"}', 'hunter2'],
+    ['{"msg":"password=hunter2\\nnext line"}', 'hunter2'],
   ],
 };
 
@@ -91,6 +100,9 @@ const NEGATIVES: string[] = [
   'password reset requested for user 42',
   'the secret sauce',
   '"password_required": true',
+  '{"password": true, "token": null}',
+  'if [BODY].token == x then',
+  'password= / secret= / token= -',
   // Already redacted
   'password=*** and secret=[REDACTED] and token=[REDACTED:jwt]',
   'postgres://app:***@db/shop',

@@ -90,6 +90,26 @@ describe('redact', () => {
     expect(out.when).toBe(when);
   });
 
+  it('redacts every spelling of a password field, keeping JSON valid', () => {
+    const cases = [
+      'password="hunter2 x"',
+      "password='hunter2'",
+      'password: "hunter2"',
+      "{'password': 'hunter2'}",
+      '{:password=>"hunter2"}',
+      '{"password":12345678}',
+      '{"password":["hunter2"]}',
+      '{"body":"{\\"password\\":\\"hunter2\\"}"}',
+    ];
+    for (const text of cases) {
+      const out = redact(text);
+      expect(out, text).not.toMatch(/hunter2|12345678/);
+      expect(findSecrets(out, DEFAULT), text).toEqual([]);
+      if (text.startsWith('{"')) expect(() => JSON.parse(out), out).not.toThrow();
+    }
+    expect(JSON.parse(redact('{"password":12345678}'))).toEqual({ password: '[REDACTED]' });
+  });
+
   it('takes a censor and per-detector switches', () => {
     const r = createRedactor({ censor: (_v, id) => `<${id}>`, detectors: { phone: false, ipv4: true } });
     expect(r.string('a@b.io from 10.0.0.1 tel +4915123456789')).toBe('<email> from <ipv4> tel +4915123456789');
