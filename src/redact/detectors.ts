@@ -58,8 +58,10 @@ export interface Detector {
 }
 
 /** Key names whose values are secrets: `password=`, `"api_key":`, `client_secret:` ... */
-export const SECRET_KEY_SOURCE =
-  '[A-Za-z0-9_.-]*?(?:passw(?:or)?d|secret|api[_-]?key|apikey|token|(?:private|signing|encryption|secret|access)[_-]?key|credentials?)';
+const SECRET_KEY_WORDS = '(?:passw(?:or)?d|secret|api[_-]?key|apikey|token|(?:private|signing|encryption|secret|access)[_-]?key|credentials?)';
+export const SECRET_KEY_SOURCE = `[A-Za-z0-9_.-]*?${SECRET_KEY_WORDS}`;
+/** Found in any text that may hold a secret-named key: a cheap test before parsing a line. */
+export const SECRET_KEY_WORD = new RegExp(SECRET_KEY_WORDS, 'i');
 const SECRET_KEY = new RegExp(`^${SECRET_KEY_SOURCE}$`, 'i');
 
 /** True when an object key or a `key=` name says its value is a secret. */

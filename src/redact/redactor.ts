@@ -2,7 +2,7 @@
  * The redaction library behind `prodguard/redact`: the scanner's detectors applied to strings
  * and, recursively, to the values of objects.
  */
-import { type DetectorId, type DetectorSwitches, isSecretKey, selectDetectors } from './detectors.js';
+import { type DetectorId, type DetectorSwitches, isSecretKey, SECRET_KEY_WORD, selectDetectors } from './detectors.js';
 import { anyTriggerRegex, findSecrets, triggeredDetectors } from './find.js';
 
 export const DEFAULT_CENSOR = '[REDACTED]';
@@ -27,6 +27,8 @@ export interface Redactor {
    * censored. Cycles become `[Circular]`; the input is never modified.
    */
   value<T>(value: T): T;
+  /** False when `text` certainly holds nothing to redact (no detector trigger, no secret-named key): a cheap test. */
+  mayHoldSecret(text: string): boolean;
 }
 
 /** A guard against a censor function that returns a secret: after this many passes the censor is fixed. */
@@ -71,6 +73,12 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
 
   const redactValue = (input: unknown, seen: WeakSet<object>): unknown => {
     if (typeof input === 'string') return redactString(input);
+    if (typeof input === 'number' || typeof input === 'bigint') {
+      // A card number logged as a number: the censor (a string) replaces it.
+      const text = String(input);
+      const redacted = redactString(text);
+      return redacted === text ? input : redacted;
+    }
     if (input === null || typeof input !== 'object') return input;
     if (input instanceof Date || ArrayBuffer.isView(input)) return input;
     if (seen.has(input)) return '[Circular]';
@@ -102,6 +110,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   return {
     string: redactString,
     value: <T>(value: T): T => redactValue(value, new WeakSet()) as T,
+    mayHoldSecret: (text: string) => (anyTrigger?.test(text) ?? false) || (secretKeys && SECRET_KEY_WORD.test(text)),
   };
 }
 

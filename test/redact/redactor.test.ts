@@ -163,6 +163,30 @@ describe('prodguard/pino', () => {
     expect((await scanText(`${all}\n`)).summary.findings).toBe(0);
   });
 
+  it('every line stays valid JSON: quoted values, JSON escapes, numbers', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        cb();
+      },
+    });
+    const logger = pino({ level: 'info', ...pinoRedaction() }, sink);
+    logger.info('login password=%s', '"quoted pw"');
+    logger.info({ card: 4111111111111111, cards: [5500000000000004] }, 'paid');
+    logger.info({ password: 12345678, nested: { list: ['a@example.com'] } });
+    logger.info('multi\nline password=hunter2\nnext');
+    logger.info({ body: JSON.stringify({ password: 'hunter2', token: 'tok-123456' }) });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toHaveLength(5);
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+    const all = lines.join('\n');
+    for (const secret of ['quoted pw', '4111111111111111', '5500000000000004', '12345678', 'a@example.com', 'hunter2', 'tok-123456']) expect(all).not.toContain(secret);
+    expect(JSON.parse(lines[1]!).card).toBe('[REDACTED]');
+    expect(JSON.parse(lines[3]!).msg).toBe('multi\nline password=[REDACTED]\nnext');
+    expect((await scanText(`${all}\n`)).summary.findings).toBe(0);
+  });
+
   it('keeps the JSON valid with a censor holding quotes', () => {
     const { hooks } = pinoRedaction({ censor: '"x"' });
     const out = hooks.streamWrite('{"msg":"a@example.com"}\n');
