@@ -64,9 +64,29 @@ export const SECRET_KEY_SOURCE = `[A-Za-z0-9_.-]*?${SECRET_KEY_WORDS}`;
 export const SECRET_KEY_WORD = new RegExp(SECRET_KEY_WORDS, 'i');
 const SECRET_KEY = new RegExp(`^${SECRET_KEY_SOURCE}$`, 'i');
 
-/** True when an object key or a `key=` name says its value is a secret. */
+/**
+ * Names that are secrets only as a whole name (as a suffix they would hit `bypass`, `$PWD`
+ * dumps ...): object keys, headers and URL query parameters. One list for the redactor and
+ * the URL redaction of src/redact/secrets.ts.
+ */
+export const SECRET_NAMES: ReadonlySet<string> = new Set([
+  'pass',
+  'pwd',
+  'passphrase',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'sslpassword',
+  'sslkey',
+  'x-api-key',
+  'x-auth-token',
+  'x-amz-security-token',
+]);
+
+/** True when an object key, a header or a `key=` name says its value is a secret. */
 export function isSecretKey(name: string): boolean {
-  return SECRET_KEY.test(name);
+  return SECRET_KEY.test(name) || SECRET_NAMES.has(name.toLowerCase().replace(/_/g, '-'));
 }
 
 /**

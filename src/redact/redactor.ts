@@ -80,29 +80,46 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       return redacted === text ? input : redacted;
     }
     if (input === null || typeof input !== 'object') return input;
-    if (input instanceof Date || ArrayBuffer.isView(input)) return input;
+    if (input instanceof Date) return input;
+    if (input instanceof Uint8Array) return redactBytes(input);
+    if (ArrayBuffer.isView(input)) return input;
     if (seen.has(input)) return '[Circular]';
     seen.add(input);
     try {
+      // What JSON.stringify (and so a logger) would write is what gets redacted.
+      const toJSON = (input as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') return redactValue(toJSON.call(input), seen);
       if (Array.isArray(input)) return input.map((item) => redactValue(item, seen));
-      if (input instanceof Map) return new Map([...input].map(([k, v]) => [k, redactEntry(String(k), v, seen)]));
+      if (input instanceof Map) return new Map([...input].map(([k, v]) => [typeof k === 'string' ? redactString(k) : redactValue(k, seen), redactEntry(String(k), v, seen)]));
       if (input instanceof Set) return new Set([...input].map((v) => redactValue(v, seen)));
       const out: Record<string, unknown> = {};
       if (input instanceof Error) {
         out.type = input.name;
         out.message = redactString(input.message);
         if (input.stack) out.stack = redactString(input.stack);
+        if (input.cause !== undefined) out.cause = redactValue(input.cause, seen);
+        if (input instanceof AggregateError) out.errors = redactValue(input.errors, seen);
       }
-      for (const [key, value] of Object.entries(input)) out[key] = redactEntry(key, value, seen);
+      for (const [key, value] of Object.entries(input)) out[redactString(key)] = redactEntry(key, value, seen);
       return out;
     } finally {
       seen.delete(input);
     }
   };
 
+  /** Bytes that decode to text with a secret come back as the redacted text's bytes (a Buffer stays a Buffer). */
+  const redactBytes = (bytes: Uint8Array): Uint8Array => {
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    const redacted = redactString(text);
+    if (redacted === text) return bytes;
+    const out = Buffer.from(redacted, 'utf8');
+    return Buffer.isBuffer(bytes) ? out : new Uint8Array(out);
+  };
+
   const redactEntry = (key: string, value: unknown, seen: WeakSet<object>): unknown => {
-    if (secretKeys && (typeof value === 'string' || typeof value === 'number') && isSecretKey(key) && value !== '') {
-      return censorOf(String(value), 'secret-key', 0);
+    // A secret-named key's whole value goes, whatever its shape (an object, an array, a number).
+    if (secretKeys && value !== '' && value !== null && value !== undefined && typeof value !== 'boolean' && isSecretKey(key)) {
+      return censorOf(typeof value === 'object' ? '' : String(value), 'secret-key', 0);
     }
     return redactValue(value, seen);
   };

@@ -3,37 +3,19 @@
  * a report or an error message passes through here first.
  */
 
+import { isSecretKey } from './detectors.js';
+
 export const REDACTED = '***';
 
-/** Query parameters whose values are secrets (compared case-insensitively). */
-const SECRET_PARAMS = new Set([
-  'password',
-  'pass',
-  'passwd',
-  'pwd',
-  'token',
-  'access_token',
-  'auth_token',
-  'api_key',
-  'apikey',
-  'key',
-  'secret',
-  'client_secret',
-  'sslpassword',
-  'sslkey',
-  // Signed URLs (S3, Azure SAS, webhooks): the signature grants access on its own.
-  'sig',
-  'signature',
-  'x-amz-signature',
-  'x-amz-credential',
-  'x-amz-security-token',
-  'access_key',
-  'credential',
-]);
+/**
+ * Query parameters whose values are secrets, on top of the secret key names the redactor uses
+ * (src/redact/detectors.ts): names that are secrets in a URL only — `?key=` (Google APIs) and
+ * signatures of signed URLs (S3, Azure SAS, webhooks), which grant access on their own.
+ */
+const URL_SECRET_PARAMS = new Set(['key', 'sig', 'signature', 'x-amz-signature', 'x-amz-credential', 'access-key', 'credential']);
 
 function isSecretParam(name: string): boolean {
-  const lower = name.toLowerCase();
-  return SECRET_PARAMS.has(lower) || lower.endsWith('_token') || lower.endsWith('_secret') || lower.endsWith('password');
+  return isSecretKey(name) || URL_SECRET_PARAMS.has(name.toLowerCase().replace(/_/g, '-'));
 }
 
 /**

@@ -110,6 +110,37 @@ describe('redact', () => {
     expect(JSON.parse(redact('{"password":12345678}'))).toEqual({ password: '[REDACTED]' });
   });
 
+  it('value(): keys, Map keys, bytes, numbers, secret subtrees, toJSON, causes and aggregate errors', () => {
+    const r = createRedactor();
+    const bytes = Buffer.from('mail alice@example.com');
+    const out = r.value({
+      'alice@example.com': 1,
+      map: new Map([['bob@example.com', 'x']]),
+      buf: bytes,
+      u8: new Uint8Array(Buffer.from('bob@example.com')),
+      card: 4111111111111111,
+      big: 4111111111111111n,
+      password: { value: 'hunter2', list: ['hunter2'] },
+      tokens: ['ghp_16C7e42F292c6912E7710c838347Ae178B4a'],
+      auth: { toJSON: () => ({ note: 'carol@example.com' }) },
+      pwd: 'hunter2',
+      pass: 'hunter2',
+      passphrase: 'hunter2',
+      Authorization: 'Token abc',
+      cookie: 'sid=abc',
+      'set-cookie': ['sid=abc'],
+      error: new Error('outer', { cause: new Error('inner dave@example.com') }),
+      many: new AggregateError([new Error('erin@example.com')], 'several'),
+      port: 5432,
+    });
+    const text = JSON.stringify(out, (_k, v) => (v instanceof Map ? [...v] : v instanceof Uint8Array ? Buffer.from(v).toString() : typeof v === 'bigint' ? String(v) : v));
+    for (const secret of ['alice@', 'bob@', 'carol@', 'dave@', 'erin@', '4111111111111111', 'hunter2', 'ghp_', 'abc']) expect(text, secret).not.toContain(secret);
+    expect(Buffer.isBuffer((out as { buf: unknown }).buf)).toBe(true);
+    expect((out as { port: number }).port).toBe(5432);
+    expect((out as { password: unknown }).password).toBe('[REDACTED]');
+    expect(bytes.toString()).toBe('mail alice@example.com');
+  });
+
   it('takes a censor and per-detector switches', () => {
     const r = createRedactor({ censor: (_v, id) => `<${id}>`, detectors: { phone: false, ipv4: true } });
     expect(r.string('a@b.io from 10.0.0.1 tel +4915123456789')).toBe('<email> from <ipv4> tel +4915123456789');
