@@ -55,6 +55,8 @@ export interface Detector {
   pattern: RegExp;
   /** Extra check on the whole match (checksums, digit counts). */
   validate?: (match: string) => boolean;
+  /** Where a match that `pattern` only starts really ends (a private key's body and END line). */
+  extend?: (text: string, end: number) => number;
 }
 
 /** Key names whose values are secrets: `password=`, `"api_key":`, `client_secret:` ... */
@@ -198,6 +200,44 @@ function ipv6Valid(match: string): boolean {
   return groups.length === 8;
 }
 
+/** A private key block can be this long at most (an RSA-16384 key is about 12 KB of PEM). */
+const MAX_KEY_BLOCK = 16_384;
+const KEY_END = /^-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
+
+/**
+ * The end of a private key whose header ends at `from`: after its END line, when the body up to
+ * it is PEM (base64, headers such as `Proc-Type: 4,ENCRYPTED`, line breaks real or escaped as
+ * `\n` / `\r\n` in a JSON or log line). Without an END line the block ends where the PEM-looking
+ * text ends — the end of the line or string, usually: over-redacting beats printing a key.
+ * One forward walk, bounded: linear even on a line of repeated headers.
+ */
+function privateKeyEnd(text: string, from: number): number {
+  const limit = Math.min(text.length, from + MAX_KEY_BLOCK);
+  let i = from;
+  while (i < limit) {
+    const c = text.charCodeAt(i);
+    if (c === 45 /* - */ && text.startsWith('-----END ', i)) {
+      const end = KEY_END.exec(text.slice(i, i + 64));
+      if (end) return i + end[0].length;
+    }
+    if (c === 92 /* \ */ && (text[i + 1] === 'n' || text[i + 1] === 'r')) {
+      i += 2;
+      continue;
+    }
+    if (!isPemChar(c)) break;
+    i++;
+  }
+  return i;
+}
+
+/** Base64, PEM header characters and whitespace. */
+function isPemChar(c: number): boolean {
+  return (
+    (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) ||
+    c === 43 || c === 47 || c === 61 || c === 58 || c === 32 || c === 44 || c === 46 || c === 45 || c === 10 || c === 13 || c === 9
+  );
+}
+
 // Regexes are global (`g`); the scanner and redactor reset lastIndex before each use.
 export const DETECTORS: readonly Detector[] = [
   {
@@ -205,8 +245,9 @@ export const DETECTORS: readonly Detector[] = [
     title: 'private key block',
     defaultEnabled: true,
     triggers: ['PRIVATE KEY'],
-    // The scanner sees one line: the header is the finding. The redactor removes the whole block.
-    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:(?:\\n|\r?\n|[A-Za-z0-9+/=: ,.-])*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?/g,
+    // The regex finds the header; `extend` takes in the body up to the END line.
+    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g,
+    extend: privateKeyEnd,
   },
   {
     id: 'url-password',

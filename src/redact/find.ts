@@ -79,12 +79,16 @@ export function findSecrets(text: string, detectors: readonly Detector[]): Secre
     let m: RegExpExecArray | null;
     while ((m = pattern.exec(text)) !== null) {
       const start = m.index;
-      const end = start + m[0].length;
+      let end = start + m[0].length;
       if (end === start) {
         pattern.lastIndex++;
         continue;
       }
       if (detector.validate && !detector.validate(m[0])) continue;
+      if (detector.extend) {
+        end = detector.extend(text, end);
+        pattern.lastIndex = end;
+      }
       const span = secretSpan(m.indices?.groups);
       const secretStart = span ? span[0] : start;
       const secretEnd = span ? span[1] : end;

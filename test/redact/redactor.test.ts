@@ -141,6 +141,24 @@ describe('redact', () => {
     expect(bytes.toString()).toBe('mail alice@example.com');
   });
 
+  it('removes private key bodies: real and escaped line breaks, with or without an END line', async () => {
+    const body = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj';
+    const cases = [
+      `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----`,
+      `{"key":"-----BEGIN PRIVATE KEY-----\\r\\n${body}\\r\\n${body}\\r\\n-----END PRIVATE KEY-----\\r\\n","ok":1}`,
+      `{"key":"-----BEGIN PRIVATE KEY-----\\n${body}\\n${body}\\n-----END PRIVATE KEY-----\\n"}`,
+      `key -----BEGIN RSA PRIVATE KEY-----\\r\\n${body}\\r\\n${body}`,
+      `key -----BEGIN EC PRIVATE KEY-----\r\n${body}\r\n${body}\r\n`,
+    ];
+    for (const text of cases) {
+      const out = redact(text);
+      expect(out, text).not.toContain(body.slice(0, 20));
+      expect(out).not.toContain('PRIVATE KEY');
+      expect((await scanText(`${out}\n`)).summary.findings, out).toBe(0);
+    }
+    expect(JSON.parse(redact(cases[1]!))).toEqual({ key: '[REDACTED]\r\n', ok: 1 });
+  });
+
   it('takes a censor and per-detector switches', () => {
     const r = createRedactor({ censor: (_v, id) => `<${id}>`, detectors: { phone: false, ipv4: true } });
     expect(r.string('a@b.io from 10.0.0.1 tel +4915123456789')).toBe('<email> from <ipv4> tel +4915123456789');
