@@ -358,6 +358,16 @@ describe('prodguard verify (CLI)', () => {
     expect(rounds.every((r) => r.verdict === 'pass')).toBe(true);
   });
 
+  it('--watch ends with the last round\'s verdict: a final FAIL (or WARN with --fail-on warning) exits 1', async () => {
+    // A FAIL once (rollbackAfter 2 never trips) in the only round: the period ends on a failure.
+    const fail = await runCli(['verify', '--watch', '50ms', '--interval', '100ms'], { cwd: project({ checks: [failing] }), env: { BASE_URL: base } });
+    expect(fail.stdout.match(/^round \d+/gm)).toEqual(['round 1']);
+    expect(fail.code).toBe(1);
+    const warnDir = project({ checks: [warning] });
+    expect((await runCli(['verify', '--watch', '50ms', '--interval', '100ms'], { cwd: warnDir, env: { BASE_URL: base } })).code).toBe(0);
+    expect((await runCli(['verify', '--watch', '50ms', '--interval', '100ms', '--fail-on', 'warning'], { cwd: warnDir, env: { BASE_URL: base } })).code).toBe(1);
+  });
+
   it('records each run in prodguard.verify_runs of the environment database (unless --no-record)', async () => {
     const db = await createTestDatabase('verify_history');
     const dir = project({ checks: [passing, failing] }, { environments: [{ name: 'staging', url: db.url }] });

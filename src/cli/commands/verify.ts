@@ -82,8 +82,7 @@ async function verify(cli: CliContext, flags: VerifyFlags): Promise<number> {
     const report = await run();
     await record(cli, flags, open, report);
     cli.io.out(render(report, format, cli));
-    if (report.verdict === 'fail') return ExitCode.failed;
-    return report.verdict === 'warn' && flags.failOn === 'warning' ? ExitCode.failed : ExitCode.ok;
+    return verdictExit(report, flags.failOn);
   }
 
   const intervalMs = durationFlag('--interval', flags.interval);
@@ -102,9 +101,15 @@ async function verify(cli: CliContext, flags: VerifyFlags): Promise<number> {
       cli.io.err(`rollback trigger: ${tripped.join(', ')} failed ${rollbackAfter} time${rollbackAfter === 1 ? '' : 's'} in a row\n`);
       return ExitCode.failed;
     }
-    if (Date.now() + intervalMs > deadline) return ExitCode.ok;
+    // The period is over: the last round decides, as a single run would.
+    if (Date.now() + intervalMs > deadline) return verdictExit(report, flags.failOn);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+function verdictExit(report: VerifyReport, failOn: 'error' | 'warning'): number {
+  if (report.verdict === 'fail') return ExitCode.failed;
+  return report.verdict === 'warn' && failOn === 'warning' ? ExitCode.failed : ExitCode.ok;
 }
 
 /** The environment database, when one is selected or configured; verify runs without one too. */
