@@ -9,7 +9,7 @@ import { isSecretKey } from '../redact/detectors.js';
 import { createRedactor, DEFAULT_CENSOR } from '../redact/redactor.js';
 import { type Condition, evaluateCondition, type Operand, parseCondition, placeholderOf, placeholdersOf } from './conditions.js';
 import { describeTarget, measure, type Measurement, Unmeasurable } from './kinds/index.js';
-import { type CheckKind, kindOf, PLACEHOLDERS, type VerifyCheck } from './schema.js';
+import { type CheckKind, kindOf, logsPii, PLACEHOLDERS, type VerifyCheck } from './schema.js';
 
 export type VerifyStatus = 'pass' | 'warn' | 'fail';
 
@@ -59,12 +59,23 @@ export interface RunVerifyOptions {
   now?: () => number;
 }
 
-/** Default conditions when a check declares none: a check must still be able to fail. */
-const DEFAULT_FAIL: Partial<Record<CheckKind, string>> = {
-  http: '[STATUS] < 400',
-  tcp: '[CONNECTED] == true',
-  command: '[EXIT_CODE] == 0',
-};
+/** The condition of a check that declares none: every check must be able to fail. */
+function defaultFail(check: VerifyCheck, kind: CheckKind): string | undefined {
+  switch (kind) {
+    case 'http':
+      return '[STATUS] < 400';
+    case 'tcp':
+      return '[CONNECTED] == true';
+    case 'command':
+      return '[EXIT_CODE] == 0';
+    case 'sql':
+      return '[ROW_COUNT] > 0';
+    case 'logs':
+      return logsPii(check.logs!) ? '[FINDINGS] == 0' : '[MATCHES] == 0';
+    default:
+      return undefined;
+  }
+}
 
 const redactor = createRedactor();
 
@@ -152,7 +163,7 @@ async function runCheck(
 }
 
 function parsedConditions(check: VerifyCheck, kind: CheckKind): { severity: 'fail' | 'warn'; condition: Condition }[] {
-  const fail = check.fail.length > 0 || check.warn.length > 0 ? check.fail : [DEFAULT_FAIL[kind]].filter((c) => c !== undefined);
+  const fail = check.fail.length > 0 || check.warn.length > 0 ? check.fail : [defaultFail(check, kind)].filter((c) => c !== undefined);
   return [
     ...fail.map((c) => ({ severity: 'fail' as const, condition: parseCondition(c, PLACEHOLDERS[kind]) })),
     ...check.warn.map((c) => ({ severity: 'warn' as const, condition: parseCondition(c, PLACEHOLDERS[kind]) })),

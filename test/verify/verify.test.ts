@@ -225,6 +225,18 @@ describe('check kinds', () => {
       const all = await runOne({ name: 'l', logs: { paths: ['leaky.log'], pii: true }, fail: ['[FINDINGS] == 2'] });
       expect(all.status).toBe('pass');
     });
+    it('a condition on a count the check does not measure is a config error; defaults measure something', async () => {
+      expect(() => checks([{ name: 'l', logs: { paths: ['clean.log'], match: 'ERROR' }, fail: ['[FINDINGS] == 0'] }])).toThrow(/verify\.checks\.0\.fail\.0: \[FINDINGS\] needs logs\.pii: true/);
+      expect(() => checks([{ name: 'l', logs: { paths: ['clean.log'], pii: true }, warn: ['[MATCHES] < 10'] }])).toThrow(/verify\.checks\.0\.warn\.0: \[MATCHES\] needs logs\.match/);
+      // No pii and no match: pii is implied, and without conditions the check is [FINDINGS] == 0.
+      const leaky = await runOne({ name: 'l', logs: { paths: ['leaky.log'] } });
+      expect(leaky.status).toBe('fail');
+      expect(leaky.conditions.map((c) => c.condition)).toEqual(['[FINDINGS] == 0']);
+      const errors = await runOne({ name: 'l', logs: { paths: ['clean.log'], match: 'ERROR' } });
+      expect([errors.status, errors.conditions.map((c) => c.condition)]).toEqual(['fail', ['[MATCHES] == 0']]);
+      const noRows = await runOne({ name: 's', sql: { query: 'SELECT 1 WHERE false' } });
+      expect([noRows.status, noRows.conditions.map((c) => c.condition)]).toEqual(['fail', ['[ROW_COUNT] > 0']]);
+    });
     it('MATCHES of a pattern warn; missing logs are an error', async () => {
       const warn = await runOne({ name: 'l', logs: { paths: ['*.log'], match: 'ERROR|CRITICAL', since: '1h' }, warn: ['[MATCHES] < 2'] });
       expect(warn.status).toBe('warn');

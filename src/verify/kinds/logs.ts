@@ -3,11 +3,12 @@ import path from 'node:path';
 import { expandGlob } from '../../migrations/discover.js';
 import { readAllowlist } from '../../scan/allowlist.js';
 import { type ScanInput, scanLogs } from '../../scan/scan.js';
-import type { VerifyCheck } from '../schema.js';
+import { logsPii, type VerifyCheck } from '../schema.js';
 import { causeOf, type MeasureContext, type Measurement, Unmeasurable } from './common.js';
 
 export async function measureLogs(check: VerifyCheck, ctx: MeasureContext): Promise<Measurement> {
   const logs = check.logs!;
+  const pii = logsPii(logs);
   const inputs: ScanInput[] = [];
   for (const given of logs.paths) {
     const files = /[*?[{]/.test(given) ? await expandGlob(given, ctx.cwd) : [path.resolve(ctx.cwd, given)];
@@ -17,7 +18,7 @@ export async function measureLogs(check: VerifyCheck, ctx: MeasureContext): Prom
   let report;
   try {
     report = await scanLogs(inputs, {
-      pii: logs.pii,
+      pii,
       match: logs.match ? new RegExp(logs.match) : undefined,
       since: logs.since === undefined ? undefined : ctx.now - logs.since,
       ...(logs.allow ? { allow: readAllowlist(path.resolve(ctx.cwd, logs.allow)) } : {}),
@@ -31,7 +32,7 @@ export async function measureLogs(check: VerifyCheck, ctx: MeasureContext): Prom
   const example = first ? `; first: ${first.file}:${first.line} ${first.detector} ${first.match}` : '';
   return {
     values: { FINDINGS: findings, MATCHES: matches, LINES: lines },
-    detail: `${files} file${files === 1 ? '' : 's'}, ${lines} lines, ${logs.pii ? `${findings} findings, ` : ''}${logs.match ? `${matches} matches` : ''}${example}`.replace(/, $/, ''),
+    detail: `${files} file${files === 1 ? '' : 's'}, ${lines} lines, ${pii ? `${findings} findings, ` : ''}${logs.match ? `${matches} matches` : ''}${example}`.replace(/, $/, ''),
   };
 }
 
