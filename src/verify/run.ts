@@ -209,6 +209,7 @@ async function takeSample(
       results.push({ condition: condition.source, severity, ok: failing.length === 0, actual: redactor.string(actual) });
     } else {
       const outcome = evaluateCondition(condition, measurement.values, presentValue);
+      if (outcome.unmeasurable) return { status: 'fail', error: outcome.unmeasurable, message: `ERROR: ${outcome.unmeasurable}`, conditions: [] };
       results.push({ condition: condition.source, severity, ok: outcome.ok, actual: redactor.string(outcome.actual) });
     }
   }
