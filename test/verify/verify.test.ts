@@ -163,6 +163,19 @@ describe('check kinds', () => {
       expect(r.error).toMatch(/read-only transaction/);
       expect((await pg.sql('SELECT count(*)::int AS n FROM appointments'))[0]!.n).toBe(3);
     });
+    it('one statement only: SELECT 1; COMMIT; DELETE cannot write on a real PostgreSQL', async () => {
+      for (const query of ['SELECT 1; COMMIT; DELETE FROM appointments', 'SELECT 1;; COMMIT; DELETE FROM appointments;']) {
+        const r = await runOne({ name: 's', sql: { query } });
+        expect(r.status).toBe('fail');
+        expect(r.error).toMatch(/exactly one statement/);
+      }
+      const url = withPassword(pg.url, 'Sql-Pa55word');
+      const own = await runOne({ name: 's', sql: { url, query: 'SELECT 1; COMMIT; DELETE FROM appointments' } });
+      expect(own.error).toMatch(/exactly one statement/);
+      expect((await pg.sql('SELECT count(*)::int AS n FROM appointments'))[0]!.n).toBe(3);
+      // A statement that commits is rolled back afterwards, not an escape from READ ONLY.
+      expect((await runOne({ name: 's', sql: { query: 'SELECT 1 AS n' }, fail: ['[ROWS][0].n == 1'] })).status).toBe('pass');
+    });
     it('a statement over its timeout is an error', async () => {
       const r = await runOne({ name: 's', sql: { query: 'SELECT pg_sleep(2)', timeout: '300ms' } });
       expect(r.status).toBe('fail');
