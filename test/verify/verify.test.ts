@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -265,6 +266,14 @@ describe('check kinds', () => {
       expect((await runOne({ name: 'c', command: 'exit 3' })).status).toBe('fail');
       const timeout = await runOne({ name: 'c', command: { run: 'sleep 5', timeout: '200ms' } });
       expect(timeout.error).toBe('timed out after 200 ms');
+    });
+    it('a timeout ends the whole process group: no child is left running', async () => {
+      const marker = `29.${process.pid}`;
+      const r = await runOne({ name: 'c', command: { run: `sleep ${marker}; echo done`, timeout: '300ms' } });
+      expect(r.error).toBe('timed out after 300 ms');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const left = spawnSync('pgrep', ['-f', `sleep ${marker}`], { encoding: 'utf8' });
+      expect(left.stdout.trim(), 'sleep still running').toBe('');
     });
   });
 });
