@@ -186,8 +186,9 @@ function bearerValid(match: string): boolean {
       return false;
     }
   }
-  // A token, not prose: long enough and with a digit or token punctuation.
-  return token.length >= 12 && /[\d._~+/-]/.test(token);
+  // A token, not prose: long enough and with a digit or token punctuation, or long enough to be
+  // no word (20+ letters).
+  return (token.length >= 12 && /[\d._~+/-]/.test(token)) || token.length >= 20;
 }
 
 function ipv4Valid(match: string): boolean {
@@ -254,10 +255,10 @@ export const DETECTORS: readonly Detector[] = [
     title: 'password in a URL',
     defaultEnabled: true,
     triggers: ['@'],
-    // Stricter than redactText's URL rule: no `/` `"` `,` in the password, so two URLs on one
-    // JSON line are not read as one credential.
+    // Stricter than redactText's URL rule: no `/` or quote in the password, so two URLs on one
+    // JSON line are not read as one credential (a `,` is allowed: `pa,ss` is a password).
     // Starting only where a scheme can start (and bounding it) keeps a long run of letters linear.
-    pattern: /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}:\/\/[^\s/?#@'"<>:,]{0,256}:(?<s>[^\s@/?#'"<>,]{1,256})@[A-Za-z0-9[]/gi,
+    pattern: /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}:\/\/[^\s/?#@'"<>:,]{0,256}:(?<s>[^\s@/?#'"<>]{1,256})@[A-Za-z0-9[]/gi,
   },
   {
     id: 'jwt',
@@ -307,8 +308,8 @@ export const DETECTORS: readonly Detector[] = [
     id: 'slack-token',
     title: 'Slack token or webhook',
     defaultEnabled: true,
-    triggers: ['xox', '.slack.com/'],
-    pattern: /\bxox[abeoprs]-[A-Za-z0-9-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]{16,}/g,
+    triggers: ['xox', 'xapp-', '.slack.com/'],
+    pattern: /\bxox[abeoprs]-[A-Za-z0-9-]{10,}|\bxapp-\d-[A-Za-z0-9-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]{16,}/g,
   },
   {
     id: 'stripe-key',
@@ -345,7 +346,8 @@ export const DETECTORS: readonly Detector[] = [
     triggers: ['@'],
     // The local part starts where a run of its characters starts and is at most 64 long (RFC 5321):
     // without the look-behind, a long run with no @ after it costs quadratic time.
-    pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b/g,
+    // A file name is not an address: `logo@2x.png` ends in a file extension, not a TLD.
+    pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.(?!(?:png|jpe?g|gif|svg|webp|avif|bmp|ico|tiff?|css|js|mjs|map|json|html?|txt|woff2?|ttf|otf|eot|mp4|webm|mp3|wav|pdf|zip|gz)\b)[A-Za-z]{2,24}\b/g,
   },
   {
     id: 'iban',

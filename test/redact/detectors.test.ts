@@ -43,6 +43,7 @@ const POSITIVES: Record<DetectorId, [line: string, secret: string][]> = {
   'auth-header': [
     ['Authorization: Bearer abc123.def456-ghi789', 'abc123.def456-ghi789'],
     ['authorization: Basic dXNlcjpodW50ZXIy', 'dXNlcjpodW50ZXIy'],
+    ['Authorization: Bearer abcdefghijKLMNOPQRSTuvwxyz', 'abcdefghijKLMNOPQRSTuvwxyz'],
   ],
   'aws-access-key': [['key AKIAIOSFODNN7EXAMPLE used', 'AKIAIOSFODNN7EXAMPLE']],
   'aws-secret-key': [['aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY']],
@@ -50,6 +51,7 @@ const POSITIVES: Record<DetectorId, [line: string, secret: string][]> = {
   'gitlab-token': [['glpat-Zx9yW8vU7tS6rQ5pO4nM used', 'glpat-Zx9yW8vU7tS6rQ5pO4nM']],
   'slack-token': [
     ['xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', 'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx'],
+    ['app token xapp-1-A0123456789-1234567890123-abcdef0123456789', 'xapp-1-A0123456789-1234567890123-abcdef0123456789'],
     ['hook https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX', 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX'],
   ],
   'stripe-key': [['sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc']],
@@ -59,6 +61,7 @@ const POSITIVES: Record<DetectorId, [line: string, secret: string][]> = {
   'url-password': [
     ['connecting to postgres://app:S3cr3t!@db.internal:5432/shop', 'S3cr3t!'],
     ['{"url":"redis://:r3dispass@cache:6379"}', 'r3dispass'],
+    ['postgres://app:pa,ss@h/db', 'pa,ss'],
   ],
   'secret-pair': [
     ['login password=hunter2 ok', 'hunter2'],
@@ -103,6 +106,10 @@ const NEGATIVES: string[] = [
   '{"password": true, "token": null}',
   'if [BODY].token == x then',
   'password= / secret= / token= -',
+  // File names with @2x and the like
+  'GET /img/logo@2x.png 200',
+  'GET /fonts/icons@1.0.woff2 and /a/b@3x.jpeg',
+  'Bearer authentication is required for this endpoint',
   // Already redacted
   'password=*** and secret=[REDACTED] and token=[REDACTED:jwt]',
   'postgres://app:***@db/shop',
