@@ -51,7 +51,18 @@ export const logsCheckSchema = z.strictObject({
   /** Count PII and secrets ([FINDINGS]). Default: true unless `match` is given. */
   pii: z.boolean().optional(),
   /** Count lines matching this regex ([MATCHES]). */
-  match: z.string().min(1).optional(),
+  match: z
+    .string()
+    .min(1)
+    .refine((source) => {
+      try {
+        new RegExp(source);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a valid regular expression')
+    .optional(),
   /** Only lines with a timestamp within this window (lines without one take the previous line's). */
   since: duration.optional(),
   allow: z.string().min(1).optional(),

@@ -251,6 +251,13 @@ describe('check kinds', () => {
       const noRows = await runOne({ name: 's', sql: { query: 'SELECT 1 WHERE false' } });
       expect([noRows.status, noRows.conditions.map((c) => c.condition)]).toEqual(['fail', ['[ROW_COUNT] > 0']]);
     });
+    it('a bad match regex is a config error; the detail counts what was measured', async () => {
+      expect(() => checks([{ name: 'l', logs: { paths: ['clean.log'], match: 'ERROR(' } }])).toThrow(/verify\.checks\.0\.logs\.match: not a valid regular expression/);
+      const pii = await runOne({ name: 'l', logs: { paths: ['leaky.log'], pii: true, since: '1h' } });
+      expect(pii.message).toMatch(/^\[FINDINGS\] == 0 \(got 1\) — 1 file, 2 lines, 1 finding; first: leaky\.log:2 email /);
+      const both = await runOne({ name: 'l', logs: { paths: ['clean.log'], pii: true, match: 'ERROR' }, fail: ['[MATCHES] < 5'] });
+      expect(both.message).toBe('1 file, 2 lines, 0 findings, 1 match');
+    });
     it('MATCHES of a pattern warn; missing logs are an error', async () => {
       const warn = await runOne({ name: 'l', logs: { paths: ['*.log'], match: 'ERROR|CRITICAL', since: '1h' }, warn: ['[MATCHES] < 2'] });
       expect(warn.status).toBe('warn');

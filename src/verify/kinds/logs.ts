@@ -19,20 +19,25 @@ export async function measureLogs(check: VerifyCheck, ctx: MeasureContext): Prom
   try {
     report = await scanLogs(inputs, {
       pii,
+      // The schema compiled it already: a bad pattern is a config error, not a failing sample.
       match: logs.match ? new RegExp(logs.match) : undefined,
       since: logs.since === undefined ? undefined : ctx.now - logs.since,
       ...(logs.allow ? { allow: readAllowlist(path.resolve(ctx.cwd, logs.allow)) } : {}),
       maxFindings: 5,
+      signal: ctx.signal,
     });
   } catch (error) {
     throw new Unmeasurable(`cannot read logs: ${causeOf(error)}`);
   }
+  // A file that could not be read leaves the counts unknown: never a pass on a partial read.
+  const unread = report.errors[0];
+  if (unread) throw new Unmeasurable(`cannot read ${unread.file}: ${causeOf(unread.message)}`);
   const { findings, matches, lines, files } = report.summary;
   const first = report.findings[0];
+  const parts = [`${files} file${files === 1 ? '' : 's'}`, `${lines} line${lines === 1 ? '' : 's'}`];
+  if (pii) parts.push(`${findings} finding${findings === 1 ? '' : 's'}`);
+  if (logs.match) parts.push(`${matches} match${matches === 1 ? '' : 'es'}`);
   const example = first ? `; first: ${first.file}:${first.line} ${first.detector} ${first.match}` : '';
-  return {
-    values: { FINDINGS: findings, MATCHES: matches, LINES: lines },
-    detail: `${files} file${files === 1 ? '' : 's'}, ${lines} lines, ${pii ? `${findings} findings, ` : ''}${logs.match ? `${matches} matches` : ''}${example}`.replace(/, $/, ''),
-  };
+  return { values: { FINDINGS: findings, MATCHES: matches, LINES: lines }, detail: `${parts.join(', ')}${example}` };
 }
 
