@@ -293,6 +293,23 @@ describe('runner', () => {
     expect(report.durationMs).toBeLessThan(1000);
   });
 
+  it("RESPONSE_TIME is not inflated by a log scan running at the same time", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-verify-big-'));
+    // ~36 MB where every line wakes the email detector: a scan of seconds, in 1 MB chunks.
+    const line = `${JSON.stringify({ level: 30, time: 1, msg: 'user x@y handled, see ops@ for help, ref a@b' })}\n`;
+    writeFileSync(path.join(dir, 'big.log'), line.repeat(Math.ceil(36_000_000 / line.length)));
+    const report = await runVerify({
+      checks: checks([
+        { name: 'scan', logs: { paths: ['big.log'], pii: true }, timeout: '60s' },
+        { name: 'api', http: { url: `${base}/health` }, fail: ['[RESPONSE_TIME] < 400'] },
+      ]),
+      cwd: dir,
+    });
+    const [scan, api] = report.checks;
+    expect(scan!.durationMs, 'the scan must be long for this test to mean anything').toBeGreaterThan(1000);
+    expect(api!.status, api!.message).toBe('pass');
+  });
+
   it('takes samples: failures below failureLimit warn, at the limit fail', async () => {
     flakyCalls = 0;
     const below = await runOne({ name: 'f', http: { url: `${base}/flaky` }, count: 4, interval: 10, failureLimit: 3 });
