@@ -147,6 +147,10 @@ async function runCheck(
   // Failures below the limit still make the check a WARN: something flickered.
   const status: VerifyStatus = failed.length >= limit ? 'fail' : samples.some((s) => s.status !== 'pass') ? 'warn' : 'pass';
   let message = deciding.message;
+  // Errors below the failure limit still say what went wrong, not just that a sample failed.
+  const errored = samples.filter((s) => s.error !== undefined);
+  const lastError = errored[errored.length - 1];
+  if (lastError && deciding !== lastError) message += ` (ERROR in ${errored.length} sample${errored.length === 1 ? '' : 's'}: ${lastError.error})`;
   if (check.count > 1) message = `${failed.length}/${check.count} samples failed; ${message}`;
   return {
     name: check.name,

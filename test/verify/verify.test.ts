@@ -319,6 +319,16 @@ describe('runner', () => {
     expect(at).toMatchObject({ status: 'fail', failedSamples: 2 });
   });
 
+  it('an ERROR below failureLimit keeps its reason in the message', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-verify-err-'));
+    // First sample hangs past the timeout (ERROR), the second passes.
+    const run = 'if [ -f seen ]; then echo ok; else touch seen; sleep 5; fi';
+    const report = await runVerify({ checks: checks([{ name: 'c', command: { run, timeout: '300ms' }, count: 2, interval: 10, failureLimit: 2 }]), cwd: dir });
+    const result = report.checks[0]!;
+    expect(result).toMatchObject({ status: 'warn', failedSamples: 1 });
+    expect(result.message).toContain('ERROR in 1 sample: timed out after 300 ms');
+  });
+
   it('the report is JSON-serialisable and round-trips', async () => {
     const report = await runVerify({ checks: checks([{ name: 'h', http: { url: `${base}/health` } }]), environment: 'staging' });
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
