@@ -141,6 +141,8 @@ export const verifySchema = z
     checks: z.array(checkSchema).default([]),
     /** `--watch` exits 1 when a check FAILs this many samples in a row. */
     rollbackAfter: z.number().int().min(1).default(2),
+    /** Record each run in prodguard.verify_runs of the environment database (`--record`). */
+    record: z.boolean().default(false),
   })
   .superRefine((verify, ctx) => {
     const seen = new Map<string, number>();

@@ -47,7 +47,7 @@ function invocations(url: string): Record<string, string[][]> {
     ],
     verify: [
       ['verify', '--db', url],
-      ['verify', '--env', 'staging', '--format', 'json'],
+      ['verify', '--env', 'staging', '--format', 'json', '--record'],
       ['verify', '--format', 'junit'],
       ['verify', '--format', 'github', '--no-record'],
     ],

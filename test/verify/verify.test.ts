@@ -436,12 +436,15 @@ describe('prodguard verify (CLI)', () => {
     expect((await runCli(['verify', '--watch', '50ms', '--interval', '100ms', '--fail-on', 'warning'], { cwd: warnDir, env: { BASE_URL: base } })).code).toBe(1);
   });
 
-  it('records each run in prodguard.verify_runs of the environment database (unless --no-record)', async () => {
+  it('records runs in prodguard.verify_runs only when asked (--record or verify.record), never by default', async () => {
     const db = await createTestDatabase('verify_history');
     const dir = project({ checks: [passing, failing] }, { environments: [{ name: 'staging', url: db.url }] });
     await runCli(['verify', '--env', 'staging'], { cwd: dir, env: { BASE_URL: base } });
-    await runCli(['verify', '--env', 'staging', '--only', 'api-health'], { cwd: dir, env: { BASE_URL: base } });
-    await runCli(['verify', '--env', 'staging', '--no-record'], { cwd: dir, env: { BASE_URL: base } });
+    expect(await db.sql("SELECT to_regnamespace('prodguard')::text AS s")).toEqual([{ s: null }]);
+    await runCli(['verify', '--env', 'staging', '--record'], { cwd: dir, env: { BASE_URL: base } });
+    const configured = project({ checks: [passing, failing], record: true }, { environments: [{ name: 'staging', url: db.url }] });
+    await runCli(['verify', '--env', 'staging', '--only', 'api-health'], { cwd: configured, env: { BASE_URL: base } });
+    await runCli(['verify', '--env', 'staging', '--no-record'], { cwd: configured, env: { BASE_URL: base } });
     const conn = await openDb(db.url);
     try {
       const history = await readVerifyHistory(conn, { environment: 'staging' });

@@ -19,7 +19,8 @@ interface VerifyFlags extends TargetOptions {
   watch?: string;
   interval: string;
   rollbackAfter?: string;
-  record: boolean;
+  /** --record / --no-record; undefined: verify.record of the config (default false). */
+  record?: boolean;
 }
 
 const FORMATS = ['text', 'json', 'junit', 'github'] as const;
@@ -32,7 +33,8 @@ export function register(program: Command, cli: CliContext): void {
     .option('--watch <duration>', 'repeat for this long (e.g. 1h); exit 1 as soon as a rollback trigger holds')
     .option('--interval <duration>', 'time between rounds under --watch', '30s')
     .option('--rollback-after <n>', 'rollback trigger: a check FAILs this many rounds in a row (default: verify.rollbackAfter, else 2)')
-    .option('--no-record', 'do not record the run in prodguard.verify_runs of the environment database');
+    .option('--record', 'record the run in prodguard.verify_runs of the environment database (default: verify.record, else off)')
+    .option('--no-record', 'do not record the run, even when verify.record is true');
   addTargetOptions(command);
   addFormatOption(command, FORMATS);
   addFailOnOption(command);
@@ -41,8 +43,9 @@ export function register(program: Command, cli: CliContext): void {
       'after',
       `
 A check that cannot be measured (timeout, refused connection, missing key, no rows) is an ERROR and
-counts as FAIL. Each run is recorded in prodguard.verify_runs of the selected environment's database
-(unless --no-record; a failure to record is a warning). Exit codes: 0 PASS (or WARN without
+counts as FAIL. With --record (or verify.record: true) each run is recorded in prodguard.verify_runs
+of the selected environment's database (a failure to record is a warning); by default verify writes
+nothing. Exit codes: 0 PASS (or WARN without
 --fail-on warning), 1 FAIL or a rollback trigger under --watch, 2 bad config (unknown check, bad
 condition), 3 the database named by --db / --env cannot be reached.
 
@@ -50,7 +53,8 @@ Examples:
   $ prodguard verify
   $ prodguard verify --env production --format junit > verify.xml
   $ prodguard verify --only api-health circuit-breakers --fail-on warning
-  $ prodguard verify --env production --watch 1h --interval 30s`,
+  $ prodguard verify --env production --watch 1h --interval 30s
+  $ prodguard verify --env production --record`,
     )
     .action(async (flags: VerifyFlags) => {
       cli.exitCode = await verify(cli, flags);
@@ -74,13 +78,15 @@ async function verify(cli: CliContext, flags: VerifyFlags): Promise<number> {
   for (const check of checks) for (const url of urlsOf(check)) cli.io.addSecrets(secretsOfUrl(url));
   cli.io.addSecrets(substitutedSecrets(cli.io.env, verifyConfig));
   const environment = target?.environment?.name ?? flags.env ?? null;
+  // Opt-in: verify only reads the environment unless asked to keep a history there.
+  const recording = flags.record ?? verifyConfig?.record ?? false;
   // The report is scrubbed of every known secret before it is printed or recorded.
   const run = async () => redactStrings(await runVerify({ checks, only: flags.only, db: open, environment, cwd: loaded.dir }), cli.io.redact);
 
   const watchMs = flags.watch === undefined ? undefined : durationFlag('--watch', flags.watch);
   if (watchMs === undefined) {
     const report = await run();
-    await record(cli, flags, open, report);
+    await record(cli, recording, open, report);
     cli.io.out(render(report, format, cli));
     return verdictExit(report, flags.failOn);
   }
@@ -91,7 +97,7 @@ async function verify(cli: CliContext, flags: VerifyFlags): Promise<number> {
   const inARow = new Map<string, number>();
   for (let round = 1; ; round++) {
     const report = await run();
-    await record(cli, flags, open, report);
+    await record(cli, recording, open, report);
     if (format === 'text') cli.io.out(cli.io.colors().bold(`round ${round} at ${report.startedAt}\n`));
     // Under --watch, JSON is one line per round (NDJSON), so a consumer can read rounds as they come.
     cli.io.out(format === 'json' ? `${JSON.stringify(report)}\n` : render(report, format, cli));
@@ -122,8 +128,8 @@ async function optionalTarget(cli: CliContext, flags: VerifyFlags): Promise<Reso
   }
 }
 
-async function record(cli: CliContext, flags: VerifyFlags, open: (() => Promise<Db>) | undefined, report: VerifyReport): Promise<void> {
-  if (!flags.record || !open) return;
+async function record(cli: CliContext, enabled: boolean, open: (() => Promise<Db>) | undefined, report: VerifyReport): Promise<void> {
+  if (!enabled || !open) return;
   try {
     await recordVerifyRun(await open(), report);
   } catch (error) {
