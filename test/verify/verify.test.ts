@@ -391,6 +391,21 @@ describe('prodguard verify (CLI)', () => {
     expect(suite.attributes).toMatchObject({ tests: '4', failures: '1', errors: '1' });
     const cases = Object.fromEntries(suite.children.map((c) => [c.attributes.name, c.children.map((x) => x.name)]));
     expect(cases).toEqual({ 'api-health': ['system-out'], slow: ['system-out'], down: ['failure', 'system-out'], gone: ['error', 'system-out'] });
+    // What a JUnit consumer (Jenkins, GitLab, GitHub test reporters) relies on: counts on both
+    // levels match the elements, every testcase has classname, name and a numeric time, and a
+    // failure or error carries a message.
+    const testcases = suite.children.filter((c) => c.name === 'testcase');
+    const count = (name: string) => testcases.filter((t) => t.children.some((c) => c.name === name)).length;
+    for (const level of [root, suite]) {
+      expect(level.attributes).toMatchObject({ tests: String(testcases.length), failures: String(count('failure')), errors: String(count('error')) });
+      expect(Number(level.attributes.time)).toBeGreaterThanOrEqual(0);
+    }
+    for (const testcase of testcases) {
+      expect(testcase.attributes.classname).toMatch(/^prodguard\.verify\.(http|tcp)$/);
+      expect(testcase.attributes.name).toBeTruthy();
+      expect(Number.isFinite(Number(testcase.attributes.time))).toBe(true);
+      for (const child of testcase.children.filter((c) => c.name === 'failure' || c.name === 'error')) expect(child.attributes.message).toBeTruthy();
+    }
     expect(() => parseXml('<a><b></a></b>')).toThrow();
     expect(() => parseXml('<a x="1 & 2"/>')).toThrow();
   });
