@@ -255,10 +255,11 @@ export const DETECTORS: readonly Detector[] = [
     title: 'password in a URL',
     defaultEnabled: true,
     triggers: ['@'],
-    // Stricter than redactText's URL rule: no `/` or quote in the password, so two URLs on one
-    // JSON line are not read as one credential (a `,` is allowed: `pa,ss` is a password).
+    // The one URL-credential rule (redactText uses it too). No `/` `?` `#` in the password (a
+    // port and a path with an @ in it are not credentials) and no `"` (two URLs on one JSON line
+    // are not one credential); `'` and `,` are allowed: `pa,ss` is a password.
     // Starting only where a scheme can start (and bounding it) keeps a long run of letters linear.
-    pattern: /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}:\/\/[^\s/?#@'"<>:,]{0,256}:(?<s>[^\s@/?#'"<>]{1,256})@[A-Za-z0-9[]/gi,
+    pattern: /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}:\/\/[^\s/?#@'"<>:,]{0,256}:(?<s>[^\s@/?#"<>]{1,256})@[A-Za-z0-9[]/gi,
   },
   {
     id: 'jwt',

@@ -18,7 +18,7 @@ export interface SecretMatch {
  * Values that are already redacted: `***`, `[REDACTED]`, `[REDACTED:email]`, `<redacted>`,
  * `[FILTERED]`, `xxxx`, and anything holding `***` or the redactor's marker.
  */
-const REDACTED_VALUE = /^(?:\*+|x{3,}|X{3,}|•+|redacted|filtered|masked|hidden|removed|<[a-z ]+>|\[[a-z _:-]+\])$/i;
+const REDACTED_VALUE = /^(?:\*{3,}|x{3,}|X{3,}|•+|redacted|filtered|masked|hidden|removed|<[a-z ]+>|\[[a-z _:-]+\])$/i;
 
 export function isRedactedValue(value: string): boolean {
   const unquoted = value.replace(/^\\?["']|\\?["']$/g, '');

@@ -3,7 +3,8 @@
  * a report or an error message passes through here first.
  */
 
-import { isSecretKey } from './detectors.js';
+import { DETECTOR_BY_ID, isSecretKey } from './detectors.js';
+import { findSecrets, type SecretMatch } from './find.js';
 
 export const REDACTED = '***';
 
@@ -55,9 +56,8 @@ function decodeSafe(s: string): string {
   }
 }
 
-// The password part may hold any character but whitespace and @ (quotes included: a password
-// may contain them); over-redacting an odd string is better than printing a secret.
-const URL_WITH_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"<>]*):([^\s@]*)@/gi;
+/** Passwords in URLs: the scanner's url-password detector, so redaction and scanning agree. */
+const URL_PASSWORD = [DETECTOR_BY_ID.get('url-password')!];
 const URL_SECRET_PARAM = /([?&;])([a-z_-]*(?:password|passwd|pwd|token|secret|api_?key|access_?key|signature|credential)[a-z_-]*|sig)=([^&#\s'"<>]+)/gi;
 const KEYWORD_DSN_PASSWORD = /\b(password|sslpassword)\s*=\s*('(?:[^'\\]|\\.)*'|[^\s'"]+)/gi;
 
@@ -67,8 +67,7 @@ const KEYWORD_DSN_PASSWORD = /\b(password|sslpassword)\s*=\s*('(?:[^'\\]|\\.)*'|
  * Never throws.
  */
 export function redactText(text: string, knownSecrets: Iterable<string> = []): string {
-  let out = text
-    .replace(URL_WITH_CREDENTIALS, (_whole, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
+  let out = replaceSpans(text, findSecrets(text, URL_PASSWORD))
     .replace(URL_SECRET_PARAM, (_whole, sep: string, name: string) => `${sep}${name}=${REDACTED}`)
     .replace(KEYWORD_DSN_PASSWORD, (_whole, key: string) => `${key}=${REDACTED}`);
   for (const secret of knownSecrets) {
@@ -79,6 +78,17 @@ export function redactText(text: string, knownSecrets: Iterable<string> = []): s
     if (encoded !== secret) out = out.split(encoded).join(REDACTED);
   }
   return out;
+}
+
+function replaceSpans(text: string, matches: readonly SecretMatch[]): string {
+  if (matches.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const m of matches) {
+    out += text.slice(at, m.secretStart) + REDACTED;
+    at = m.secretEnd;
+  }
+  return out + text.slice(at);
 }
 
 /**
