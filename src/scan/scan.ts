@@ -191,7 +191,8 @@ class LineScanner {
         if (lastNewline < 0) {
           carry = carry ? Buffer.concat([carry, bytes]) : Buffer.from(bytes);
           if (carry.length >= MAX_CARRY) {
-            this.scanRegion(carry, carry.length, state);
+            // A piece of a longer line: its rest comes with the next region, on the same line.
+            this.scanRegion(carry, state, true);
             carry = undefined;
           }
           continue;
@@ -200,18 +201,18 @@ class LineScanner {
         if (carry) {
           const firstNewline = bytes.indexOf(10);
           const head = Buffer.concat([carry, bytes.subarray(0, firstNewline + 1)]);
-          this.scanRegion(head, head.length, state);
+          this.scanRegion(head, state);
           start = firstNewline + 1;
         }
         const body = bytes.subarray(start, lastNewline + 1);
-        if (body.length > 0) this.scanRegion(body, body.length, state);
+        if (body.length > 0) this.scanRegion(body, state);
         carry = lastNewline + 1 < bytes.length ? Buffer.from(bytes.subarray(lastNewline + 1)) : undefined;
         // Let timers and other checks run between chunks (the scan is CPU-bound).
         await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       // Also after a read error: the last line read so far is scanned too.
-      if (carry && carry.length > 0) this.scanRegion(carry, carry.length, state);
+      if (carry && carry.length > 0) this.scanRegion(carry, state);
     }
   }
 
@@ -219,14 +220,18 @@ class LineScanner {
     return { findings: this.findings, summary: { ...this.summary }, errors: this.errors };
   }
 
-  /** Scans `buffer[0, end)`, which ends at a line boundary (or is the end of the input). */
-  private scanRegion(buffer: Buffer, end: number, state: FileState): void {
-    const text = buffer.toString('latin1', 0, end);
-    if (this.perLine) this.scanEveryLine(buffer, text, state);
-    else this.scanTriggeredLines(buffer, text, state);
+  /**
+   * Scans `buffer`, which ends at a line boundary or the end of the input — or, with `midLine`,
+   * inside a line longer than MAX_CARRY, whose rest the next region starts with (that line is
+   * counted once, by the region that ends it).
+   */
+  private scanRegion(buffer: Buffer, state: FileState, midLine = false): void {
+    const text = buffer.toString('latin1');
+    if (this.perLine) this.scanEveryLine(buffer, text, state, midLine);
+    else this.scanTriggeredLines(buffer, text, state, midLine);
   }
 
-  private scanTriggeredLines(buffer: Buffer, text: string, state: FileState): void {
+  private scanTriggeredLines(buffer: Buffer, text: string, state: FileState, midLine: boolean): void {
     // Pairs of (line start, detector index), found detector by detector, then visited in line order.
     const hits: number[] = [];
     for (const { trigger, detectors } of this.triggers) {
@@ -260,10 +265,10 @@ class LineScanner {
     }
     const lines = state.line - firstLine + countNewlines(text, counted, text.length);
     state.line = firstLine + lines;
-    this.summary.lines += lines + (text.endsWith('\n') ? 0 : 1);
+    this.summary.lines += lines + (text.endsWith('\n') || midLine ? 0 : 1);
   }
 
-  private scanEveryLine(buffer: Buffer, text: string, state: FileState): void {
+  private scanEveryLine(buffer: Buffer, text: string, state: FileState, midLine: boolean): void {
     const { since, match } = this.options;
     let start = 0;
     while (start < text.length) {
@@ -273,8 +278,10 @@ class LineScanner {
       const time = timestampOfLine(raw);
       if (time !== undefined) state.lastTime = time;
       const inWindow = since === undefined || state.lastTime === undefined || state.lastTime >= since;
+      // The unfinished piece of a long line: counted (and its number advanced) with its end.
+      const piece = midLine && lineEnd === text.length;
       if (inWindow) {
-        this.summary.lines++;
+        if (!piece) this.summary.lines++;
         const line = buffer.toString('utf8', start, lineEnd);
         if (match) {
           match.lastIndex = 0;
@@ -283,7 +290,7 @@ class LineScanner {
         const triggered = triggeredDetectors(raw, this.detectors);
         if (triggered.length > 0) this.detect(line, state, triggered);
       }
-      state.line++;
+      if (!piece) state.line++;
       start = lineEnd + 1;
     }
   }

@@ -155,6 +155,16 @@ describe('prodguard scan-logs', () => {
     expect(() => parseAllowlist('allow everything', 'f')).toThrow(/f:1: expected/);
   });
 
+  it('a line longer than the 16 MB carry is counted once, and the next line keeps its number', async () => {
+    const piece = Buffer.alloc(1 << 20, 'x');
+    const chunks = () => [...Array.from({ length: 17 }, () => piece), Buffer.from(`\nmail ${SECRETS.email}\n`)];
+    for (const options of [{}, { match: /mail/ }]) {
+      const report = await scanLogs([{ name: 'long', source: Readable.from(chunks()) }], options);
+      expect(report.summary.lines, JSON.stringify(options)).toBe(2);
+      expect(report.findings.map((f) => [f.line, f.detector])).toEqual([[2, 'email']]);
+    }
+  });
+
   it('counts lines across chunk boundaries and streams big inputs', async () => {
     // ~3 MB of lines with a finding at a known late line: line numbers must survive 1 MB chunks.
     const lines: string[] = [];

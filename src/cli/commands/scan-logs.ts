@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import { expandGlob } from '../../migrations/discover.js';
-import { DETECTOR_IDS, type DetectorId, type DetectorSwitches } from '../../redact/detectors.js';
+import { DETECTOR_IDS, type DetectorId, type DetectorSwitches, selectDetectors } from '../../redact/detectors.js';
 import { readAllowlist } from '../../scan/allowlist.js';
 import { renderScanJson, renderScanSarif, renderScanText } from '../../scan/render.js';
 import { type ScanInput, scanLogs } from '../../scan/scan.js';
@@ -64,15 +64,15 @@ async function scan(cli: CliContext, paths: string[], flags: ScanFlags): Promise
   return report.errors.length > 0 ? ExitCode.couldNotRun : ExitCode.ok;
 }
 
+/** --enable / --disable as detector switches, checked by selectDetectors (the one place that knows the ids). */
 function switches(flags: ScanFlags): DetectorSwitches {
   const out: DetectorSwitches = {};
-  for (const [list, on] of [[flags.enable, true], [flags.disable, false]] as const) {
-    for (const id of list ?? []) {
-      if (!DETECTOR_IDS.includes(id as DetectorId)) {
-        throw new UsageError(`unknown detector "${id}"`, { hint: `detectors: ${DETECTOR_IDS.join(', ')}` });
-      }
-      out[id as DetectorId] = on;
-    }
+  for (const id of flags.enable ?? []) out[id as DetectorId] = true;
+  for (const id of flags.disable ?? []) out[id as DetectorId] = false;
+  try {
+    selectDetectors(out);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error), { hint: `detectors: ${DETECTOR_IDS.join(', ')}` });
   }
   return out;
 }
