@@ -9,6 +9,7 @@ import { isSecretKey } from '../redact/detectors.js';
 import { createRedactor, DEFAULT_CENSOR } from '../redact/redactor.js';
 import { type Condition, evaluateCondition, type Operand, parseCondition, placeholderOf, placeholdersOf } from './conditions.js';
 import { describeTarget, measure, type Measurement, Unmeasurable } from './kinds/index.js';
+import { shorten } from './kinds/redis.js';
 import { type CheckKind, kindOf, logsPii, PLACEHOLDERS, type VerifyCheck } from './schema.js';
 
 export type VerifyStatus = 'pass' | 'warn' | 'fail';
@@ -209,7 +210,7 @@ async function takeSample(
         return { status: 'fail', error: reason, message: `ERROR: ${reason}`, conditions: [] };
       }
       const failing = measurement.items!.filter((item) => !evaluateCondition(condition, { ...measurement.values, ...item }).ok);
-      const actual = failing.length === 0 ? `all ${measurement.items!.length} keys` : failing.slice(0, 3).map((i) => `${String(i.KEY)}=${String(i.VALUE)}`).join(', ') + (failing.length > 3 ? ` (+${failing.length - 3})` : '');
+      const actual = failing.length === 0 ? `all ${measurement.items!.length} keys` : failing.slice(0, 3).map((i) => `${redactor.string(String(i.KEY))}=${shorten(redactor.string(String(i.VALUE)))}`).join(', ') + (failing.length > 3 ? ` (+${failing.length - 3})` : '');
       results.push({ condition: condition.source, severity, ok: failing.length === 0, actual: redactor.string(actual) });
     } else {
       const outcome = evaluateCondition(condition, measurement.values, presentValue);

@@ -205,6 +205,16 @@ describe('check kinds', () => {
       const fail = await runOne({ name: 'r', redis: { url: redis.url, keys: `${redis.prefix}cbfail:*:state` }, ...conds });
       expect(fail.status).toBe('fail');
     });
+    it('a secret held in a value is masked before it is cut short, in the detail and per key', async () => {
+      const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+      await redis.client.set(`${redis.prefix}sess:a`, jwt);
+      const one = await runOne({ name: 'r', redis: { url: redis.url, get: `${redis.prefix}sess:a` }, fail: ['[VALUE] == x'] });
+      const many = await runOne({ name: 'r', redis: { url: redis.url, keys: `${redis.prefix}sess:*` }, fail: ['[VALUE] == x'] });
+      for (const r of [one, many]) {
+        expect(r.status).toBe('fail');
+        expect(JSON.stringify(r)).not.toContain('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9');
+      }
+    });
     it('GET with {minute} placeholders and HGET', async () => {
       const minute = Math.floor(Date.now() / 60_000);
       await redis.client.set(`${redis.prefix}rate:${minute}`, '50');
