@@ -187,16 +187,21 @@ describe('redact', () => {
   });
 });
 
+/** A pino logger with the redaction hook, writing its lines into an array. */
+function redactingLogger() {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  return { lines, logger: pino({ level: 'info', ...pinoRedaction() }, sink) };
+}
+
 describe('prodguard/pino', () => {
   it('sanitises every line pino writes; output stays JSON and scan-logs finds nothing', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(...String(chunk).split('\n').filter(Boolean));
-        cb();
-      },
-    });
-    const logger = pino({ level: 'info', ...pinoRedaction() }, sink);
+    const { lines, logger } = redactingLogger();
     logger.info({ user: { email: 'alice@example.com' }, password: 'hunter2' }, 'login from alice@example.com');
     logger.error(new Error('db postgres://app:S3cret@db/x refused'), 'connect failed');
     logger.info({ headers: { authorization: 'Bearer abc123.def456-ghi789' }, card: '4111 1111 1111 1111' }, 'payment');
@@ -213,14 +218,7 @@ describe('prodguard/pino', () => {
   });
 
   it('every line stays valid JSON: quoted values, JSON escapes, numbers', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(...String(chunk).split('\n').filter(Boolean));
-        cb();
-      },
-    });
-    const logger = pino({ level: 'info', ...pinoRedaction() }, sink);
+    const { lines, logger } = redactingLogger();
     logger.info('login password=%s', '"quoted pw"');
     logger.info({ card: 4111111111111111, cards: [5500000000000004] }, 'paid');
     logger.info({ password: 12345678, nested: { list: ['a@example.com'] } });
