@@ -204,11 +204,15 @@ class LineScanner {
           this.scanRegion(head, state);
           start = firstNewline + 1;
         }
-        const body = bytes.subarray(start, lastNewline + 1);
-        if (body.length > 0) this.scanRegion(body, state);
+        // The rest of the chunk in slices of whole lines, yielding between them: the scan is
+        // CPU-bound, and timers and other checks (an HTTP response being timed) must still run.
+        while (start < lastNewline + 1) {
+          const end = sliceEnd(bytes, start, lastNewline + 1);
+          this.scanRegion(bytes.subarray(start, end), state);
+          start = end;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
         carry = lastNewline + 1 < bytes.length ? Buffer.from(bytes.subarray(lastNewline + 1)) : undefined;
-        // Let timers and other checks run between chunks (the scan is CPU-bound).
-        await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       // Also after a read error: the last line read so far is scanned too.
@@ -317,6 +321,18 @@ interface FileState {
   file: string;
   line: number;
   lastTime: number | undefined;
+}
+
+/** Bytes scanned between two yields to the event loop. */
+const SLICE_SIZE = 256 << 10;
+
+/** The end of the slice starting at `start`: at most SLICE_SIZE on, after a newline (or `limit`, which follows one). */
+function sliceEnd(bytes: Buffer, start: number, limit: number): number {
+  if (limit - start <= SLICE_SIZE) return limit;
+  const newline = bytes.lastIndexOf(10, start + SLICE_SIZE - 1);
+  if (newline >= start) return newline + 1;
+  // One line longer than a slice: it goes whole.
+  return bytes.indexOf(10, start + SLICE_SIZE) + 1;
 }
 
 function countNewlines(text: string, from: number, to: number): number {
