@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/registry.js';
+import { selectDetectors } from '../../src/redact/detectors.js';
+import { findSecrets } from '../../src/redact/find.js';
 import { redactText } from '../../src/redact/secrets.js';
 import { EMBEDDED_PASSWORD } from '../setup/postgres.js';
 import { createTestDatabase, withPassword } from '../helpers/pg.js';
@@ -46,7 +48,7 @@ function invocations(url: string): Record<string, string[][]> {
     ],
     verify: [
       ['verify', '--db', url],
-      ['verify', '--env', 'staging', '--format', 'json'],
+      ['verify', '--env', 'staging', '--format', 'json', '--record'],
       ['verify', '--format', 'junit'],
       ['verify', '--format', 'github', '--no-record'],
     ],
@@ -90,7 +92,12 @@ function assertClean(output: string, label: string): void {
   expect(output, label).not.toContain(PASSWORD);
   expect(output, label).not.toContain(encodeURIComponent(PASSWORD));
   expect(redactText(output), `${label}: our detectors still find a secret`).toBe(output);
+  // DESIGN.md: all output is also scanned with the project's own PII/secret detectors.
+  const found = findSecrets(output, DETECTORS_ON).map((m) => `${m.detector}: ${output.slice(m.start, m.end)}`);
+  expect(found, `${label}: scan-logs detectors find`).toEqual([]);
 }
+
+const DETECTORS_ON = selectDetectors();
 
 describe('no command prints a password', () => {
   it('every registered command has invocations in this test', () => {
