@@ -385,12 +385,16 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
       continue;
     }
     check.status = 'ok';
-    for (const lock of run.locks) {
-      if (lock.mode === 'AccessExclusiveLock' && lock.relationKind === 'table' && !check.tables.some((t) => t.table === lock.relation)) {
-        const size = await sizeOf(db, splitQualifiedName(lock.relation));
-        if (size) check.tables.push(size);
-      }
+    const locked = run.locks.filter(
+      (lock) => lock.mode === 'AccessExclusiveLock' && lock.relationKind === 'table' && !check.tables.some((t) => t.table === lock.relation),
+    );
+    // The shadow committed the statement above; sizeOf reads inside a savepoint, so it needs a transaction.
+    if (shadow && locked.length > 0) await db.exec('BEGIN');
+    for (const lock of locked) {
+      const size = await sizeOf(db, splitQualifiedName(lock.relation));
+      if (size && !check.tables.some((t) => t.table === size.table)) check.tables.push(size);
     }
+    if (shadow && locked.length > 0) await db.exec('COMMIT');
     check.findings.push(...largeTableFindings(check, analysis));
   }
   if (failed) result.status = 'failed';
