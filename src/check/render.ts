@@ -25,7 +25,7 @@ function statementLines(s: StatementCheck, path: string, c: Colors): string[] {
   }
   if (s.rewrites.length > 0) lines.push(`    ${c.yellow('rewrites')}: ${s.rewrites.map((r) => `${r.relation}${r.relationKind === 'table' ? '' : ` (${r.relationKind})`}`).join(', ')}`);
   for (const t of s.tables) {
-    lines.push(`    table ${t.table}: ${formatBytes(t.bytes)}, ~${t.estimatedRows < 0 ? '?' : t.estimatedRows.toLocaleString('en-US')} rows`);
+    lines.push(`    table ${t.table}: ${formatBytes(t.bytes)}, ${t.estimatedRows < 0 ? 'row count not estimated yet (never analyzed)' : `~${t.estimatedRows.toLocaleString('en-US')} rows`}`);
   }
   for (const f of s.findings) {
     lines.push(`    ${severityLabel(f, c)} [${f.id}] ${f.message}`);

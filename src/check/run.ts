@@ -315,11 +315,16 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
     if (hazard) {
       check.status = 'not-rehearsed';
       check.reason = `not run: ${hazard}`;
+      // SET/RESET of a timeout is good practice in a migration (lint asks for lock_timeout); the
+      // rehearsal keeps its own, so skipping it is no risk. Effects that survive the rollback are.
+      const settingOnly = statement.kind === 'VariableSetStmt';
       check.findings.push({
         id: 'not-rehearsed',
-        severity: 'warning',
-        message: `${file.path}:${statement.span.start.line}: ${check.sql}: not rehearsed (${hazard})`,
-        help: 'The rehearsal skipped it; review it by hand, or move it out of the migration if it is not part of the schema change.',
+        severity: settingOnly ? 'info' : 'warning',
+        message: `${check.sql}: not rehearsed (${hazard})`,
+        help: settingOnly
+          ? 'The rehearsal keeps its own lock_timeout and statement_timeout; the migration tool applies this setting on the deploy.'
+          : 'The rehearsal skipped it; review it by hand, or move it out of the migration if it is not part of the schema change.',
       });
       continue;
     }
@@ -380,12 +385,16 @@ async function checkMigration(db: Queryable, prepared: Prepared, ctx: RunContext
       continue;
     }
     check.status = 'ok';
-    for (const lock of run.locks) {
-      if (lock.mode === 'AccessExclusiveLock' && lock.relationKind === 'table' && !check.tables.some((t) => t.table === lock.relation)) {
-        const size = await sizeOf(db, splitQualifiedName(lock.relation));
-        if (size) check.tables.push(size);
-      }
+    const locked = run.locks.filter(
+      (lock) => lock.mode === 'AccessExclusiveLock' && lock.relationKind === 'table' && !check.tables.some((t) => t.table === lock.relation),
+    );
+    // The shadow committed the statement above; sizeOf reads inside a savepoint, so it needs a transaction.
+    if (shadow && locked.length > 0) await db.exec('BEGIN');
+    for (const lock of locked) {
+      const size = await sizeOf(db, splitQualifiedName(lock.relation));
+      if (size && !check.tables.some((t) => t.table === size.table)) check.tables.push(size);
     }
+    if (shadow && locked.length > 0) await db.exec('COMMIT');
     check.findings.push(...largeTableFindings(check, analysis));
   }
   if (failed) result.status = 'failed';

@@ -31,4 +31,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'testdata', summary: 'mark, count, list, clean up, verify and audit test data', load: () => import('./commands/testdata.js') },
   { name: 'monitor', summary: 'watch test data: snapshot, JSON export, alerting watch, live dashboard', load: () => import('./commands/monitor.js') },
   { name: 'explain', summary: "print a lint rule's documentation", load: () => import('./commands/explain.js') },
+  { name: 'deploy', summary: 'the guarded deploy: every phase around your migrate command, gated by promotion order, recorded', load: () => import('./commands/deploy.js') },
+  { name: 'history', summary: 'the recorded deploys of each environment, newest first', load: () => import('./commands/history.js') },
+  { name: 'demo', summary: 'watch the guarded deploy stop three bad migrations on an embedded database (no server, no config)', load: () => import('./commands/demo.js') },
 ];

@@ -88,6 +88,17 @@ export const backupSchema = z.strictObject({
   maxAge: duration.default(86_400_000),
 });
 
+export const deploySchema = z.strictObject({
+  /** Environment names in promotion order; default: the order of `environments`. */
+  promotion: z.array(z.string().min(1)).optional(),
+  /** Fail the lint phase for a migration without a down script in its layout. */
+  requireRollback: z.boolean().default(false),
+  /** A server URL on which a throwaway database is created to restore-test each deploy's backup. */
+  verifyRestoreTo: z.string().min(1).optional(),
+  /** The migrate command used when none is given after `--`, as argv (e.g. [npx, prisma, migrate, deploy]). */
+  migrate: z.array(z.string().min(1)).min(1).optional(),
+});
+
 export const configSchema = z
   .strictObject({
     environments: z.array(environmentSchema).default([]),
@@ -99,6 +110,7 @@ export const configSchema = z
     preflight: preflightSchema.default({ longTransaction: 60_000 }),
     integrity: integritySchema.default({ critical: [], expect: {}, dir: '.prodguard/snapshots' }),
     backup: backupSchema.default({ dir: '.prodguard/backups', maxAge: 86_400_000 }),
+    deploy: deploySchema.optional(),
     verify: verifySchema.optional(),
   })
   .superRefine((config, ctx) => {
@@ -115,6 +127,11 @@ export const configSchema = z
         seen.set(env.name, index);
       }
     });
+    config.deploy?.promotion?.forEach((name, index) => {
+      if (!seen.has(name)) {
+        ctx.addIssue({ code: 'custom', path: ['deploy', 'promotion', index], message: `"${name}" is not an environment in environments` });
+      }
+    });
   });
 
 /** What a config file may contain (defaults not yet applied). */
@@ -126,6 +143,7 @@ export type TestDataConfig = z.output<typeof testDataSchema>;
 export type SessionConfig = z.output<typeof sessionSchema>;
 export type IntegrityConfig = z.output<typeof integritySchema>;
 export type BackupConfig = z.output<typeof backupSchema>;
+export type DeployConfig = z.output<typeof deploySchema>;
 
 /**
  * Typed config for `prodguard.config.ts`, as vitest's and vite's defineConfig.

@@ -55,17 +55,57 @@ export interface Detector {
   pattern: RegExp;
   /** Extra check on the whole match (checksums, digit counts). */
   validate?: (match: string) => boolean;
+  /** Where a match that `pattern` only starts really ends (a private key's body and END line). */
+  extend?: (text: string, end: number) => number;
 }
 
 /** Key names whose values are secrets: `password=`, `"api_key":`, `client_secret:` ... */
-export const SECRET_KEY_SOURCE =
-  '[A-Za-z0-9_.-]*?(?:passw(?:or)?d|secret|api[_-]?key|apikey|token|(?:private|signing|encryption|secret|access)[_-]?key|credentials?)';
+const SECRET_KEY_WORDS = '(?:passw(?:or)?d|secret|api[_-]?key|apikey|token|(?:private|signing|encryption|secret|access)[_-]?key|credentials?)';
+export const SECRET_KEY_SOURCE = `[A-Za-z0-9_.-]*?${SECRET_KEY_WORDS}`;
+/** Found in any text that may hold a secret-named key: a cheap test before parsing a line. */
+export const SECRET_KEY_WORD = new RegExp(SECRET_KEY_WORDS, 'i');
 const SECRET_KEY = new RegExp(`^${SECRET_KEY_SOURCE}$`, 'i');
 
-/** True when an object key or a `key=` name says its value is a secret. */
+/**
+ * Names that are secrets only as a whole name (as a suffix they would hit `bypass`, `$PWD`
+ * dumps ...): object keys, headers and URL query parameters. One list for the redactor and
+ * the URL redaction of src/redact/secrets.ts.
+ */
+export const SECRET_NAMES: ReadonlySet<string> = new Set([
+  'pass',
+  'pwd',
+  'passphrase',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'sslpassword',
+  'sslkey',
+  'x-api-key',
+  'x-auth-token',
+  'x-amz-security-token',
+]);
+
+/** True when an object key, a header or a `key=` name says its value is a secret. */
 export function isSecretKey(name: string): boolean {
-  return SECRET_KEY.test(name);
+  return SECRET_KEY.test(name) || SECRET_NAMES.has(name.toLowerCase().replace(/_/g, '-'));
 }
+
+/**
+ * `key = value` in the spellings logs use: text (`password=v`, `secret: v`), quoted values
+ * (`password="two words"`, `password='v'`), JSON (`"api_key":"v"`, `{"password":12345678}`,
+ * `{"password":["v"]}`, escaped quotes inside), JSON nested in a JSON string
+ * (`"{\"password\":\"v\"}"`), Python (`{'password': 'v'}`) and Ruby (`:password=>"v"`).
+ * A bare value stops at a backslash (a JSON escape such as `\n` or `\"` is not part of it),
+ * holds a letter or digit, and is not `true`/`false`/`null` or the second `=` of `==`.
+ * Exactly one of the groups s..s5 is the secret.
+ */
+const SECRET_PAIR = new RegExp(
+  String.raw`(?<![A-Za-z0-9_.-])(?:\\?["']|:)?${SECRET_KEY_SOURCE}(?:\\?["'])?\s*(?:=>|[:=])\s*` +
+    String.raw`(?:\\"(?<s>[^"\\]+)\\"|"(?<s2>(?:[^"\\]|\\.)+)"|'(?<s3>(?:[^'\\]|\\.)+)'|(?<s4>\[[^\]]+\])|` +
+    String.raw`(?!(?:true|false|null)\b)(?=[^\s,;&"'{}()\[\]<>\\]*[A-Za-z0-9])(?<s5>[^\s,;&"'{}()\[\]<>=\\][^\s,;&"'{}()\[\]<>\\]*))`,
+  'gi',
+);
 
 export function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -146,8 +186,9 @@ function bearerValid(match: string): boolean {
       return false;
     }
   }
-  // A token, not prose: long enough and with a digit or token punctuation.
-  return token.length >= 12 && /[\d._~+/-]/.test(token);
+  // A token, not prose: long enough and with a digit or token punctuation, or long enough to be
+  // no word (20+ letters).
+  return (token.length >= 12 && /[\d._~+/-]/.test(token)) || token.length >= 20;
 }
 
 function ipv4Valid(match: string): boolean {
@@ -160,6 +201,44 @@ function ipv6Valid(match: string): boolean {
   return groups.length === 8;
 }
 
+/** A private key block can be this long at most (an RSA-16384 key is about 12 KB of PEM). */
+const MAX_KEY_BLOCK = 16_384;
+const KEY_END = /^-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
+
+/**
+ * The end of a private key whose header ends at `from`: after its END line, when the body up to
+ * it is PEM (base64, headers such as `Proc-Type: 4,ENCRYPTED`, line breaks real or escaped as
+ * `\n` / `\r\n` in a JSON or log line). Without an END line the block ends where the PEM-looking
+ * text ends — the end of the line or string, usually: over-redacting beats printing a key.
+ * One forward walk, bounded: linear even on a line of repeated headers.
+ */
+function privateKeyEnd(text: string, from: number): number {
+  const limit = Math.min(text.length, from + MAX_KEY_BLOCK);
+  let i = from;
+  while (i < limit) {
+    const c = text.charCodeAt(i);
+    if (c === 45 /* - */ && text.startsWith('-----END ', i)) {
+      const end = KEY_END.exec(text.slice(i, i + 64));
+      if (end) return i + end[0].length;
+    }
+    if (c === 92 /* \ */ && (text[i + 1] === 'n' || text[i + 1] === 'r')) {
+      i += 2;
+      continue;
+    }
+    if (!isPemChar(c)) break;
+    i++;
+  }
+  return i;
+}
+
+/** Base64, PEM header characters and whitespace. */
+function isPemChar(c: number): boolean {
+  return (
+    (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) ||
+    c === 43 || c === 47 || c === 61 || c === 58 || c === 32 || c === 44 || c === 46 || c === 45 || c === 10 || c === 13 || c === 9
+  );
+}
+
 // Regexes are global (`g`); the scanner and redactor reset lastIndex before each use.
 export const DETECTORS: readonly Detector[] = [
   {
@@ -167,18 +246,20 @@ export const DETECTORS: readonly Detector[] = [
     title: 'private key block',
     defaultEnabled: true,
     triggers: ['PRIVATE KEY'],
-    // The scanner sees one line: the header is the finding. The redactor removes the whole block.
-    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:(?:\\n|\r?\n|[A-Za-z0-9+/=: ,.-])*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?/g,
+    // The regex finds the header; `extend` takes in the body up to the END line.
+    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g,
+    extend: privateKeyEnd,
   },
   {
     id: 'url-password',
     title: 'password in a URL',
     defaultEnabled: true,
     triggers: ['@'],
-    // Stricter than redactText's URL rule: no `/` `"` `,` in the password, so two URLs on one
-    // JSON line are not read as one credential.
+    // The one URL-credential rule (redactText uses it too). No `/` `?` `#` in the password (a
+    // port and a path with an @ in it are not credentials) and no `"` (two URLs on one JSON line
+    // are not one credential); `'` and `,` are allowed: `pa,ss` is a password.
     // Starting only where a scheme can start (and bounding it) keeps a long run of letters linear.
-    pattern: /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}:\/\/[^\s/?#@'"<>:,]{0,256}:(?<s>[^\s@/?#'"<>,]{1,256})@[A-Za-z0-9[]/gi,
+    pattern: /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}:\/\/[^\s/?#@'"<>:,]{0,256}:(?<s>[^\s@/?#"<>]{1,256})@[A-Za-z0-9[]/gi,
   },
   {
     id: 'jwt',
@@ -228,8 +309,8 @@ export const DETECTORS: readonly Detector[] = [
     id: 'slack-token',
     title: 'Slack token or webhook',
     defaultEnabled: true,
-    triggers: ['xox', '.slack.com/'],
-    pattern: /\bxox[abeoprs]-[A-Za-z0-9-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]{16,}/g,
+    triggers: ['xox', 'xapp-', '.slack.com/'],
+    pattern: /\bxox[abeoprs]-[A-Za-z0-9-]{10,}|\bxapp-\d-[A-Za-z0-9-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]{16,}/g,
   },
   {
     id: 'stripe-key',
@@ -254,14 +335,10 @@ export const DETECTORS: readonly Detector[] = [
   },
   {
     id: 'secret-pair',
-    title: 'password= / secret= / api_key= value',
+    title: 'value of a password, secret or api_key field',
     defaultEnabled: true,
     triggers: [{ regex: '[Pp]ass(?:wor)?d|PASS(?:WOR)?D|[Ss]ecret|SECRET|[Aa]pi_?[Kk]ey|API_?KEY|apikey|[Tt]oken|TOKEN|[Kk]ey["\']?\\s*[:=]|KEY["\']?\\s*[:=]|[Cc]redential|CREDENTIAL' }],
-    // JSON (`"api_key": "v"`, escaped quotes inside) or text (`password=v`, `secret: v`).
-    pattern: new RegExp(
-      `"${SECRET_KEY_SOURCE}"\\s*:\\s*"(?<s>(?:[^"\\\\]|\\\\.)+)"|(?<![A-Za-z0-9_.-])${SECRET_KEY_SOURCE}\\s*[=:]\\s*(?<s2>[^\\s,;&"'{}()\\[\\]<>]+)`,
-      'gi',
-    ),
+    pattern: SECRET_PAIR,
   },
   {
     id: 'email',
@@ -270,7 +347,8 @@ export const DETECTORS: readonly Detector[] = [
     triggers: ['@'],
     // The local part starts where a run of its characters starts and is at most 64 long (RFC 5321):
     // without the look-behind, a long run with no @ after it costs quadratic time.
-    pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b/g,
+    // A file name is not an address: `logo@2x.png` ends in a file extension, not a TLD.
+    pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.(?!(?:png|jpe?g|gif|svg|webp|avif|bmp|ico|tiff?|css|js|mjs|map|json|html?|txt|woff2?|ttf|otf|eot|mp4|webm|mp3|wav|pdf|zip|gz)\b)[A-Za-z]{2,24}\b/g,
   },
   {
     id: 'iban',

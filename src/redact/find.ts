@@ -18,7 +18,7 @@ export interface SecretMatch {
  * Values that are already redacted: `***`, `[REDACTED]`, `[REDACTED:email]`, `<redacted>`,
  * `[FILTERED]`, `xxxx`, and anything holding `***` or the redactor's marker.
  */
-const REDACTED_VALUE = /^(?:\*+|x{3,}|X{3,}|•+|redacted|filtered|masked|hidden|removed|<[a-z ]+>|\[[a-z _:-]+\])$/i;
+const REDACTED_VALUE = /^(?:\*{3,}|x{3,}|X{3,}|•+|redacted|filtered|masked|hidden|removed|<[a-z ]+>|\[[a-z _:-]+\])$/i;
 
 export function isRedactedValue(value: string): boolean {
   const unquoted = value.replace(/^\\?["']|\\?["']$/g, '');
@@ -79,13 +79,17 @@ export function findSecrets(text: string, detectors: readonly Detector[]): Secre
     let m: RegExpExecArray | null;
     while ((m = pattern.exec(text)) !== null) {
       const start = m.index;
-      const end = start + m[0].length;
+      let end = start + m[0].length;
       if (end === start) {
         pattern.lastIndex++;
         continue;
       }
       if (detector.validate && !detector.validate(m[0])) continue;
-      const span = m.indices?.groups?.s ?? m.indices?.groups?.s2;
+      if (detector.extend) {
+        end = detector.extend(text, end);
+        pattern.lastIndex = end;
+      }
+      const span = secretSpan(m.indices?.groups);
       const secretStart = span ? span[0] : start;
       const secretEnd = span ? span[1] : end;
       if (isRedactedValue(text.slice(secretStart, secretEnd))) continue;
@@ -94,6 +98,16 @@ export function findSecrets(text: string, detectors: readonly Detector[]): Secre
     }
   }
   return found.sort((a, b) => a.start - b.start);
+}
+
+/** The secret part: the first of the named groups `s`, `s2`, `s3` ... that took part in the match. */
+function secretSpan(groups: Record<string, [number, number] | undefined> | undefined): [number, number] | undefined {
+  if (!groups) return undefined;
+  for (const name in groups) {
+    const span = groups[name];
+    if (span) return span;
+  }
+  return undefined;
 }
 
 const INDEXED = new WeakMap<RegExp, RegExp>();
@@ -107,6 +121,19 @@ function withIndices(pattern: RegExp): RegExp {
     INDEXED.set(pattern, indexed);
   }
   return indexed;
+}
+
+/**
+ * The match as `scan-logs` prints it: the context (a key name, a URL's scheme) kept, the secret
+ * masked — and in a URL the user part masked as well, since a token or an address often sits
+ * there (`https://ghp_…:x-oauth-basic@github.com`, `s3://AKIA…:…@bucket`).
+ */
+export function maskedMatch(text: string, match: SecretMatch): string {
+  let context = text.slice(match.start, match.secretStart);
+  if (match.detector === 'url-password') {
+    context = context.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^:]+):$/i, (_all, scheme: string, user: string) => `${scheme}${maskSecret(user)}:`);
+  }
+  return context + maskSecret(text.slice(match.secretStart, match.secretEnd));
 }
 
 /**

@@ -3,6 +3,12 @@
  * serialised it and before it is written. Working on the finished line catches secrets in the
  * message, in bindings, in serialised errors and in any nested value, whatever its path.
  *
+ * A line that a trigger hits is parsed, redacted as a value (decoded strings, so a JSON escape
+ * is never cut in half; numbers such as a card number become strings; secret-named keys are
+ * censored whole) and serialised again: what is written is always valid JSON. pino writes
+ * numbers with JSON.stringify, so the round trip keeps them exactly. A line that is not JSON
+ * (a custom formatter) is redacted as text.
+ *
  * pino is an optional peer dependency: this module never imports it.
  */
 import { type Censor, createRedactor, DEFAULT_CENSOR, type RedactorOptions } from './redactor.js';
@@ -21,10 +27,22 @@ export interface PinoRedactionOptions {
  * logger.info({ user: 'alice@example.com' }, 'login'); // {"...","user":"[REDACTED]","msg":"login"}
  */
 export function pinoRedaction(options: RedactorOptions = {}, previous?: (line: string) => string): PinoRedactionOptions {
-  const redactor = createRedactor({ ...options, censor: jsonSafe(options.censor ?? DEFAULT_CENSOR) });
+  const redactor = createRedactor(options);
+  const textRedactor = createRedactor({ ...options, censor: jsonSafe(options.censor ?? DEFAULT_CENSOR) });
+  const sanitise = (line: string): string => {
+    if (!redactor.mayHoldSecret(line)) return line;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return textRedactor.string(line);
+    }
+    const newline = line.endsWith('\n') ? '\n' : '';
+    return JSON.stringify(redactor.value(parsed)) + newline;
+  };
   return {
     hooks: {
-      streamWrite: previous ? (line) => redactor.string(previous(line)) : (line) => redactor.string(line),
+      streamWrite: previous ? (line) => sanitise(previous(line)) : sanitise,
     },
   };
 }

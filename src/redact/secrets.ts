@@ -3,29 +3,20 @@
  * a report or an error message passes through here first.
  */
 
+import { DETECTOR_BY_ID, isSecretKey } from './detectors.js';
+import { findSecrets, type SecretMatch } from './find.js';
+
 export const REDACTED = '***';
 
-/** Query parameters whose values are secrets (compared case-insensitively). */
-const SECRET_PARAMS = new Set([
-  'password',
-  'pass',
-  'passwd',
-  'pwd',
-  'token',
-  'access_token',
-  'auth_token',
-  'api_key',
-  'apikey',
-  'key',
-  'secret',
-  'client_secret',
-  'sslpassword',
-  'sslkey',
-]);
+/**
+ * Query parameters whose values are secrets, on top of the secret key names the redactor uses
+ * (src/redact/detectors.ts): names that are secrets in a URL only — `?key=` (Google APIs) and
+ * signatures of signed URLs (S3, Azure SAS, webhooks), which grant access on their own.
+ */
+const URL_SECRET_PARAMS = new Set(['key', 'sig', 'signature', 'x-amz-signature', 'x-amz-credential', 'access-key', 'credential']);
 
 function isSecretParam(name: string): boolean {
-  const lower = name.toLowerCase();
-  return SECRET_PARAMS.has(lower) || lower.endsWith('_token') || lower.endsWith('_secret') || lower.endsWith('password');
+  return isSecretKey(name) || URL_SECRET_PARAMS.has(name.toLowerCase().replace(/_/g, '-'));
 }
 
 /**
@@ -65,10 +56,9 @@ function decodeSafe(s: string): string {
   }
 }
 
-// The password part may hold any character but whitespace and @ (quotes included: a password
-// may contain them); over-redacting an odd string is better than printing a secret.
-const URL_WITH_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"<>]*):([^\s@]*)@/gi;
-const URL_SECRET_PARAM = /([?&;])([a-z_]*(?:password|passwd|pwd|token|secret|api_?key)[a-z_]*)=([^&#\s'"<>]+)/gi;
+/** Passwords in URLs: the scanner's url-password detector, so redaction and scanning agree. */
+const URL_PASSWORD = [DETECTOR_BY_ID.get('url-password')!];
+const URL_SECRET_PARAM = /([?&;])([a-z_-]*(?:password|passwd|pwd|token|secret|api_?key|access_?key|signature|credential)[a-z_-]*|sig)=([^&#\s'"<>]+)/gi;
 const KEYWORD_DSN_PASSWORD = /\b(password|sslpassword)\s*=\s*('(?:[^'\\]|\\.)*'|[^\s'"]+)/gi;
 
 /**
@@ -77,12 +67,8 @@ const KEYWORD_DSN_PASSWORD = /\b(password|sslpassword)\s*=\s*('(?:[^'\\]|\\.)*'|
  * Never throws.
  */
 export function redactText(text: string, knownSecrets: Iterable<string> = []): string {
-  // The URL pattern is the slow one (it tries every word start); a text without `://` cannot
-  // match it, and lint output of tens of MB usually has none.
-  let out = text.includes('://')
-    ? text.replace(URL_WITH_CREDENTIALS, (_whole, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
-    : text;
-  out = out
+  // A text without `://` cannot hold a URL password; lint output of tens of MB usually has none.
+  let out = (text.includes('://') ? replaceSpans(text, findSecrets(text, URL_PASSWORD)) : text)
     .replace(URL_SECRET_PARAM, (_whole, sep: string, name: string) => `${sep}${name}=${REDACTED}`)
     .replace(KEYWORD_DSN_PASSWORD, (_whole, key: string) => `${key}=${REDACTED}`);
   for (const secret of knownSecrets) {
@@ -93,6 +79,17 @@ export function redactText(text: string, knownSecrets: Iterable<string> = []): s
     if (encoded !== secret) out = out.split(encoded).join(REDACTED);
   }
   return out;
+}
+
+function replaceSpans(text: string, matches: readonly SecretMatch[]): string {
+  if (matches.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const m of matches) {
+    out += text.slice(at, m.secretStart) + REDACTED;
+    at = m.secretEnd;
+  }
+  return out + text.slice(at);
 }
 
 /**

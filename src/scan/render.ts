@@ -19,7 +19,7 @@ export function renderScanText(report: ScanReport, c: Colors): string {
 
 export function renderScanJson(report: ScanReport): string {
   const { files, bytes, findings, lines } = report.summary;
-  return `${JSON.stringify({ findings: report.findings, summary: { files, bytes, findings, lines } }, null, 2)}\n`;
+  return `${JSON.stringify({ findings: report.findings, summary: { files, bytes, findings, lines }, errors: report.errors }, null, 2)}\n`;
 }
 
 export function renderScanSarif(report: ScanReport, toolVersion?: string): string {

@@ -8,12 +8,11 @@
  * the detectors that triggered. Memory is constant: a chunk, the unfinished last line, and the findings.
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { type DetectorId, type DetectorSwitches, selectDetectors } from '../redact/detectors.js';
 import type { Detector } from '../redact/detectors.js';
-import { type CompiledTrigger, findSecrets, maskSecret, nextTrigger, triggeredDetectors } from '../redact/find.js';
+import { type CompiledTrigger, findSecrets, maskedMatch, nextTrigger, triggeredDetectors } from '../redact/find.js';
 import { type Allowlist, EMPTY_ALLOWLIST, isAllowed } from './allowlist.js';
 import { timestampOfLine } from './timestamps.js';
 
@@ -38,9 +37,16 @@ export interface ScanSummary {
   matches: number;
 }
 
+/** An input that could not be read (to the end): its findings up to the error are kept. */
+export interface ScanError {
+  file: string;
+  message: string;
+}
+
 export interface ScanReport {
   findings: Finding[];
   summary: ScanSummary;
+  errors: ScanError[];
 }
 
 export interface ScanOptions {
@@ -55,6 +61,8 @@ export interface ScanOptions {
   match?: RegExp | undefined;
   /** Stop collecting (still counting) after this many findings. Default 10,000. */
   maxFindings?: number;
+  /** Stops the scan between chunks (the verify logs check's timeout). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface ScanInput {
@@ -70,34 +78,54 @@ const MAX_CARRY = 16 << 20;
 
 /**
  * Scans files and streams for PII and secrets (and optionally counts pattern matches).
- * `.gz` files (recognised by their magic bytes) are decompressed while streaming.
- *
- * @throws the stream's own error (ENOENT ...) for an unreadable input.
+ * Gzip input — a file or stdin, recognised by its magic bytes — is decompressed while streaming.
+ * Never throws for an input it cannot read (missing, truncated or corrupt gzip): the input is
+ * listed in `errors` and the findings read before the error are kept.
  */
 export async function scanLogs(inputs: readonly ScanInput[], options: ScanOptions = {}): Promise<ScanReport> {
   const scanner = new LineScanner(options);
   for (const input of inputs) {
+    if (options.signal?.aborted) break;
     if (options.allow && isAllowed(options.allow, { file: input.name })) continue;
-    const stream = typeof input.source === 'string' ? await openMaybeGzip(input.source) : input.source;
-    await scanner.scanStream(input.name, stream);
+    try {
+      const raw = typeof input.source === 'string' ? createReadStream(input.source, { highWaterMark: CHUNK_SIZE }) : input.source;
+      await scanner.scanStream(input.name, gunzipIfGzip(raw), options.signal);
+    } catch (error) {
+      scanner.addError(input.name, error);
+    }
   }
   return scanner.report();
 }
 
-async function openMaybeGzip(file: string): Promise<Readable> {
-  const handle = await open(file, 'r');
-  let gzip = false;
-  try {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(2), 0, 2, 0);
-    gzip = bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
-  } finally {
-    await handle.close();
+/** The stream's bytes, decompressed when they start with the gzip magic bytes (1f 8b). */
+async function* gunzipIfGzip(stream: Readable): AsyncGenerator<Buffer> {
+  const chunks = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const first = await chunks.next();
+  if (first.done) return;
+  let head = toBuffer(first.value);
+  // A stream may hand over a single byte first: wait for two.
+  while (head.length < 2) {
+    const next = await chunks.next();
+    if (next.done) break;
+    head = Buffer.concat([head, toBuffer(next.value)]);
   }
-  const raw = createReadStream(file, { highWaterMark: CHUNK_SIZE });
-  if (!gzip) return raw;
+  const rest = (async function* () {
+    yield head;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield toBuffer(next.value);
+  })();
+  if (!(head[0] === 0x1f && head[1] === 0x8b)) {
+    yield* rest;
+    return;
+  }
   const gunzip = createGunzip({ chunkSize: CHUNK_SIZE });
-  raw.on('error', (error) => gunzip.destroy(error));
-  return raw.pipe(gunzip);
+  const source = Readable.from(rest);
+  source.on('error', (error) => gunzip.destroy(error));
+  source.pipe(gunzip);
+  for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk;
+}
+
+function toBuffer(chunk: Buffer | string): Buffer {
+  return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
 }
 
 class LineScanner {
@@ -108,6 +136,7 @@ class LineScanner {
   private readonly maxFindings: number;
   private readonly findings: Finding[] = [];
   private readonly summary: ScanSummary = { files: 0, bytes: 0, findings: 0, lines: 0, matches: 0 };
+  private readonly errors: ScanError[] = [];
   private readonly perLine: boolean;
 
   constructor(private readonly options: ScanOptions) {
@@ -141,50 +170,72 @@ class LineScanner {
     this.perLine = options.since !== undefined || options.match !== undefined;
   }
 
-  async scanStream(file: string, stream: Readable): Promise<void> {
+  addError(file: string, error: unknown): void {
+    const code = (error as { code?: unknown } | null)?.code;
+    const message = error instanceof Error ? error.message : String(error);
+    this.errors.push({ file, message: code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' ? `not valid gzip (${message})` : message });
+  }
+
+  async scanStream(file: string, stream: AsyncIterable<Buffer | string>, signal?: AbortSignal): Promise<void> {
     this.summary.files++;
     const state: FileState = { file, line: 1, lastTime: undefined };
     // The unfinished last line of the previous chunk. Only it is copied: the rest of a chunk is
     // scanned in place.
     let carry: Buffer | undefined;
-    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      this.summary.bytes += bytes.length;
-      const lastNewline = bytes.lastIndexOf(10);
-      if (lastNewline < 0) {
-        carry = carry ? Buffer.concat([carry, bytes]) : Buffer.from(bytes);
-        if (carry.length >= MAX_CARRY) {
-          this.scanRegion(carry, carry.length, state);
-          carry = undefined;
+    try {
+      for await (const chunk of stream) {
+        signal?.throwIfAborted();
+        const bytes = toBuffer(chunk);
+        this.summary.bytes += bytes.length;
+        const lastNewline = bytes.lastIndexOf(10);
+        if (lastNewline < 0) {
+          carry = carry ? Buffer.concat([carry, bytes]) : Buffer.from(bytes);
+          if (carry.length >= MAX_CARRY) {
+            // A piece of a longer line: its rest comes with the next region, on the same line.
+            this.scanRegion(carry, state, true);
+            carry = undefined;
+          }
+          continue;
         }
-        continue;
+        let start = 0;
+        if (carry) {
+          const firstNewline = bytes.indexOf(10);
+          const head = Buffer.concat([carry, bytes.subarray(0, firstNewline + 1)]);
+          this.scanRegion(head, state);
+          start = firstNewline + 1;
+        }
+        // The rest of the chunk in slices of whole lines, yielding between them: the scan is
+        // CPU-bound, and timers and other checks (an HTTP response being timed) must still run.
+        while (start < lastNewline + 1) {
+          const end = sliceEnd(bytes, start, lastNewline + 1);
+          this.scanRegion(bytes.subarray(start, end), state);
+          start = end;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        carry = lastNewline + 1 < bytes.length ? Buffer.from(bytes.subarray(lastNewline + 1)) : undefined;
       }
-      let start = 0;
-      if (carry) {
-        const firstNewline = bytes.indexOf(10);
-        const head = Buffer.concat([carry, bytes.subarray(0, firstNewline + 1)]);
-        this.scanRegion(head, head.length, state);
-        start = firstNewline + 1;
-      }
-      const body = bytes.subarray(start, lastNewline + 1);
-      if (body.length > 0) this.scanRegion(body, body.length, state);
-      carry = lastNewline + 1 < bytes.length ? Buffer.from(bytes.subarray(lastNewline + 1)) : undefined;
+    } finally {
+      // Also after a read error: the last line read so far is scanned too.
+      if (carry && carry.length > 0) this.scanRegion(carry, state);
     }
-    if (carry && carry.length > 0) this.scanRegion(carry, carry.length, state);
   }
 
   report(): ScanReport {
-    return { findings: this.findings, summary: { ...this.summary } };
+    return { findings: this.findings, summary: { ...this.summary }, errors: this.errors };
   }
 
-  /** Scans `buffer[0, end)`, which ends at a line boundary (or is the end of the input). */
-  private scanRegion(buffer: Buffer, end: number, state: FileState): void {
-    const text = buffer.toString('latin1', 0, end);
-    if (this.perLine) this.scanEveryLine(buffer, text, state);
-    else this.scanTriggeredLines(buffer, text, state);
+  /**
+   * Scans `buffer`, which ends at a line boundary or the end of the input — or, with `midLine`,
+   * inside a line longer than MAX_CARRY, whose rest the next region starts with (that line is
+   * counted once, by the region that ends it).
+   */
+  private scanRegion(buffer: Buffer, state: FileState, midLine = false): void {
+    const text = buffer.toString('latin1');
+    if (this.perLine) this.scanEveryLine(buffer, text, state, midLine);
+    else this.scanTriggeredLines(buffer, text, state, midLine);
   }
 
-  private scanTriggeredLines(buffer: Buffer, text: string, state: FileState): void {
+  private scanTriggeredLines(buffer: Buffer, text: string, state: FileState, midLine: boolean): void {
     // Pairs of (line start, detector index), found detector by detector, then visited in line order.
     const hits: number[] = [];
     for (const { trigger, detectors } of this.triggers) {
@@ -218,10 +269,10 @@ class LineScanner {
     }
     const lines = state.line - firstLine + countNewlines(text, counted, text.length);
     state.line = firstLine + lines;
-    this.summary.lines += lines + (text.endsWith('\n') ? 0 : 1);
+    this.summary.lines += lines + (text.endsWith('\n') || midLine ? 0 : 1);
   }
 
-  private scanEveryLine(buffer: Buffer, text: string, state: FileState): void {
+  private scanEveryLine(buffer: Buffer, text: string, state: FileState, midLine: boolean): void {
     const { since, match } = this.options;
     let start = 0;
     while (start < text.length) {
@@ -231,8 +282,10 @@ class LineScanner {
       const time = timestampOfLine(raw);
       if (time !== undefined) state.lastTime = time;
       const inWindow = since === undefined || state.lastTime === undefined || state.lastTime >= since;
+      // The unfinished piece of a long line: counted (and its number advanced) with its end.
+      const piece = midLine && lineEnd === text.length;
       if (inWindow) {
-        this.summary.lines++;
+        if (!piece) this.summary.lines++;
         const line = buffer.toString('utf8', start, lineEnd);
         if (match) {
           match.lastIndex = 0;
@@ -241,7 +294,7 @@ class LineScanner {
         const triggered = triggeredDetectors(raw, this.detectors);
         if (triggered.length > 0) this.detect(line, state, triggered);
       }
-      state.line++;
+      if (!piece) state.line++;
       start = lineEnd + 1;
     }
   }
@@ -258,7 +311,7 @@ class LineScanner {
         line: state.line,
         column: m.start + 1,
         detector: m.detector,
-        match: line.slice(m.start, m.secretStart) + maskSecret(secret),
+        match: maskedMatch(line, m),
       });
     }
   }
@@ -268,6 +321,18 @@ interface FileState {
   file: string;
   line: number;
   lastTime: number | undefined;
+}
+
+/** Bytes scanned between two yields to the event loop. */
+const SLICE_SIZE = 256 << 10;
+
+/** The end of the slice starting at `start`: at most SLICE_SIZE on, after a newline (or `limit`, which follows one). */
+function sliceEnd(bytes: Buffer, start: number, limit: number): number {
+  if (limit - start <= SLICE_SIZE) return limit;
+  const newline = bytes.lastIndexOf(10, start + SLICE_SIZE - 1);
+  if (newline >= start) return newline + 1;
+  // One line longer than a slice: it goes whole.
+  return bytes.indexOf(10, start + SLICE_SIZE) + 1;
 }
 
 function countNewlines(text: string, from: number, to: number): number {

@@ -116,7 +116,8 @@ function parsePlaceholder(text: string, source: string): Extract<Operand, { type
 
 function parseLiteral(text: string): string | number | boolean | null {
   if (/^(["']).*\1$/s.test(text)) return unquote(text);
-  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  // Numbers stay as written: `1.10` compares as text against a string, as a number against a number.
+  if (/^-?\d+(\.\d+)?$/.test(text)) return text;
   if (text === 'true') return true;
   if (text === 'false') return false;
   if (text === 'null') return null;
@@ -148,7 +149,7 @@ function splitArgs(body: string): string[] {
   return out;
 }
 
-function placeholderOf(operand: Operand): Extract<Operand, { type: 'placeholder' }> | undefined {
+export function placeholderOf(operand: Operand): Extract<Operand, { type: 'placeholder' }> | undefined {
   if (operand.type === 'placeholder') return operand;
   if (operand.type === 'len' || operand.type === 'has') return operand.inner;
   return undefined;
@@ -165,23 +166,39 @@ export function placeholdersOf(condition: Condition): string[] {
 
 export interface ConditionOutcome {
   ok: boolean;
+  /** Set when the condition cannot be decided (has() on a body that is not JSON): an ERROR, not a pass. */
+  unmeasurable?: string;
   /** The measured value the condition looked at, for the report (short, unredacted: redact before printing). */
   actual: string;
 }
 
-/** Evaluates against the measured values (`{ STATUS: 200, BODY: {...} }`). Never throws. */
-export function evaluateCondition(condition: Condition, values: Readonly<Record<string, unknown>>): ConditionOutcome {
+/**
+ * Evaluates against the measured values (`{ STATUS: 200, BODY: {...} }`). Never throws.
+ * `present` turns the measured value into what `actual` shows (the runner masks secrets with it
+ * before the value is cut short, so a cut never hides a secret from the detectors).
+ */
+export function evaluateCondition(
+  condition: Condition,
+  values: Readonly<Record<string, unknown>>,
+  present: (value: unknown, operand: Operand) => unknown = (value) => value,
+): ConditionOutcome {
+  if (condition.left.type === 'has') {
+    const blocked = resolvePath(condition.left.inner, values).blocked;
+    if (blocked) return { ok: false, actual: blocked, unmeasurable: `${condition.source}: ${blocked}` };
+  }
   const left = resolve(condition.left, values);
   const right = resolve(condition.right, values);
+  const shownOperand = condition.left.type === 'literal' ? condition.right : condition.left;
   const shown = condition.left.type === 'literal' ? right : left;
-  const actual = describe(shown);
+  const actual = describe(shown === undefined ? shown : present(shown, shownOperand));
+  // A missing value satisfies nothing, != any(...) and != pat(...) included.
   if (condition.right.type === 'any') {
     const hit = condition.right.values.some((v) => looselyEqual(left, parseLiteral(v)));
-    return { ok: condition.op === '==' ? hit : !hit, actual };
+    return { ok: left !== undefined && (condition.op === '==' ? hit : !hit), actual };
   }
   if (condition.right.type === 'pat') {
     const hit = left !== undefined && globMatch(condition.right.glob, describe(left, Infinity));
-    return { ok: condition.op === '==' ? hit : !hit, actual };
+    return { ok: left !== undefined && (condition.op === '==' ? hit : !hit), actual };
   }
   switch (condition.op) {
     case '==':
@@ -202,14 +219,8 @@ function resolve(operand: Operand, values: Readonly<Record<string, unknown>>): u
   switch (operand.type) {
     case 'literal':
       return operand.value;
-    case 'placeholder': {
-      let current: unknown = values[operand.name];
-      for (const key of operand.path) {
-        if (current === null || typeof current !== 'object') return undefined;
-        current = (current as Record<string | number, unknown>)[key];
-      }
-      return current;
-    }
+    case 'placeholder':
+      return resolvePath(operand, values).value;
     case 'len': {
       const v = resolve(operand.inner, values);
       if (typeof v === 'string' || Array.isArray(v)) return v.length;
@@ -223,18 +234,43 @@ function resolve(operand: Operand, values: Readonly<Record<string, unknown>>): u
   }
 }
 
+/**
+ * The value at a placeholder's path; `blocked` says why the path cannot be read at all (a key
+ * of a string: the body was not JSON), as opposed to a key that is simply missing.
+ */
+function resolvePath(operand: Extract<Operand, { type: 'placeholder' }>, values: Readonly<Record<string, unknown>>): { value: unknown; blocked?: string } {
+  let current: unknown = values[operand.name];
+  let where = `[${operand.name}]`;
+  for (const key of operand.path) {
+    if (current === null || current === undefined) return { value: undefined };
+    if (typeof current !== 'object') return { value: undefined, blocked: `${where} is ${typeof current === 'string' ? 'text, not JSON' : `a ${typeof current}`}` };
+    current = (current as Record<string | number, unknown>)[key];
+    where += typeof key === 'number' ? `[${key}]` : `.${key}`;
+  }
+  return { value: current };
+}
+
+/** A plain decimal (`12`, `-3.5`): hex, exponents, `Infinity` and blanks are text. */
+const DECIMAL = /^\s*-?\d+(?:\.\d+)?\s*$/;
+
 function toNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  if (typeof value === 'string' && DECIMAL.test(value)) return Number(value);
   if (typeof value === 'bigint') return Number(value);
   return undefined;
 }
 
+/**
+ * Equality: numerically when one side was measured as a number (`[STATUS]`, a JSON number) and
+ * the other is a plain decimal; otherwise as text, so `1.10` is not `1.1` and `16` is not `0x10`.
+ */
 function looselyEqual(a: unknown, b: unknown): boolean {
   if (a === undefined || b === undefined) return false;
-  const na = toNumber(a);
-  const nb = toNumber(b);
-  if (na !== undefined && nb !== undefined) return na === nb;
+  if (typeof a === 'number' || typeof b === 'number' || typeof a === 'bigint' || typeof b === 'bigint') {
+    const na = toNumber(a);
+    const nb = toNumber(b);
+    if (na !== undefined && nb !== undefined) return na === nb;
+  }
   return describe(a, Infinity) === describe(b, Infinity);
 }
 

@@ -5,10 +5,12 @@
  */
 import type { Db } from '../db/types.js';
 import { UsageError } from '../errors.js';
-import { createRedactor } from '../redact/redactor.js';
-import { type Condition, evaluateCondition, parseCondition, placeholdersOf } from './conditions.js';
+import { isSecretKey } from '../redact/detectors.js';
+import { createRedactor, DEFAULT_CENSOR } from '../redact/redactor.js';
+import { type Condition, evaluateCondition, type Operand, parseCondition, placeholderOf, placeholdersOf } from './conditions.js';
 import { describeTarget, measure, type Measurement, Unmeasurable } from './kinds/index.js';
-import { type CheckKind, kindOf, PLACEHOLDERS, type VerifyCheck } from './schema.js';
+import { shorten } from './kinds/redis.js';
+import { type CheckKind, kindOf, logsPii, PLACEHOLDERS, type VerifyCheck } from './schema.js';
 
 export type VerifyStatus = 'pass' | 'warn' | 'fail';
 
@@ -58,12 +60,23 @@ export interface RunVerifyOptions {
   now?: () => number;
 }
 
-/** Default conditions when a check declares none: a check must still be able to fail. */
-const DEFAULT_FAIL: Partial<Record<CheckKind, string>> = {
-  http: '[STATUS] < 400',
-  tcp: '[CONNECTED] == true',
-  command: '[EXIT_CODE] == 0',
-};
+/** The condition of a check that declares none: every check must be able to fail. */
+function defaultFail(check: VerifyCheck, kind: CheckKind): string | undefined {
+  switch (kind) {
+    case 'http':
+      return '[STATUS] < 400';
+    case 'tcp':
+      return '[CONNECTED] == true';
+    case 'command':
+      return '[EXIT_CODE] == 0';
+    case 'sql':
+      return '[ROW_COUNT] > 0';
+    case 'logs':
+      return logsPii(check.logs!) ? '[FINDINGS] == 0' : '[MATCHES] == 0';
+    default:
+      return undefined;
+  }
+}
 
 const redactor = createRedactor();
 
@@ -135,13 +148,17 @@ async function runCheck(
   // Failures below the limit still make the check a WARN: something flickered.
   const status: VerifyStatus = failed.length >= limit ? 'fail' : samples.some((s) => s.status !== 'pass') ? 'warn' : 'pass';
   let message = deciding.message;
+  // Errors below the failure limit still say what went wrong, not just that a sample failed.
+  const errored = samples.filter((s) => s.error !== undefined);
+  const lastError = errored[errored.length - 1];
+  if (lastError && deciding !== lastError) message += ` (ERROR in ${errored.length} sample${errored.length === 1 ? '' : 's'}: ${lastError.error})`;
   if (check.count > 1) message = `${failed.length}/${check.count} samples failed; ${message}`;
   return {
     name: check.name,
     kind,
     status,
     ...(deciding.error !== undefined && status === 'fail' ? { error: deciding.error } : {}),
-    target: describeTarget(check),
+    target: redactor.string(describeTarget(check)),
     message,
     durationMs: Math.round(performance.now() - t0),
     samples: samples.length,
@@ -151,7 +168,7 @@ async function runCheck(
 }
 
 function parsedConditions(check: VerifyCheck, kind: CheckKind): { severity: 'fail' | 'warn'; condition: Condition }[] {
-  const fail = check.fail.length > 0 || check.warn.length > 0 ? check.fail : [DEFAULT_FAIL[kind]].filter((c) => c !== undefined);
+  const fail = check.fail.length > 0 || check.warn.length > 0 ? check.fail : [defaultFail(check, kind)].filter((c) => c !== undefined);
   return [
     ...fail.map((c) => ({ severity: 'fail' as const, condition: parseCondition(c, PLACEHOLDERS[kind]) })),
     ...check.warn.map((c) => ({ severity: 'warn' as const, condition: parseCondition(c, PLACEHOLDERS[kind]) })),
@@ -193,10 +210,11 @@ async function takeSample(
         return { status: 'fail', error: reason, message: `ERROR: ${reason}`, conditions: [] };
       }
       const failing = measurement.items!.filter((item) => !evaluateCondition(condition, { ...measurement.values, ...item }).ok);
-      const actual = failing.length === 0 ? `all ${measurement.items!.length} keys` : failing.slice(0, 3).map((i) => `${String(i.KEY)}=${String(i.VALUE)}`).join(', ') + (failing.length > 3 ? ` (+${failing.length - 3})` : '');
+      const actual = failing.length === 0 ? `all ${measurement.items!.length} keys` : failing.slice(0, 3).map((i) => `${redactor.string(String(i.KEY))}=${shorten(redactor.string(String(i.VALUE)))}`).join(', ') + (failing.length > 3 ? ` (+${failing.length - 3})` : '');
       results.push({ condition: condition.source, severity, ok: failing.length === 0, actual: redactor.string(actual) });
     } else {
-      const outcome = evaluateCondition(condition, measurement.values);
+      const outcome = evaluateCondition(condition, measurement.values, presentValue);
+      if (outcome.unmeasurable) return { status: 'fail', error: outcome.unmeasurable, message: `ERROR: ${outcome.unmeasurable}`, conditions: [] };
       results.push({ condition: condition.source, severity, ok: outcome.ok, actual: redactor.string(outcome.actual) });
     }
   }
@@ -207,6 +225,16 @@ async function takeSample(
   const detail = measurement.detail ? redactor.string(measurement.detail) : '';
   const message = broken.length > 0 ? `${broken.join('; ')}${detail ? ` — ${detail}` : ''}` : detail || 'all conditions hold';
   return { status, message, conditions: results };
+}
+
+/**
+ * A measured value as a report shows it: censored whole under a secret-named key
+ * (`[BODY].token`), otherwise with every detected secret replaced, before it is cut short.
+ */
+function presentValue(value: unknown, operand: Operand): unknown {
+  const last = placeholderOf(operand)?.path.at(-1);
+  if (operand.type === 'placeholder' && typeof last === 'string' && isSecretKey(last)) return DEFAULT_CENSOR;
+  return redactor.value(value);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
-import { ConditionSyntaxError, parseCondition } from './conditions.js';
+import { ConditionSyntaxError, parseCondition, placeholdersOf } from './conditions.js';
 
 const timeout = duration.optional();
 
@@ -48,10 +48,21 @@ export const redisCheckSchema = z
 
 export const logsCheckSchema = z.strictObject({
   paths: z.array(z.string().min(1)).min(1),
-  /** Count PII and secrets ([FINDINGS]). */
-  pii: z.boolean().default(false),
+  /** Count PII and secrets ([FINDINGS]). Default: true unless `match` is given. */
+  pii: z.boolean().optional(),
   /** Count lines matching this regex ([MATCHES]). */
-  match: z.string().min(1).optional(),
+  match: z
+    .string()
+    .min(1)
+    .refine((source) => {
+      try {
+        new RegExp(source);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a valid regular expression')
+    .optional(),
   /** Only lines with a timestamp within this window (lines without one take the previous line's). */
   since: duration.optional(),
   allow: z.string().min(1).optional(),
@@ -106,7 +117,14 @@ export const checkSchema = z
     for (const severity of ['fail', 'warn'] as const) {
       check[severity].forEach((condition, index) => {
         try {
-          parseCondition(condition, placeholders);
+          const used = placeholdersOf(parseCondition(condition, placeholders));
+          // A logs check only measures what it is asked to: a condition on the other count would pass on a 0 never measured.
+          if (check.logs && used.includes('FINDINGS') && !logsPii(check.logs)) {
+            ctx.addIssue({ code: 'custom', path: [severity, index], message: `[FINDINGS] needs logs.pii: true (this check only counts logs.match)` });
+          }
+          if (check.logs && used.includes('MATCHES') && check.logs.match === undefined) {
+            ctx.addIssue({ code: 'custom', path: [severity, index], message: `[MATCHES] needs logs.match (a regex of the lines to count)` });
+          }
         } catch (error) {
           if (!(error instanceof ConditionSyntaxError)) throw error;
           ctx.addIssue({ code: 'custom', path: [severity, index], message: error.message });
@@ -123,6 +141,8 @@ export const verifySchema = z
     checks: z.array(checkSchema).default([]),
     /** `--watch` exits 1 when a check FAILs this many samples in a row. */
     rollbackAfter: z.number().int().min(1).default(2),
+    /** Record each run in prodguard.verify_runs of the environment database (`--record`). */
+    record: z.boolean().default(false),
   })
   .superRefine((verify, ctx) => {
     const seen = new Map<string, number>();
@@ -141,4 +161,9 @@ export function kindOf(check: VerifyCheck): CheckKind {
   const kind = CHECK_KINDS.find((k) => check[k] !== undefined);
   if (!kind) throw new Error(`check ${check.name} has no kind`);
   return kind;
+}
+
+/** Whether a logs check counts PII and secrets: `pii`, else true unless it only counts `match`. */
+export function logsPii(logs: { pii?: boolean | undefined; match?: string | undefined }): boolean {
+  return logs.pii ?? logs.match === undefined;
 }

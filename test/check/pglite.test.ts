@@ -65,6 +65,18 @@ describe('check: shadow replay on PGlite', () => {
     expect(report.replayed).toBe(1);
   }, 60_000);
 
+  it('a migration that creates a table passes, with the new table and its locks reported', async () => {
+    // Regression: the shadow commits each statement, and the size of a table the statement locked
+    // used to be read outside a transaction (SAVEPOINT error, exit 3).
+    const dir = writeMigrations({ setup: 'SELECT 1;\n', migration: 'CREATE TABLE fresh_t (id int PRIMARY KEY);\n' }, { withSetup: true });
+    const report = await runCheck({ files: await discoverMigrations(['migrations'], { cwd: dir }), select: { kind: 'last', count: 1 }, openShadow });
+    expect(report.verdict).toBe('pass');
+    const created = statement(report, 'CREATE TABLE fresh_t');
+    expect(created.status).toBe('ok');
+    expect(created.locks.map((l) => `${l.mode} ${l.relation}`)).toContain('AccessExclusiveLock fresh_t');
+    expect(created.tables.map((t) => t.table)).toEqual(['fresh_t']);
+  });
+
   it('a new CHECK on a column that already has one counts as a replacement', async () => {
     const dir = writeMigrations(
       {

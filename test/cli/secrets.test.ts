@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/registry.js';
+import { selectDetectors } from '../../src/redact/detectors.js';
+import { findSecrets } from '../../src/redact/find.js';
 import { redactText } from '../../src/redact/secrets.js';
 import { EMBEDDED_PASSWORD } from '../setup/postgres.js';
 import { createTestDatabase, withPassword } from '../helpers/pg.js';
@@ -34,6 +36,7 @@ function invocations(url: string): Record<string, string[][]> {
       ['check', 'migrations', '--db', url, '--pending', '--format', 'json'],
       ['check', 'migrations', '--env', 'staging', '--pre-checks-only'],
       ['check', 'migrations', '--db', url, '--report', 'check.html'],
+      ['check', 'migrations', '--db', url, '--rollback'],
     ],
     rules: [['rules'], ['rules', '--format', 'json']],
     explain: [['explain', 'ban-drop-table']],
@@ -49,7 +52,7 @@ function invocations(url: string): Record<string, string[][]> {
     serve: [['serve', '--db', url, '--port', '0', '--check'], ['serve', '--env', 'staging', '--port', '0', '--check', '--token', 'T0ken-for-secrets-test'], ['serve', '--port', '0', '--check']],
     verify: [
       ['verify', '--db', url],
-      ['verify', '--env', 'staging', '--format', 'json'],
+      ['verify', '--env', 'staging', '--format', 'json', '--record'],
       ['verify', '--format', 'junit'],
       ['verify', '--format', 'github', '--no-record'],
       ['verify', '--env', 'staging', '--report', 'verify.html'],
@@ -78,6 +81,15 @@ function invocations(url: string): Record<string, string[][]> {
       ['backup', 'verify', 'missing.dump', '--restore-to', url],
       ['backup', 'restore', 'missing.dump', '--to', url],
     ],
+    // The migrate command echoes DATABASE_URL (the target's URL, password included) into the output.
+    deploy: [
+      ['deploy', '--env', 'staging', '--migrations', 'migrations', '--dry-run'],
+      ['env', 'mark', '--env', 'staging', '--as', 'staging', '--name', 'staging'],
+      ['deploy', '--env', 'staging', '--migrations', 'migrations', '--skip', 'lint', '--reason', 'secrets test', '--report', 'deploy.json', '--', 'sh', '-c', 'echo "migrating $DATABASE_URL"'],
+      ['deploy', '--env', 'staging', '--migrations', 'migrations', '--format', 'json', '--', 'sh', '-c', 'echo "migrating $DATABASE_URL"; exit 1'],
+    ],
+    history: [['history', '--db', url], ['history', '--env', 'staging', '--format', 'json'], ['history']],
+    demo: [['demo']],
   };
 }
 
@@ -85,7 +97,12 @@ function assertClean(output: string, label: string): void {
   expect(output, label).not.toContain(PASSWORD);
   expect(output, label).not.toContain(encodeURIComponent(PASSWORD));
   expect(redactText(output), `${label}: our detectors still find a secret`).toBe(output);
+  // DESIGN.md: all output is also scanned with the project's own PII/secret detectors.
+  const found = findSecrets(output, DETECTORS_ON).map((m) => `${m.detector}: ${output.slice(m.start, m.end)}`);
+  expect(found, `${label}: scan-logs detectors find`).toEqual([]);
 }
+
+const DETECTORS_ON = selectDetectors();
 
 describe('no command prints a password', () => {
   it('every registered command has invocations in this test', () => {

@@ -90,6 +90,75 @@ describe('redact', () => {
     expect(out.when).toBe(when);
   });
 
+  it('redacts every spelling of a password field, keeping JSON valid', () => {
+    const cases = [
+      'password="hunter2 x"',
+      "password='hunter2'",
+      'password: "hunter2"',
+      "{'password': 'hunter2'}",
+      '{:password=>"hunter2"}',
+      '{"password":12345678}',
+      '{"password":["hunter2"]}',
+      '{"body":"{\\"password\\":\\"hunter2\\"}"}',
+    ];
+    for (const text of cases) {
+      const out = redact(text);
+      expect(out, text).not.toMatch(/hunter2|12345678/);
+      expect(findSecrets(out, DEFAULT), text).toEqual([]);
+      if (text.startsWith('{"')) expect(() => JSON.parse(out), out).not.toThrow();
+    }
+    expect(JSON.parse(redact('{"password":12345678}'))).toEqual({ password: '[REDACTED]' });
+  });
+
+  it('value(): keys, Map keys, bytes, numbers, secret subtrees, toJSON, causes and aggregate errors', () => {
+    const r = createRedactor();
+    const bytes = Buffer.from('mail alice@example.com');
+    const out = r.value({
+      'alice@example.com': 1,
+      map: new Map([['bob@example.com', 'x']]),
+      buf: bytes,
+      u8: new Uint8Array(Buffer.from('bob@example.com')),
+      card: 4111111111111111,
+      big: 4111111111111111n,
+      password: { value: 'hunter2', list: ['hunter2'] },
+      tokens: ['ghp_16C7e42F292c6912E7710c838347Ae178B4a'],
+      auth: { toJSON: () => ({ note: 'carol@example.com' }) },
+      pwd: 'hunter2',
+      pass: 'hunter2',
+      passphrase: 'hunter2',
+      Authorization: 'Token abc',
+      cookie: 'sid=abc',
+      'set-cookie': ['sid=abc'],
+      error: new Error('outer', { cause: new Error('inner dave@example.com') }),
+      many: new AggregateError([new Error('erin@example.com')], 'several'),
+      port: 5432,
+    });
+    const text = JSON.stringify(out, (_k, v) => (v instanceof Map ? [...v] : v instanceof Uint8Array ? Buffer.from(v).toString() : typeof v === 'bigint' ? String(v) : v));
+    for (const secret of ['alice@', 'bob@', 'carol@', 'dave@', 'erin@', '4111111111111111', 'hunter2', 'ghp_', 'abc']) expect(text, secret).not.toContain(secret);
+    expect(Buffer.isBuffer((out as { buf: unknown }).buf)).toBe(true);
+    expect((out as { port: number }).port).toBe(5432);
+    expect((out as { password: unknown }).password).toBe('[REDACTED]');
+    expect(bytes.toString()).toBe('mail alice@example.com');
+  });
+
+  it('removes private key bodies: real and escaped line breaks, with or without an END line', async () => {
+    const body = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj';
+    const cases = [
+      `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----`,
+      `{"key":"-----BEGIN PRIVATE KEY-----\\r\\n${body}\\r\\n${body}\\r\\n-----END PRIVATE KEY-----\\r\\n","ok":1}`,
+      `{"key":"-----BEGIN PRIVATE KEY-----\\n${body}\\n${body}\\n-----END PRIVATE KEY-----\\n"}`,
+      `key -----BEGIN RSA PRIVATE KEY-----\\r\\n${body}\\r\\n${body}`,
+      `key -----BEGIN EC PRIVATE KEY-----\r\n${body}\r\n${body}\r\n`,
+    ];
+    for (const text of cases) {
+      const out = redact(text);
+      expect(out, text).not.toContain(body.slice(0, 20));
+      expect(out).not.toContain('PRIVATE KEY');
+      expect((await scanText(`${out}\n`)).summary.findings, out).toBe(0);
+    }
+    expect(JSON.parse(redact(cases[1]!))).toEqual({ key: '[REDACTED]\r\n', ok: 1 });
+  });
+
   it('takes a censor and per-detector switches', () => {
     const r = createRedactor({ censor: (_v, id) => `<${id}>`, detectors: { phone: false, ipv4: true } });
     expect(r.string('a@b.io from 10.0.0.1 tel +4915123456789')).toBe('<email> from <ipv4> tel +4915123456789');
@@ -118,16 +187,21 @@ describe('redact', () => {
   });
 });
 
+/** A pino logger with the redaction hook, writing its lines into an array. */
+function redactingLogger() {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  return { lines, logger: pino({ level: 'info', ...pinoRedaction() }, sink) };
+}
+
 describe('prodguard/pino', () => {
   it('sanitises every line pino writes; output stays JSON and scan-logs finds nothing', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(...String(chunk).split('\n').filter(Boolean));
-        cb();
-      },
-    });
-    const logger = pino({ level: 'info', ...pinoRedaction() }, sink);
+    const { lines, logger } = redactingLogger();
     logger.info({ user: { email: 'alice@example.com' }, password: 'hunter2' }, 'login from alice@example.com');
     logger.error(new Error('db postgres://app:S3cret@db/x refused'), 'connect failed');
     logger.info({ headers: { authorization: 'Bearer abc123.def456-ghi789' }, card: '4111 1111 1111 1111' }, 'payment');
@@ -140,6 +214,23 @@ describe('prodguard/pino', () => {
     }
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
     expect(JSON.parse(lines[0]!).msg).toBe('login from [REDACTED]');
+    expect((await scanText(`${all}\n`)).summary.findings).toBe(0);
+  });
+
+  it('every line stays valid JSON: quoted values, JSON escapes, numbers', async () => {
+    const { lines, logger } = redactingLogger();
+    logger.info('login password=%s', '"quoted pw"');
+    logger.info({ card: 4111111111111111, cards: [5500000000000004] }, 'paid');
+    logger.info({ password: 12345678, nested: { list: ['a@example.com'] } });
+    logger.info('multi\nline password=hunter2\nnext');
+    logger.info({ body: JSON.stringify({ password: 'hunter2', token: 'tok-123456' }) });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toHaveLength(5);
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+    const all = lines.join('\n');
+    for (const secret of ['quoted pw', '4111111111111111', '5500000000000004', '12345678', 'a@example.com', 'hunter2', 'tok-123456']) expect(all).not.toContain(secret);
+    expect(JSON.parse(lines[1]!).card).toBe('[REDACTED]');
+    expect(JSON.parse(lines[3]!).msg).toBe('multi\nline password=[REDACTED]\nnext');
     expect((await scanText(`${all}\n`)).summary.findings).toBe(0);
   });
 

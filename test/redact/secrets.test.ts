@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { selectDetectors } from '../../src/redact/detectors.js';
+import { findSecrets } from '../../src/redact/find.js';
 import { redactText, redactUrl, secretsOfUrl } from '../../src/redact/secrets.js';
 
 describe('redactUrl', () => {
@@ -58,6 +60,16 @@ describe('redactText', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('uses the scanner\'s url-password rule: the two agree on commas, quotes and JSON lines', () => {
+    expect(redactText('postgres://app:pa,ss@h/db')).toBe('postgres://app:***@h/db');
+    expect(redactText("mysql://app:it's@h/db")).toBe('mysql://app:***@h/db');
+    const json = '{"a":"http://x:8080/p","b":"redis://:r3dis-pass@cache:6379"}';
+    expect(redactText(json)).toBe('{"a":"http://x:8080/p","b":"redis://:***@cache:6379"}');
+    for (const line of ['postgres://app:pa,ss@h/db', "mysql://app:it's@h/db", json]) {
+      expect(findSecrets(redactText(line), selectDetectors())).toEqual([]);
+    }
   });
 
   it('secretsOfUrl returns the decoded password and secret parameters', () => {

@@ -85,6 +85,37 @@ describe('prodguard scan-logs', () => {
     expect(report.summary.findings).toBe(4);
   });
 
+  it('decompresses gzip on stdin (by its magic bytes)', async () => {
+    const bin = path.resolve('bin/prodguard.js');
+    const run = spawnSync(process.execPath, [bin, 'scan-logs', '-', '--format', 'json'], { input: gzipSync(sampleLog()), encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(JSON.parse(run.stdout).summary.findings).toBe(4);
+    // In process, with the magic bytes split over two chunks.
+    const gz = gzipSync(sampleLog());
+    const report = await scanLogs([{ name: '-', source: Readable.from([gz.subarray(0, 1), gz.subarray(1)]) }]);
+    expect(report.summary.findings).toBe(4);
+  });
+
+  it('a truncated .gz is a warning: its findings so far are kept (exit 1); alone and clean it exits 3', async () => {
+    const dir = tempDir();
+    const lines: string[] = [pinoLine(0, `mail ${SECRETS.email}`)];
+    for (let i = 1; i < 20_000; i++) lines.push(pinoLine(i, `request ${i} done ${i * 7919}`));
+    const gz = gzipSync(lines.join(''));
+    writeFileSync(path.join(dir, 'cut.log.gz'), gz.subarray(0, Math.floor(gz.length / 2)));
+    writeFileSync(path.join(dir, 'clean.log.gz'), gzipSync(pinoLine(1, 'ok')).subarray(0, 12));
+    writeFileSync(path.join(dir, 'fine.log'), pinoLine(2, 'ok'));
+    const run = await runCli(['scan-logs', 'cut.log.gz', 'fine.log', '--format', 'json'], { cwd: dir });
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report.summary.findings).toBe(1);
+    expect(report.errors).toEqual([{ file: 'cut.log.gz', message: expect.stringMatching(/unexpected end of file/) }]);
+    expect(run.stderr).toMatch(/^warning: cannot read cut\.log\.gz to the end: .*unexpected end of file/m);
+    const clean = await runCli(['scan-logs', 'clean.log.gz', 'fine.log'], { cwd: dir });
+    expect(clean.code).toBe(3);
+    expect(clean.stderr).toMatch(/warning: cannot read clean\.log\.gz to the end/);
+    expect(clean.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('the allowlist removes values, patterns and paths', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'app.log'), sampleLog());
@@ -122,6 +153,16 @@ describe('prodguard scan-logs', () => {
     expect(bad.stderr).toContain('bad-allow.txt:1: invalid pattern');
     expect((await runCli(['scan-logs', 'app.log', '--enable', 'nope'], { cwd: dir })).code).toBe(2);
     expect(() => parseAllowlist('allow everything', 'f')).toThrow(/f:1: expected/);
+  });
+
+  it('a line longer than the 16 MB carry is counted once, and the next line keeps its number', async () => {
+    const piece = Buffer.alloc(1 << 20, 'x');
+    const chunks = () => [...Array.from({ length: 17 }, () => piece), Buffer.from(`\nmail ${SECRETS.email}\n`)];
+    for (const options of [{}, { match: /mail/ }]) {
+      const report = await scanLogs([{ name: 'long', source: Readable.from(chunks()) }], options);
+      expect(report.summary.lines, JSON.stringify(options)).toBe(2);
+      expect(report.findings.map((f) => [f.line, f.detector])).toEqual([[2, 'email']]);
+    }
   });
 
   it('counts lines across chunk boundaries and streams big inputs', async () => {

@@ -39,6 +39,31 @@ describe('conditions', () => {
     expect(evaluateCondition(parseCondition('[BODY].nope < 3'), http)).toEqual({ ok: false, actual: '(missing) (not a number)' });
   });
 
+  it('a missing value satisfies no any() or pat(), not even with !=', () => {
+    expect(check('[BODY].nope != any(1, 2)', http)).toBe(false);
+    expect(check('[BODY].nope != pat(ok*)', http)).toBe(false);
+    expect(check('[BODY].nope == any(1, 2)', http)).toBe(false);
+    expect(check('[BODY].status != any(open, half_open)', http)).toBe(true);
+  });
+
+  it('has() on a body that is not JSON cannot be measured', () => {
+    const html = evaluateCondition(parseCondition('has([BODY].error) == false'), { BODY: '<html>oops</html>' });
+    expect(html.ok).toBe(false);
+    expect(html.unmeasurable).toMatch(/\[BODY\] is text, not JSON/);
+    expect(evaluateCondition(parseCondition('has([BODY].error) == false'), http)).toEqual({ ok: true, actual: 'false' });
+  });
+
+  it('compares numerically only a measured number with a plain decimal', () => {
+    expect(check('[HEADERS].x-version == 1.10', { HEADERS: { 'x-version': '1.1' } })).toBe(false);
+    expect(check('[HEADERS].x-version == 1.1', { HEADERS: { 'x-version': '1.1' } })).toBe(true);
+    expect(check('[STDOUT] == 16', { STDOUT: '0x10' })).toBe(false);
+    expect(check('[STDOUT] > 15', { STDOUT: '0x10' })).toBe(false);
+    expect(check('[STDOUT] == 16', { STDOUT: '16' })).toBe(true);
+    expect(check('[BODY].n == 3.0', { BODY: { n: 3 } })).toBe(true);
+    expect(check('[STATUS] == any(200, 204)', { STATUS: 204 })).toBe(true);
+    expect(check('[VALUE] == 1e3', { VALUE: 1000 })).toBe(false);
+  });
+
   it('ordering needs numbers', () => {
     expect(evaluateCondition(parseCondition('[BODY].status < 3'), http)).toEqual({ ok: false, actual: 'ok (not a number)' });
     expect(check('[VALUE] < 48', { VALUE: '47' })).toBe(true);

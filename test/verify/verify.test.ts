@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { validateConfig } from '../../src/config/load.js';
 import { openDb } from '../../src/db/open.js';
+import { selectDetectors } from '../../src/redact/detectors.js';
+import { findSecrets } from '../../src/redact/find.js';
 import { readVerifyHistory } from '../../src/verify/history.js';
 import { runVerify, type VerifyCheckResult } from '../../src/verify/run.js';
 import type { VerifyCheckInput } from '../../src/verify/schema.js';
@@ -34,6 +37,7 @@ beforeAll(async () => {
     else if (req.url === '/slow') send(200, { status: 'ok' }, 250);
     else if (req.url === '/down') send(503, { status: 'degraded' });
     else if (req.url === '/hang') return; // never answers
+    else if (req.url === '/token') send(200, { token: 'tok-Zx9yW8vU7tS6rQ5pO4nM', status: 'ok' });
     else if (req.url === '/flaky') send(flakyCalls++ % 2 === 0 ? 200 : 500, { status: 'ok' });
     else if (req.url === '/echo' && req.method === 'POST') {
       let body = '';
@@ -160,6 +164,19 @@ describe('check kinds', () => {
       expect(r.error).toMatch(/read-only transaction/);
       expect((await pg.sql('SELECT count(*)::int AS n FROM appointments'))[0]!.n).toBe(3);
     });
+    it('one statement only: SELECT 1; COMMIT; DELETE cannot write on a real PostgreSQL', async () => {
+      for (const query of ['SELECT 1; COMMIT; DELETE FROM appointments', 'SELECT 1;; COMMIT; DELETE FROM appointments;']) {
+        const r = await runOne({ name: 's', sql: { query } });
+        expect(r.status).toBe('fail');
+        expect(r.error).toMatch(/exactly one statement/);
+      }
+      const url = withPassword(pg.url, 'Sql-Pa55word');
+      const own = await runOne({ name: 's', sql: { url, query: 'SELECT 1; COMMIT; DELETE FROM appointments' } });
+      expect(own.error).toMatch(/exactly one statement/);
+      expect((await pg.sql('SELECT count(*)::int AS n FROM appointments'))[0]!.n).toBe(3);
+      // A statement that commits is rolled back afterwards, not an escape from READ ONLY.
+      expect((await runOne({ name: 's', sql: { query: 'SELECT 1 AS n' }, fail: ['[ROWS][0].n == 1'] })).status).toBe('pass');
+    });
     it('a statement over its timeout is an error', async () => {
       const r = await runOne({ name: 's', sql: { query: 'SELECT pg_sleep(2)', timeout: '300ms' } });
       expect(r.status).toBe('fail');
@@ -187,6 +204,16 @@ describe('check kinds', () => {
       expect(warn.message).toContain(`${redis.prefix}cbwarn:b:state=half_open`);
       const fail = await runOne({ name: 'r', redis: { url: redis.url, keys: `${redis.prefix}cbfail:*:state` }, ...conds });
       expect(fail.status).toBe('fail');
+    });
+    it('a secret held in a value is masked before it is cut short, in the detail and per key', async () => {
+      const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+      await redis.client.set(`${redis.prefix}sess:a`, jwt);
+      const one = await runOne({ name: 'r', redis: { url: redis.url, get: `${redis.prefix}sess:a` }, fail: ['[VALUE] == x'] });
+      const many = await runOne({ name: 'r', redis: { url: redis.url, keys: `${redis.prefix}sess:*` }, fail: ['[VALUE] == x'] });
+      for (const r of [one, many]) {
+        expect(r.status).toBe('fail');
+        expect(JSON.stringify(r)).not.toContain('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9');
+      }
     });
     it('GET with {minute} placeholders and HGET', async () => {
       const minute = Math.floor(Date.now() / 60_000);
@@ -222,6 +249,25 @@ describe('check kinds', () => {
       const all = await runOne({ name: 'l', logs: { paths: ['leaky.log'], pii: true }, fail: ['[FINDINGS] == 2'] });
       expect(all.status).toBe('pass');
     });
+    it('a condition on a count the check does not measure is a config error; defaults measure something', async () => {
+      expect(() => checks([{ name: 'l', logs: { paths: ['clean.log'], match: 'ERROR' }, fail: ['[FINDINGS] == 0'] }])).toThrow(/verify\.checks\.0\.fail\.0: \[FINDINGS\] needs logs\.pii: true/);
+      expect(() => checks([{ name: 'l', logs: { paths: ['clean.log'], pii: true }, warn: ['[MATCHES] < 10'] }])).toThrow(/verify\.checks\.0\.warn\.0: \[MATCHES\] needs logs\.match/);
+      // No pii and no match: pii is implied, and without conditions the check is [FINDINGS] == 0.
+      const leaky = await runOne({ name: 'l', logs: { paths: ['leaky.log'] } });
+      expect(leaky.status).toBe('fail');
+      expect(leaky.conditions.map((c) => c.condition)).toEqual(['[FINDINGS] == 0']);
+      const errors = await runOne({ name: 'l', logs: { paths: ['clean.log'], match: 'ERROR' } });
+      expect([errors.status, errors.conditions.map((c) => c.condition)]).toEqual(['fail', ['[MATCHES] == 0']]);
+      const noRows = await runOne({ name: 's', sql: { query: 'SELECT 1 WHERE false' } });
+      expect([noRows.status, noRows.conditions.map((c) => c.condition)]).toEqual(['fail', ['[ROW_COUNT] > 0']]);
+    });
+    it('a bad match regex is a config error; the detail counts what was measured', async () => {
+      expect(() => checks([{ name: 'l', logs: { paths: ['clean.log'], match: 'ERROR(' } }])).toThrow(/verify\.checks\.0\.logs\.match: not a valid regular expression/);
+      const pii = await runOne({ name: 'l', logs: { paths: ['leaky.log'], pii: true, since: '1h' } });
+      expect(pii.message).toMatch(/^\[FINDINGS\] == 0 \(got 1\) — 1 file, 2 lines, 1 finding; first: leaky\.log:2 email /);
+      const both = await runOne({ name: 'l', logs: { paths: ['clean.log'], pii: true, match: 'ERROR' }, fail: ['[MATCHES] < 5'] });
+      expect(both.message).toBe('1 file, 2 lines, 0 findings, 1 match');
+    });
     it('MATCHES of a pattern warn; missing logs are an error', async () => {
       const warn = await runOne({ name: 'l', logs: { paths: ['*.log'], match: 'ERROR|CRITICAL', since: '1h' }, warn: ['[MATCHES] < 2'] });
       expect(warn.status).toBe('warn');
@@ -238,6 +284,14 @@ describe('check kinds', () => {
       const timeout = await runOne({ name: 'c', command: { run: 'sleep 5', timeout: '200ms' } });
       expect(timeout.error).toBe('timed out after 200 ms');
     });
+    it('a timeout ends the whole process group: no child is left running', async () => {
+      const marker = `29.${process.pid}`;
+      const r = await runOne({ name: 'c', command: { run: `sleep ${marker}; echo done`, timeout: '300ms' } });
+      expect(r.error).toBe('timed out after 300 ms');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const left = spawnSync('pgrep', ['-f', `sleep ${marker}`], { encoding: 'utf8' });
+      expect(left.stdout.trim(), 'sleep still running').toBe('');
+    });
   });
 });
 
@@ -249,6 +303,23 @@ describe('runner', () => {
     expect(report.durationMs).toBeLessThan(1000);
   });
 
+  it("RESPONSE_TIME is not inflated by a log scan running at the same time", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-verify-big-'));
+    // ~36 MB where every line wakes the email detector: a scan of seconds, in 1 MB chunks.
+    const line = `${JSON.stringify({ level: 30, time: 1, msg: 'user x@y handled, see ops@ for help, ref a@b' })}\n`;
+    writeFileSync(path.join(dir, 'big.log'), line.repeat(Math.ceil(36_000_000 / line.length)));
+    const report = await runVerify({
+      checks: checks([
+        { name: 'scan', logs: { paths: ['big.log'], pii: true }, timeout: '60s' },
+        { name: 'api', http: { url: `${base}/health` }, fail: ['[RESPONSE_TIME] < 400'] },
+      ]),
+      cwd: dir,
+    });
+    const [scan, api] = report.checks;
+    expect(scan!.durationMs, 'the scan must be long for this test to mean anything').toBeGreaterThan(1000);
+    expect(api!.status, api!.message).toBe('pass');
+  });
+
   it('takes samples: failures below failureLimit warn, at the limit fail', async () => {
     flakyCalls = 0;
     const below = await runOne({ name: 'f', http: { url: `${base}/flaky` }, count: 4, interval: 10, failureLimit: 3 });
@@ -256,6 +327,16 @@ describe('runner', () => {
     flakyCalls = 0;
     const at = await runOne({ name: 'f', http: { url: `${base}/flaky` }, count: 4, interval: 10, failureLimit: 2 });
     expect(at).toMatchObject({ status: 'fail', failedSamples: 2 });
+  });
+
+  it('an ERROR below failureLimit keeps its reason in the message', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-verify-err-'));
+    // First sample hangs past the timeout (ERROR), the second passes.
+    const run = 'if [ -f seen ]; then echo ok; else touch seen; sleep 5; fi';
+    const report = await runVerify({ checks: checks([{ name: 'c', command: { run, timeout: '300ms' }, count: 2, interval: 10, failureLimit: 2 }]), cwd: dir });
+    const result = report.checks[0]!;
+    expect(result).toMatchObject({ status: 'warn', failedSamples: 1 });
+    expect(result.message).toContain('ERROR in 1 sample: timed out after 300 ms');
   });
 
   it('the report is JSON-serialisable and round-trips', async () => {
@@ -320,6 +401,21 @@ describe('prodguard verify (CLI)', () => {
     expect(suite.attributes).toMatchObject({ tests: '4', failures: '1', errors: '1' });
     const cases = Object.fromEntries(suite.children.map((c) => [c.attributes.name, c.children.map((x) => x.name)]));
     expect(cases).toEqual({ 'api-health': ['system-out'], slow: ['system-out'], down: ['failure', 'system-out'], gone: ['error', 'system-out'] });
+    // What a JUnit consumer (Jenkins, GitLab, GitHub test reporters) relies on: counts on both
+    // levels match the elements, every testcase has classname, name and a numeric time, and a
+    // failure or error carries a message.
+    const testcases = suite.children.filter((c) => c.name === 'testcase');
+    const count = (name: string) => testcases.filter((t) => t.children.some((c) => c.name === name)).length;
+    for (const level of [root, suite]) {
+      expect(level.attributes).toMatchObject({ tests: String(testcases.length), failures: String(count('failure')), errors: String(count('error')) });
+      expect(Number(level.attributes.time)).toBeGreaterThanOrEqual(0);
+    }
+    for (const testcase of testcases) {
+      expect(testcase.attributes.classname).toMatch(/^prodguard\.verify\.(http|tcp)$/);
+      expect(testcase.attributes.name).toBeTruthy();
+      expect(Number.isFinite(Number(testcase.attributes.time))).toBe(true);
+      for (const child of testcase.children.filter((c) => c.name === 'failure' || c.name === 'error')) expect(child.attributes.message).toBeTruthy();
+    }
     expect(() => parseXml('<a><b></a></b>')).toThrow();
     expect(() => parseXml('<a x="1 & 2"/>')).toThrow();
   });
@@ -355,12 +451,25 @@ describe('prodguard verify (CLI)', () => {
     expect(rounds.every((r) => r.verdict === 'pass')).toBe(true);
   });
 
-  it('records each run in prodguard.verify_runs of the environment database (unless --no-record)', async () => {
+  it('--watch ends with the last round\'s verdict: a final FAIL (or WARN with --fail-on warning) exits 1', async () => {
+    // A FAIL once (rollbackAfter 2 never trips) in the only round: the period ends on a failure.
+    const fail = await runCli(['verify', '--watch', '50ms', '--interval', '100ms'], { cwd: project({ checks: [failing] }), env: { BASE_URL: base } });
+    expect(fail.stdout.match(/^round \d+/gm)).toEqual(['round 1']);
+    expect(fail.code).toBe(1);
+    const warnDir = project({ checks: [warning] });
+    expect((await runCli(['verify', '--watch', '50ms', '--interval', '100ms'], { cwd: warnDir, env: { BASE_URL: base } })).code).toBe(0);
+    expect((await runCli(['verify', '--watch', '50ms', '--interval', '100ms', '--fail-on', 'warning'], { cwd: warnDir, env: { BASE_URL: base } })).code).toBe(1);
+  });
+
+  it('records runs in prodguard.verify_runs only when asked (--record or verify.record), never by default', async () => {
     const db = await createTestDatabase('verify_history');
     const dir = project({ checks: [passing, failing] }, { environments: [{ name: 'staging', url: db.url }] });
     await runCli(['verify', '--env', 'staging'], { cwd: dir, env: { BASE_URL: base } });
-    await runCli(['verify', '--env', 'staging', '--only', 'api-health'], { cwd: dir, env: { BASE_URL: base } });
-    await runCli(['verify', '--env', 'staging', '--no-record'], { cwd: dir, env: { BASE_URL: base } });
+    expect(await db.sql("SELECT to_regnamespace('prodguard')::text AS s")).toEqual([{ s: null }]);
+    await runCli(['verify', '--env', 'staging', '--record'], { cwd: dir, env: { BASE_URL: base } });
+    const configured = project({ checks: [passing, failing], record: true }, { environments: [{ name: 'staging', url: db.url }] });
+    await runCli(['verify', '--env', 'staging', '--only', 'api-health'], { cwd: configured, env: { BASE_URL: base } });
+    await runCli(['verify', '--env', 'staging', '--no-record'], { cwd: configured, env: { BASE_URL: base } });
     const conn = await openDb(db.url);
     try {
       const history = await readVerifyHistory(conn, { environment: 'staging' });
@@ -369,6 +478,29 @@ describe('prodguard verify (CLI)', () => {
       expect(await readVerifyHistory(conn, { environment: 'production' })).toEqual([]);
     } finally {
       await conn.close();
+    }
+  });
+
+  it('never prints a secret from ${VAR}, a target, a measured value or a secret-named key', async () => {
+    const token = 'Zx9yW8vU7tS6rQ5pO4nMabcdef';
+    const ghp = 'ghp_16C7e42F292c6912E7710c838347Ae178B4a';
+    const slack = 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX';
+    const dir = project({
+      checks: [
+        { name: 'echo', command: 'echo ${API_TOKEN}', fail: ['[STDOUT] == ok'] },
+        { name: 'curl', command: `curl -H "Authorization: Bearer ${ghp}" -m 1 http://127.0.0.1:1/ || true`, fail: ['[STDOUT] == ok'] },
+        { name: 'mail', sql: { url: 'postgresql://nobody@127.0.0.1:1/x', query: "SELECT 1 FROM users WHERE email = 'alice@example.com'", timeout: '1s' } },
+        { name: 'hook', http: { url: slack, timeout: '300ms' } },
+        { name: 'signed', http: { url: '${BASE_URL}/health?sig=Zq8xY7wV6uT5sR4&access_key=AKIAIOSFODNN7EXAMPLE' }, fail: ['[STATUS] == 500'] },
+        { name: 'body', http: { url: '${BASE_URL}/token' }, fail: ['[BODY].token == x'] },
+      ],
+    });
+    const secrets = [token, ghp, slack, 'alice@example.com', 'Zq8xY7wV6uT5sR4', 'AKIAIOSFODNN7EXAMPLE', 'tok-Zx9yW8vU7tS6rQ5pO4nM'];
+    for (const format of ['text', 'json', 'junit', 'github']) {
+      const run = await runCli(['verify', '--format', format], { cwd: dir, env: { BASE_URL: base, API_TOKEN: token } });
+      expect(run.code, run.stderr).toBe(1);
+      for (const secret of secrets) expect(run.stdout + run.stderr, `${format}: ${secret}`).not.toContain(secret);
+      expect(findSecrets(run.stdout + run.stderr, selectDetectors()), format).toEqual([]);
     }
   });
 

@@ -3,11 +3,15 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CheckSelection } from '../../check/run.js';
-import { ExitCode, UsageError } from '../../errors.js';
+import type { CheckReport } from '../../check/types.js';
 import { environmentForUrl, isProtected } from '../../config/target.js';
+import { openDb } from '../../db/open.js';
+import type { Db } from '../../db/types.js';
+import type { RollbackRehearsalReport } from '../../deploy/rollback-rehearsal.js';
+import { ExitCode, RefusedError, UsageError } from '../../errors.js';
 import { discoverMigrations } from '../../migrations/discover.js';
 import { changedFilesSince } from '../../migrations/git.js';
-import type { MigrationLayout } from '../../migrations/types.js';
+import type { MigrationFile, MigrationLayout } from '../../migrations/types.js';
 import type { CliContext } from '../context.js';
 import { addFormatOption, addReportOption, addTargetOptions, type TargetOptions } from '../options.js';
 import { writeHtmlReport } from '../report-file.js';
@@ -24,6 +28,7 @@ interface CheckFlags extends TargetOptions {
   rehearseDoCall?: boolean;
   lockTimeout?: string;
   report?: string;
+  rollback?: boolean;
 }
 
 const FORMATS = ['text', 'json'] as const;
@@ -44,6 +49,7 @@ export function register(program: Command, cli: CliContext): void {
     .option('--execute-on-production', 'rehearse even on a database recorded as production (lock_timeout at most 1s)')
     .option('--rehearse-do-call', 'with --execute-on-production: also run DO blocks and CALL (their bodies are not inspected)')
     .option('--lock-timeout <ms>', 'lock_timeout of the rehearsal in milliseconds (default 2000)')
+    .option('--rollback', 'also rehearse each checked migration\'s down script (up, then down, rolled back) and compare the schema before and after')
     .addOption(
       new Option('--layout <layout>', 'force a migration layout instead of recognising it').choices([
         'prisma',
@@ -73,7 +79,8 @@ Examples:
   $ prodguard check --env staging                           # rehearse the pending migrations on staging
   $ prodguard check --db "$RESTORED_COPY_URL" --last 1 --format json
   $ prodguard check --env staging --report check.html
-  $ prodguard check --env production                        # read-only pre-checks only`,
+  $ prodguard check --env production                        # read-only pre-checks only
+  $ prodguard check --env staging --rollback                # and prove each down migration undoes its up`,
     )
     .action(async (paths: string[], flags: CheckFlags) => {
       cli.exitCode = await check(cli, paths, flags);
@@ -156,11 +163,49 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
   });
   if (progress) cli.io.err('\r\x1b[K');
   if (flags.report) await writeHtmlReport(cli, flags.report, { title: 'prodguard check', views: { check: report } });
-  if (format === 'json') cli.io.out(`${JSON.stringify(report, null, 2)}\n`);
+  const production = declaredProduction || report.identity?.kind === 'production';
+  const rollback = flags.rollback ? await rehearseRollbackScripts(files, report, { db, production, flags, projectDir: discover.cwd, lockTimeoutMs }) : undefined;
+  if (format === 'json') cli.io.out(`${JSON.stringify(rollback ? { ...report, rollback } : report, null, 2)}\n`);
   else {
     const { renderCheckText } = await import('../../check/render.js');
     cli.io.out(renderCheckText(report, cli.io.colors()));
+    if (rollback) {
+      const { renderRollbackRehearsalText } = await import('../../deploy/render.js');
+      cli.io.out(renderRollbackRehearsalText(rollback, cli.io.colors()));
+    }
   }
+  if (report.verdict === 'fail' || (rollback && !rollback.ok)) return ExitCode.failed;
   // incomplete: a pre-check could not run, so the data was not (fully) checked: "could not run".
-  return report.verdict === 'fail' ? ExitCode.failed : report.verdict === 'incomplete' ? ExitCode.couldNotRun : ExitCode.ok;
+  return report.verdict === 'incomplete' ? ExitCode.couldNotRun : ExitCode.ok;
+}
+
+/**
+ * `--rollback`: the analysed migrations' up then down in one rolled-back transaction, on the
+ * database (refused on production without --execute-on-production: it executes) or on a shadow
+ * PGlite where the other migrations are replayed first.
+ */
+async function rehearseRollbackScripts(
+  files: MigrationFile[],
+  report: CheckReport,
+  options: { db: Db | undefined; production: boolean; flags: CheckFlags; projectDir: string; lockTimeoutMs: number | undefined },
+): Promise<RollbackRehearsalReport> {
+  const { rehearseRollbacks } = await import('../../deploy/rollback-rehearsal.js');
+  const analysed = new Set(report.migrations.filter((m) => m.role === 'analysed').map((m) => m.path));
+  const rehearse = (file: MigrationFile) => analysed.has(file.path);
+  if (options.db) {
+    if (options.production && !options.flags.executeOnProduction) {
+      throw new RefusedError('--rollback executes the migrations and their down scripts (rolled back); the database is production', {
+        code: 'PRODGUARD_PROTECTED',
+        hint: 'rehearse rollbacks on staging or a restored copy, or pass --execute-on-production (lock_timeout at most 1 s)',
+      });
+    }
+    const lockTimeoutMs = options.production ? Math.min(options.lockTimeoutMs ?? 1_000, 1_000) : options.lockTimeoutMs;
+    return rehearseRollbacks(options.db, files.filter(rehearse), { projectDir: options.projectDir, lockTimeoutMs });
+  }
+  const shadow = await openDb('pglite://memory');
+  try {
+    return await rehearseRollbacks(shadow, files, { projectDir: options.projectDir, lockTimeoutMs: options.lockTimeoutMs, rehearse });
+  } finally {
+    await shadow.close();
+  }
 }

@@ -9,6 +9,7 @@ import { renderCompareJson, renderCompareJunit, renderCompareText } from '../../
 import { takeSnapshot } from '../../integrity/snapshot.js';
 import type { SnapshotDocument } from '../../integrity/types.js';
 import type { CliContext } from '../context.js';
+import { restoreCommandLine } from '../../report/shell.js';
 import { addFormatOption, addReportOption, addTargetOptions, type TargetOptions } from '../options.js';
 import { writeHtmlReport } from '../report-file.js';
 import { collect, integerFlag, progressReporter } from './snapshot.js';
@@ -73,10 +74,6 @@ function readSnapshot(cli: CliContext, file: string): SnapshotDocument {
   return doc;
 }
 
-function shellQuote(text: string): string {
-  return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
 async function compareCommand(cli: CliContext, beforeFile: string, afterFile: string | undefined, flags: CompareFlags): Promise<number> {
   const format = cli.format(flags.format, ['text', 'json', 'junit'] as const);
   const jobs = integerFlag('--jobs', flags.jobs, 1);
@@ -110,9 +107,8 @@ async function compareCommand(cli: CliContext, beforeFile: string, afterFile: st
       (b) => b.manifest.database === before.database && (b.manifest.identity?.name ?? null) === (before.identity?.name ?? null),
     );
     if (backup) {
-      const to = target?.source === '--env' && target.environment ? `--env ${shellQuote(target.environment.name)}` : `--to ${shellQuote(target ? cli.io.redact(target.url) : `<url of ${before.database}>`)}`;
-      const production = before.identity?.kind === 'production' ? ' --allow-production' : '';
-      restoreCommand = `prodguard backup restore ${shellQuote(path.relative(cli.cwd, backup.dumpPath) || backup.dumpPath)} ${to} --clean --yes${production}`;
+      const to = target?.source === '--env' && target.environment ? { env: target.environment.name } : { url: target ? cli.io.redact(target.url) : `<url of ${before.database}>` };
+      restoreCommand = restoreCommandLine(path.relative(cli.cwd, backup.dumpPath) || backup.dumpPath, to, before.identity?.kind === 'production');
     }
   }
   const advice = { restoreCommand };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import { expandGlob } from '../../migrations/discover.js';
-import { DETECTOR_IDS, type DetectorId, type DetectorSwitches } from '../../redact/detectors.js';
+import { DETECTOR_IDS, type DetectorId, type DetectorSwitches, selectDetectors } from '../../redact/detectors.js';
 import { readAllowlist } from '../../scan/allowlist.js';
 import { renderScanJson, renderScanSarif, renderScanText } from '../../scan/render.js';
 import { type ScanInput, scanLogs } from '../../scan/scan.js';
@@ -33,7 +33,9 @@ export function register(program: Command, cli: CliContext): void {
       'after',
       `
 Detectors: ${DETECTOR_IDS.join(', ')} (ipv4 and ipv6 off by default).
-Every match is printed masked. Exit codes: 0 nothing found, 1 findings, 2 usage error, 3 unreadable input.
+Every match is printed masked. .gz files and gzip on stdin are decompressed. An input that cannot be
+read to the end (truncated gzip, permission) is a warning on stderr; its findings so far are kept.
+Exit codes: 0 nothing found, 1 findings, 2 usage error, 3 an input could not be read and nothing was found.
 
 Examples:
   $ prodguard scan-logs storage/logs/*.log
@@ -55,18 +57,22 @@ async function scan(cli: CliContext, paths: string[], flags: ScanFlags): Promise
   if (format === 'json') cli.io.out(renderScanJson(report));
   else if (format === 'sarif') cli.io.out(renderScanSarif(report));
   else cli.io.out(renderScanText(report, cli.io.colors()));
-  return report.summary.findings > 0 ? ExitCode.failed : ExitCode.ok;
+  for (const error of report.errors) cli.io.err(`warning: cannot read ${error.file} to the end: ${error.message}\n`);
+  // Findings decide first (they are real, whatever else failed); an unreadable input with no
+  // findings means "not known to be clean": exit 3, never 0.
+  if (report.summary.findings > 0) return ExitCode.failed;
+  return report.errors.length > 0 ? ExitCode.couldNotRun : ExitCode.ok;
 }
 
+/** --enable / --disable as detector switches, checked by selectDetectors (the one place that knows the ids). */
 function switches(flags: ScanFlags): DetectorSwitches {
   const out: DetectorSwitches = {};
-  for (const [list, on] of [[flags.enable, true], [flags.disable, false]] as const) {
-    for (const id of list ?? []) {
-      if (!DETECTOR_IDS.includes(id as DetectorId)) {
-        throw new UsageError(`unknown detector "${id}"`, { hint: `detectors: ${DETECTOR_IDS.join(', ')}` });
-      }
-      out[id as DetectorId] = on;
-    }
+  for (const id of flags.enable ?? []) out[id as DetectorId] = true;
+  for (const id of flags.disable ?? []) out[id as DetectorId] = false;
+  try {
+    selectDetectors(out);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error), { hint: `detectors: ${DETECTOR_IDS.join(', ')}` });
   }
   return out;
 }

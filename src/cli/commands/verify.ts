@@ -5,6 +5,7 @@ import type { Db } from '../../db/types.js';
 import { ExitCode, isProdguardError, UsageError } from '../../errors.js';
 import { secretsOfUrl } from '../../redact/secrets.js';
 import { recordVerifyRun } from '../../verify/history.js';
+import { redactStrings, substitutedSecrets } from '../../verify/secrets.js';
 import { urlsOf } from '../../verify/kinds/index.js';
 import { renderVerifyGithub, renderVerifyJson, renderVerifyJunit, renderVerifyText } from '../../verify/render.js';
 import { runVerify, type VerifyReport } from '../../verify/run.js';
@@ -19,7 +20,8 @@ interface VerifyFlags extends TargetOptions {
   watch?: string;
   interval: string;
   rollbackAfter?: string;
-  record: boolean;
+  /** --record / --no-record; undefined: verify.record of the config (default false). */
+  record?: boolean;
   report?: string;
 }
 
@@ -33,7 +35,8 @@ export function register(program: Command, cli: CliContext): void {
     .option('--watch <duration>', 'repeat for this long (e.g. 1h); exit 1 as soon as a rollback trigger holds')
     .option('--interval <duration>', 'time between rounds under --watch', '30s')
     .option('--rollback-after <n>', 'rollback trigger: a check FAILs this many rounds in a row (default: verify.rollbackAfter, else 2)')
-    .option('--no-record', 'do not record the run in prodguard.verify_runs of the environment database');
+    .option('--record', 'record the run in prodguard.verify_runs of the environment database (default: verify.record, else off)')
+    .option('--no-record', 'do not record the run, even when verify.record is true');
   addTargetOptions(command);
   addFormatOption(command, FORMATS);
   addFailOnOption(command);
@@ -43,8 +46,9 @@ export function register(program: Command, cli: CliContext): void {
       'after',
       `
 A check that cannot be measured (timeout, refused connection, missing key, no rows) is an ERROR and
-counts as FAIL. Each run is recorded in prodguard.verify_runs of the selected environment's database
-(unless --no-record; a failure to record is a warning). Exit codes: 0 PASS (or WARN without
+counts as FAIL. With --record (or verify.record: true) each run is recorded in prodguard.verify_runs
+of the selected environment's database (a failure to record is a warning); by default verify writes
+nothing. Exit codes: 0 PASS (or WARN without
 --fail-on warning), 1 FAIL or a rollback trigger under --watch, 2 bad config (unknown check, bad
 condition), 3 the database named by --db / --env cannot be reached.
 
@@ -53,6 +57,7 @@ Examples:
   $ prodguard verify --env production --format junit > verify.xml
   $ prodguard verify --only api-health circuit-breakers --fail-on warning
   $ prodguard verify --env production --watch 1h --interval 30s
+  $ prodguard verify --env production --record
   $ prodguard verify --env staging --report verify.html`,
     )
     .action(async (flags: VerifyFlags) => {
@@ -75,10 +80,14 @@ async function verify(cli: CliContext, flags: VerifyFlags): Promise<number> {
     throw new UsageError('no checks to run', { code: 'PRODGUARD_NO_CHECKS', hint: 'declare verify.checks in prodguard.config.* (see docs/verify.md)' });
   }
   for (const check of checks) for (const url of urlsOf(check)) cli.io.addSecrets(secretsOfUrl(url));
+  cli.io.addSecrets(substitutedSecrets(cli.io.env, verifyConfig));
   const environment = target?.environment?.name ?? flags.env ?? null;
+  // Opt-in: verify only reads the environment unless asked to keep a history there.
+  const recording = flags.record ?? verifyConfig?.record ?? false;
   const rounds: VerifyReport[] = [];
   const run = async () => {
-    const report = await runVerify({ checks, only: flags.only, db: open, environment, cwd: loaded.dir });
+    // The report is scrubbed of every known secret before it is printed, recorded or written.
+    const report = redactStrings(await runVerify({ checks, only: flags.only, db: open, environment, cwd: loaded.dir }), cli.io.redact);
     if (flags.report) {
       // Rewritten after every --watch round, so the file is current when the watch stops.
       rounds.push(report);
@@ -91,10 +100,9 @@ async function verify(cli: CliContext, flags: VerifyFlags): Promise<number> {
   const watchMs = flags.watch === undefined ? undefined : durationFlag('--watch', flags.watch);
   if (watchMs === undefined) {
     const report = await run();
-    await record(cli, flags, open, report);
+    await record(cli, recording, open, report);
     cli.io.out(render(report, format, cli));
-    if (report.verdict === 'fail') return ExitCode.failed;
-    return report.verdict === 'warn' && flags.failOn === 'warning' ? ExitCode.failed : ExitCode.ok;
+    return verdictExit(report, flags.failOn);
   }
 
   const intervalMs = durationFlag('--interval', flags.interval);
@@ -103,7 +111,7 @@ async function verify(cli: CliContext, flags: VerifyFlags): Promise<number> {
   const inARow = new Map<string, number>();
   for (let round = 1; ; round++) {
     const report = await run();
-    await record(cli, flags, open, report);
+    await record(cli, recording, open, report);
     if (format === 'text') cli.io.out(cli.io.colors().bold(`round ${round} at ${report.startedAt}\n`));
     // Under --watch, JSON is one line per round (NDJSON), so a consumer can read rounds as they come.
     cli.io.out(format === 'json' ? `${JSON.stringify(report)}\n` : render(report, format, cli));
@@ -113,9 +121,15 @@ async function verify(cli: CliContext, flags: VerifyFlags): Promise<number> {
       cli.io.err(`rollback trigger: ${tripped.join(', ')} failed ${rollbackAfter} time${rollbackAfter === 1 ? '' : 's'} in a row\n`);
       return ExitCode.failed;
     }
-    if (Date.now() + intervalMs > deadline) return ExitCode.ok;
+    // The period is over: the last round decides, as a single run would.
+    if (Date.now() + intervalMs > deadline) return verdictExit(report, flags.failOn);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+function verdictExit(report: VerifyReport, failOn: 'error' | 'warning'): number {
+  if (report.verdict === 'fail') return ExitCode.failed;
+  return report.verdict === 'warn' && failOn === 'warning' ? ExitCode.failed : ExitCode.ok;
 }
 
 /** The environment database, when one is selected or configured; verify runs without one too. */
@@ -128,8 +142,8 @@ async function optionalTarget(cli: CliContext, flags: VerifyFlags): Promise<Reso
   }
 }
 
-async function record(cli: CliContext, flags: VerifyFlags, open: (() => Promise<Db>) | undefined, report: VerifyReport): Promise<void> {
-  if (!flags.record || !open) return;
+async function record(cli: CliContext, enabled: boolean, open: (() => Promise<Db>) | undefined, report: VerifyReport): Promise<void> {
+  if (!enabled || !open) return;
   try {
     await recordVerifyRun(await open(), report);
   } catch (error) {

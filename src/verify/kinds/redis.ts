@@ -1,7 +1,15 @@
 /** `redis` through ioredis: GET, HGET, or SCAN a key pattern and read each key; VALUE, KEY, COUNT. */
+import { createRedactor } from '../../redact/redactor.js';
 import { redactUrl } from '../../redact/secrets.js';
 import type { VerifyCheck } from '../schema.js';
 import { causeOf, type MeasureContext, type Measurement, resolved, Unmeasurable } from './common.js';
+
+const redactor = createRedactor();
+
+/** A value for a one-line detail: redacted first, then cut (a cut secret would escape the detectors). */
+export function shorten(text: string, max = 40): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
 
 export async function measureRedis(check: VerifyCheck, ctx: MeasureContext): Promise<Measurement> {
   const r = check.redis!;
@@ -33,7 +41,7 @@ export async function measureRedis(check: VerifyCheck, ctx: MeasureContext): Pro
       const key = timeKey(r.get ?? r.hget!.key, ctx.now);
       const value = r.get ? await client.get(key) : await client.hget(key, r.hget!.field);
       const shown = value ?? missing(key);
-      return { values: { VALUE: shown, KEY: key, COUNT: value === null ? 0 : 1 }, detail: `${key} = ${String(shown).slice(0, 40)}` };
+      return { values: { VALUE: shown, KEY: key, COUNT: value === null ? 0 : 1 }, detail: `${key} = ${shorten(redactor.string(String(shown)))}` };
     }
     const pattern = timeKey(r.keys!, ctx.now);
     const keys: string[] = [];

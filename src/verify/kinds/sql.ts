@@ -1,5 +1,7 @@
-/** `sql`: one query in a READ ONLY transaction under the check's statement timeout; ROWS, ROW_COUNT. */
+/** `sql`: one statement in a READ ONLY, always rolled back transaction under the check's statement timeout; ROWS, ROW_COUNT. */
+import { parseSync } from 'libpg-query';
 import { openDb } from '../../db/open.js';
+import { ensureParser } from '../../migrations/parse.js';
 import type { Db } from '../../db/types.js';
 import type { VerifyCheck } from '../schema.js';
 import { causeOf, type MeasureContext, type Measurement, resolved, Unmeasurable } from './common.js';
@@ -20,8 +22,10 @@ export async function measureSql(check: VerifyCheck, ctx: MeasureContext): Promi
     throw new Unmeasurable(causeOf(error));
   }
   try {
+    await assertOneStatement(sql.query);
     const started = performance.now();
-    const result = await db.transaction(
+    // READ ONLY, and rolled back whatever happens: a check never changes the database.
+    const result = await db.rollbackOnly(
       async (tx) => {
         await tx.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
         return tx.query(sql.query);
@@ -42,6 +46,21 @@ export async function measureSql(check: VerifyCheck, ctx: MeasureContext): Promi
   }
 }
 
+/**
+ * One statement only, decided by the PostgreSQL parser: over the simple query protocol
+ * `SELECT 1; COMMIT; DELETE FROM t` would end the read-only transaction and run the DELETE.
+ * A query the parser rejects goes to the server, which reports the syntax error.
+ */
+async function assertOneStatement(query: string): Promise<void> {
+  await ensureParser();
+  let count: number;
+  try {
+    count = parseSync(query).stmts?.length ?? 0;
+  } catch {
+    return;
+  }
+  if (count !== 1) throw new Unmeasurable(`sql.query must be exactly one statement (got ${count})`);
+}
 
 function usesRowIndex(check: VerifyCheck): boolean {
   return [...check.fail, ...check.warn].some((c) => /\[ROWS\]\s*\[/.test(c));

@@ -1,0 +1,108 @@
+/** Text renderers for deploy reports and history. They return strings; only src/cli/ prints. */
+import type { Colors } from '../report/colors.js';
+import type { RollbackRehearsalReport } from './rollback-rehearsal.js';
+import type { DeployReport, DeployRun, PhaseResult, PhaseStatus } from './types.js';
+
+const LABEL: Record<PhaseStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP', 'not-run': '----' };
+
+export function phaseLabel(status: PhaseStatus, c: Colors): string {
+  const label = LABEL[status];
+  switch (status) {
+    case 'pass':
+      return c.green(label);
+    case 'warn':
+      return c.yellow(label);
+    case 'fail':
+      return c.red(c.bold(label));
+    default:
+      return c.dim(label);
+  }
+}
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** One phase: `  PASS  lint        2 files, 0 errors (12 ms)` and up to `maxDetails` detail lines. */
+export function renderPhase(result: PhaseResult, c: Colors, maxDetails = 12): string {
+  const lines = [`  ${phaseLabel(result.status, c)}  ${result.phase.padEnd(9)}  ${result.message}${result.status === 'not-run' ? '' : c.dim(` (${formatMs(result.durationMs)})`)}`];
+  const shown = result.details.slice(0, maxDetails);
+  for (const detail of shown) lines.push(`                   ${c.dim(detail)}`);
+  if (result.details.length > shown.length) lines.push(`                   ${c.dim(`… ${result.details.length - shown.length} more`)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The ROLLBACK RECOMMENDED block, or '' when the run needs none. */
+export function renderRollback(report: DeployReport, c: Colors): string {
+  const r = report.rollback;
+  if (!r) return '';
+  const lines = [c.red(c.bold(`ROLLBACK RECOMMENDED: ${r.reason}`))];
+  lines.push(r.restoreCommand ? `  restore the backup made before the migrate:\n    ${r.restoreCommand}` : '  no backup was made by this run (see the backup phase)');
+  if (r.scripts.length > 0) lines.push(`  rollback scripts (down migrations), newest first:\n${r.scripts.map((s) => `    ${s}`).join('\n')}`);
+  else lines.push('  no rollback scripts (down migrations) found for the applied files');
+  if (r.autoRollback.requested) {
+    if (r.autoRollback.restored) lines.push(c.yellow('  --auto-rollback: the backup was restored'));
+    else lines.push(c.yellow(`  --auto-rollback: not restored: ${r.autoRollback.refusedReason ?? 'unknown reason'}`));
+  } else {
+    lines.push(c.dim('  prodguard never restores by itself; --auto-rollback does, after confirming no new writes would be lost'));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The last line of a deploy: verdict, set, environment, time, run id. */
+export function renderVerdict(report: DeployReport, c: Colors): string {
+  const set = `migration set ${report.migrationSet.hash.slice(0, 12)} (${report.migrationSet.files.length} file${report.migrationSet.files.length === 1 ? '' : 's'})`;
+  const run = report.runId !== null ? `; run #${report.runId}` : '';
+  const time = formatMs(report.durationMs);
+  if (report.outcome === 'passed') return `${c.green('PASS')}: deployed ${set} to ${report.environment} in ${time}${run}\n`;
+  if (report.outcome === 'dry-run') return `${c.green('PASS')} (dry run): ${set} is ready for ${report.environment}; phases 1–6 passed in ${time}\n`;
+  return `${c.red(c.bold('FAIL'))}: ${report.environment} deploy stopped at ${report.failedPhase} in ${time}${run}\n`;
+}
+
+/** The whole report as text (used for --report-less summaries and tests). */
+export function renderDeployText(report: DeployReport, c: Colors): string {
+  const head = `${c.bold('prodguard deploy')} ${report.environment}${report.environmentKind ? ` (${report.environmentKind})` : ''} → ${report.target}${report.dryRun ? c.yellow(' [dry run]') : ''}\n`;
+  return head + report.phases.map((p) => renderPhase(p, c)).join('') + renderRollback(report, c) + renderVerdict(report, c);
+}
+
+/** History: one block per run, newest first. */
+export function renderHistoryText(runs: readonly DeployRun[], c: Colors): string {
+  if (runs.length === 0) return 'no recorded deploys\n';
+  const lines: string[] = [];
+  for (const run of runs) {
+    const outcome = run.outcome === 'passed' ? c.green('passed') : c.red(`failed at ${run.failedPhase ?? '?'}`);
+    const commit = run.gitCommit ? ` commit ${run.gitCommit.slice(0, 10)}` : '';
+    lines.push(
+      `#${run.id}  ${run.finishedAt}  ${c.bold(run.environment)}  ${outcome}  set ${run.migrationSet.slice(0, 12)} (${run.migrations.length} file${run.migrations.length === 1 ? '' : 's'})  by ${run.actor}${commit}  ${formatMs(run.durationMs)}`,
+    );
+    lines.push(`    ${run.phases.map((p) => `${p.phase} ${phaseLabel(p.status, c)}`).join(' · ')}`);
+    for (const skip of run.skips) lines.push(`    ${c.yellow(`skipped ${skip.phase}`)}: ${skip.reason}`);
+    const failed = run.phases.find((p) => p.status === 'fail');
+    if (failed) lines.push(`    ${c.red(`${failed.phase}:`)} ${failed.message}`);
+    if (run.backupPath) lines.push(`    backup: ${run.backupPath}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const REHEARSAL_TEXT = {
+  restored: 'the down migration restores the schema',
+  differs: 'the down migration does not restore the schema',
+  'no-down': 'no down migration',
+  'up-failed': 'the migration failed to apply',
+  'down-failed': 'the down migration failed',
+  'not-run': 'not run',
+} as const;
+
+/** `prodguard check --rollback`: one line per migration, the schema differences below. */
+export function renderRollbackRehearsalText(report: RollbackRehearsalReport, c: Colors): string {
+  const lines = [c.bold('rollback rehearsal (up, then down, rolled back)')];
+  for (const m of report.migrations) {
+    const status = m.status === 'restored' ? 'pass' : m.status === 'not-run' ? 'not-run' : 'fail';
+    const down = m.downPath && m.downPath !== m.path ? ` (${m.downPath})` : '';
+    lines.push(`  ${phaseLabel(status, c)}  ${m.path}${down}: ${REHEARSAL_TEXT[m.status]}${m.error ? `: ${m.error}` : ''}`);
+    for (const d of m.differences) lines.push(`        ${c.dim(d)}`);
+  }
+  const failed = report.migrations.filter((m) => m.status !== 'restored' && m.status !== 'not-run').length;
+  lines.push(report.ok ? `${c.green('PASS')}: every rollback restores the schema` : `${c.red(c.bold('FAIL'))}: ${failed} of ${report.migrations.length} rollbacks do not restore the schema`);
+  return `${lines.join('\n')}\n`;
+}

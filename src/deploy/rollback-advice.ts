@@ -1,0 +1,89 @@
+/**
+ * After a failure past the migrate: the advice (restore command, down scripts) and, with
+ * --auto-rollback, the restore itself once the database shows no writes since the migrate.
+ */
+import type { Db } from '../db/types.js';
+import { compareSnapshots } from '../integrity/compare.js';
+import { takeSnapshot } from '../integrity/snapshot.js';
+import type { CriticalEntity, SnapshotDocument } from '../integrity/types.js';
+import type { MigrationFile } from '../migrations/types.js';
+import type { DeployOptions } from './pipeline.js';
+import { findRollbackScript } from './rollback-scripts.js';
+import type { DeployReport, PhaseResult, RollbackAdviceRecord } from './types.js';
+
+/**
+ * ROLLBACK RECOMMENDED: the restore command of this run's backup and the down scripts of the
+ * applied files. Restores only with `autoRollback`, and then only when the database shows no
+ * writes since the migrate finished (or `yes`).
+ */
+export async function adviseRollback(
+  options: DeployOptions,
+  report: DeployReport,
+  failed: PhaseResult,
+  snapshots: RunSnapshots,
+  pending: readonly MigrationFile[],
+): Promise<RollbackAdviceRecord> {
+  const scripts = pending
+    .map((f) => findRollbackScript(f, options.projectDir))
+    .filter((s): s is NonNullable<typeof s> => s !== undefined)
+    .map((s) => (s.kind === 'section' ? `${s.path} (down section)` : s.path))
+    .reverse();
+  const advice: RollbackAdviceRecord = {
+    reason: `${failed.phase} failed${failed.phase === 'migrate' ? '' : ' after the migrate'}: ${failed.message}`,
+    restoreCommand: report.backup && options.restoreCommand ? options.restoreCommand(report.backup.path) : null,
+    scripts,
+    autoRollback: { requested: options.autoRollback ?? false, attempted: false, restored: false, refusedReason: null },
+  };
+  if (!options.autoRollback) return advice;
+  if (!report.backup || !options.backup) {
+    advice.autoRollback.refusedReason = 'this run made no backup to restore';
+    return advice;
+  }
+  if (!options.yes) {
+    const newWrites = await writesTheBackupLacks(options.db, snapshots, options.integrity?.critical ?? []);
+    if (newWrites !== undefined) {
+      advice.autoRollback.refusedReason = newWrites;
+      return advice;
+    }
+  }
+  advice.autoRollback.attempted = true;
+  try {
+    await options.backup.restore(report.backup);
+    advice.autoRollback.restored = true;
+  } catch (error) {
+    advice.autoRollback.refusedReason = `restore failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  return advice;
+}
+
+/** The snapshots of a run: in the backup, before the migrate, right after it. */
+export interface RunSnapshots {
+  backup: SnapshotDocument | undefined;
+  before: SnapshotDocument | undefined;
+  after: SnapshotDocument | undefined;
+}
+
+const differing = (a: SnapshotDocument, b: SnapshotDocument) =>
+  compareSnapshots(a, b)
+    .items.filter((i) => i.verdict !== 'unchanged')
+    .map((i) => `${i.id} ${i.verdict}`)
+    .join(', ');
+
+/**
+ * Why restoring would lose writes, or undefined when nothing but the migrate changed the database
+ * since the backup: the backup's own snapshot must match the one taken before the migrate, and the
+ * database now must match the one taken right after it (counts and key fingerprints of every
+ * table). Without those snapshots nothing can be confirmed.
+ */
+async function writesTheBackupLacks(db: Db, snapshots: RunSnapshots, critical: CriticalEntity[]): Promise<string | undefined> {
+  const { backup, before, after } = snapshots;
+  if (!after) return 'no snapshot after the migrate to confirm that nothing was written since; restore by hand, or pass --yes';
+  if (backup && before) {
+    const early = differing(backup, before);
+    if (early) return `the database received writes between the backup and the migrate (${early}): restoring would lose them; restore by hand after checking, or pass --yes`;
+  }
+  const now = await takeSnapshot(db, { guide: after, critical });
+  const late = differing(after, now);
+  if (!late) return undefined;
+  return `the database received writes since the migrate (${late}): restoring would lose them; restore by hand after checking, or pass --yes`;
+}
