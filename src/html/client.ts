@@ -10,10 +10,11 @@
  * data embedded in the page and never touches the network.
  */
 import type { CheckFinding, CheckReport, StatementCheck } from '../check/types.js';
+import type { PhaseResult } from '../deploy/types.js';
+import type { DeployReport, DeployRun } from '../deploy/types.js';
 import type { VerifyRun } from '../verify/history.js';
 import type {
   ComparisonEntry,
-  DeployRunView,
   DeploysView,
   EnvironmentsView,
   EnvironmentStatus,
@@ -158,7 +159,7 @@ export function dashboardClient(): void {
       const [x, y] = coords[i] ?? [0, 0];
       chart.append(s('circle', { class: 'dot', cx: x, cy: y, r: 2.5, 'data-hour': p.hour, 'data-value': p.count }, s('title', {}, `${when(p.hour)}: ${fmt(p.count)}`)));
       if (i % 6 === 0 || i === points.length - 1) {
-        chart.append(s('text', { x, y: height - 8, 'text-anchor': 'middle' }, p.hour.slice(11, 16)));
+        chart.append(s('text', { x, y: height - 8, 'text-anchor': i === points.length - 1 ? 'end' : 'middle' }, p.hour.slice(11, 16)));
       }
     });
     return chart;
@@ -214,15 +215,17 @@ export function dashboardClient(): void {
 
   // ---------------------------------------------------------------- views
 
-  function phaseChips(run: DeployRunView): HTMLElement {
+  const ran = (p: PhaseResult) => p.status !== 'not-run' && p.status !== 'skip';
+
+  function phaseChips(phases: PhaseResult[]): HTMLElement {
     return h(
       'div',
       { class: 'phases' },
-      ...run.phases.map((p) =>
-        h('span', { class: `phase ${p.status}`, title: p.message ?? '', 'data-phase': p.name }, `${p.name} ${p.status}${p.durationMs !== null ? ` · ${ms(p.durationMs)}` : ''}`),
-      ),
+      ...phases.map((p) => h('span', { class: `phase ${p.status}`, title: p.skipReason ? `skipped: ${p.skipReason}` : p.message, 'data-phase': p.phase }, `${p.phase} ${p.status}${ran(p) ? ` · ${ms(p.durationMs)}` : ''}`)),
     );
   }
+
+  const outcomeClass = (outcome: string) => (outcome === 'passed' ? 'pass' : outcome === 'failed' ? 'fail' : 'pending');
 
   function overviewView(data: EnvironmentsView): HTMLElement {
     if (data.environments.length === 0) {
@@ -252,11 +255,15 @@ export function dashboardClient(): void {
           'div',
           {},
           h('strong', {}, 'Last deploy: '),
-          env.lastDeploy ? h('span', {}, badge(env.lastDeploy.status), ` ${when(env.lastDeploy.startedAt)} · ${ms(env.lastDeploy.durationMs)}`) : 'none recorded',
-          env.lastDeploy ? phaseChips(env.lastDeploy) : null,
+          env.lastDeploy
+            ? h('span', { 'data-testid': 'last-deploy' }, badge(outcomeClass(env.lastDeploy.outcome), env.lastDeploy.outcome.toUpperCase()), ` #${env.lastDeploy.id} ${when(env.lastDeploy.startedAt)} · ${ms(env.lastDeploy.durationMs)}`)
+            : env.reachable
+              ? 'none recorded'
+              : '–',
+          env.lastDeploy ? phaseChips(env.lastDeploy.phases) : null,
         ),
         env.gate
-          ? h('p', {}, h('strong', {}, `Gate to ${env.gate.next}: `), badge(env.gate.open ? 'open' : 'closed'), ' ', h('span', { class: 'muted' }, env.gate.reason))
+          ? h('p', { 'data-testid': 'gate' }, h('strong', {}, `Gate to ${env.gate.to}: `), badge(env.gate.open ? 'open' : 'closed'), ' ', h('span', { class: 'muted' }, env.gate.message))
           : null,
       );
     return h('div', {}, h('div', { class: 'cards' }, ...data.environments.map(envCard)));
@@ -475,26 +482,88 @@ export function dashboardClient(): void {
     return root;
   }
 
+  function reportDetails(report: DeployReport): HTMLElement {
+    const parts: Child[] = [];
+    if (report.rollback) {
+      parts.push(
+        h(
+          'div',
+          { class: 'card alert', 'data-testid': 'rollback' },
+          h('strong', { class: 'fail' }, `ROLLBACK RECOMMENDED: ${report.rollback.reason}`),
+          report.rollback.restoreCommand ? h('pre', {}, report.rollback.restoreCommand) : null,
+          report.rollback.scripts.length > 0 ? h('div', {}, 'rollback scripts: ', report.rollback.scripts.join(', ')) : null,
+        ),
+      );
+    }
+    if (report.losses.length > 0) parts.push(h('p', { class: 'fail' }, `lost: ${report.losses.join(', ')}`));
+    parts.push(h('div', { class: 'muted' }, `target ${report.target} · migration set ${report.migrationSet.hash.slice(0, 12)} (${report.migrationSet.files.length} files, ledger: ${report.migrationSet.ledger})`));
+    if (report.migrationSet.files.length > 0) parts.push(h('ul', {}, ...report.migrationSet.files.map((f) => h('li', {}, f.path))));
+    if (report.backup) parts.push(h('div', {}, `backup: ${report.backup.path}${report.backup.verified ? ' (verified)' : ''}`));
+    if (report.migrate) {
+      parts.push(h('div', {}, `migrate: ${report.migrate.command.join(' ')} → exit ${report.migrate.exitCode ?? report.migrate.signal ?? '?'} in ${ms(report.migrate.durationMs)}`));
+      if (report.migrate.outputTail.length > 0) parts.push(h('pre', {}, report.migrate.outputTail.join('\n')));
+    }
+    return h('div', { 'data-testid': 'deploy-report' }, ...parts);
+  }
+
+  function phaseTable(phases: PhaseResult[]): HTMLElement {
+    return h(
+      'table',
+      {},
+      h('thead', {}, h('tr', {}, h('th', {}, 'phase'), h('th', {}, 'result'), h('th', { class: 'num' }, 'duration'), h('th', {}, 'message'))),
+      h(
+        'tbody',
+        {},
+        ...phases.map((p) =>
+          h(
+            'tr',
+            { 'data-phase': p.phase },
+            h('td', {}, p.phase),
+            h('td', {}, badge(p.status)),
+            h('td', { class: 'num' }, ran(p) ? ms(p.durationMs) : ''),
+            h('td', {}, p.skipReason ? `skipped: ${p.skipReason}` : p.message, p.details.length > 0 ? h('div', { class: 'muted' }, ...p.details.map((d) => h('div', {}, d))) : null),
+          ),
+        ),
+      ),
+    );
+  }
+
   function deploysView(data: DeploysView): HTMLElement {
     const root = h('div', { 'data-testid': 'deploys' });
     if (data.error) root.append(h('div', { class: 'card alert' }, h('p', { class: 'fail' }, data.error)));
     if (data.runs.length === 0 && !data.error) root.append(note('No deploy runs recorded yet (prodguard deploy).'));
     for (const run of data.runs) {
-      const details = Object.entries(run.details).filter(([, v]) => v !== null && v !== undefined && v !== '');
+      const embedded = data.reports[String(run.id)];
+      const detail = h('div', {}, embedded ? reportDetails(embedded) : null);
+      const loadReport = async () => {
+        detail.replaceChildren(note('loading…'));
+        try {
+          const response = await fetch(apiUrl('deploys', { run: String(run.id) }), { headers: token ? { Authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
+          if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+          const body = (await response.json()) as { report: DeployReport };
+          detail.replaceChildren(reportDetails(body.report));
+        } catch (error) {
+          detail.replaceChildren(h('p', { class: 'fail' }, `Could not load the report: ${error instanceof Error ? error.message : String(error)}`));
+        }
+      };
       root.append(
         h(
           'div',
-          { class: `card ${run.status === 'fail' || run.status === 'failed' ? 'alert' : ''}`, 'data-testid': 'deploy-run' },
-          h('h3', {}, badge(run.status), ` ${run.environment} · ${when(run.startedAt)} · ${ms(run.durationMs)}`),
-          h('div', { class: 'muted' }, [run.by ? `by ${run.by}` : '', run.commit ? `commit ${run.commit.slice(0, 12)}` : '', run.migrationSet ? `migration set ${run.migrationSet.slice(0, 12)}` : ''].filter(Boolean).join(' · ')),
-          phaseChips(run),
+          { class: `card ${run.outcome === 'failed' ? 'alert' : ''}`, 'data-testid': 'deploy-run', 'data-run': run.id },
+          h('h3', {}, badge(outcomeClass(run.outcome), run.outcome.toUpperCase()), ` #${run.id} ${run.environment} · ${when(run.startedAt)} · ${ms(run.durationMs)}`),
           h(
-            'table',
-            {},
-            h('thead', {}, h('tr', {}, h('th', {}, 'phase'), h('th', {}, 'result'), h('th', { class: 'num' }, 'duration'), h('th', {}, 'message'))),
-            h('tbody', {}, ...run.phases.map((p) => h('tr', {}, h('td', {}, p.name), h('td', {}, badge(p.status)), h('td', { class: 'num' }, ms(p.durationMs)), h('td', {}, p.message ?? '')))),
+            'div',
+            { class: 'muted' },
+            [`by ${run.actor}`, run.gitCommit ? `commit ${run.gitCommit.slice(0, 12)}` : '', `migration set ${run.migrationSet.slice(0, 12)}`, `${run.migrations.length} migrations`, run.failedPhase ? `stopped at ${run.failedPhase}` : '']
+              .filter(Boolean)
+              .join(' · '),
           ),
-          details.length > 0 ? h('details', {}, h('summary', {}, 'report'), h('pre', {}, JSON.stringify(Object.fromEntries(details), null, 2))) : null,
+          phaseChips(run.phases),
+          run.skips.length > 0 ? h('div', { class: 'warn' }, ...run.skips.map((k) => h('div', {}, `skipped ${k.phase}: ${k.reason}`))) : null,
+          phaseTable(run.phases),
+          run.backupPath ? h('div', { class: 'muted' }, `backup: ${run.backupPath}`) : null,
+          !embedded && config.mode === 'live' ? h('button', { class: 'link', onclick: () => void loadReport() }, 'full report') : null,
+          detail,
         ),
       );
     }

@@ -27,6 +27,7 @@ h3 { font-size: 15px; margin: 16px 0 8px; }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 12px; font-weight: 600; border: 1px solid currentColor; }
 .pass, .ok, .open, .unchanged, .grew { color: var(--pass); }
 .warn, .expected, .skip { color: var(--warn); }
+.not-run { color: var(--muted); }
 .fail, .loss, .closed, .error { color: var(--fail); }
 .running, .pending { color: var(--info); }
 table { border-collapse: collapse; width: 100%; }

@@ -2,10 +2,12 @@
  * The data behind each dashboard view: what the JSON API returns and what an HTML report embeds.
  * One shape per view, shared by `prodguard serve` and `--report`, so both show the same figures.
  */
-import type { CheckReport } from '../check/types.js';
 import type { EnvironmentKind } from '../config/schema.js';
 import type { EnvironmentIdentity } from '../identity/environment.js';
 import type { CompareReport } from '../integrity/compare.js';
+import type { CheckReport } from '../check/types.js';
+import type { PromotionGateState } from '../deploy/gate.js';
+import type { DeployReport, DeployRun } from '../deploy/types.js';
 import type { LintJson } from '../lint/report/json.js';
 import type { TestDataSummary } from '../testdata/summary.js';
 import type { VerifyRun } from '../verify/history.js';
@@ -31,9 +33,10 @@ export interface EnvironmentStatus {
   identity: EnvironmentIdentity | null;
   /** False when the recorded kind differs from the declared one; null when either is unknown. */
   identityMatches: boolean | null;
-  lastDeploy: DeployRunView | null;
-  /** Whether a deploy to the next environment in promotion order would pass the gate. */
-  gate: GateView | null;
+  /** The newest run in the environment's ledger. */
+  lastDeploy: DeployRun | null;
+  /** The promotion gate from this environment to the next one; null for the last. */
+  gate: PromotionGateState | null;
 }
 
 export interface EnvironmentsView {
@@ -41,41 +44,12 @@ export interface EnvironmentsView {
   environments: EnvironmentStatus[];
 }
 
-export type PhaseStatus = 'pass' | 'warn' | 'fail' | 'skip' | 'running' | 'pending';
-
-export interface DeployPhaseView {
-  name: string;
-  status: PhaseStatus;
-  durationMs: number | null;
-  message: string | null;
-}
-
-export interface DeployRunView {
-  id: string;
-  environment: string;
-  status: string;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  migrationSet: string | null;
-  commit: string | null;
-  by: string | null;
-  phases: DeployPhaseView[];
-  /** Further details of the run as recorded (backup path, skips with reasons, ...). */
-  details: Record<string, unknown>;
-}
-
-export interface GateView {
-  /** The environment a deploy would be promoted to. */
-  next: string;
-  open: boolean;
-  reason: string;
-}
-
-/** GET /api/deploys?env=NAME */
+/** GET /api/deploys?env=NAME: the environment's ledger (`prodguard.runs`), newest first. */
 export interface DeploysView {
   environment: string | null;
-  runs: DeployRunView[];
+  runs: DeployRun[];
+  /** Full reports by run id, when embedded (HTML reports); the live page fetches `?run=ID`. */
+  reports: Record<string, DeployReport>;
   error: string | null;
 }
 

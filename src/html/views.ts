@@ -9,8 +9,9 @@ import type { IntegrityRecords } from '../integrity/store.js';
 import { listRules, readRuleDoc } from '../lint/docs.js';
 import type { LintResult } from '../lint/engine.js';
 import { lintJson } from '../lint/report/json.js';
+import type { DeployReport, DeployRun } from '../deploy/types.js';
 import type { VerifyReport } from '../verify/run.js';
-import type { ComparisonEntry, IntegrityView, LintRuleDoc, LintView, VerifyView } from './types.js';
+import type { ComparisonEntry, DeploysView, IntegrityView, LintRuleDoc, LintView, VerifyView } from './types.js';
 
 /** The Lint view: the JSON report plus the page of every rule that fired. */
 export function lintView(result: LintResult): LintView {
@@ -63,6 +64,33 @@ export function integrityView(records: IntegrityRecords, dirs: string[], options
     previous.set(key, snapshot);
   }
   return { dirs, snapshots: snapshots.reverse(), comparisons: [...comparisons, ...computed.reverse()] };
+}
+
+/** A deploy report as the ledger would show it (for `deploy --report FILE.html`). */
+export function deployRunOfReport(report: DeployReport): DeployRun {
+  return {
+    id: report.runId ?? 0,
+    environment: report.environment,
+    environmentKind: report.environmentKind,
+    migrationSet: report.migrationSet.hash,
+    gitCommit: report.gitCommit,
+    actor: report.actor,
+    outcome: report.outcome,
+    failedPhase: report.failedPhase,
+    startedAt: report.startedAt,
+    finishedAt: report.finishedAt,
+    durationMs: report.durationMs,
+    phases: report.phases,
+    skips: report.skips,
+    backupPath: report.backup?.path ?? null,
+    migrations: report.migrationSet.files,
+  };
+}
+
+/** The Deploys view of one run, with its full report embedded. */
+export function deployReportView(report: DeployReport): DeploysView {
+  const run = deployRunOfReport(report);
+  return { environment: report.environment, runs: [run], reports: { [String(run.id)]: report }, error: null };
 }
 
 /** The Verify view of the runs of one command (one, or each round of `--watch`), newest first. */

@@ -36,6 +36,7 @@ export const API_ENDPOINTS = [
   { path: '/api/integrity', description: 'stored snapshots and compare results' },
   { path: '/api/verify?env=NAME', description: 'the latest verify run and the history' },
   { path: '/api/deploys?env=NAME', description: 'the deploy ledger with phases and durations' },
+  { path: '/api/deploys?env=NAME&run=ID', description: "one run's full deploy report" },
   { path: '/api/lint', description: "lint findings for the project's migrations, with the rule docs" },
   { path: '/api/events?env=NAME', description: 'server-sent events: "testdata" with the /api/testdata body whenever it changes' },
 ] as const;
@@ -158,9 +159,15 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
       if (!sources.verify) throw new HttpError(404, 'verify results are not available in this build');
       return sources.verify(environmentParam(url));
     },
-    '/api/deploys': (url) => {
+    '/api/deploys': async (url) => {
       if (!sources.deploys) throw new HttpError(404, 'the deploy ledger is not available in this build');
-      return sources.deploys(environmentParam(url));
+      const environment = environmentParam(url);
+      const run = url.searchParams.get('run');
+      if (run === null) return sources.deploys(environment);
+      if (!/^\d+$/.test(run) || !sources.deployReport) throw new HttpError(400, `run must be a run id (got "${run}")`);
+      const report = await sources.deployReport(environment, Number(run));
+      if (!report) throw new HttpError(404, `no run #${run} in the ledger of "${environment}"`);
+      return { environment, report };
     },
   };
 

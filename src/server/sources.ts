@@ -13,12 +13,15 @@ import { readIdentity } from '../identity/environment.js';
 import { readIntegrityRecords } from '../integrity/store.js';
 import { redactUrl } from '../redact/secrets.js';
 import { integrityView } from '../html/views.js';
+import type { DeploysView, EnvironmentsView, EnvironmentStatus, IntegrityView, LintView, TestdataView, VerifyView, ViewName } from '../html/types.js';
+import { type PromotionEnvironment, type PromotionGateState, readPromotionGates } from '../deploy/gate.js';
+import { readRunReport, readRuns } from '../deploy/ledger.js';
+import type { DeployReport } from '../deploy/types.js';
 import { type AlertRules, evaluateAlert } from '../testdata/monitor.js';
 import { recommendations } from '../testdata/render.js';
 import { testDataSettings } from '../testdata/settings.js';
 import { testDataSummary } from '../testdata/summary.js';
 import { readVerifyHistory } from '../verify/history.js';
-import type { DeploysView, EnvironmentsView, EnvironmentStatus, IntegrityView, LintView, TestdataView, VerifyView, ViewName } from '../html/types.js';
 
 /** One environment the dashboard watches. */
 export interface WatchedEnvironment {
@@ -42,6 +45,8 @@ export interface DashboardSources {
   testdata?(environment: string): Promise<TestdataView>;
   verify?(environment: string): Promise<VerifyView>;
   deploys?(environment: string): Promise<DeploysView>;
+  /** One run's full report from the environment's ledger; undefined when there is no such run. */
+  deployReport?(environment: string, id: number): Promise<DeployReport | undefined>;
   /** Removes every secret the process knows from a text about to leave the server. */
   redact(text: string): string;
   close(): Promise<void>;
@@ -83,6 +88,8 @@ export interface ProjectSourcesOptions {
   /** Lints the project's migrations (the CLI's lint, with the config's settings). */
   lint: () => Promise<LintView>;
   redact: (text: string) => string;
+  /** Environments in promotion order (`deploy.promotion`, else config order), for the gates. */
+  promotion: PromotionEnvironment[];
   /** Test-data alert thresholds (as `monitor watch`). */
   alerts: AlertRules;
 }
@@ -175,6 +182,7 @@ export class ProjectSources implements DashboardSources {
         status.reachable = true;
         status.serverVersion = version.rows[0]?.v ?? null;
         status.identity = (await readIdentity(db)) ?? null;
+        status.lastDeploy = (await readRuns(db, { limit: 1 }))[0] ?? null;
       });
       if (status.identity && kind) status.identityMatches = status.identity.kind === kind;
     } catch (error) {
@@ -185,20 +193,25 @@ export class ProjectSources implements DashboardSources {
 
   async overview(): Promise<EnvironmentsView> {
     const environments = await Promise.all(this.options.environments.map((e) => this.status(e)));
+    const gates = await this.gates(environments);
+    for (const status of environments) status.gate = gates.find((g) => g.from === status.name) ?? null;
     return { generatedAt: new Date().toISOString(), environments };
   }
 
-  async integrity(): Promise<IntegrityView> {
-    const { loaded } = this.options;
-    const base = loaded.dir;
-    const integrityDir = path.resolve(base, loaded.config.integrity.dir);
-    const backupDir = path.resolve(base, loaded.config.backup.dir);
-    const records = readIntegrityRecords(integrityDir, backupDir);
-    return integrityView(records, [loaded.config.integrity.dir, loaded.config.backup.dir], { expect: loaded.config.integrity.expect });
-  }
-
-  lint(): Promise<LintView> {
-    return this.options.lint();
+  /** The promotion gates between consecutive environments, read from the reachable ledgers. */
+  private async gates(statuses: EnvironmentStatus[]): Promise<PromotionGateState[]> {
+    const { promotion } = this.options;
+    if (promotion.length < 2) return [];
+    const reachable = new Set(statuses.filter((s) => s.reachable).map((s) => s.name));
+    try {
+      return await readPromotionGates(promotion, async (name) => {
+        const environment = this.environment(name);
+        if (!environment || !reachable.has(name)) return undefined;
+        return this.db(environment).catch(() => undefined);
+      });
+    } catch {
+      return [];
+    }
   }
 
   private named(name: string): WatchedEnvironment {
@@ -218,6 +231,17 @@ export class ProjectSources implements DashboardSources {
     }
   }
 
+  async deploys(name: string): Promise<DeploysView> {
+    const environment = this.named(name);
+    try {
+      // Each database keeps the ledger of the deploys made to it.
+      const runs = await this.withDb(environment, (db) => readRuns(db, { limit: 50 }));
+      return { environment: name, runs, reports: {}, error: null };
+    } catch (error) {
+      return { environment: name, runs: [], reports: {}, error: messageOf(error) };
+    }
+  }
+
   async verify(name: string): Promise<VerifyView> {
     const environment = this.named(name);
     try {
@@ -227,6 +251,23 @@ export class ProjectSources implements DashboardSources {
     } catch (error) {
       return { environment: name, latest: null, history: [], error: messageOf(error) };
     }
+  }
+
+  deployReport(name: string, id: number): Promise<DeployReport | undefined> {
+    return this.withDb(this.named(name), (db) => readRunReport(db, id));
+  }
+
+  async integrity(): Promise<IntegrityView> {
+    const { loaded } = this.options;
+    const base = loaded.dir;
+    const integrityDir = path.resolve(base, loaded.config.integrity.dir);
+    const backupDir = path.resolve(base, loaded.config.backup.dir);
+    const records = readIntegrityRecords(integrityDir, backupDir);
+    return integrityView(records, [loaded.config.integrity.dir, loaded.config.backup.dir], { expect: loaded.config.integrity.expect });
+  }
+
+  lint(): Promise<LintView> {
+    return this.options.lint();
   }
 
   async close(): Promise<void> {

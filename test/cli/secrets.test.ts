@@ -87,6 +87,7 @@ function invocations(url: string): Record<string, string[][]> {
       ['env', 'mark', '--env', 'staging', '--as', 'staging', '--name', 'staging'],
       ['deploy', '--env', 'staging', '--migrations', 'migrations', '--skip', 'lint', '--reason', 'secrets test', '--report', 'deploy.json', '--', 'sh', '-c', 'echo "migrating $DATABASE_URL"'],
       ['deploy', '--env', 'staging', '--migrations', 'migrations', '--format', 'json', '--', 'sh', '-c', 'echo "migrating $DATABASE_URL"; exit 1'],
+      ['deploy', '--env', 'staging', '--migrations', 'migrations', '--report', 'deploy.html', '--', 'sh', '-c', 'echo "migrating $DATABASE_URL"; exit 1'],
     ],
     history: [['history', '--db', url], ['history', '--env', 'staging', '--format', 'json'], ['history']],
     demo: [['demo']],

@@ -16,6 +16,7 @@ import { defaultMarkedBy } from '../../identity/environment.js';
 import { discoverMigrations } from '../../migrations/discover.js';
 import { secretsOfUrl } from '../../redact/secrets.js';
 import type { CliContext } from '../context.js';
+import { writeHtmlReport } from '../report-file.js';
 import { addFormatOption } from '../options.js';
 import { restoreCommandLine } from '../../report/shell.js';
 import { collect } from './snapshot.js';
@@ -39,7 +40,7 @@ export function register(program: Command, cli: CliContext): void {
     .description('the guarded deploy: preflight, promotion gate, lint, check, backup, snapshot, your migrate command, compare, verify, record')
     .argument('[command...]', 'the migrate command, after -- (default: config deploy.migrate)')
     .requiredOption('--env <name>', 'the environment to deploy to (from config, in promotion order)')
-    .option('--report <file>', 'write the JSON report to this file')
+    .option('--report <file>', 'write the report to this file: JSON, or a self-contained HTML page when it ends in .html')
     .option('--skip <phase>', `skip a phase (repeatable; needs --reason): ${SKIPPABLE_PHASES.join(', ')}`, collect, [])
     .option('--reason <text>', 'why the phase is skipped (one per --skip, or one for all); recorded in the ledger', (v: string, prev: string[] = []) => [...prev, v], [])
     .option('--dry-run', 'run phases 1–6 (preflight … snapshot) and stop before the migrate')
@@ -62,6 +63,7 @@ Exit codes: 0 deployed (or dry run passed), 1 a phase failed or the gate refused
 Examples:
   $ prodguard deploy --env staging -- npx prisma migrate deploy
   $ prodguard deploy --env production --report deploy.json -- npx prisma migrate deploy
+  $ prodguard deploy --env staging --report deploy.html -- npx prisma migrate deploy
   $ prodguard deploy --env test --dry-run
   $ prodguard deploy --env staging --skip verify --reason "health endpoint down for maintenance" -- dbmate up`,
     )
@@ -184,7 +186,12 @@ async function deployCommand(cli: CliContext, argv: string[], flags: DeployFlags
     },
   });
   const json = `${JSON.stringify(report, null, 2)}\n`;
-  if (flags.report) writeFileSync(path.resolve(cli.cwd, flags.report), cli.io.redact(json));
+  if (flags.report?.toLowerCase().endsWith('.html')) {
+    const { deployReportView } = await import('../../html/views.js');
+    await writeHtmlReport(cli, flags.report, { title: `prodguard deploy ${envName}`, views: { deploys: deployReportView(report) } });
+  } else if (flags.report) {
+    writeFileSync(path.resolve(cli.cwd, flags.report), cli.io.redact(json));
+  }
   if (text) {
     cli.io.out(renderRollback(report, c));
     cli.io.out(renderVerdict(report, c));

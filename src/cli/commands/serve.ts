@@ -8,6 +8,7 @@ import { isLoopbackHost } from '../../server/auth.js';
 import { type RunningDashboard, startDashboard } from '../../server/server.js';
 import { ProjectSources, watchedEnvironments } from '../../server/sources.js';
 import type { CliContext } from '../context.js';
+import { promotionOrder } from './deploy.js';
 import { lintProject } from './lint.js';
 import { integerFlag } from './snapshot.js';
 
@@ -97,7 +98,8 @@ async function serve(cli: CliContext, flags: ServeFlags): Promise<number> {
     alertThreshold: flags.alertThreshold === undefined ? undefined : integerFlag('--alert-threshold', flags.alertThreshold, 0),
     maxStale: flags.maxStale === undefined ? undefined : integerFlag('--max-stale', flags.maxStale, 0),
   };
-  const sources = new ProjectSources({ loaded, environments, lint, redact: (text) => cli.io.redact(text), alerts });
+  const promotion = flags.db ? [] : promotionOrder(loaded);
+  const sources = new ProjectSources({ loaded, environments, lint, redact: (text) => cli.io.redact(text), promotion, alerts });
 
   let running: RunningDashboard;
   try {
