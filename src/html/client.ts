@@ -35,7 +35,9 @@ export function dashboardClient(): void {
   const main = document.getElementById('view') as HTMLElement;
   const nav = document.getElementById('nav') as HTMLElement;
   const meta = document.getElementById('meta') as HTMLElement;
-  const token = new URLSearchParams(location.search).get('token');
+  // The dashboard's access token when the page was opened with ?token=…; sent on to the API.
+  const bearer = new URLSearchParams(location.search).get('token');
+  const authHeaders = (): Record<string, string> => (bearer ? { Authorization: `Bearer ${bearer}` } : {});
   const SVG_NS = 'http://www.w3.org/2000/svg';
 
   const TITLES: Record<ViewName, string> = {
@@ -538,7 +540,7 @@ export function dashboardClient(): void {
       const loadReport = async () => {
         detail.replaceChildren(note('loading…'));
         try {
-          const response = await fetch(apiUrl('deploys', { run: String(run.id) }), { headers: token ? { Authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
+          const response = await fetch(apiUrl('deploys', { run: String(run.id) }), { headers: authHeaders(), cache: 'no-store' });
           if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
           const body = (await response.json()) as { report: DeployReport };
           detail.replaceChildren(reportDetails(body.report));
@@ -742,7 +744,7 @@ export function dashboardClient(): void {
   }
 
   async function fetchView(view: ViewName): Promise<unknown> {
-    const response = await fetch(apiUrl(ENDPOINTS[view]), { headers: token ? { Authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
+    const response = await fetch(apiUrl(ENDPOINTS[view]), { headers: authHeaders(), cache: 'no-store' });
     if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
     return response.json();
   }
@@ -761,7 +763,10 @@ export function dashboardClient(): void {
       if (poll === undefined) poll = window.setInterval(() => void open('testdata', false), config.refreshMs);
     };
     if (typeof EventSource === 'undefined') return startPolling();
-    const source = new EventSource(apiUrl('events', token ? { token } : {}));
+    // EventSource cannot send headers: the stream takes the token as a query parameter.
+    const query: Record<string, string> = {};
+    if (bearer) query['token'] = bearer;
+    const source = new EventSource(apiUrl('events', query));
     events = source;
     source.addEventListener('testdata', (event) => {
       if (current === 'testdata') show('testdata', JSON.parse((event as MessageEvent<string>).data));

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clientScript, renderReport, scriptJson } from '../../src/html/page.js';
+import { clientScript, renderPage, renderReport, scriptJson } from '../../src/html/page.js';
+import { selectDetectors } from '../../src/redact/detectors.js';
+import { findSecrets } from '../../src/redact/find.js';
 
 function embeddedConfig(html: string): unknown {
   const match = /<script type="application\/json" id="prodguard-config">([\s\S]*?)<\/script>/.exec(html);
@@ -36,5 +38,12 @@ describe('the page', () => {
     expect(html).not.toMatch(/\b(src|href)\s*=/);
     expect(html).not.toMatch(/@import|url\(/);
     expect(clientScript()).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  });
+
+  it("the page itself trips none of the project's secret detectors (reports are scanned like all output)", () => {
+    const live = renderPage({ mode: 'live', title: 'prodguard', generatedAt: 'now', views: ['overview'], data: {}, environments: ['staging'], refreshMs: 5000 }, { nonce: 'abc' });
+    for (const html of [live, renderReport({ title: 't', views: { lint: { lint: null, rules: {}, error: 'x' } } })]) {
+      expect(findSecrets(html, selectDetectors()).map((m) => html.slice(m.start, m.end))).toEqual([]);
+    }
   });
 });

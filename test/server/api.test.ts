@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { EnvironmentsView, IntegrityView, LintView, TestdataView } from '../../src/html/types.js';
+import { selectDetectors } from '../../src/redact/detectors.js';
+import { findSecrets } from '../../src/redact/find.js';
 import { redactText } from '../../src/redact/secrets.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase, withPassword } from '../helpers/pg.js';
@@ -148,10 +150,11 @@ describe('prodguard serve: the JSON API against a real PostgreSQL', () => {
   });
 
   it('no response contains the password or anything our detectors would redact', async () => {
-    for (const pathname of ['/', '/api', '/api/environments', '/api/integrity', '/api/lint']) {
+    for (const pathname of ['/', '/api', '/api/environments', '/api/integrity', '/api/lint', '/api/testdata?env=staging', '/api/verify?env=staging', '/api/deploys?env=staging']) {
       const { text } = await get(pathname);
       expect(text, pathname).not.toContain(PASSWORD);
       expect(redactText(text), pathname).toBe(text);
+      expect(findSecrets(text, selectDetectors()).map((m) => text.slice(m.start, m.end)), pathname).toEqual([]);
     }
     expect(serve.stdout() + serve.stderr()).not.toContain(PASSWORD);
   });

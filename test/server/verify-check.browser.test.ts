@@ -57,7 +57,7 @@ describe('verify: recorded runs on the dashboard and --report', () => {
 
   it('verify --report FILE.html shows the same verdicts as the JSON output, offline', async () => {
     for (let i = 0; i < 2; i++) {
-      const run = await runCli(['verify', '--env', 'staging', '--format', 'json', '--report', 'verify.html'], { cwd: dir, env });
+      const run = await runCli(['verify', '--env', 'staging', '--record', '--format', 'json', '--report', 'verify.html'], { cwd: dir, env });
       expect(run.code, run.stderr).toBe(0);
       reports.push(JSON.parse(run.stdout) as VerifyReport);
     }
