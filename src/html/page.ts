@@ -4,6 +4,7 @@
  * CDN: a report opens from disk with the network off.
  */
 import { dashboardClient } from './client.js';
+import { clientKit } from './client-kit.js';
 import { STYLES } from './styles.js';
 import { type PageConfig, VIEW_NAMES, type ViewData, type ViewName } from './types.js';
 
@@ -22,11 +23,11 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** The page script as source text. */
+/** The page script as source text: the toolkit, then the views that use it. */
 export function clientScript(): string {
   // Some bundlers and test transforms wrap named functions in a `__name` helper; define it so the
   // function text runs on its own in the browser.
-  return `var __name = function (fn) { return fn; };\n(${dashboardClient.toString()})();`;
+  return `var __name = function (fn) { return fn; };\n(${dashboardClient.toString()})((${clientKit.toString()})());`;
 }
 
 export interface PageOptions {
