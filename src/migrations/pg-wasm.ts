@@ -74,18 +74,23 @@ async function instantiate(): Promise<PgWasm> {
  * spends ~250 ms of CPU compiling them, more than Liftoff code loses on parsing 9 MB of SQL
  * (measured, one thread parsing the bench corpus: 1 file 45 vs 315 ms CPU, 200 files 80 vs
  * 350 ms, 3000 files 630 vs 940 ms). V8 flags are process-wide, so the flag is on only while
- * this module compiles (a module keeps the tiering it was compiled with) and is left alone
- * when the user set a Liftoff flag for node.
+ * the factory call starts this module's compile, and left alone when the user set a Liftoff
+ * flag for node.
  */
 async function compiledWithLiftoffOnly(factory: ModuleFactory): Promise<EmscriptenModule> {
   const userSet = [...process.execArgv, process.env['NODE_OPTIONS'] ?? ''].some((arg) => arg.includes('liftoff'));
   if (userSet) return factory();
   setFlagsFromString('--liftoff-only');
+  let compiling: Promise<EmscriptenModule>;
   try {
-    return await factory();
+    // The factory starts WebAssembly.instantiate synchronously, and V8 fixes the module's
+    // tiering then: the flag can be turned off before the compile finishes, so no other code
+    // of the process (PGlite's WASM, say) ever compiles under it.
+    compiling = factory();
   } finally {
     setFlagsFromString('--no-liftoff-only');
   }
+  return compiling;
 }
 
 function bind(module: EmscriptenModule): PgWasm {
