@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { LoadedConfig } from '../../config/load.js';
+import type { LintResult } from '../../lint/engine.js';
 import { ParsePool } from '../../migrations/parse-pool.js';
 import type { MigrationLayout, TransactionMode } from '../../migrations/types.js';
 import type { CliContext } from '../context.js';
@@ -78,19 +79,8 @@ export function readStdin(): Promise<string> {
 }
 
 async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise<number> {
-  // Started first, so the workers load the parser while config and files are read here.
-  const parsePool = ParsePool.start();
-  try {
-    return await lintWith(cli, paths, flags, parsePool);
-  } finally {
-    await parsePool?.close();
-  }
-}
-
-async function lintWith(cli: CliContext, paths: string[], flags: LintFlags, parsePool: ParsePool | undefined): Promise<number> {
   const format = cli.format(flags.format, FORMATS);
-  // The engine (every rule module), discovery and the config schema load side by side while
-  // the parse workers start.
+  // The engine (every rule module), discovery and the config schema load side by side.
   const [loaded, { lintFiles }, { discoverMigrations }] = await Promise.all([
     cli.config(),
     import('../../lint/engine.js'),
@@ -117,12 +107,21 @@ async function lintWith(cli: CliContext, paths: string[], flags: LintFlags, pars
     since: flags.since,
     readStdin,
   });
-  const result = await lintFiles(files, {
-    pgVersion,
-    ruleSettings: loaded.config.lint.rules,
-    templateValues: loaded.config.lint.templateValues,
-    parsePool,
-  });
+  // Worker threads parse ahead of the rules only for inputs big enough to repay starting them.
+  let inputChars = 0;
+  for (const file of files) inputChars += file.upText.length;
+  const parsePool = ParsePool.start({ inputChars });
+  let result: LintResult;
+  try {
+    result = await lintFiles(files, {
+      pgVersion,
+      ruleSettings: loaded.config.lint.rules,
+      templateValues: loaded.config.lint.templateValues,
+      parsePool,
+    });
+  } finally {
+    await parsePool?.close();
+  }
   const report = await import('../../lint/report/index.js');
   const sources = new Map(files.map((f) => [f.path, f.text]));
   switch (format) {
