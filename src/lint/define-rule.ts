@@ -12,6 +12,7 @@ export function ruleDocPath(id: string): string {
  * export default defineRule({
  *   id: 'ban-drop-table', severity: 'error', level: 3,
  *   summary: 'DROP TABLE deletes the table and all its rows.',
+ *   on: ['DropStmt'],
  *   check(ctx) { if (ctx.statement.kind === 'DropStmt') ctx.report({ message: '…', help: '…' }); },
  * });
  */

@@ -1,6 +1,6 @@
 /**
  * The lint engine: parses each migration file once, walks its statements in order and calls
- * every enabled rule's `check` once per statement, with the run's state as it was before that
+ * each enabled rule's `check` once per statement of a kind it handles (its `on`), with the run's state as it was before that
  * statement. Also emits the engine's own findings (syntax errors, templated SQL, ignore comments).
  */
 import { UsageError } from '../errors.js';
@@ -203,6 +203,7 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
   const builtin = new Map<string, RuleSetting>();
   for (const rule of BUILTIN_RULES) builtin.set(rule.id, severityOf(rule, settings));
   const enabledIds = new Set(active.map((entry) => entry.rule.id));
+  const rulesFor = rulesByKind(active);
 
   const state = new RunState();
   const findings: Finding[] = [];
@@ -323,7 +324,8 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
 
       const stmtLevel = statementLevel(stmt, state);
       if (stmtLevel > level) level = stmtLevel;
-      if (active.length > 0) {
+      const handlers = rulesFor(stmt.kind);
+      if (handlers.length > 0) {
         const ctx: RuleContext = {
           file,
           statement: stmt,
@@ -333,7 +335,7 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
           memory: undefined as unknown as Map<string, unknown>,
           report,
         };
-        for (const entry of active) {
+        for (const entry of handlers) {
           current = entry;
           ctx.memory = entry.memory;
           try {
@@ -379,6 +381,23 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
     files: fileResults,
     findings,
     summary: { files: fileResults.length, statements: statementCount, errors, warnings },
+  };
+}
+
+/**
+ * The active rules that handle a statement kind, in registry order (so findings on the same
+ * position keep their order), built once per kind met. Most rules handle one or two kinds:
+ * a Prisma migration's statements each need about a third of the rules.
+ */
+function rulesByKind(active: readonly ActiveRule[]): (kind: string) => readonly ActiveRule[] {
+  const byKind = new Map<string, ActiveRule[]>();
+  return (kind) => {
+    let handlers = byKind.get(kind);
+    if (handlers === undefined) {
+      handlers = active.filter((entry) => entry.rule.on === undefined || entry.rule.on.includes(kind));
+      byKind.set(kind, handlers);
+    }
+    return handlers;
   };
 }
 

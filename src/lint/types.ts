@@ -1,7 +1,8 @@
 /**
  * The lint rule API. A rule is data plus a check: `defineRule({ id, severity, summary, level,
- * docsUrl, check(ctx) })`. The engine parses each file once, walks its statements in order and
- * calls every enabled rule's `check` once per statement; rules never re-parse.
+ * docsUrl, on, check(ctx) })`. The engine parses each file once, walks its statements in order and
+ * calls each enabled rule's `check` once per statement of a kind the rule handles (`on`, or every
+ * statement when a rule has no `on`); rules never re-parse.
  */
 import type { MigrationFile, ParsedStatement, PgNode, Span } from '../migrations/types.js';
 
@@ -89,6 +90,12 @@ export interface RuleDefinition {
   /** Safety level of a file in which this rule fires. */
   level: SafetyLevel;
   docsUrl: string;
+  /**
+   * The statement kinds (`ParsedStatement.kind`, e.g. 'AlterTableStmt') whose statements this
+   * rule looks at, including those it only remembers facts from. The engine calls `check` only
+   * for these; without `on` it calls it for every parsed statement.
+   */
+  on?: readonly string[] | undefined;
   check(ctx: RuleContext): void;
 }
 

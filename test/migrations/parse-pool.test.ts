@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 // The parse workers only exist in the built dist/ (npm test builds first): these tests run the
 // bin with workers and without, and require the same report byte for byte.
@@ -82,5 +82,31 @@ describe('lint with parse workers', () => {
     const inSyntax = result.findings.filter((f) => f.file.endsWith('a_syntax.sql')).map((f) => `${f.rule}:${f.line}`);
     expect(inSyntax).toEqual(expect.arrayContaining(['syntax-error:2', 'ban-drop-column:3', 'syntax-error:4']));
     expect(result.findings.some((f) => f.rule === 'templated-sql')).toBe(true);
+  });
+});
+
+describe('when workers start', () => {
+  // The built module: from the TypeScript sources there is no worker script and no pool at all.
+  const load = async (): Promise<typeof import('../../src/migrations/parse-pool.js')> =>
+    (await import(new URL('../../dist/migrations/parse-pool.js', import.meta.url).href)) as typeof import('../../src/migrations/parse-pool.js');
+
+  it('not for less SQL than PARALLEL_PARSE_MIN_CHARS, unless workers are asked for', async () => {
+    const { ParsePool, PARALLEL_PARSE_MIN_CHARS } = await load();
+    vi.stubEnv('PRODGUARD_LINT_WORKERS', '');
+    try {
+      expect(ParsePool.start({ inputChars: PARALLEL_PARSE_MIN_CHARS - 1 })).toBeUndefined();
+      const big = ParsePool.start({ inputChars: PARALLEL_PARSE_MIN_CHARS });
+      expect(big?.size).toBeGreaterThanOrEqual(1);
+      await big?.close();
+      const asked = ParsePool.start({ inputChars: 10, workers: 1 });
+      expect(asked?.size).toBe(1);
+      await asked?.close();
+      vi.stubEnv('PRODGUARD_LINT_WORKERS', '2');
+      const configured = ParsePool.start({ inputChars: 10 });
+      expect(configured?.size).toBe(2);
+      await configured?.close();
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

@@ -90,18 +90,11 @@ export interface LintRun {
 }
 
 /**
- * Discovers and lints the given paths (default: config "migrations") with the config's settings,
- * parsing on `parsePool`'s workers when one is given.
+ * Discovers and lints the given paths (default: config "migrations") with the config's settings.
  * @throws UsageError when there is nothing to lint or a path does not exist.
  */
-export async function lintProject(
-  cli: CliContext,
-  paths: string[],
-  flags: Omit<LintFlags, 'format' | 'failOn' | 'report'>,
-  parsePool?: ParsePool | undefined,
-): Promise<LintRun> {
-  // The engine (every rule module), discovery and the config schema load side by side while
-  // the parse workers start.
+export async function lintProject(cli: CliContext, paths: string[], flags: Omit<LintFlags, 'format' | 'failOn' | 'report'>): Promise<LintRun> {
+  // The engine (every rule module), discovery and the config schema load side by side.
   const [loaded, { lintFiles }, { discoverMigrations }] = await Promise.all([
     cli.config(),
     import('../../lint/engine.js'),
@@ -128,28 +121,27 @@ export async function lintProject(
     since: flags.since,
     readStdin,
   });
-  const result = await lintFiles(files, {
-    pgVersion,
-    ruleSettings: loaded.config.lint.rules,
-    templateValues: loaded.config.lint.templateValues,
-    parsePool,
-  });
+  // Worker threads parse ahead of the rules only for inputs big enough to repay starting them.
+  let inputChars = 0;
+  for (const file of files) inputChars += file.upText.length;
+  const parsePool = ParsePool.start({ inputChars });
+  let result: LintResult;
+  try {
+    result = await lintFiles(files, {
+      pgVersion,
+      ruleSettings: loaded.config.lint.rules,
+      templateValues: loaded.config.lint.templateValues,
+      parsePool,
+    });
+  } finally {
+    await parsePool?.close();
+  }
   return { files, result, loaded };
 }
 
 async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise<number> {
-  // Started first, so the workers load the parser while config and files are read here.
-  const parsePool = ParsePool.start();
-  try {
-    return await lintWith(cli, paths, flags, parsePool);
-  } finally {
-    await parsePool?.close();
-  }
-}
-
-async function lintWith(cli: CliContext, paths: string[], flags: LintFlags, parsePool: ParsePool | undefined): Promise<number> {
   const format = cli.format(flags.format, FORMATS);
-  const { files, result, loaded } = await lintProject(cli, paths, flags, parsePool);
+  const { files, result, loaded } = await lintProject(cli, paths, flags);
   if (flags.report) {
     const { lintView } = await import('../../html/views.js');
     await writeHtmlReport(cli, flags.report, { title: 'prodguard lint', views: { lint: lintView(result) } });

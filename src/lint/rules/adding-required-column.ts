@@ -32,6 +32,7 @@ export default defineRule({
   severity: 'error',
   level: 3,
   summary: 'ADD COLUMN ... NOT NULL without a DEFAULT fails on any existing table that has rows.',
+  on: ['AlterTableStmt'],
   check(ctx) {
     if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node) return;
     const stmt = ctx.node as unknown as AlterTableStmt;

@@ -31,6 +31,7 @@ export default defineRule({
   level: 3,
   summary:
     'ADD COLUMN ... PRIMARY KEY on an existing table fills the column and builds the primary key index under one ACCESS EXCLUSIVE lock.',
+  on: ['AlterTableStmt'],
   check(ctx) {
     if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node) return;
     const stmt = ctx.node as unknown as AlterTableStmt;

@@ -30,6 +30,7 @@ export default defineRule({
   level: 3,
   summary:
     'ADD UNIQUE / PRIMARY KEY on an existing table builds the index under an ACCESS EXCLUSIVE lock; build it CONCURRENTLY and attach it with USING INDEX.',
+  on: ['AlterTableStmt'],
   check(ctx) {
     if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node) return;
     const stmt = ctx.node as unknown as AlterTableStmt;

@@ -96,6 +96,7 @@ export default defineRule({
   level: 3,
   summary:
     'ADD COLUMN with a volatile default (or an identity / stored generated column, or any default before PostgreSQL 11) rewrites the table under an ACCESS EXCLUSIVE lock.',
+  on: ['AlterTableStmt'],
   check(ctx) {
     if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node) return;
     const stmt = ctx.node as unknown as AlterTableStmt;

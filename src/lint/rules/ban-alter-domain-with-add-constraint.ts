@@ -25,6 +25,7 @@ export default defineRule({
   severity: 'warning',
   level: 3,
   summary: 'ALTER DOMAIN ... ADD CONSTRAINT scans every table using the domain while blocking its writes.',
+  on: ['CreateDomainStmt', 'AlterDomainStmt'],
   check(ctx) {
     if (!ctx.node) return;
     const created = createdDomains(ctx.memory);

@@ -11,6 +11,7 @@ export default defineRule({
   severity: 'warning',
   level: 2,
   summary: 'New char(n) columns pad values with spaces: use text or varchar.',
+  on: ['CreateStmt', 'AlterTableStmt'],
   check(ctx) {
     if (!ctx.node) return;
     for (const col of newColumns(ctx.statement.kind, ctx.node)) {

@@ -16,6 +16,7 @@ export default defineRule({
   severity: 'warning',
   level: 2,
   summary: 'CREATE DOMAIN with a CHECK or NOT NULL constraint: changing that constraint later blocks writes on every table using the domain.',
+  on: ['CreateDomainStmt'],
   check(ctx) {
     if (ctx.statement.kind !== 'CreateDomainStmt' || !ctx.node) return;
     const stmt = ctx.node as { domainname?: { String?: { sval: string } }[]; constraints?: { Constraint?: Constraint }[] };

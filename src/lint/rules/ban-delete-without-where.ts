@@ -24,6 +24,7 @@ export default defineRule({
   severity: 'error',
   level: 3,
   summary: 'DELETE without a WHERE clause removes every row of the table.',
+  on: ['DeleteStmt', 'UpdateStmt', 'InsertStmt', 'SelectStmt', 'MergeStmt'],
   check(ctx) {
     if (!ctx.node) return;
     for (const stmt of modifyingStatements(ctx.statement.kind, ctx.node, 'DeleteStmt') as DeleteStmt[]) {

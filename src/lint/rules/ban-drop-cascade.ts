@@ -54,6 +54,7 @@ export default defineRule({
   severity: 'error',
   level: 3,
   summary: 'DROP ... CASCADE silently drops every object that depends on the target: views, foreign keys, triggers, whole schemas.',
+  on: ['DropStmt', 'AlterTableStmt', 'AlterDomainStmt', 'DropOwnedStmt'],
   check(ctx) {
     if (!ctx.node) return;
     switch (ctx.statement.kind) {

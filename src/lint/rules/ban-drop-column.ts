@@ -29,6 +29,7 @@ export default defineRule({
   severity: 'error',
   level: 3,
   summary: 'DROP COLUMN on an existing table deletes the column\'s data and breaks clients that still read or write it.',
+  on: ['AlterTableStmt'],
   check(ctx) {
     if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node) return;
     const stmt = ctx.node as AlterTableStmt;

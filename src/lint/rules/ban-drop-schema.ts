@@ -17,6 +17,7 @@ export default defineRule({
   severity: 'error',
   level: 3,
   summary: 'DROP SCHEMA or DROP DATABASE deletes every object and row inside it.',
+  on: ['CreateSchemaStmt', 'CreatedbStmt', 'DropStmt', 'DropdbStmt'],
   check(ctx) {
     if (!ctx.node) return;
     const created = createdInRun(ctx.memory);

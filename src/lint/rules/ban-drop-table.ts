@@ -17,6 +17,7 @@ export default defineRule({
   severity: 'error',
   level: 3,
   summary: 'DROP TABLE on an existing table deletes it with all its rows and breaks every client that still uses it.',
+  on: ['DropStmt'],
   check(ctx) {
     if (ctx.statement.kind !== 'DropStmt' || !ctx.node) return;
     const stmt = ctx.node as DropStmt;

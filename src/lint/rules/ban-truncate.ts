@@ -22,6 +22,7 @@ export default defineRule({
   severity: 'error',
   level: 3,
   summary: 'TRUNCATE deletes every row of a table at once; with CASCADE, also of every table that references it.',
+  on: ['TruncateStmt'],
   check(ctx) {
     if (ctx.statement.kind !== 'TruncateStmt' || !ctx.node) return;
     const stmt = ctx.node as TruncateStmt;

@@ -24,6 +24,7 @@ export default defineRule({
   severity: 'error',
   level: 3,
   summary: 'UPDATE without a WHERE clause rewrites and locks every row of the table in one transaction.',
+  on: ['DeleteStmt', 'UpdateStmt', 'InsertStmt', 'SelectStmt', 'MergeStmt'],
   check(ctx) {
     if (!ctx.node) return;
     for (const stmt of modifyingStatements(ctx.statement.kind, ctx.node, 'UpdateStmt') as UpdateStmt[]) {

@@ -84,6 +84,7 @@ export default defineRule({
   level: 3,
   summary:
     'ALTER COLUMN TYPE rewrites the whole table under an ACCESS EXCLUSIVE lock, except widenings that need no rewrite (varchar(n) to larger or text, numeric precision increase, ...).',
+  on: ['VariableSetStmt', 'CreateStmt', 'DropStmt', 'RenameStmt', 'AlterTableStmt'],
   check(ctx) {
     if (!ctx.node) return;
     const types = columnTypes(ctx.memory);

@@ -17,6 +17,7 @@ export default defineRule({
   level: 3,
   summary:
     'CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and DETACH PARTITION CONCURRENTLY cannot run inside a transaction block.',
+  on: ['IndexStmt', 'DropStmt', 'ReindexStmt', 'AlterTableStmt'],
   check(ctx) {
     if (!ctx.node || !ctx.state.inTransaction) return;
     const found = concurrentForm(ctx.statement.kind, ctx.node);

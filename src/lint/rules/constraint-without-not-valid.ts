@@ -46,6 +46,7 @@ export default defineRule({
   level: 3,
   summary:
     'ADD CONSTRAINT CHECK / FOREIGN KEY on an existing table without NOT VALID scans the whole table while blocking writes (and, for CHECK, reads).',
+  on: ['TransactionStmt', 'AlterTableStmt'],
   check(ctx) {
     const key = `file:${ctx.file.path}`;
     let file = ctx.memory.get(key) as FileState | undefined;

@@ -19,6 +19,7 @@ export default defineRule({
   severity: 'warning',
   level: 2,
   summary: 'CREATE INDEX on an existing table without CONCURRENTLY blocks all writes to the table while the index is built.',
+  on: ['IndexStmt'],
   check(ctx) {
     if (ctx.statement.kind !== 'IndexStmt' || !ctx.node) return;
     const stmt = ctx.node as unknown as IndexStmt;

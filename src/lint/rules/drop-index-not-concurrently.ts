@@ -19,6 +19,7 @@ export default defineRule({
   severity: 'warning',
   level: 3,
   summary: 'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock that blocks reads and writes on the table.',
+  on: ['DropStmt'],
   check(ctx) {
     if (ctx.statement.kind !== 'DropStmt' || !ctx.node) return;
     const stmt = ctx.node as unknown as DropStmt;

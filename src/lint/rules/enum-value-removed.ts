@@ -40,6 +40,7 @@ export default defineRule({
   level: 3,
   summary:
     'An enum rebuilt without some of its values (the create-new / convert / rename / drop-old pattern ORMs generate): rows and clients still using them fail.',
+  on: ['CreateEnumStmt', 'AlterEnumStmt', 'RenameStmt', 'DropStmt'],
   check(ctx) {
     if (!ctx.node) return;
     const memory = enumMemory(ctx.memory);

@@ -13,6 +13,7 @@ export default defineRule({
   severity: 'warning',
   level: 2,
   summary: 'New integer / serial columns overflow at 2,147,483,647; use bigint.',
+  on: ['CreateStmt', 'AlterTableStmt'],
   check(ctx) {
     if (!ctx.node) return;
     for (const col of newColumns(ctx.statement.kind, ctx.node)) {

@@ -20,6 +20,7 @@ export default defineRule({
   severity: 'warning',
   level: 2,
   summary: 'New serial columns: use an identity column (GENERATED ... AS IDENTITY) instead.',
+  on: ['CreateStmt', 'AlterTableStmt'],
   check(ctx) {
     if (!ctx.node) return;
     for (const col of newColumns(ctx.statement.kind, ctx.node)) {

@@ -11,6 +11,7 @@ export default defineRule({
   severity: 'warning',
   level: 2,
   summary: 'New varchar(n) columns: use text (with a CHECK on the length if the limit matters).',
+  on: ['CreateStmt', 'AlterTableStmt'],
   check(ctx) {
     if (!ctx.node) return;
     for (const col of newColumns(ctx.statement.kind, ctx.node)) {

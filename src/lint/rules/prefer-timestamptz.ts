@@ -10,6 +10,7 @@ export default defineRule({
   severity: 'warning',
   level: 2,
   summary: 'New timestamp (without time zone) columns: use timestamptz.',
+  on: ['CreateStmt', 'AlterTableStmt'],
   check(ctx) {
     if (!ctx.node) return;
     for (const col of newColumns(ctx.statement.kind, ctx.node)) {

@@ -30,6 +30,7 @@ export default defineRule({
   severity: 'error',
   level: 3,
   summary: 'RENAME COLUMN breaks every client that still uses the old name the moment the migration commits.',
+  on: ['AlterTableStmt', 'RenameStmt'],
   check(ctx) {
     if (!ctx.node) return;
     const added = addedColumns(ctx.memory);

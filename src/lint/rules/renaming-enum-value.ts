@@ -16,6 +16,7 @@ export default defineRule({
   severity: 'error',
   level: 3,
   summary: 'ALTER TYPE ... RENAME VALUE breaks every client, function and default that still uses the old label.',
+  on: ['CreateEnumStmt', 'RenameStmt', 'DropStmt', 'AlterEnumStmt'],
   check(ctx) {
     if (!ctx.node) return;
     const created = createdEnums(ctx.memory);

@@ -17,6 +17,7 @@ export default defineRule({
   severity: 'error',
   level: 3,
   summary: 'Renaming a table (RENAME TO or SET SCHEMA) breaks every client that still uses the old name.',
+  on: ['RenameStmt', 'AlterObjectSchemaStmt'],
   check(ctx) {
     if (!ctx.node) return;
     let relation: RangeVar | undefined;

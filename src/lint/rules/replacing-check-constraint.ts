@@ -61,6 +61,7 @@ export default defineRule({
   level: 3,
   summary:
     'A CHECK constraint dropped and re-added on the same table: existing rows, triggers and functions may still use values the new check rejects.',
+  on: ['CreateStmt', 'DropStmt', 'RenameStmt', 'AlterTableStmt'],
   check(ctx) {
     const kind = ctx.statement.kind;
     if (!ctx.node) return;

@@ -54,6 +54,7 @@ export default defineRule({
   level: 3,
   summary:
     'SET NOT NULL on an existing column without a validated CHECK (col IS NOT NULL) scans the whole table under an ACCESS EXCLUSIVE lock.',
+  on: ['AlterTableStmt'],
   check(ctx) {
     if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node) return;
     const stmt = ctx.node as unknown as AlterTableStmt;

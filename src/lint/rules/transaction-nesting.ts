@@ -21,6 +21,7 @@ export default defineRule({
   level: 1,
   summary:
     'BEGIN inside an open transaction (explicit or the migration tool\'s per-file one), or COMMIT/ROLLBACK that ends the tool\'s transaction.',
+  on: ['TransactionStmt'],
   check(ctx) {
     if (ctx.statement.kind !== 'TransactionStmt' || !ctx.node) return;
     const key = `file:${ctx.file.path}`;
