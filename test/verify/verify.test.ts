@@ -305,19 +305,22 @@ describe('runner', () => {
 
   it("RESPONSE_TIME is not inflated by a log scan running at the same time", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-verify-big-'));
-    // ~36 MB where every line wakes the email detector: a scan of seconds, in 1 MB chunks.
+    // ~48 MB where every line wakes the email detector: a scan of a second or more, in 1 MB chunks.
     const line = `${JSON.stringify({ level: 30, time: 1, msg: 'user x@y handled, see ops@ for help, ref a@b' })}\n`;
-    writeFileSync(path.join(dir, 'big.log'), line.repeat(Math.ceil(36_000_000 / line.length)));
+    writeFileSync(path.join(dir, 'big.log'), line.repeat(Math.ceil(48_000_000 / line.length)));
     const report = await runVerify({
       checks: checks([
         { name: 'scan', logs: { paths: ['big.log'], pii: true }, timeout: '60s' },
-        { name: 'api', http: { url: `${base}/health` }, fail: ['[RESPONSE_TIME] < 400'] },
+        { name: 'api', http: { url: `${base}/health` }, fail: ['[RESPONSE_TIME] < 60000'] },
       ]),
       cwd: dir,
     });
     const [scan, api] = report.checks;
-    expect(scan!.durationMs, 'the scan must be long for this test to mean anything').toBeGreaterThan(1000);
+    expect(scan!.durationMs, 'the scan must be long for this test to mean anything').toBeGreaterThan(500);
     expect(api!.status, api!.message).toBe('pass');
+    // Relative, not an absolute bound (machines differ): a scan that blocked the event loop would
+    // make the request last about as long as the scan itself.
+    expect(api!.durationMs).toBeLessThan(scan!.durationMs / 2);
   });
 
   it('takes samples: failures below failureLimit warn, at the limit fail', async () => {
