@@ -251,14 +251,18 @@ describe('prodguard deploy: failures and their record', () => {
   it('one deploy at a time: a second deploy to the same database while one runs stops at preflight', async () => {
     const p = await project();
     p.write('migrations/001_add_notes.sql', ADD_NOTES);
-    const slow = p.run(['deploy', '--env', 'test', '--', 'sh', '-c', 'sleep 4']);
-    // Wait until the first deploy holds the lock (its migrate is sleeping).
-    for (let i = 0; i < 100; i++) {
-      const held = await p.dbs.test.sql(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 1886547812 AND objid = 1 AND granted`);
-      if (held[0]?.n === 1) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    // The first deploy's migrate waits for a file the test writes once the second deploy is done,
+    // so the overlap does not depend on how fast this machine is.
+    const slow = p.run(['deploy', '--env', 'test', '--', 'sh', '-c', 'while [ ! -f release ]; do sleep 0.1; done']);
+    let held = false;
+    for (let i = 0; i < 600 && !held; i++) {
+      const rows = await p.dbs.test.sql(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 1886547812 AND objid = 1 AND granted`);
+      held = rows[0]?.n === 1;
+      if (!held) await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    expect(held, 'the first deploy took the lock').toBe(true);
     const second = await p.run(['deploy', '--env', 'test', '--', 'true']);
+    p.write('release', '');
     expect(second.code, second.stdout).toBe(1);
     expect(second.stdout).toMatch(/FAIL\s+preflight\s+another prodguard deploy is running against this database/);
     const first = await slow;
