@@ -215,7 +215,7 @@ async function planCleanup(tx: Queryable, settings: TestDataSettings, olderThanH
 
   for (const p of planned) {
     const { rows } = await tx.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM ${p.info.sql} x WHERE x.${marker} AND x.${created} < $1::timestamptz`,
+      `SELECT count(*)::text AS n FROM ${p.info.from} x WHERE x.${marker} AND x.${created} < $1::timestamptz`,
       [cutoff],
     );
     p.result.candidates = Number(rows[0]?.n ?? 0);
@@ -234,7 +234,7 @@ async function planCleanup(tx: Queryable, settings: TestDataSettings, olderThanH
           : 'true';
         const { rows } = await tx.query<{ key: string; ref_key: string; ref_test: boolean }>(
           `SELECT ${keyText(p.info, 'x')} AS key, ${keyText(child, 'c')} AS ref_key, ${childMarker} AS ref_test
-             FROM ${p.info.sql} x JOIN ${child.sql} c ON ${joinCondition(fk, 'c', 'x')}
+             FROM ${p.info.from} x JOIN ${child.from} c ON ${joinCondition(fk, 'c', 'x')}
             WHERE x.${marker} AND x.${created} < $1::timestamptz AND (${stays})
               AND NOT (${keyText(p.info, 'x')} = ANY ($2::text[]))`,
           childPlan ? [cutoff, [...p.blockedKeys], [...childPlan.blockedKeys]] : [cutoff, [...p.blockedKeys]],
@@ -340,7 +340,7 @@ async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, set
   // The keyset: the first batch starts at the lowest key, every next one after the last key seen.
   const pick = (after: boolean) =>
     `SELECT array_agg(k ORDER BY k)::text AS keys, count(*)::int AS n, min(k)::text AS first, max(k)::text AS last
-       FROM (SELECT x.${key} AS k FROM ${p.info.sql} x
+       FROM (SELECT x.${key} AS k FROM ${p.info.from} x
               WHERE ${candidates}${after ? ` AND x.${key} > $3::${keyType}` : ''}
               ORDER BY x.${key} LIMIT $2) batch`;
   const referenced = p.referencedBy.length > 0;
@@ -351,7 +351,7 @@ async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, set
     keyListAsFilter: true,
     extra: [`x.${key} BETWEEN $3::${keyType} AND $4::${keyType}`, `x.${created} < $2::timestamptz`],
   });
-  const lockSql = `SELECT 1 FROM ${p.info.sql} x WHERE x.${key} = ANY ($1::${keyType}[]) AND x.${marker} ORDER BY x.${key} FOR UPDATE`;
+  const lockSql = `SELECT 1 FROM ${p.info.from} x WHERE x.${key} = ANY ($1::${keyType}[]) AND x.${marker} ORDER BY x.${key} FOR UPDATE`;
 
   let last: string | undefined;
   let deleted = 0;
@@ -385,7 +385,7 @@ async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, set
 
 /** `NOT EXISTS (a referencing row)` for every foreign key into the table aliased `x`; '' when none. */
 export function notReferencedSql(referencedBy: readonly ForeignKey[]): string {
-  return referencedBy.map((fk) => `NOT EXISTS (SELECT 1 FROM ${fk.child.sql} c WHERE ${joinCondition(fk, 'c', 'x')})`).join(' AND ');
+  return referencedBy.map((fk) => `NOT EXISTS (SELECT 1 FROM ${fk.child.from} c WHERE ${joinCondition(fk, 'c', 'x')})`).join(' AND ');
 }
 
 /**
@@ -404,7 +404,7 @@ export function deleteByKeySql(
   const conditions = [options.keyListAsFilter ? `(${inList}) IS TRUE` : inList, `x.${quoteIdent(marker)}`, ...(options.extra ?? [])];
   const notReferenced = notReferencedSql(referencedBy);
   if (notReferenced) conditions.push(notReferenced);
-  return `DELETE FROM ${table.sql} x WHERE ${conditions.join(' AND ')}`;
+  return `DELETE FROM ${table.from} x WHERE ${conditions.join(' AND ')}`;
 }
 
 const MAX_LOCK_RETRIES = 3;

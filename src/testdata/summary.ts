@@ -120,7 +120,7 @@ async function summarizeTable(db: Queryable, table: TableInfo, settings: TestDat
   const { rows } = await db.query<SummaryRow>(
     `WITH t AS (
        SELECT ${created} AS ca, ${ageHoursSql(created)} AS age, pg_column_size(x.*) AS bytes, ${status} AS status
-         FROM ${table.sql} x WHERE ${marker})
+         FROM ${table.from} x WHERE ${marker})
      SELECT count(*)::text AS total,
             count(*) FILTER (WHERE age >= $1)::text AS stale,
             count(*) FILTER (WHERE age < 1)::text AS b0,
@@ -142,7 +142,7 @@ async function summarizeTable(db: Queryable, table: TableInfo, settings: TestDat
   const trend = await db.query<{ h: number; n: string }>(
     `SELECT floor(extract(epoch FROM (date_trunc('hour', now()) - date_trunc('hour', ${created}::timestamptz))) / 3600)::int AS h,
             count(*)::text AS n
-       FROM ${table.sql} x
+       FROM ${table.from} x
       WHERE ${marker} AND ${created}::timestamptz >= date_trunc('hour', now()) - interval '23 hours'
       GROUP BY 1`,
   );
@@ -262,7 +262,7 @@ export async function countTestRows(db: Db, settings: TestDataSettings): Promise
           counts.push({ table: table.qualified, count: 0, problem });
           continue;
         }
-        const { rows } = await tx.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table.sql} x WHERE x.${quoteIdent(settings.column)}`);
+        const { rows } = await tx.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table.from} x WHERE x.${quoteIdent(settings.column)}`);
         counts.push({ table: table.qualified, count: Number(rows[0]?.n ?? 0), problem: null });
       }
       return {
@@ -305,7 +305,7 @@ export async function listTestRows(db: Db, settings: TestDataSettings, options: 
         const created = `x.${quoteIdent(settings.createdAt)}`;
         const { rows } = await tx.query<{ key: string; created_at: string | null; age: string | null }>(
           `SELECT ${keyText(table, 'x')} AS key, ${isoSql(created)} AS created_at, round(${ageHoursSql(created)}::numeric, 2)::text AS age
-             FROM ${table.sql} x
+             FROM ${table.from} x
             WHERE x.${quoteIdent(settings.column)} AND ($1::float8 IS NULL OR ${ageHoursSql(created)} >= $1::float8)
             ORDER BY ${created} NULLS FIRST LIMIT $2`,
           [options.olderThanHours ?? null, limit],

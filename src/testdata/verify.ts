@@ -45,9 +45,9 @@ export async function verifyTestData(db: Db, settings: TestDataSettings): Promis
           continue;
         }
         const { rows } = await tx.query<{ total: string; stale: string; nulls: string }>(
-          `SELECT (SELECT count(*) FROM ${table.sql} x WHERE x.${marker})::text AS total,
-                  (SELECT count(*) FROM ${table.sql} x WHERE x.${marker} AND x.${created} < now() - $1::float8 * interval '1 hour')::text AS stale,
-                  ${table.marker.notNull ? `'0'` : `(SELECT count(*) FROM ${table.sql} x WHERE x.${marker} IS NULL)::text`} AS nulls`,
+          `SELECT (SELECT count(*) FROM ${table.from} x WHERE x.${marker})::text AS total,
+                  (SELECT count(*) FROM ${table.from} x WHERE x.${marker} AND x.${created} < now() - $1::float8 * interval '1 hour')::text AS stale,
+                  ${table.marker.notNull ? `'0'` : `(SELECT count(*) FROM ${table.from} x WHERE x.${marker} IS NULL)::text`} AS nulls`,
           [settings.retentionHours],
         );
         const total = Number(rows[0]?.total ?? 0);
@@ -123,7 +123,7 @@ export async function auditRealChanges(db: Db, settings: TestDataSettings, optio
         const { rows } = await tx.query<{ inserted: string; updated: string | null }>(
           `SELECT count(*) FILTER (WHERE x.${quoteIdent(settings.createdAt)} >= $1::timestamptz)::text AS inserted,
                   ${hasUpdated ? `count(*) FILTER (WHERE x.${quoteIdent(updatedColumn)} >= $1::timestamptz)::text` : 'NULL'} AS updated
-             FROM ${table.sql} x WHERE ${real}`,
+             FROM ${table.from} x WHERE ${real}`,
           [since],
         );
         out.push({

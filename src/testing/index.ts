@@ -167,7 +167,7 @@ export class TestDataSession {
         if (rows.length === 0) break;
       }
       const stillThere = await this.db.query<{ key: string }>(
-        `SELECT x.${quoteIdent(table.keyColumns[0]!)}::text AS key FROM ${table.sql} x WHERE x.${quoteIdent(table.keyColumns[0]!)} = ANY ($1::${table.keyType ?? 'text'}[])`,
+        `SELECT x.${quoteIdent(table.keyColumns[0]!)}::text AS key FROM ${table.from} x WHERE x.${quoteIdent(table.keyColumns[0]!)} = ANY ($1::${table.keyType ?? 'text'}[])`,
         [remaining],
       );
       for (const row of stillThere.rows) kept.push({ table: table.qualified, key: row.key });

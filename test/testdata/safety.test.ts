@@ -1,0 +1,70 @@
+/**
+ * The reviewer's scenarios (issue 6): ways a cleanup of test rows could reach real rows, each
+ * reproduced on real PostgreSQL. Every test here failed before its fix.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openDb } from '../../src/db/open.js';
+import type { Db } from '../../src/db/types.js';
+import { cleanupTestData } from '../../src/testdata/cleanup.js';
+import { testDataSettings } from '../../src/testdata/settings.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+
+let target: TestDatabase;
+let db: Db;
+
+const STALE = `now() - interval '2 days'`;
+
+beforeAll(async () => {
+  target = await createTestDatabase('td_safety');
+  db = await openDb(target.url);
+});
+afterAll(async () => {
+  await db?.close();
+});
+beforeEach(async () => {
+  await target.sql(`DROP SCHEMA public CASCADE; CREATE SCHEMA public; DROP SCHEMA IF EXISTS prodguard CASCADE;`);
+});
+
+async function count(sql: string): Promise<number> {
+  return (await target.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`))[0]!.n;
+}
+
+describe('partitions and inheritance', () => {
+  it('a foreign key into one partition (ON DELETE CASCADE) keeps the test row and the real row that references it', async () => {
+    await target.sql(`
+      CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false)
+        PARTITION BY RANGE (id);
+      CREATE TABLE users_low PARTITION OF users FOR VALUES FROM (0) TO (100);
+      CREATE TABLE users_high PARTITION OF users FOR VALUES FROM (100) TO (1000);
+      CREATE TABLE invoices (id int PRIMARY KEY, user_id bigint REFERENCES users_low (id) ON DELETE CASCADE);
+      INSERT INTO users VALUES (1, ${STALE}, true), (2, ${STALE}, true), (150, ${STALE}, true), (3, ${STALE}, false);
+      INSERT INTO invoices VALUES (7, 1);  -- a real invoice of test user 1
+    `);
+    const settings = testDataSettings({ tables: ['users'] });
+    const plan = await cleanupTestData(db, settings);
+    expect(plan.tables[0]).toMatchObject({ candidates: 3, blocked: 1, wouldDelete: 2 });
+    expect(plan.tables[0]!.blockedRows[0]).toMatchObject({ key: '1', referencedBy: { table: 'public.invoices', key: '7', isTestRow: false } });
+    const done = await cleanupTestData(db, settings, { dryRun: false });
+    expect(done.deleted).toBe(2);
+    expect(await count('invoices')).toBe(1);
+    expect((await target.sql(`SELECT id::int FROM users ORDER BY id`)).map((r) => r.id)).toEqual([1, 3]);
+  });
+
+  it('a plain inheritance parent is cleaned with ONLY: rows of child tables and what references them stay', async () => {
+    await target.sql(`
+      CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false);
+      CREATE TABLE vip_users (tier text) INHERITS (users);
+      ALTER TABLE vip_users ADD PRIMARY KEY (id);
+      CREATE TABLE perks (id int PRIMARY KEY, user_id bigint REFERENCES vip_users (id) ON DELETE CASCADE);
+      INSERT INTO users VALUES (1, ${STALE}, true);
+      INSERT INTO vip_users VALUES (2, ${STALE}, true, 'gold');
+      INSERT INTO perks VALUES (9, 2);  -- a real perk of the (child-table) test user 2
+    `);
+    const settings = testDataSettings({ tables: ['users'] });
+    const done = await cleanupTestData(db, settings, { dryRun: false });
+    expect(done.deleted).toBe(1);
+    expect(await count('perks')).toBe(1);
+    expect(await count('vip_users')).toBe(1);
+    expect(await count('ONLY users')).toBe(0);
+  });
+});
