@@ -45,6 +45,11 @@ export const testDataSchema = z.strictObject({
   batchSize: z.number().int().min(1).max(100_000).default(5_000),
   /** lock_timeout of each cleanup batch: a batch that would wait longer gives way and is retried. */
   lockTimeout: duration.default(1_000),
+  /**
+   * DELETE triggers and rules (by name) that cleanup may fire. Any other enabled user trigger or
+   * rule on a managed table makes deleting refuse: what it does can reach real data.
+   */
+  allowDeleteTriggers: z.array(z.string().min(1)).default([]),
 });
 
 export const lintConfigSchema = z.strictObject({

@@ -22,11 +22,11 @@ import { quoteIdent } from '../db/introspect.js';
 import type { Db, Queryable } from '../db/types.js';
 import { DatabaseError } from '../errors.js';
 import { defaultMarkedBy } from '../identity/environment.js';
-import { assertTestDataAllowed } from './guard.js';
+import { assertTestDataAllowed, assertTriggersAllowed } from './guard.js';
 import { logCleanupEnd, logCleanupStart } from './log.js';
 import type { TestDataSettings } from './settings.js';
 import { isoSql, keyText } from './summary.js';
-import { childrenFirst, type ForeignKey, foreignKeysInto, joinCondition, resolveTables, type TableInfo, tableProblem } from './tables.js';
+import { childrenFirst, type DeleteTrigger, deleteTriggers, type ForeignKey, foreignKeysInto, joinCondition, resolveTables, type TableInfo, tableProblem } from './tables.js';
 
 export interface CleanupOptions {
   /** Default true: nothing is deleted, the plan is returned (and logged as a dry run). */
@@ -101,6 +101,11 @@ export interface CleanupResult {
   batches: number;
   /** Duration of the longest batch transaction, in milliseconds. */
   longestBatchMs: number;
+  /**
+   * User triggers and rules that fire on these deletes. Deleting refuses unless each is named in
+   * `testData.allowDeleteTriggers`; a dry run reports them.
+   */
+  triggers: (DeleteTrigger & { allowed: boolean })[];
   problems: string[];
 }
 
@@ -145,8 +150,10 @@ export async function cleanupTestData(db: Db, settings: TestDataSettings, option
     wouldDelete: 0,
     batches: 0,
     longestBatchMs: 0,
+    triggers: plan.triggers.map((t) => ({ ...t, allowed: settings.allowDeleteTriggers.includes(t.name) })),
     problems: plan.problems,
   };
+  if (!dryRun) assertTriggersAllowed(plan.triggers, settings, 'delete test data');
   let budget = options.limit ?? Number.POSITIVE_INFINITY;
   for (const t of plan.tables) {
     t.result.wouldDelete = Math.max(0, Math.min(budget, t.result.candidates - t.result.blocked));
@@ -187,6 +194,7 @@ function sum(values: readonly number[]): number {
 interface Plan {
   cutoff: string;
   tables: PlannedTable[];
+  triggers: DeleteTrigger[];
   problems: string[];
 }
 
@@ -255,7 +263,7 @@ async function planCleanup(tx: Queryable, settings: TestDataSettings, olderThanH
     }
   }
   for (const p of planned) p.result.blocked = p.blockedKeys.size;
-  return { cutoff, tables: planned, problems };
+  return { cutoff, tables: planned, triggers: await deleteTriggers(tx, usable), problems };
 }
 
 function keyProblem(table: TableInfo): string {

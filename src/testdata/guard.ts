@@ -3,6 +3,7 @@ import type { Queryable } from '../db/types.js';
 import { RefusedError } from '../errors.js';
 import { readIdentity } from '../identity/environment.js';
 import type { TestDataSettings } from './settings.js';
+import type { DeleteTrigger } from './tables.js';
 
 /**
  * Refuses to delete or write test data on a production database unless the team opted in with
@@ -27,5 +28,28 @@ export async function assertTestDataAllowed(
   throw new RefusedError(`${why}; refusing to ${action}`, {
     code: 'PRODGUARD_PROTECTED',
     hint: 'teams that test in production opt in with testData.allowOnProduction: true in prodguard.config',
+  });
+}
+
+/** The delete triggers and rules not named in `testData.allowDeleteTriggers`. */
+export function unapprovedTriggers(triggers: readonly DeleteTrigger[], settings: Pick<TestDataSettings, 'allowDeleteTriggers'>): DeleteTrigger[] {
+  return triggers.filter((t) => !settings.allowDeleteTriggers.includes(t.name));
+}
+
+/**
+ * Refuses to delete when a user trigger or rule fires on the deletes and the config has not
+ * named it in `testData.allowDeleteTriggers`: a trigger that writes a ledger or deletes elsewhere
+ * would reach real data. (Disabling triggers with session_replication_role would also disable the
+ * foreign-key actions, so prodguard never does.)
+ *
+ * @throws RefusedError (`PRODGUARD_DELETE_TRIGGERS`, exit 1)
+ */
+export function assertTriggersAllowed(triggers: readonly DeleteTrigger[], settings: Pick<TestDataSettings, 'allowDeleteTriggers'>, action: string): void {
+  const unapproved = unapprovedTriggers(triggers, settings);
+  if (unapproved.length === 0) return;
+  const list = unapproved.map((t) => `${t.kind} ${t.name} on ${t.on}`).join(', ');
+  throw new RefusedError(`deleting test rows would fire ${list}; refusing to ${action}`, {
+    code: 'PRODGUARD_DELETE_TRIGGERS',
+    hint: `check what they do; if they are safe for test rows, name them in testData.allowDeleteTriggers: [${unapproved.map((t) => t.name).join(', ')}]`,
   });
 }

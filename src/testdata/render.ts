@@ -104,6 +104,13 @@ export function renderCleanup(result: CleanupResult, c: Colors): string {
     const more = result.blocked - blocked.length;
     if (more > 0) lines.push(`  … and ${more} more`);
   }
+  if (result.triggers.length > 0) {
+    lines.push('');
+    lines.push(c.yellow('Triggers and rules that fire on these deletes (deleting refuses unless named in testData.allowDeleteTriggers):'));
+    for (const t of result.triggers) {
+      lines.push(`  ${t.kind} ${t.name} on ${t.on}  ${t.allowed ? 'allowed' : c.red('NOT allowed')}`);
+    }
+  }
   for (const p of result.problems) lines.push(c.yellow(`  ! ${p}`));
   lines.push('');
   if (result.dryRun) {

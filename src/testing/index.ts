@@ -19,9 +19,9 @@ import { quoteIdent } from '../db/introspect.js';
 import type { Queryable, QueryResult } from '../db/types.js';
 import { RefusedError, UsageError } from '../errors.js';
 import { deleteByKeySql } from '../testdata/cleanup.js';
-import { assertTestDataAllowed } from '../testdata/guard.js';
+import { assertTestDataAllowed, assertTriggersAllowed } from '../testdata/guard.js';
 import { type TestDataSettings, testDataSettings } from '../testdata/settings.js';
-import { childrenFirst, describeTables, foreignKeysInto, type TableInfo } from '../testdata/tables.js';
+import { childrenFirst, deleteTriggers, describeTables, foreignKeysInto, type TableInfo } from '../testdata/tables.js';
 
 /**
  * What the session needs from a database client: a `pg` Client, Pool or PoolClient, or a
@@ -145,9 +145,13 @@ export class TestDataSession {
    * pg_constraint), each `DELETE ... WHERE key = ANY ($1) AND <marker> AND NOT EXISTS (<a
    * referencing row>)`: a row someone else's row references is kept (and reported), never
    * cascaded into. Safe to call twice.
+   *
+   * @throws RefusedError (PRODGUARD_DELETE_TRIGGERS) when a DELETE trigger or rule not named in
+   *   `testData.allowDeleteTriggers` would fire; nothing is deleted then.
    */
   async cleanup(): Promise<SessionCleanup> {
     const tables = [...new Map(this.rows.map((r) => [r.table.oid, r.table])).values()];
+    assertTriggersAllowed(await deleteTriggers(this.db, tables), this.settings, 'clean up test data');
     const keys = await foreignKeysInto(this.db, tables, this.settings);
     let deleted = 0;
     const kept: CreatedRow[] = [];

@@ -2,11 +2,13 @@
  * The reviewer's scenarios (issue 6): ways a cleanup of test rows could reach real rows, each
  * reproduced on real PostgreSQL. Every test here failed before its fix.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/open.js';
 import type { Db } from '../../src/db/types.js';
 import { cleanupTestData } from '../../src/testdata/cleanup.js';
 import { testDataSettings } from '../../src/testdata/settings.js';
+import { testData } from '../../src/testing/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
 let target: TestDatabase;
@@ -66,5 +68,55 @@ describe('partitions and inheritance', () => {
     expect(await count('perks')).toBe(1);
     expect(await count('vip_users')).toBe(1);
     expect(await count('ONLY users')).toBe(0);
+  });
+});
+
+describe('delete triggers and rules', () => {
+  const LEDGER_SCHEMA = `
+    CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false);
+    CREATE TABLE ledger (id int PRIMARY KEY, user_id bigint);
+    CREATE FUNCTION drop_ledger() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN DELETE FROM ledger WHERE true; RETURN OLD; END $$;
+    CREATE TRIGGER users_ledger AFTER DELETE ON users FOR EACH ROW EXECUTE FUNCTION drop_ledger();
+    INSERT INTO users VALUES (1, ${STALE}, true);
+    INSERT INTO ledger VALUES (1, 500), (2, 501);  -- real bookkeeping rows
+  `;
+
+  it('a dry run lists an AFTER DELETE trigger; deleting refuses and the real ledger rows stay', async () => {
+    await target.sql(LEDGER_SCHEMA);
+    const settings = testDataSettings({ tables: ['users'] });
+    const plan = await cleanupTestData(db, settings);
+    expect(plan.triggers).toEqual([{ table: 'public.users', on: 'users', name: 'users_ledger', kind: 'trigger', allowed: false }]);
+    await expect(cleanupTestData(db, settings, { dryRun: false })).rejects.toMatchObject({ code: 'PRODGUARD_DELETE_TRIGGERS' });
+    expect(await count('ledger')).toBe(2);
+    expect(await count('users')).toBe(1);
+  });
+
+  it('a trigger named in allowDeleteTriggers runs; a DELETE rule is reported and refused too', async () => {
+    await target.sql(`${LEDGER_SCHEMA}
+      CREATE TABLE archive (id bigint);
+      CREATE RULE users_archive AS ON DELETE TO users DO ALSO INSERT INTO archive VALUES (OLD.id);
+    `);
+    const onlyTrigger = testDataSettings({ tables: ['users'], allowDeleteTriggers: ['users_ledger'] });
+    await expect(cleanupTestData(db, onlyTrigger, { dryRun: false })).rejects.toThrow(/rule users_archive on users/);
+    const both = testDataSettings({ tables: ['users'], allowDeleteTriggers: ['users_ledger', 'users_archive'] });
+    expect((await cleanupTestData(db, both, { dryRun: false })).deleted).toBe(1);
+    expect(await count('ledger')).toBe(0);
+    expect(await count('archive')).toBe(1);
+  });
+
+  it('prodguard/testing cleanup() refuses the same trigger and deletes nothing', async () => {
+    await target.sql(LEDGER_SCHEMA);
+    const client = new pg.Client({ connectionString: target.url });
+    await client.connect();
+    try {
+      const session = await testData.session(client, { config: { tables: ['users'] } });
+      await session.insert('users', { id: 2, created_at: new Date() });
+      await expect(session.cleanup()).rejects.toMatchObject({ code: 'PRODGUARD_DELETE_TRIGGERS' });
+      expect(await count('ledger')).toBe(2);
+      expect(await count('users')).toBe(2);
+    } finally {
+      await client.end();
+    }
   });
 });
