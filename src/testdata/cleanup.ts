@@ -199,6 +199,9 @@ interface Plan {
 }
 
 async function planCleanup(tx: Queryable, settings: TestDataSettings, olderThanHours: number, options: CleanupOptions): Promise<Plan> {
+  // Row-level security could hide referencing rows from this role (and foreign-key cascades
+  // bypass it): with row_security off, a query RLS would filter errors instead — fails closed.
+  await tx.query(`SELECT set_config('row_security', 'off', true)`);
   const cutoffRow = await tx.query<{ cutoff: string }>(`SELECT ${isoSql(`now() - $1::float8 * interval '1 hour'`)} AS cutoff`, [olderThanHours]);
   const cutoff = cutoffRow.rows[0]!.cutoff;
   const { tables, missing } = await resolveTables(tx, settings, options.tables);
@@ -286,7 +289,10 @@ async function deletePlanned(db: Db, plan: Plan, settings: TestDataSettings, opt
   // One dedicated connection: lock_timeout is set once for the session, and a batch on a table
   // nobody references is a single autocommitted statement (its own transaction, one round trip).
   await onOneConnection(db, async (conn) => {
-    await conn.query(`SELECT set_config('lock_timeout', $1, false)`, [`${Math.max(1, Math.round(lockTimeoutMs))}ms`]);
+    // row_security off: see planCleanup — a hidden referencing row must fail the run, not be missed.
+    await conn.query(`SELECT set_config('lock_timeout', $1, false), set_config('row_security', 'off', false)`, [
+      `${Math.max(1, Math.round(lockTimeoutMs))}ms`,
+    ]);
     for (let pass = 0; pass < (cyclic ? 20 : 1) && budget > 0; pass++) {
       let deletedThisPass = 0;
       for (const p of plan.tables) {

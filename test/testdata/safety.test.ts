@@ -9,7 +9,7 @@ import type { Db } from '../../src/db/types.js';
 import { cleanupTestData } from '../../src/testdata/cleanup.js';
 import { testDataSettings } from '../../src/testdata/settings.js';
 import { testData } from '../../src/testing/index.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
 let target: TestDatabase;
 let db: Db;
@@ -117,6 +117,43 @@ describe('delete triggers and rules', () => {
       expect(await count('users')).toBe(2);
     } finally {
       await client.end();
+    }
+  });
+});
+
+describe('row-level security', () => {
+  it('a role that RLS hides referencing rows from cannot delete through them: the run fails closed', async () => {
+    const role = `td_rls_${Math.random().toString(36).slice(2, 8)}`;
+    await target.sql(`
+      CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false);
+      CREATE TABLE notes (id int PRIMARY KEY, user_id bigint REFERENCES users ON DELETE CASCADE, author text NOT NULL);
+      INSERT INTO users VALUES (1, ${STALE}, true), (2, ${STALE}, true);
+      INSERT INTO notes VALUES (1, 1, 'a real customer');
+      ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+      CREATE POLICY own_notes ON notes USING (author = current_user);
+      CREATE ROLE ${role} LOGIN;
+      GRANT CREATE ON DATABASE ${target.name} TO ${role};
+      GRANT USAGE ON SCHEMA public TO ${role};
+      GRANT SELECT, DELETE ON users TO ${role};
+      GRANT SELECT ON notes TO ${role};
+    `);
+    const url = new URL(target.url);
+    url.username = role;
+    const asRole = await openDb(url.toString());
+    try {
+      const settings = testDataSettings({ tables: ['users'] });
+      await expect(cleanupTestData(asRole, settings)).rejects.toThrow(/row-level security/);
+      await expect(cleanupTestData(asRole, settings, { dryRun: false })).rejects.toThrow(/row-level security/);
+      expect(await count('notes')).toBe(1);
+      expect(await count('users')).toBe(2);
+      // The owner (not subject to the policy) sees the note and keeps user 1.
+      const done = await cleanupTestData(db, settings, { dryRun: false });
+      expect(done.deleted).toBe(1);
+      expect(await count('notes')).toBe(1);
+    } finally {
+      await asRole.close();
+      await target.sql(`DROP SCHEMA IF EXISTS prodguard CASCADE; DROP OWNED BY ${role}`);
+      await adminQuery(`DROP ROLE ${role}`);
     }
   });
 });
