@@ -8,7 +8,7 @@
  *    referencing table and key.
  * 2. Delete (unless a dry run), table by table, in keyset batches (`ORDER BY key`, `key > last`,
  *    so no batch rescans the dead index entries of the ones before). Each batch is its own short
- *    transaction with `lock_timeout`; on a referenced table it first locks the batch's rows
+ *    transaction with `SET LOCAL lock_timeout` (and row_security off); on a referenced table it first locks the batch's rows
  *    (`FOR UPDATE`, which makes new referencing inserts wait) and then deletes
  *    `WHERE key = ANY($1) AND <marker> AND <older than cutoff> AND NOT EXISTS (<a referencing row>)`
  *    in a new statement that sees every committed reference: a row that stopped being test
@@ -286,19 +286,16 @@ async function deletePlanned(db: Db, plan: Plan, settings: TestDataSettings, opt
   const cyclic = plan.tables.some((p, i) =>
     p.referencedBy.some((fk) => (position.get(fk.child.oid) ?? -1) >= i),
   );
-  // One dedicated connection: lock_timeout is set once for the session, and a batch on a table
-  // nobody references is a single autocommitted statement (its own transaction, one round trip).
+  // One dedicated connection; lock_timeout and row_security are set per batch (SET LOCAL), so the
+  // connection goes back to the pool as it came.
   await onOneConnection(db, async (conn) => {
-    // row_security off: see planCleanup — a hidden referencing row must fail the run, not be missed.
-    await conn.query(`SELECT set_config('lock_timeout', $1, false), set_config('row_security', 'off', false)`, [
-      `${Math.max(1, Math.round(lockTimeoutMs))}ms`,
-    ]);
     for (let pass = 0; pass < (cyclic ? 20 : 1) && budget > 0; pass++) {
       let deletedThisPass = 0;
       for (const p of plan.tables) {
         if (budget <= 0) break;
         const deleted = await deleteTable(conn, p, plan.cutoff, settings, {
           batchSize,
+          lockTimeoutMs,
           budget,
           options,
           onBatch(n, ms) {
@@ -333,6 +330,7 @@ function onOneConnection<T>(db: Db, fn: (conn: Queryable) => Promise<T>): Promis
 
 interface DeleteTableOptions {
   batchSize: number;
+  lockTimeoutMs: number;
   budget: number;
   options: CleanupOptions;
   onBatch(deleted: number, ms: number): void;
@@ -381,7 +379,7 @@ async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, set
     if (o.options.beforeDelete) await o.options.beforeDelete(p.info.qualified, parseTextArray(batch.keys));
     const { keys, first } = batch;
     const upTo = batch.last;
-    const outcome = await runBatch(conn, referenced, async () => {
+    const outcome = await runBatch(conn, o.lockTimeoutMs, async () => {
       if (referenced) await conn.query(lockSql, [keys]);
       return (await conn.query(deleteSql, [keys, cutoff, first, upTo])).rowCount;
     });
@@ -424,17 +422,20 @@ export function deleteByKeySql(
 const MAX_LOCK_RETRIES = 3;
 
 /**
- * One batch as its own transaction: an explicit one when it takes several statements, else the
- * single autocommitted DELETE. A lock timeout rolls the batch back and retries it a few times (its
- * rows stay for a later run if it keeps timing out).
+ * One batch as its own short transaction, with `lock_timeout` and `row_security = off` set LOCAL
+ * to it (row-level security off: a referencing row the role cannot see must fail the batch, not be
+ * missed). A lock timeout rolls the batch back and retries it a few times; undefined when it kept
+ * timing out (its rows stay for a later run). Used by cleanup and by prodguard/testing.
  */
-async function runBatch(conn: Queryable, explicit: boolean, fn: () => Promise<number>): Promise<{ rows: number; ms: number } | undefined> {
+export async function runBatch<T>(conn: Queryable, lockTimeoutMs: number, fn: () => Promise<T>): Promise<{ rows: T; ms: number } | undefined> {
   for (let attempt = 0; attempt <= MAX_LOCK_RETRIES; attempt++) {
     const started = performance.now();
     try {
-      if (!explicit) return { rows: await fn(), ms: performance.now() - started };
       await conn.query('BEGIN');
       try {
+        await conn.query(`SELECT set_config('lock_timeout', $1, true), set_config('row_security', 'off', true)`, [
+          `${Math.max(1, Math.round(lockTimeoutMs))}ms`,
+        ]);
         const rows = await fn();
         await conn.query('COMMIT');
         return { rows, ms: performance.now() - started };
@@ -443,11 +444,17 @@ async function runBatch(conn: Queryable, explicit: boolean, fn: () => Promise<nu
         throw error;
       }
     } catch (error) {
-      if (!(error instanceof DatabaseError && error.sqlState === '55P03')) throw error;
+      if (!isLockTimeout(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
     }
   }
   return undefined;
+}
+
+/** SQLSTATE 55P03 lock_not_available, from prodguard's adapters (DatabaseError) or a raw pg client. */
+function isLockTimeout(error: unknown): boolean {
+  if (error instanceof DatabaseError) return error.sqlState === '55P03';
+  return (error as { code?: unknown } | null)?.code === '55P03';
 }
 
 /** Parses a one-dimensional PostgreSQL array literal of scalar keys (`{1,2,"a b"}`). */

@@ -157,3 +157,24 @@ describe('row-level security', () => {
     }
   });
 });
+
+describe('session settings', () => {
+  it('lock_timeout and row_security are set per batch (SET LOCAL): the pooled connection goes back unchanged', async () => {
+    await target.sql(`
+      CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false);
+      CREATE TABLE notes (id int PRIMARY KEY, user_id bigint REFERENCES users);
+      INSERT INTO users SELECT g, ${STALE}, true FROM generate_series(1, 10) g;
+    `);
+    const pooled = await openDb(target.url, { settings: { maxConnections: 1 } });
+    try {
+      const before = (await pooled.query<{ lt: string; rs: string }>(`SELECT current_setting('lock_timeout') lt, current_setting('row_security') rs`)).rows[0];
+      const done = await cleanupTestData(pooled, testDataSettings({ tables: ['users'], batchSize: 3 }), { dryRun: false, lockTimeoutMs: 123 });
+      expect(done.deleted).toBe(10);
+      const after = (await pooled.query<{ lt: string; rs: string }>(`SELECT current_setting('lock_timeout') lt, current_setting('row_security') rs`)).rows[0];
+      expect(after).toEqual(before);
+      expect(after).toEqual({ lt: '5s', rs: 'on' });
+    } finally {
+      await pooled.close();
+    }
+  });
+});
