@@ -363,7 +363,7 @@ async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, set
     keyListAsFilter: true,
     extra: [`x.${key} BETWEEN $3::${keyType} AND $4::${keyType}`, `x.${created} < $2::timestamptz`],
   });
-  const lockSql = `SELECT 1 FROM ${p.info.from} x WHERE x.${key} = ANY ($1::${keyType}[]) AND x.${marker} ORDER BY x.${key} FOR UPDATE`;
+  const lockSql = lockByKeySql(p.info, settings.column);
 
   let last: string | undefined;
   let deleted = 0;
@@ -417,6 +417,17 @@ export function deleteByKeySql(
   const notReferenced = notReferencedSql(referencedBy);
   if (notReferenced) conditions.push(notReferenced);
   return `DELETE FROM ${table.from} x WHERE ${conditions.join(' AND ')}`;
+}
+
+/**
+ * Locks the listed test rows (`FOR UPDATE`, key order) before the DELETE: an insert of a row that
+ * references one of them (it holds FOR KEY SHARE) is waited for, and the DELETE that follows, a
+ * new statement, sees that reference committed and keeps the row. Without the lock the DELETE's
+ * NOT EXISTS would run on a snapshot without the reference and its cascade would reach it.
+ */
+export function lockByKeySql(table: TableInfo, marker: string): string {
+  const key = quoteIdent(table.keyColumns[0]!);
+  return `SELECT 1 FROM ${table.from} x WHERE x.${key} = ANY ($1::${table.keyType ?? 'text'}[]) AND x.${quoteIdent(marker)} ORDER BY x.${key} FOR UPDATE`;
 }
 
 const MAX_LOCK_RETRIES = 3;

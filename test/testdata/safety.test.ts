@@ -178,3 +178,86 @@ describe('session settings', () => {
     }
   });
 });
+
+describe('a real row inserted while cleanup runs', () => {
+  const SCHEMA = `
+    CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(), is_test_data boolean NOT NULL DEFAULT false);
+    CREATE TABLE notes (id int PRIMARY KEY, user_id bigint REFERENCES users ON DELETE CASCADE);
+  `;
+
+  /**
+   * Another session inserts a real note referencing test user `userId` and commits one second
+   * after `run` started: the note must survive (the user is kept), whatever `run` deletes.
+   */
+  async function raceRealInsert(userId: number, run: () => Promise<unknown>): Promise<void> {
+    const writer = new pg.Client({ connectionString: target.url });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query(`INSERT INTO notes VALUES (1, $1)`, [userId]);
+      const running = run();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await writer.query('COMMIT');
+      await running;
+    } finally {
+      await writer.end();
+    }
+    expect(await target.sql(`SELECT id, user_id::int FROM notes`)).toEqual([{ id: 1, user_id: userId }]);
+    expect(await count(`users WHERE id = ${userId}`)).toBe(1);
+  }
+
+  it('testdata cleanup: the real note committed while the batch waits survives, its test user is kept', async () => {
+    await target.sql(`${SCHEMA} INSERT INTO users VALUES (1, ${STALE}, true), (2, ${STALE}, true)`);
+    await raceRealInsert(1, async () => {
+      const done = await cleanupTestData(db, testDataSettings({ tables: ['users'] }), { dryRun: false, lockTimeoutMs: 5000 });
+      expect(done.deleted).toBe(1);
+    });
+    expect(await count('users')).toBe(1);
+  });
+
+  it('prodguard/testing cleanup() on a pool: the real note committed while it waits survives, its test user is kept', async () => {
+    await target.sql(SCHEMA);
+    const pool = new pg.Pool({ connectionString: target.url, max: 3 });
+    try {
+      const session = await testData.session(pool, { config: { tables: ['users'], lockTimeout: 5000 } });
+      await session.insert('users', { id: 1 });
+      await session.insert('users', { id: 2 });
+      await raceRealInsert(1, async () => {
+        const result = await session.cleanup();
+        expect(result).toEqual({ deleted: 1, kept: [{ table: 'public.users', key: '1' }] });
+      });
+      expect(await count('users')).toBe(1);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('prodguard/testing cleanup() as a role that RLS hides the referencing row from fails closed', async () => {
+    const role = `td_rls_${Math.random().toString(36).slice(2, 8)}`;
+    await target.sql(`${SCHEMA}
+      ALTER TABLE notes ADD COLUMN author text NOT NULL DEFAULT 'a real customer';
+      ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+      CREATE POLICY own_notes ON notes USING (author = current_user);
+      CREATE ROLE ${role} LOGIN;
+      GRANT USAGE ON SCHEMA public TO ${role};
+      GRANT SELECT, INSERT, UPDATE, DELETE ON users TO ${role};  -- UPDATE: the FOR UPDATE row locks
+      GRANT SELECT ON notes TO ${role};
+    `);
+    const url = new URL(target.url);
+    url.username = role;
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      const session = await testData.session(client, { config: { tables: ['users'] } });
+      await session.insert('users', { id: 1 });
+      await target.sql(`INSERT INTO notes (id, user_id) VALUES (1, 1)`);
+      await expect(session.cleanup()).rejects.toThrow(/row-level security/);
+      expect(await count('notes')).toBe(1);
+      expect(await count('users')).toBe(1);
+    } finally {
+      await client.end();
+      await target.sql(`DROP OWNED BY ${role}`);
+      await adminQuery(`DROP ROLE ${role}`);
+    }
+  });
+});
