@@ -50,6 +50,14 @@ export const testDataSchema = z.strictObject({
    * rule on a managed table makes deleting refuse: what it does can reach real data.
    */
   allowDeleteTriggers: z.array(z.string().min(1)).default([]),
+  /**
+   * The time zone a `timestamp without time zone` created-at column is written in (read as
+   * `created_at AT TIME ZONE <this>`, never in the session's TimeZone). timestamptz is exact anyway.
+   */
+  createdAtTimeZone: z
+    .string()
+    .regex(/^[A-Za-z0-9_+\-/:]+$/, 'expected a time zone name such as UTC or Europe/Berlin')
+    .default('UTC'),
 });
 
 export const lintConfigSchema = z.strictObject({

@@ -26,7 +26,7 @@ import { assertTestDataAllowed, assertTriggersAllowed } from './guard.js';
 import { logCleanupEnd, logCleanupStart } from './log.js';
 import type { TestDataSettings } from './settings.js';
 import { isoSql, keyText } from './summary.js';
-import { childrenFirst, type DeleteTrigger, deleteTriggers, type ForeignKey, foreignKeysInto, joinCondition, resolveTables, type TableInfo, tableProblem } from './tables.js';
+import { childrenFirst, createdAtSql, type DeleteTrigger, deleteTriggers, type ForeignKey, foreignKeysInto, joinCondition, resolveTables, type TableInfo, tableProblem } from './tables.js';
 
 export interface CleanupOptions {
   /** Default true: nothing is deleted, the plan is returned (and logged as a dry run). */
@@ -221,12 +221,11 @@ async function planCleanup(tx: Queryable, settings: TestDataSettings, olderThanH
   }));
   const byOid = new Map(planned.map((p) => [p.info.oid, p]));
   const marker = quoteIdent(settings.column);
-  const created = quoteIdent(settings.createdAt);
   const reportLimit = options.reportLimit ?? 100;
 
   for (const p of planned) {
     const { rows } = await tx.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM ${p.info.from} x WHERE x.${marker} AND x.${created} < $1::timestamptz`,
+      `SELECT count(*)::text AS n FROM ${p.info.from} x WHERE x.${marker} AND ${createdAtSql(p.info, 'x', settings)} < $1::timestamptz`,
       [cutoff],
     );
     p.result.candidates = Number(rows[0]?.n ?? 0);
@@ -241,12 +240,12 @@ async function planCleanup(tx: Queryable, settings: TestDataSettings, olderThanH
         const childMarker = child.columns.includes(settings.column) ? `c.${marker} IS TRUE` : 'false';
         // A referencing row stays unless it is itself a candidate that is not blocked.
         const stays = childPlan
-          ? `NOT (c.${marker} IS TRUE AND c.${created} < $1::timestamptz) OR ${keyText(child, 'c')} = ANY ($3::text[])`
+          ? `NOT (c.${marker} IS TRUE AND ${createdAtSql(child, 'c', settings)} < $1::timestamptz) OR ${keyText(child, 'c')} = ANY ($3::text[])`
           : 'true';
         const { rows } = await tx.query<{ key: string; ref_key: string; ref_test: boolean }>(
           `SELECT ${keyText(p.info, 'x')} AS key, ${keyText(child, 'c')} AS ref_key, ${childMarker} AS ref_test
              FROM ${p.info.from} x JOIN ${child.from} c ON ${joinCondition(fk, 'c', 'x')}
-            WHERE x.${marker} AND x.${created} < $1::timestamptz AND (${stays})
+            WHERE x.${marker} AND ${createdAtSql(p.info, 'x', settings)} < $1::timestamptz AND (${stays})
               AND NOT (${keyText(p.info, 'x')} = ANY ($2::text[]))`,
           childPlan ? [cutoff, [...p.blockedKeys], [...childPlan.blockedKeys]] : [cutoff, [...p.blockedKeys]],
         );
@@ -347,8 +346,8 @@ async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, set
   const key = quoteIdent(p.info.keyColumns[0]!);
   const keyType = p.info.keyType ?? 'text';
   const marker = quoteIdent(settings.column);
-  const created = quoteIdent(settings.createdAt);
-  const candidates = `x.${marker} AND x.${created} < $1::timestamptz`;
+  const created = createdAtSql(p.info, 'x', settings);
+  const candidates = `x.${marker} AND ${created} < $1::timestamptz`;
   // The keyset: the first batch starts at the lowest key, every next one after the last key seen.
   const pick = (after: boolean) =>
     `SELECT array_agg(k ORDER BY k)::text AS keys, count(*)::int AS n, min(k)::text AS first, max(k)::text AS last
@@ -361,7 +360,7 @@ async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, set
   // wrapped in IS TRUE it is a hashed filter over one short range scan, several times cheaper.
   const deleteSql = deleteByKeySql(p.info, settings.column, p.referencedBy, {
     keyListAsFilter: true,
-    extra: [`x.${key} BETWEEN $3::${keyType} AND $4::${keyType}`, `x.${created} < $2::timestamptz`],
+    extra: [`x.${key} BETWEEN $3::${keyType} AND $4::${keyType}`, `${created} < $2::timestamptz`],
   });
   const lockSql = lockByKeySql(p.info, settings.column);
 

@@ -5,7 +5,7 @@
 import { quoteIdent } from '../db/introspect.js';
 import type { Db, Queryable } from '../db/types.js';
 import { AGE_BUCKETS, type TestDataSettings } from './settings.js';
-import { resolveTables, type TableInfo, tableProblem } from './tables.js';
+import { createdAtSql, resolveTables, type TableInfo, tableProblem } from './tables.js';
 
 /** The row's key as text: the primary key (composite keys as a row literal), else its ctid. */
 export function keyText(table: TableInfo, alias: string): string {
@@ -114,7 +114,7 @@ async function databaseNow(db: Queryable): Promise<string> {
 
 async function summarizeTable(db: Queryable, table: TableInfo, settings: TestDataSettings): Promise<{ summary: TableSummary; hours: Map<number, number> }> {
   const marker = `x.${quoteIdent(settings.column)}`;
-  const created = `x.${quoteIdent(settings.createdAt)}`;
+  const created = createdAtSql(table, 'x', settings);
   const statusColumn = settings.statusColumn && table.columns.includes(settings.statusColumn) ? settings.statusColumn : undefined;
   const status = statusColumn ? `x.${quoteIdent(statusColumn)}::text` : 'NULL::text';
   const { rows } = await db.query<SummaryRow>(
@@ -140,10 +140,10 @@ async function summarizeTable(db: Queryable, table: TableInfo, settings: TestDat
   const buckets = emptyBuckets();
   [row.b0, row.b1, row.b2, row.b3, row.b4].forEach((n, i) => (buckets[i]!.count = Number(n)));
   const trend = await db.query<{ h: number; n: string }>(
-    `SELECT floor(extract(epoch FROM (date_trunc('hour', now()) - date_trunc('hour', ${created}::timestamptz))) / 3600)::int AS h,
+    `SELECT floor(extract(epoch FROM (date_trunc('hour', now()) - date_trunc('hour', ${created}))) / 3600)::int AS h,
             count(*)::text AS n
        FROM ${table.from} x
-      WHERE ${marker} AND ${created}::timestamptz >= date_trunc('hour', now()) - interval '23 hours'
+      WHERE ${marker} AND ${created} >= date_trunc('hour', now()) - interval '23 hours'
       GROUP BY 1`,
   );
   const hours = new Map(trend.rows.map((r) => [Number(r.h), Number(r.n)]));
@@ -302,7 +302,7 @@ export async function listTestRows(db: Db, settings: TestDataSettings, options: 
           problems.push(problem);
           continue;
         }
-        const created = `x.${quoteIdent(settings.createdAt)}`;
+        const created = createdAtSql(table, 'x', settings);
         const { rows } = await tx.query<{ key: string; created_at: string | null; age: string | null }>(
           `SELECT ${keyText(table, 'x')} AS key, ${isoSql(created)} AS created_at, round(${ageHoursSql(created)}::numeric, 2)::text AS age
              FROM ${table.from} x

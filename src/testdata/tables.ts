@@ -37,6 +37,8 @@ export interface TableInfo {
     index: string | undefined;
   };
   hasCreatedAt: boolean;
+  /** format_type of the created-at column (`timestamp with time zone`, `timestamp without time zone`, ...). */
+  createdAtType: string | undefined;
 }
 
 export interface ForeignKey {
@@ -71,6 +73,7 @@ interface DescribeRow {
   marker_not_null: boolean | null;
   marker_default: string | null;
   marker_index: string | null;
+  created_at_type: string | null;
 }
 
 /** Describes tables by oid; the marker is looked up by name. Read-only. */
@@ -92,14 +95,16 @@ export async function describeTables(db: Queryable, oids: readonly string[], mar
               WHERE i.indrelid = c.oid AND i.indisvalid AND m.attnum IS NOT NULL
                 AND (i.indkey[0] = m.attnum
                      OR (i.indpred IS NOT NULL AND pg_get_expr(i.indpred, i.indrelid) ~ ('(^|[^A-Za-z0-9_])"?' || $2 || '"?($|[^A-Za-z0-9_])')))
-              ORDER BY (i.indpred IS NOT NULL) DESC LIMIT 1) AS marker_index
+              ORDER BY (i.indpred IS NOT NULL) DESC LIMIT 1) AS marker_index,
+            (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attname = $3 AND NOT a.attisdropped) AS created_at_type
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN LATERAL (
          SELECT a.attnum, a.attnotnull, format_type(a.atttypid, a.atttypmod) AS type, pg_get_expr(d.adbin, d.adrelid) AS default_expr
            FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
           WHERE a.attrelid = c.oid AND a.attname = $2 AND NOT a.attisdropped) m ON true
       WHERE c.oid = ANY ($1::oid[])`,
-    [oids, marker],
+    [oids, marker, createdAt],
   );
   const byOid = new Map(rows.map((row) => [row.oid, row]));
   return oids.flatMap((oid) => {
@@ -127,6 +132,7 @@ export async function describeTables(db: Queryable, oids: readonly string[], mar
           index: row.marker_index ?? undefined,
         },
         hasCreatedAt: columns.includes(createdAt),
+        createdAtType: row.created_at_type ?? undefined,
       },
     ];
   });
@@ -278,6 +284,19 @@ export function joinCondition(fk: ForeignKey, childAlias: string, parentAlias: s
   return fk.childColumns
     .map((column, i) => `${childAlias}.${quoteIdent(column)} = ${parentAlias}.${quoteIdent(fk.parentColumns[i] ?? '')}`)
     .join(' AND ');
+}
+
+/**
+ * The created-at column of `table` (aliased `alias`) as a timestamptz. A `timestamp without time
+ * zone` is read in `createdAtTimeZone` (default UTC: `DEFAULT (now() AT TIME ZONE 'UTC')`), never
+ * in the session's TimeZone, which would shift every age by the zone's offset.
+ */
+export function createdAtSql(table: TableInfo, alias: string, settings: Pick<TestDataSettings, 'createdAt' | 'createdAtTimeZone'>): string {
+  const column = `${alias}.${quoteIdent(settings.createdAt)}`;
+  if (table.createdAtType?.startsWith('timestamp without time zone')) {
+    return `(${column} AT TIME ZONE '${settings.createdAtTimeZone.replaceAll("'", "''")}')`;
+  }
+  return table.createdAtType?.startsWith('timestamp with time zone') ? column : `${column}::timestamptz`;
 }
 
 /** Why a table cannot take part in counting or cleanup, or undefined when it can. */

@@ -4,7 +4,7 @@ import type { Db } from '../db/types.js';
 import type { CheckResult } from '../report/checks.js';
 import type { TestDataSettings } from './settings.js';
 import { isoSql } from './summary.js';
-import { resolveTables, tableProblem } from './tables.js';
+import { createdAtSql, resolveTables, tableProblem } from './tables.js';
 
 export interface VerifyResult {
   total: number;
@@ -35,7 +35,6 @@ export async function verifyTestData(db: Db, settings: TestDataSettings): Promis
       }));
       const result: VerifyResult = { total: 0, stale: 0, markerNull: 0, tablesWithoutColumn: [], tablesWithoutIndex: [], cleanupRecommended: false, checks };
       const marker = quoteIdent(settings.column);
-      const created = quoteIdent(settings.createdAt);
       for (const table of tables) {
         const base = { id: `testdata:${table.qualified}`, title: table.qualified };
         const problem = tableProblem(table, settings);
@@ -46,7 +45,7 @@ export async function verifyTestData(db: Db, settings: TestDataSettings): Promis
         }
         const { rows } = await tx.query<{ total: string; stale: string; nulls: string }>(
           `SELECT (SELECT count(*) FROM ${table.from} x WHERE x.${marker})::text AS total,
-                  (SELECT count(*) FROM ${table.from} x WHERE x.${marker} AND x.${created} < now() - $1::float8 * interval '1 hour')::text AS stale,
+                  (SELECT count(*) FROM ${table.from} x WHERE x.${marker} AND ${createdAtSql(table, 'x', settings)} < now() - $1::float8 * interval '1 hour')::text AS stale,
                   ${table.marker.notNull ? `'0'` : `(SELECT count(*) FROM ${table.from} x WHERE x.${marker} IS NULL)::text`} AS nulls`,
           [settings.retentionHours],
         );
@@ -121,7 +120,7 @@ export async function auditRealChanges(db: Db, settings: TestDataSettings, optio
         const real = `x.${quoteIdent(settings.column)} IS NOT TRUE`;
         const hasUpdated = table.columns.includes(updatedColumn);
         const { rows } = await tx.query<{ inserted: string; updated: string | null }>(
-          `SELECT count(*) FILTER (WHERE x.${quoteIdent(settings.createdAt)} >= $1::timestamptz)::text AS inserted,
+          `SELECT count(*) FILTER (WHERE ${createdAtSql(table, 'x', settings)} >= $1::timestamptz)::text AS inserted,
                   ${hasUpdated ? `count(*) FILTER (WHERE x.${quoteIdent(updatedColumn)} >= $1::timestamptz)::text` : 'NULL'} AS updated
              FROM ${table.from} x WHERE ${real}`,
           [since],

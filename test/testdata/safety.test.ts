@@ -8,6 +8,8 @@ import { openDb } from '../../src/db/open.js';
 import type { Db } from '../../src/db/types.js';
 import { cleanupTestData } from '../../src/testdata/cleanup.js';
 import { testDataSettings } from '../../src/testdata/settings.js';
+import { testDataSummary } from '../../src/testdata/summary.js';
+import { verifyTestData } from '../../src/testdata/verify.js';
 import { testData } from '../../src/testing/index.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
@@ -258,6 +260,35 @@ describe('a real row inserted while cleanup runs', () => {
       await client.end();
       await target.sql(`DROP OWNED BY ${role}`);
       await adminQuery(`DROP ROLE ${role}`);
+    }
+  });
+});
+
+describe('timestamp without time zone', () => {
+  it('a created_at written in UTC is aged in UTC, not in the session TimeZone (Asia/Tokyo)', async () => {
+    await target.sql(`
+      CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
+        is_test_data boolean NOT NULL DEFAULT false);
+      INSERT INTO users (id, is_test_data) VALUES (1, true);                                                     -- fresh
+      INSERT INTO users VALUES (2, (now() AT TIME ZONE 'UTC') - interval '30 hours', true);                      -- stale
+    `);
+    const tokyo = await openDb(`${target.url}?options=${encodeURIComponent('-c TimeZone=Asia/Tokyo')}`);
+    try {
+      expect((await tokyo.query<{ tz: string }>(`SELECT current_setting('TimeZone') AS tz`)).rows[0]!.tz).toBe('Asia/Tokyo');
+      const settings = testDataSettings({ tables: ['users'], retentionHours: 6 });
+      const summary = await testDataSummary(tokyo, settings);
+      expect(summary.buckets[0]).toMatchObject({ label: '< 1 h', count: 1 });
+      expect(summary.stale).toBe(1);
+      expect((await verifyTestData(tokyo, settings)).stale).toBe(1);
+      const done = await cleanupTestData(tokyo, settings, { dryRun: false });
+      expect(done.deleted).toBe(1);
+      expect((await target.sql(`SELECT id::int FROM users`)).map((r) => r.id)).toEqual([1]);
+      // A zone of the team's choosing: rows written in Tokyo time are 9 h younger than in UTC.
+      await target.sql(`UPDATE users SET created_at = (now() AT TIME ZONE 'Asia/Tokyo') - interval '7 hours'`);
+      expect((await cleanupTestData(tokyo, { ...settings, createdAtTimeZone: 'Asia/Tokyo' })).wouldDelete).toBe(1);
+      expect((await cleanupTestData(tokyo, settings)).wouldDelete).toBe(0);
+    } finally {
+      await tokyo.close();
     }
   });
 });
