@@ -18,7 +18,7 @@ import type { ProdguardConfig, TestDataConfig } from '../config/schema.js';
 import { quoteIdent } from '../db/introspect.js';
 import type { Queryable, QueryResult } from '../db/types.js';
 import { RefusedError, UsageError } from '../errors.js';
-import { deleteByKeySql, lockByKeySql, runBatch } from '../testdata/cleanup.js';
+import { closeBatch, deleteByKeySql, lockByKeySql, runBatch, selfReferencing } from '../testdata/cleanup.js';
 import { assertTestDataAllowed, assertTriggersAllowed } from '../testdata/guard.js';
 import { type TestDataSettings, testDataSettings } from '../testdata/settings.js';
 import { childrenFirst, deleteTriggers, describeTables, foreignKeysInto, type TableInfo } from '../testdata/tables.js';
@@ -165,15 +165,17 @@ export class TestDataSession {
         const referencedBy = keys.filter((fk) => fk.parentOid === table.oid);
         const deleteSql = `${deleteByKeySql(table, this.settings.column, referencedBy)} RETURNING x.${key}::text AS key`;
         const lockSql = lockByKeySql(table, this.settings.column);
-        // A self-referencing set may need a few rounds: a row is deletable once its referrers are gone.
-        let remaining = this.rows.filter((r) => r.table.oid === table.oid).map((r) => String(r.key));
-        for (let round = 0; remaining.length > 0 && round < 20; round++) {
-          const batch = remaining;
-          const outcome = await runBatch(conn, this.settings.lockTimeout, async () => {
-            await conn.query(lockSql, [batch]);
-            return (await conn.query<{ key: string }>(deleteSql, [batch])).rows;
-          });
-          if (!outcome || outcome.rows.length === 0) break;
+        // A table that references itself: our rows may reference each other (10 ↔ 11); they go in
+        // one statement, limited to those no row outside the session's references.
+        const self = selfReferencing(table, referencedBy);
+        const mine = this.rows.filter((r) => r.table.oid === table.oid).map((r) => String(r.key));
+        let remaining = mine;
+        const outcome = await runBatch(conn, this.settings.lockTimeout, async () => {
+          await conn.query(lockSql, [mine]);
+          const keys = self ? await closeBatch(conn, table, this.settings.column, referencedBy, mine) : mine;
+          return keys.length === 0 ? [] : (await conn.query<{ key: string }>(deleteSql, [keys])).rows;
+        });
+        if (outcome) {
           deleted += outcome.rows.length;
           const gone = new Set(outcome.rows.map((r) => r.key));
           remaining = remaining.filter((k) => !gone.has(k));

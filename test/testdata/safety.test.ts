@@ -292,3 +292,58 @@ describe('timestamp without time zone', () => {
     }
   });
 });
+
+describe('cycles', () => {
+  const SELF = `
+    CREATE TABLE users (id bigint PRIMARY KEY, parent_id bigint REFERENCES users ON DELETE CASCADE,
+      created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false);
+    INSERT INTO users (id, created_at, is_test_data) SELECT g, ${STALE}, g <> 32 FROM unnest(ARRAY[5, 10, 11, 30, 31, 32]) g;
+    UPDATE users SET parent_id = CASE id WHEN 5 THEN 5 WHEN 10 THEN 11 WHEN 11 THEN 10 WHEN 30 THEN 31 WHEN 31 THEN 30 WHEN 32 THEN 31 END;
+  `;
+
+  it('self-references and two rows referencing each other are deleted; a cycle a real row references stays whole', async () => {
+    await target.sql(SELF);
+    const settings = testDataSettings({ tables: ['users'], batchSize: 2 });
+    const done = await cleanupTestData(db, settings, { dryRun: false });
+    expect((await target.sql(`SELECT id::int, parent_id::int FROM users ORDER BY id`))).toEqual([
+      { id: 30, parent_id: 31 },
+      { id: 31, parent_id: 30 },
+      { id: 32, parent_id: 31 },
+    ]);
+    expect(done.deleted).toBe(3);
+    expect(done.problems).toEqual([]);
+  });
+
+  it('prodguard/testing deletes its own self-referencing rows', async () => {
+    await target.sql(`CREATE TABLE users (id bigint PRIMARY KEY, parent_id bigint REFERENCES users,
+      created_at timestamptz NOT NULL DEFAULT now(), is_test_data boolean NOT NULL DEFAULT false)`);
+    const client = new pg.Client({ connectionString: target.url });
+    await client.connect();
+    try {
+      const session = await testData.session(client, { config: { tables: ['users'] } });
+      await session.insert('users', { id: 10 });
+      await session.insert('users', { id: 11, parent_id: 10 });
+      await target.sql(`UPDATE users SET parent_id = 11 WHERE id = 10`);
+      expect(await session.cleanup()).toEqual({ deleted: 2, kept: [] });
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('a cycle across two tables cannot be deleted batch by batch: the rows left are reported', async () => {
+    await target.sql(`
+      CREATE TABLE a (id int PRIMARY KEY, b_id int, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false);
+      CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false);
+      ALTER TABLE a ADD FOREIGN KEY (b_id) REFERENCES b;
+      INSERT INTO a VALUES (1, NULL, ${STALE}, true), (2, NULL, ${STALE}, true);
+      INSERT INTO b VALUES (1, 1, ${STALE}, true);
+      UPDATE a SET b_id = 1 WHERE id = 1;
+    `);
+    const done = await cleanupTestData(db, testDataSettings({ tables: ['a', 'b'] }), { dryRun: false });
+    expect(done.deleted).toBe(1);
+    expect([...done.problems].sort()).toEqual([
+      expect.stringMatching(/^public\.a: 1 stale test row was left/),
+      expect.stringMatching(/^public\.b: 1 stale test row was left/),
+    ]);
+  });
+});
