@@ -24,6 +24,8 @@ export interface TestDataAlert {
   reasons: string[];
   total: number;
   stale: number;
+  /** Test rows without a created-at (never cleaned up). */
+  unknownAge: number;
   alertThreshold: number | null;
   maxStale: number;
   tables: { table: string; total: number; stale: number }[];
@@ -45,6 +47,7 @@ export function evaluateAlert(summary: TestDataSummary, rules: AlertRules, targe
     reasons,
     total: summary.total,
     stale: summary.stale,
+    unknownAge: summary.unknownAge,
     alertThreshold: rules.alertThreshold ?? null,
     maxStale,
     tables: summary.tables.map((t) => ({ table: t.table, total: t.total, stale: t.stale })),
@@ -123,7 +126,9 @@ export function renderDashboardFrame(summary: TestDataSummary, alert: TestDataAl
   lines.push(`prodguard monitor dashboard — ${target}`);
   lines.push(`${summary.generatedAt}   refresh every ${intervalMs < 1000 ? `${intervalMs} ms` : `${Math.round(intervalMs / 1000)} s`}   q or Ctrl-C to quit`);
   lines.push('');
-  lines.push(`Test rows: ${summary.total}   stale (> ${summary.retentionHours} h): ${summary.stale}   storage ≈ ${formatBytes(summary.storageBytes)}`);
+  lines.push(
+    `Test rows: ${summary.total}   stale (> ${summary.retentionHours} h): ${summary.stale}   unknown age: ${summary.unknownAge}   storage ≈ ${formatBytes(summary.storageBytes)}`,
+  );
   if (summary.status) lines.push(`Active: ${summary.status.active}   cancelled: ${summary.status.cancelled}   other: ${summary.status.other}`);
   for (const t of summary.tables) lines.push(`  ${t.table.padEnd(24)} ${String(t.total).padStart(8)}  stale ${t.stale}${t.problem ? `  (${t.problem})` : ''}`);
   lines.push('');

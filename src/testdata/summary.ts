@@ -49,6 +49,8 @@ export interface TableSummary {
   table: string;
   total: number;
   stale: number;
+  /** Test rows whose created-at is NULL: in no age bucket, never stale, never cleaned up. */
+  unknownAge: number;
   buckets: AgeBucket[];
   oldest: string | null;
   newest: string | null;
@@ -71,6 +73,8 @@ export interface TestDataSummary {
   total: number;
   /** Test rows older than the retention. */
   stale: number;
+  /** Test rows whose created-at is NULL: counted in `total`, in no bucket, never cleaned up. */
+  unknownAge: number;
   buckets: AgeBucket[];
   oldest: string | null;
   newest: string | null;
@@ -86,6 +90,7 @@ export interface TestDataSummary {
 interface SummaryRow {
   total: string;
   stale: string;
+  unknown: string;
   b0: string;
   b1: string;
   b2: string;
@@ -123,6 +128,7 @@ async function summarizeTable(db: Queryable, table: TableInfo, settings: TestDat
          FROM ${table.from} x WHERE ${marker})
      SELECT count(*)::text AS total,
             count(*) FILTER (WHERE age >= $1)::text AS stale,
+            count(*) FILTER (WHERE ca IS NULL)::text AS unknown,
             count(*) FILTER (WHERE age < 1)::text AS b0,
             count(*) FILTER (WHERE age >= 1 AND age < 6)::text AS b1,
             count(*) FILTER (WHERE age >= 6 AND age < 24)::text AS b2,
@@ -154,6 +160,7 @@ async function summarizeTable(db: Queryable, table: TableInfo, settings: TestDat
       table: table.qualified,
       total,
       stale: Number(row.stale),
+      unknownAge: Number(row.unknown),
       buckets,
       oldest: row.oldest,
       newest: row.newest,
@@ -166,7 +173,7 @@ async function summarizeTable(db: Queryable, table: TableInfo, settings: TestDat
 }
 
 function emptyTable(table: string, problem: string): TableSummary {
-  return { table, total: 0, stale: 0, buckets: emptyBuckets(), oldest: null, newest: null, storageBytes: 0, status: null, problem };
+  return { table, total: 0, stale: 0, unknownAge: 0, buckets: emptyBuckets(), oldest: null, newest: null, storageBytes: 0, status: null, problem };
 }
 
 /**
@@ -213,6 +220,7 @@ export async function testDataSummary(db: Db, settings: TestDataSettings): Promi
         retentionHours: settings.retentionHours,
         total: sum(summaries.map((s) => s.total)),
         stale: sum(summaries.map((s) => s.stale)),
+        unknownAge: sum(summaries.map((s) => s.unknownAge)),
         buckets,
         oldest: dated.map((s) => s.oldest!).sort()[0] ?? null,
         newest: dated.map((s) => s.newest!).sort().at(-1) ?? null,

@@ -9,6 +9,8 @@ import { createdAtSql, resolveTables, tableProblem } from './tables.js';
 export interface VerifyResult {
   total: number;
   stale: number;
+  /** Test rows whose created-at is NULL: never stale, never cleaned up (a WARN). */
+  unknownAge: number;
   /** Rows whose marker is NULL (the column lacks NOT NULL DEFAULT false). */
   markerNull: number;
   tablesWithoutColumn: string[];
@@ -33,7 +35,7 @@ export async function verifyTestData(db: Db, settings: TestDataSettings): Promis
         message: 'table does not exist',
         hint: 'fix testData.tables in config',
       }));
-      const result: VerifyResult = { total: 0, stale: 0, markerNull: 0, tablesWithoutColumn: [], tablesWithoutIndex: [], cleanupRecommended: false, checks };
+      const result: VerifyResult = { total: 0, stale: 0, unknownAge: 0, markerNull: 0, tablesWithoutColumn: [], tablesWithoutIndex: [], cleanupRecommended: false, checks };
       const marker = quoteIdent(settings.column);
       for (const table of tables) {
         const base = { id: `testdata:${table.qualified}`, title: table.qualified };
@@ -43,8 +45,9 @@ export async function verifyTestData(db: Db, settings: TestDataSettings): Promis
           checks.push({ ...base, status: 'fail', message: problem, hint: 'prodguard testdata install prints the migration' });
           continue;
         }
-        const { rows } = await tx.query<{ total: string; stale: string; nulls: string }>(
+        const { rows } = await tx.query<{ total: string; stale: string; unknown: string; nulls: string }>(
           `SELECT (SELECT count(*) FROM ${table.from} x WHERE x.${marker})::text AS total,
+                  (SELECT count(*) FROM ${table.from} x WHERE x.${marker} AND x.${quoteIdent(settings.createdAt)} IS NULL)::text AS unknown,
                   (SELECT count(*) FROM ${table.from} x WHERE x.${marker} AND ${createdAtSql(table, 'x', settings)} < now() - $1::float8 * interval '1 hour')::text AS stale,
                   ${table.marker.notNull ? `'0'` : `(SELECT count(*) FROM ${table.from} x WHERE x.${marker} IS NULL)::text`} AS nulls`,
           [settings.retentionHours],
@@ -52,14 +55,24 @@ export async function verifyTestData(db: Db, settings: TestDataSettings): Promis
         const total = Number(rows[0]?.total ?? 0);
         const stale = Number(rows[0]?.stale ?? 0);
         const nulls = Number(rows[0]?.nulls ?? 0);
+        const unknown = Number(rows[0]?.unknown ?? 0);
         result.total += total;
+        result.unknownAge += unknown;
         result.stale += stale;
         result.markerNull += nulls;
         if (!table.marker.index) result.tablesWithoutIndex.push(table.qualified);
-        const data = { total, stale, markerNull: nulls, index: table.marker.index ?? null };
+        const data = { total, stale, unknownAge: unknown, markerNull: nulls, index: table.marker.index ?? null };
         const safeForm = table.marker.notNull && /^false\b/.test(table.marker.defaultExpr ?? '');
         if (stale > 0) {
           checks.push({ ...base, status: 'fail', message: `${total} test rows, ${stale} older than ${settings.retentionHours} h`, hint: 'prodguard testdata cleanup --no-dry-run', data });
+        } else if (unknown > 0) {
+          checks.push({
+            ...base,
+            status: 'warn',
+            message: `${unknown} test rows with ${settings.createdAt} NULL: their age is unknown, cleanup never deletes them`,
+            hint: `set ${settings.createdAt} on them (or delete them by hand); give the column NOT NULL DEFAULT now()`,
+            data,
+          });
         } else if (!safeForm || nulls > 0) {
           checks.push({
             ...base,

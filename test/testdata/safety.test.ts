@@ -2,6 +2,9 @@
  * The reviewer's scenarios (issue 6): ways a cleanup of test rows could reach real rows, each
  * reproduced on real PostgreSQL. Every test here failed before its fix.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/open.js';
@@ -11,6 +14,7 @@ import { testDataSettings } from '../../src/testdata/settings.js';
 import { testDataSummary } from '../../src/testdata/summary.js';
 import { verifyTestData } from '../../src/testdata/verify.js';
 import { testData } from '../../src/testing/index.js';
+import { runCli } from '../helpers/cli.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
 let target: TestDatabase;
@@ -28,6 +32,13 @@ afterAll(async () => {
 beforeEach(async () => {
   await target.sql(`DROP SCHEMA public CASCADE; CREATE SCHEMA public; DROP SCHEMA IF EXISTS prodguard CASCADE;`);
 });
+
+/** A project directory whose prodguard.config.yaml is `yaml`. */
+function project(yaml: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-tdsafety-'));
+  writeFileSync(path.join(dir, 'prodguard.config.yaml'), yaml);
+  return dir;
+}
 
 async function count(sql: string): Promise<number> {
   return (await target.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`))[0]!.n;
@@ -345,5 +356,26 @@ describe('cycles', () => {
       expect.stringMatching(/^public\.a: 1 stale test row was left/),
       expect.stringMatching(/^public\.b: 1 stale test row was left/),
     ]);
+  });
+});
+
+describe('test rows without a created-at', () => {
+  it('are counted as unknown age in summary and monitor, and verify warns about them', async () => {
+    await target.sql(`
+      CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz, is_test_data boolean NOT NULL DEFAULT false);
+      CREATE INDEX ON users (id) WHERE is_test_data;
+      INSERT INTO users VALUES (1, NULL, true), (2, NULL, true), (3, now(), true);
+    `);
+    const summary = await testDataSummary(db, testDataSettings({ tables: ['users'] }));
+    expect(summary).toMatchObject({ total: 3, stale: 0, unknownAge: 2 });
+    expect(summary.tables[0]).toMatchObject({ unknownAge: 2 });
+    const dir = project('testData:\n  tables: [users]\n');
+    const printed = await runCli(['testdata', 'summary', '--db', target.url], { cwd: dir });
+    expect(printed.stdout).toContain('Unknown age (created_at IS NULL, never cleaned up): 2');
+    const snapshot = await runCli(['monitor', 'snapshot', '--db', target.url], { cwd: dir });
+    expect(snapshot.stdout).toMatch(/unknown age\s+2/);
+    const verify = await runCli(['testdata', 'verify', '--db', target.url], { cwd: dir });
+    expect(verify.stdout).toMatch(/WARN.*2 test rows with created_at NULL: their age is unknown, cleanup never deletes them/);
+    expect(verify.stdout).toContain('unknown age: 2');
   });
 });

@@ -295,7 +295,7 @@ async function verifyCommand(cli: CliContext, flags: CommonFlags): Promise<numbe
   } else {
     const c = cli.io.colors();
     cli.io.out(renderChecklist(result.checks, c));
-    cli.io.out(`Test rows: ${result.total}, stale: ${result.stale}, marker NULL: ${result.markerNull}\n`);
+    cli.io.out(`Test rows: ${result.total}, stale: ${result.stale}, unknown age: ${result.unknownAge}, marker NULL: ${result.markerNull}\n`);
     if (result.tablesWithoutColumn.length) cli.io.out(`Tables without ${settings.column}: ${result.tablesWithoutColumn.join(', ')}\n`);
     if (result.tablesWithoutIndex.length) cli.io.out(`Tables without an index on ${settings.column}: ${result.tablesWithoutIndex.join(', ')}\n`);
     cli.io.out(`Cleanup recommended: ${result.cleanupRecommended ? c.red(c.bold('YES')) : c.green('NO')}\n`);
