@@ -20,10 +20,10 @@ import { randomUUID } from 'node:crypto';
 import type { EnvironmentKind } from '../config/schema.js';
 import { quoteIdent } from '../db/introspect.js';
 import type { Db, Queryable } from '../db/types.js';
-import { DatabaseError } from '../errors.js';
+import { ConnectionError, DatabaseError, RefusedError } from '../errors.js';
 import { defaultMarkedBy } from '../identity/environment.js';
 import { assertTestDataAllowed, assertTriggersAllowed } from './guard.js';
-import { logCleanupEnd, logCleanupStart } from './log.js';
+import { cleanupLogWritable, ensureCleanupLog, logCleanupEnd, logCleanupStart } from './log.js';
 import type { TestDataSettings } from './settings.js';
 import { isoSql, keyText } from './summary.js';
 import { childrenFirst, createdAtSql, type DeleteTrigger, deleteTriggers, type ForeignKey, foreignKeysInto, joinCondition, resolveTables, type TableInfo, tableProblem } from './tables.js';
@@ -107,6 +107,8 @@ export interface CleanupResult {
    */
   triggers: (DeleteTrigger & { allowed: boolean })[];
   problems: string[];
+  /** Things that did not stop the run: a dry run that could not be logged, a log row not closed. */
+  warnings: string[];
 }
 
 interface PlannedTable {
@@ -152,6 +154,7 @@ export async function cleanupTestData(db: Db, settings: TestDataSettings, option
     longestBatchMs: 0,
     triggers: plan.triggers.map((t) => ({ ...t, allowed: settings.allowDeleteTriggers.includes(t.name) })),
     problems: plan.problems,
+    warnings: [],
   };
   if (!dryRun) assertTriggersAllowed(plan.triggers, settings, 'delete test data');
   let budget = options.limit ?? Number.POSITIVE_INFINITY;
@@ -161,7 +164,7 @@ export async function cleanupTestData(db: Db, settings: TestDataSettings, option
   }
   result.wouldDelete = sum(plan.tables.map((t) => t.result.wouldDelete));
 
-  await logCleanupStart(db, {
+  const start = {
     runId,
     who: options.who ?? defaultMarkedBy(),
     dryRun,
@@ -169,8 +172,24 @@ export async function cleanupTestData(db: Db, settings: TestDataSettings, option
     tables: plan.tables.map((t) => t.info.qualified),
     counted: Object.fromEntries(plan.tables.map((t) => [t.info.qualified, t.result.candidates])),
     blocked: Object.fromEntries(plan.tables.map((t) => [t.info.qualified, t.result.blocked])),
-  });
-  if (dryRun) return result;
+  };
+  if (dryRun) {
+    // Strictly read-only: logged when the log exists and this role may write it, else a warning.
+    const written = (await cleanupLogWritable(db)) && (await logCleanupStart(db, start).then(() => true, () => false));
+    if (!written) result.warnings.push('the dry run was not recorded: prodguard.cleanup_log does not exist or this role cannot write it');
+    return result;
+  }
+  try {
+    await ensureCleanupLog(db);
+    await logCleanupStart(db, start);
+  } catch (error) {
+    if (error instanceof ConnectionError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new RefusedError(`cannot write the audit row to prodguard.cleanup_log (${message}); refusing to delete without an audit trail`, {
+      code: 'PRODGUARD_NO_AUDIT',
+      hint: 'grant this role INSERT and UPDATE on prodguard.cleanup_log (USAGE on schema prodguard), or let a role with CREATE create it once',
+    });
+  }
 
   try {
     await deletePlanned(db, plan, settings, options, result);
@@ -179,7 +198,10 @@ export async function cleanupTestData(db: Db, settings: TestDataSettings, option
     await logCleanupEnd(db, runId, { status: 'failed', deleted: deletedByTable(result), error: message }).catch(() => undefined);
     throw error;
   }
-  await logCleanupEnd(db, runId, { status: 'completed', deleted: deletedByTable(result) });
+  // The rows are gone either way: a log row that cannot be closed is a warning, not a failure.
+  await logCleanupEnd(db, runId, { status: 'completed', deleted: deletedByTable(result) }).catch((error: unknown) => {
+    result.warnings.push(`the run's log row could not be closed: ${error instanceof Error ? error.message : String(error)}`);
+  });
   if (result.deleted < (options.limit ?? Number.POSITIVE_INFINITY)) result.problems.push(...(await leftBehind(db, plan, settings)));
   return result;
 }

@@ -115,6 +115,7 @@ export function renderCleanup(result: CleanupResult, c: Colors): string {
     }
   }
   for (const p of result.problems) lines.push(c.yellow(`  ! ${p}`));
+  for (const w of result.warnings) lines.push(c.yellow(`  warning: ${w}`));
   lines.push('');
   if (result.dryRun) {
     lines.push(`Would delete ${result.wouldDelete} rows. Run again with --no-dry-run to delete them.`);

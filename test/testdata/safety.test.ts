@@ -379,3 +379,48 @@ describe('test rows without a created-at', () => {
     expect(verify.stdout).toContain('unknown age: 2');
   });
 });
+
+describe('the audit log and read-only roles', () => {
+  it('a SELECT-only role can dry-run (no DDL, a warning); deleting refuses without an audit row; a log row not closed is a warning', async () => {
+    const role = `td_ro_${Math.random().toString(36).slice(2, 8)}`;
+    await target.sql(`
+      CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false);
+      INSERT INTO users VALUES (1, ${STALE}, true), (2, now(), true);
+      CREATE ROLE ${role} LOGIN;
+      GRANT USAGE ON SCHEMA public TO ${role};
+      GRANT SELECT ON users TO ${role};
+    `);
+    const url = new URL(target.url);
+    url.username = role;
+    const dir = project('testData:\n  tables: [users]\n');
+    try {
+      const dry = await runCli(['testdata', 'cleanup', '--db', url.toString()], { cwd: dir });
+      expect(dry.stderr).toBe('');
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain('Would delete 1 rows');
+      expect(dry.stdout).toContain('warning: the dry run was not recorded');
+      expect(await count(`pg_namespace WHERE nspname = 'prodguard'`)).toBe(0);
+
+      await target.sql(`GRANT UPDATE, DELETE ON users TO ${role}`);
+      const refused = await runCli(['testdata', 'cleanup', '--db', url.toString(), '--no-dry-run'], { cwd: dir });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('refusing to delete without an audit trail');
+      expect(await count('users')).toBe(2);
+
+      // The table exists (created once by its owner); the role may insert but not update it.
+      const created = await cleanupTestData(db, testDataSettings({ tables: ['users'] }), { dryRun: false, olderThanHours: 1000 });
+      expect(created).toMatchObject({ deleted: 0, warnings: [] });
+      expect((await cleanupTestData(db, testDataSettings({ tables: ['users'] }))).warnings).toEqual([]);  // the owner's dry run is logged
+      await target.sql(`GRANT USAGE ON SCHEMA prodguard TO ${role}; GRANT INSERT ON prodguard.cleanup_log TO ${role}`);
+      const done = await runCli(['testdata', 'cleanup', '--db', url.toString(), '--no-dry-run'], { cwd: dir });
+      expect(done.code).toBe(0);
+      expect(done.stdout).toContain('Deleted 1 rows');
+      expect(done.stdout).toContain("warning: the run's log row could not be closed");
+      expect(await count('users')).toBe(1);
+      expect(await count(`prodguard.cleanup_log WHERE db_user = '${role}' AND status = 'running'`)).toBe(1);
+    } finally {
+      await target.sql(`DROP SCHEMA IF EXISTS prodguard CASCADE; DROP OWNED BY ${role}`);
+      await adminQuery(`DROP ROLE ${role}`);
+    }
+  });
+});
