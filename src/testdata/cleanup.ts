@@ -1,7 +1,7 @@
 /**
  * Deletes stale test rows without touching real data.
  *
- * 1. Plan (one READ ONLY snapshot): per configured table, children before parents (foreign keys
+ * 1. Plan (one READ ONLY, REPEATABLE READ snapshot): per configured table, children before parents (foreign keys
  *    from pg_constraint), the candidates (marker set, older than the cutoff) and the candidates
  *    that must stay because a row that is not being deleted references them — a non-test row, a
  *    newer test row, or a row of a table outside `testData.tables` — reported with the
@@ -24,7 +24,7 @@ import { ConnectionError, DatabaseError, RefusedError } from '../errors.js';
 import { defaultMarkedBy } from '../identity/environment.js';
 import { assertTestDataAllowed, assertTriggersAllowed } from './guard.js';
 import { cleanupLogWritable, ensureCleanupLog, logCleanupEnd, logCleanupStart } from './log.js';
-import type { TestDataSettings } from './settings.js';
+import { ONE_SNAPSHOT, type TestDataSettings } from './settings.js';
 import { isoSql, keyText } from './summary.js';
 import { childrenFirst, createdAtSql, type DeleteTrigger, deleteTriggers, type ForeignKey, foreignKeysInto, joinCondition, resolveTables, type TableInfo, tableProblem } from './tables.js';
 
@@ -138,7 +138,7 @@ export async function cleanupTestData(db: Db, settings: TestDataSettings, option
   const olderThanHours = options.olderThanHours ?? settings.retentionHours;
   if (!dryRun) await assertTestDataAllowed(db, settings, 'delete test data', options.environmentKind);
 
-  const plan = await db.transaction((tx) => planCleanup(tx, settings, olderThanHours, options), { readOnly: true });
+  const plan = await db.transaction((tx) => planCleanup(tx, settings, olderThanHours, options), ONE_SNAPSHOT);
   const runId = randomUUID();
   const result: CleanupResult = {
     runId,

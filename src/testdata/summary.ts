@@ -4,7 +4,7 @@
  */
 import { quoteIdent } from '../db/introspect.js';
 import type { Db, Queryable } from '../db/types.js';
-import { AGE_BUCKETS, type TestDataSettings } from './settings.js';
+import { AGE_BUCKETS, ONE_SNAPSHOT, type TestDataSettings } from './settings.js';
 import { createdAtSql, resolveTables, type TableInfo, tableProblem } from './tables.js';
 
 /** The row's key as text: the primary key (composite keys as a row literal), else its ctid. */
@@ -238,7 +238,7 @@ export async function testDataSummary(db: Db, settings: TestDataSettings): Promi
         problems,
       };
     },
-    { readOnly: true },
+    ONE_SNAPSHOT,
   );
 }
 
@@ -279,7 +279,7 @@ export async function countTestRows(db: Db, settings: TestDataSettings): Promise
         problems: counts.flatMap((c) => (c.problem ? [c.problem] : [])),
       };
     },
-    { readOnly: true },
+    ONE_SNAPSHOT,
   );
 }
 
@@ -325,6 +325,6 @@ export async function listTestRows(db: Db, settings: TestDataSettings, options: 
       listed.sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''));
       return { rows: listed.slice(0, limit), problems };
     },
-    { readOnly: true },
+    ONE_SNAPSHOT,
   );
 }

@@ -2,7 +2,7 @@
 import { quoteIdent } from '../db/introspect.js';
 import type { Db } from '../db/types.js';
 import type { CheckResult } from '../report/checks.js';
-import type { TestDataSettings } from './settings.js';
+import { ONE_SNAPSHOT, type TestDataSettings } from './settings.js';
 import { isoSql } from './summary.js';
 import { createdAtSql, resolveTables, tableProblem } from './tables.js';
 
@@ -90,7 +90,7 @@ export async function verifyTestData(db: Db, settings: TestDataSettings): Promis
       result.cleanupRecommended = result.stale > 0;
       return result;
     },
-    { readOnly: true },
+    ONE_SNAPSHOT,
   );
 }
 
@@ -153,6 +153,6 @@ export async function auditRealChanges(db: Db, settings: TestDataSettings, optio
         updated: out.reduce((a, t) => a + (t.updated ?? 0), 0),
       };
     },
-    { readOnly: true },
+    ONE_SNAPSHOT,
   );
 }

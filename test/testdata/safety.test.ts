@@ -424,3 +424,37 @@ describe('the audit log and read-only roles', () => {
     }
   });
 });
+
+describe('one snapshot', () => {
+  it('summary figures of all tables come from the snapshot the summary started with', async () => {
+    await target.sql(`
+      CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(), is_test_data boolean NOT NULL DEFAULT false);
+      CREATE TABLE bookings (id bigint PRIMARY KEY, user_id bigint REFERENCES users, created_at timestamptz NOT NULL DEFAULT now(),
+        is_test_data boolean NOT NULL DEFAULT false);
+    `);
+    const writer = new pg.Client({ connectionString: target.url });
+    await writer.connect();
+    try {
+      // A test creates a user and its booking in one transaction, committed while the summary
+      // waits to read bookings (between its two tables).
+      await writer.query('BEGIN');
+      await writer.query('LOCK TABLE bookings IN ACCESS EXCLUSIVE MODE');
+      await writer.query(`INSERT INTO users (id, is_test_data) VALUES (1, true)`);
+      await writer.query(`INSERT INTO bookings (id, user_id, is_test_data) VALUES (1, 1, true)`);
+      const running = testDataSummary(db, testDataSettings({ tables: ['users', 'bookings'] }));
+      for (let i = 0; i < 100; i++) {
+        const waiting = await target.sql(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        if (waiting.length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await writer.query('COMMIT');
+      const summary = await running;
+      expect(summary.tables.map((t) => [t.table, t.total])).toEqual([
+        ['public.users', 0],
+        ['public.bookings', 0],
+      ]);
+    } finally {
+      await writer.end();
+    }
+  });
+});
