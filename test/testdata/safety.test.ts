@@ -458,3 +458,14 @@ describe('one snapshot', () => {
     }
   });
 });
+
+describe('monitor export', () => {
+  it('--output into a directory that does not exist is a usage error (exit 2), not a crash', async () => {
+    await target.sql(`CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false)`);
+    const dir = project('testData:\n  tables: [users]\n');
+    const run = await runCli(['monitor', 'export', '--db', target.url, '--output', '/nonexistent/x.json'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('cannot write /nonexistent/x.json');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,8 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from '../../config/schema.js';
 import { ExitCode, UsageError } from '../../errors.js';
+import { writeOutputFile } from '../files.js';
 import { runDashboard, type TestDataAlert, watchTestData } from '../../testdata/monitor.js';
 import { recommendations, renderSnapshot } from '../../testdata/render.js';
 import { testDataSettings } from '../../testdata/settings.js';
@@ -73,7 +73,7 @@ Examples:
     const { db } = await cli.open(await cli.target(flags));
     const json = `${JSON.stringify(await testDataSummary(db, settings), null, 2)}\n`;
     if (flags.output) {
-      await writeFile(path.resolve(cli.cwd, flags.output), json);
+      await writeOutputFile(path.resolve(cli.cwd, flags.output), json);
       cli.io.out(`wrote ${flags.output}\n`);
     } else {
       cli.io.out(json);
