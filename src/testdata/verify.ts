@@ -98,8 +98,16 @@ export interface AuditTable {
   table: string;
   /** Real rows created in the window (by the created-at column). */
   inserted: number;
-  /** Real rows whose updated column is in the window; null when the table has no such column. */
+  /**
+   * Real rows created before the window and updated in it (an insert in the window is counted
+   * once, as inserted); null when the table has no such column.
+   */
   updated: number | null;
+  /**
+   * Test rows created before the window and updated in it: possibly real rows a test flipped to
+   * test data (cleanup would then delete them). null without the updated column.
+   */
+  becameTest: number | null;
   problem: string | null;
 }
 
@@ -110,10 +118,13 @@ export interface AuditResult {
   tables: AuditTable[];
   inserted: number;
   updated: number;
+  becameTest: number;
 }
 
 /**
- * Real (non-test) rows inserted or changed since `sinceMs` ago, per table: the "assess damage"
+ * Real (non-test) rows inserted or changed since `sinceMs` ago, per table (a row inserted in the
+ * window counts as inserted only), and marked rows created before the window but updated in it
+ * (possibly real rows flipped to test data): the "assess damage"
  * step when a test may have touched customer data. Read-only.
  */
 export async function auditRealChanges(db: Db, settings: TestDataSettings, options: { sinceMs: number; updatedColumn?: string | undefined }): Promise<AuditResult> {
@@ -123,25 +134,30 @@ export async function auditRealChanges(db: Db, settings: TestDataSettings, optio
       const sinceRow = await tx.query<{ since: string }>(`SELECT ${isoSql(`now() - $1::float8 * interval '1 millisecond'`)} AS since`, [options.sinceMs]);
       const since = sinceRow.rows[0]!.since;
       const { tables, missing } = await resolveTables(tx, settings);
-      const out: AuditTable[] = missing.map((name) => ({ table: name, inserted: 0, updated: null, problem: `table ${name} does not exist` }));
+      const out: AuditTable[] = missing.map((name) => ({ table: name, inserted: 0, updated: null, becameTest: null, problem: `table ${name} does not exist` }));
       for (const table of tables) {
         const problem = tableProblem(table, settings);
         if (problem) {
-          out.push({ table: table.qualified, inserted: 0, updated: null, problem });
+          out.push({ table: table.qualified, inserted: 0, updated: null, becameTest: null, problem });
           continue;
         }
         const real = `x.${quoteIdent(settings.column)} IS NOT TRUE`;
+        const created = createdAtSql(table, 'x', settings);
         const hasUpdated = table.columns.includes(updatedColumn);
-        const { rows } = await tx.query<{ inserted: string; updated: string | null }>(
-          `SELECT count(*) FILTER (WHERE ${createdAtSql(table, 'x', settings)} >= $1::timestamptz)::text AS inserted,
-                  ${hasUpdated ? `count(*) FILTER (WHERE x.${quoteIdent(updatedColumn)} >= $1::timestamptz)::text` : 'NULL'} AS updated
-             FROM ${table.from} x WHERE ${real}`,
+        const changed = `x.${quoteIdent(updatedColumn)}::timestamptz >= $1::timestamptz AND ${created} < $1::timestamptz`;
+        const { rows } = await tx.query<{ inserted: string; updated: string | null; became_test: string | null }>(
+          `SELECT count(*) FILTER (WHERE ${real} AND ${created} >= $1::timestamptz)::text AS inserted,
+                  ${hasUpdated ? `count(*) FILTER (WHERE ${real} AND ${changed})::text` : 'NULL'} AS updated,
+                  ${hasUpdated ? `count(*) FILTER (WHERE NOT (${real}) AND ${changed})::text` : 'NULL'} AS became_test
+             FROM ${table.from} x`,
           [since],
         );
+        const row = rows[0];
         out.push({
           table: table.qualified,
-          inserted: Number(rows[0]?.inserted ?? 0),
-          updated: rows[0]?.updated == null ? null : Number(rows[0].updated),
+          inserted: Number(row?.inserted ?? 0),
+          updated: row?.updated == null ? null : Number(row.updated),
+          becameTest: row?.became_test == null ? null : Number(row.became_test),
           problem: hasUpdated ? null : `no ${updatedColumn} column: only inserts are counted`,
         });
       }
@@ -151,6 +167,7 @@ export async function auditRealChanges(db: Db, settings: TestDataSettings, optio
         tables: out,
         inserted: out.reduce((a, t) => a + t.inserted, 0),
         updated: out.reduce((a, t) => a + (t.updated ?? 0), 0),
+        becameTest: out.reduce((a, t) => a + (t.becameTest ?? 0), 0),
       };
     },
     ONE_SNAPSHOT,

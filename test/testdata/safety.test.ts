@@ -12,7 +12,7 @@ import type { Db } from '../../src/db/types.js';
 import { cleanupTestData } from '../../src/testdata/cleanup.js';
 import { testDataSettings } from '../../src/testdata/settings.js';
 import { testDataSummary } from '../../src/testdata/summary.js';
-import { verifyTestData } from '../../src/testdata/verify.js';
+import { auditRealChanges, verifyTestData } from '../../src/testdata/verify.js';
 import { testData } from '../../src/testing/index.js';
 import { runCli } from '../helpers/cli.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
@@ -467,5 +467,26 @@ describe('monitor export', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('cannot write /nonexistent/x.json');
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('audit', () => {
+  it('counts an insert in the window once, and flags marked rows created before the window and updated in it', async () => {
+    await target.sql(`
+      CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, updated_at timestamptz,
+        is_test_data boolean NOT NULL DEFAULT false);
+      INSERT INTO users VALUES
+        (1, now(), now(), false),                                              -- real, inserted in the window
+        (2, now() - interval '3 hours', now(), false),                         -- real, updated in the window
+        (3, now() - interval '3 hours', now() - interval '2 hours', false),    -- real, untouched
+        (4, now() - interval '3 hours', now(), true),                          -- a real row flipped to test data?
+        (5, now(), now(), true);                                               -- a test row of this hour
+    `);
+    const audit = await auditRealChanges(db, testDataSettings({ tables: ['users'] }), { sinceMs: 3_600_000 });
+    expect(audit.tables[0]).toMatchObject({ inserted: 1, updated: 1, becameTest: 1 });
+    expect(audit).toMatchObject({ inserted: 1, updated: 1, becameTest: 1 });
+    const run = await runCli(['testdata', 'audit', '--db', target.url, '--since', '1h'], { cwd: project('testData:\n  tables: [users]\n') });
+    expect(run.stdout).toContain('public.users: 1 inserted, 1 updated');
+    expect(run.stdout).toMatch(/real rows flipped to test\?\):\n  public\.users: 1\n/);
   });
 });

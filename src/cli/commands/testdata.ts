@@ -317,6 +317,11 @@ async function auditCommand(cli: CliContext, flags: AuditFlags): Promise<number>
       cli.io.out(`  ${t.table}: ${t.inserted} inserted, ${updated} updated${t.problem ? `  (${t.problem})` : ''}\n`);
     }
     cli.io.out(`Total: ${result.inserted} inserted, ${result.updated} updated\n`);
+    const flipped = result.tables.filter((t) => (t.becameTest ?? 0) > 0);
+    if (flipped.length > 0) {
+      cli.io.out(cli.io.colors().yellow('Marked as test data but created before the window and updated in it (real rows flipped to test?):\n'));
+      for (const t of flipped) cli.io.out(`  ${t.table}: ${t.becameTest}\n`);
+    }
   }
   return ExitCode.ok;
 }
