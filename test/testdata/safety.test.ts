@@ -2,7 +2,7 @@
  * The reviewer's scenarios (issue 6): ways a cleanup of test rows could reach real rows, each
  * reproduced on real PostgreSQL. Every test here failed before its fix.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/open.js';
 import type { Db } from '../../src/db/types.js';
 import { cleanupTestData } from '../../src/testdata/cleanup.js';
+import { watchTestData } from '../../src/testdata/monitor.js';
 import { testDataSettings } from '../../src/testdata/settings.js';
 import { testDataSummary } from '../../src/testdata/summary.js';
 import { auditRealChanges, verifyTestData } from '../../src/testdata/verify.js';
@@ -488,5 +489,52 @@ describe('audit', () => {
     const run = await runCli(['testdata', 'audit', '--db', target.url, '--since', '1h'], { cwd: project('testData:\n  tables: [users]\n') });
     expect(run.stdout).toContain('public.users: 1 inserted, 1 updated');
     expect(run.stdout).toMatch(/real rows flipped to test\?\):\n  public\.users: 1\n/);
+  });
+});
+
+describe('monitor watch --keep-going', () => {
+  it('runs the alert command on a state change only, not every poll', async () => {
+    await target.sql(`
+      CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false);
+      INSERT INTO users VALUES (1, ${STALE}, true);
+    `);
+    const dir = project('testData:\n  tables: [users]\n');
+    const log = path.join(dir, 'alerts.jsonl');
+    const run = await runCli(
+      ['monitor', 'watch', '--db', target.url, '--interval', '20ms', '--keep-going', '--iterations', '4', '--alert-command', `cat >> '${log}'`],
+      { cwd: dir },
+    );
+    expect(run.code).toBe(1);
+    const alerts = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { kinds: string[] });
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.kinds).toEqual(['stale']);
+  });
+
+  it('a poll that fails (a lock timeout) is reported and the watch goes on', async () => {
+    await target.sql(`CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false)`);
+    const quick = await openDb(target.url, { settings: { lockTimeoutMs: 100 } });
+    const locker = new pg.Client({ connectionString: target.url });
+    await locker.connect();
+    const errors: string[] = [];
+    try {
+      const result = await watchTestData(quick, testDataSettings({ tables: ['users'] }), {
+        intervalMs: 300,
+        iterations: 3,
+        keepGoing: true,
+        onPoll: () => {
+          // After the first poll, another session takes the table away for one poll.
+          if (errors.length === 0) void locker.query('BEGIN').then(() => locker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE'));
+        },
+        onError: (error) => {
+          errors.push(error instanceof Error ? error.message : String(error));
+          void locker.query('ROLLBACK');
+        },
+      });
+      expect(errors).toEqual([expect.stringMatching(/lock timeout/)]);
+      expect(result).toEqual({ polls: 3, alerts: 0, errors: 1 });
+    } finally {
+      await locker.end();
+      await quick.close();
+    }
   });
 });

@@ -87,7 +87,7 @@ Examples:
     .option('--alert-threshold <n>', 'alert when there are more test rows than this')
     .option('--interval <duration>', 'time between polls', '30s')
     .option('--max-stale <n>', 'stale rows allowed before alerting', '0')
-    .option('--keep-going', 'keep polling after an alert (exit 1 at the end if any alert fired)')
+    .option('--keep-going', 'keep polling after an alert or a failed poll (exit 1 at the end if any alert fired); an alert is raised again only when it changes')
     .option('--alert-command <cmd>', 'run this shell command on each alert, with the alert as JSON on stdin')
     .option('--iterations <n>', 'stop after this many polls');
   addTargetOptions(watch);
@@ -115,10 +115,11 @@ Examples:
           alertCommand: flags.alertCommand,
           iterations: count(flags.iterations, '--iterations'),
           signal: stop.signal,
-          onPoll: (summary, alert) => {
+          onPoll: (summary, alert, raised) => {
             cli.io.out(`${summary.generatedAt}  total ${summary.total}  stale ${summary.stale}${alert ? '  ALERT' : ''}\n`);
-            if (alert) printAlert(cli, alert);
+            if (raised && alert) printAlert(cli, alert);
           },
+          onError: (error) => cli.io.err(`warning: poll failed, watching on: ${error instanceof Error ? error.message : String(error)}\n`),
           onAlertCommand: (r) => {
             if (r.error || r.code !== 0) cli.io.err(`warning: --alert-command failed (${r.error ?? `exit ${r.code}`}) ${r.stderr.trim()}\n`);
           },
