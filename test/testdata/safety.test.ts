@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/open.js';
 import type { Db } from '../../src/db/types.js';
 import { cleanupTestData } from '../../src/testdata/cleanup.js';
+import { markIdentity } from '../../src/identity/environment.js';
 import { watchTestData } from '../../src/testdata/monitor.js';
 import { testDataSettings } from '../../src/testdata/settings.js';
 import { testDataSummary } from '../../src/testdata/summary.js';
@@ -535,6 +536,40 @@ describe('monitor watch --keep-going', () => {
     } finally {
       await locker.end();
       await quick.close();
+    }
+  });
+});
+
+describe('a database named production', () => {
+  let prod: TestDatabase;
+  beforeAll(async () => {
+    prod = await createTestDatabase('app_prod');
+  });
+
+  it('without a recorded identity is refused like a marked one; a recorded identity outranks the name', async () => {
+    await prod.sql(`
+      CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false);
+      INSERT INTO users VALUES (1, ${STALE}, true);
+    `);
+    const prodDb = await openDb(prod.url);
+    try {
+      const settings = testDataSettings({ tables: ['users'] });
+      await expect(cleanupTestData(prodDb, settings, { dryRun: false })).rejects.toMatchObject({
+        code: 'PRODGUARD_PROTECTED',
+        message: expect.stringContaining(`name ("${prod.name}") says production`),
+      });
+      expect((await cleanupTestData(prodDb, settings)).wouldDelete).toBe(1);  // a dry run is fine
+      const client = new pg.Client({ connectionString: prod.url });
+      await client.connect();
+      await expect(testData.session(client, { config: { tables: ['users'] } })).rejects.toMatchObject({ code: 'PRODGUARD_PROTECTED' });
+      await client.end();
+      expect(await prod.sql(`SELECT id FROM users`)).toHaveLength(1);
+      expect((await cleanupTestData(prodDb, { ...settings, allowOnProduction: true }, { dryRun: false })).deleted).toBe(1);
+      await prod.sql(`INSERT INTO users VALUES (2, ${STALE}, true)`);
+      await markIdentity(prodDb, { kind: 'staging', name: 'a staging copy' });
+      expect((await cleanupTestData(prodDb, settings, { dryRun: false })).deleted).toBe(1);
+    } finally {
+      await prodDb.close();
     }
   });
 });
