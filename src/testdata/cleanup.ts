@@ -249,7 +249,7 @@ async function planCleanup(tx: Queryable, settings: TestDataSettings, olderThanH
   // Row-level security could hide referencing rows from this role (and foreign-key cascades
   // bypass it): with row_security off, a query RLS would filter errors instead — fails closed.
   await tx.query(`SELECT set_config('row_security', 'off', true)`);
-  const cutoffRow = await tx.query<{ cutoff: string }>(`SELECT ${isoSql(`now() - $1::float8 * interval '1 hour'`)} AS cutoff`, [olderThanHours]);
+  const cutoffRow = await tx.query<{ cutoff: string }>(`SELECT ${isoSql(`now() - $1::float8 * interval '1 hour'`, true)} AS cutoff`, [olderThanHours]);
   const cutoff = cutoffRow.rows[0]!.cutoff;
   const { tables, missing } = await resolveTables(tx, settings, options.tables);
   const problems = missing.map((name) => `table ${name} does not exist`);

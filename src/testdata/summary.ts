@@ -14,12 +14,19 @@ export function keyText(table: TableInfo, alias: string): string {
   return `${alias}.ctid::text`;
 }
 
-/** An ISO 8601 UTC rendering of a timestamp or timestamptz expression. */
-export function isoSql(expression: string): string {
-  return `to_char((${expression})::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+/**
+ * An ISO 8601 UTC rendering of a timestamp or timestamptz expression, to the second for display;
+ * `exact` keeps the microseconds (a cutoff that is compared again must not be rounded).
+ */
+export function isoSql(expression: string, exact = false): string {
+  return `to_char((${expression})::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS${exact ? '.US' : ''}"Z"')`;
 }
 
-/** Age in hours of a created-at expression, measured by the database clock. */
+/**
+ * Age in hours of a created-at expression, measured by the database clock. For the age buckets
+ * and for display only: "stale" / "older than" is everywhere `created < now() − hours` (strictly
+ * older), the condition cleanup deletes by.
+ */
 export function ageHoursSql(expression: string): string {
   return `(extract(epoch FROM (now() - (${expression})::timestamptz)) / 3600.0)`;
 }
@@ -127,7 +134,7 @@ async function summarizeTable(db: Queryable, table: TableInfo, settings: TestDat
        SELECT ${created} AS ca, ${ageHoursSql(created)} AS age, pg_column_size(x.*) AS bytes, ${status} AS status
          FROM ${table.from} x WHERE ${marker})
      SELECT count(*)::text AS total,
-            count(*) FILTER (WHERE age >= $1)::text AS stale,
+            count(*) FILTER (WHERE ca < now() - $1::float8 * interval '1 hour')::text AS stale,
             count(*) FILTER (WHERE ca IS NULL)::text AS unknown,
             count(*) FILTER (WHERE age < 1)::text AS b0,
             count(*) FILTER (WHERE age >= 1 AND age < 6)::text AS b1,
@@ -314,7 +321,7 @@ export async function listTestRows(db: Db, settings: TestDataSettings, options: 
         const { rows } = await tx.query<{ key: string; created_at: string | null; age: string | null }>(
           `SELECT ${keyText(table, 'x')} AS key, ${isoSql(created)} AS created_at, round(${ageHoursSql(created)}::numeric, 2)::text AS age
              FROM ${table.from} x
-            WHERE x.${quoteIdent(settings.column)} AND ($1::float8 IS NULL OR ${ageHoursSql(created)} >= $1::float8)
+            WHERE x.${quoteIdent(settings.column)} AND ($1::float8 IS NULL OR ${created} < now() - $1::float8 * interval '1 hour')
             ORDER BY ${created} NULLS FIRST LIMIT $2`,
           [options.olderThanHours ?? null, limit],
         );

@@ -131,7 +131,7 @@ export async function auditRealChanges(db: Db, settings: TestDataSettings, optio
   const updatedColumn = options.updatedColumn ?? 'updated_at';
   return db.transaction(
     async (tx) => {
-      const sinceRow = await tx.query<{ since: string }>(`SELECT ${isoSql(`now() - $1::float8 * interval '1 millisecond'`)} AS since`, [options.sinceMs]);
+      const sinceRow = await tx.query<{ since: string }>(`SELECT ${isoSql(`now() - $1::float8 * interval '1 millisecond'`, true)} AS since`, [options.sinceMs]);
       const since = sinceRow.rows[0]!.since;
       const { tables, missing } = await resolveTables(tx, settings);
       const out: AuditTable[] = missing.map((name) => ({ table: name, inserted: 0, updated: null, becameTest: null, problem: `table ${name} does not exist` }));

@@ -13,7 +13,7 @@ import { cleanupTestData } from '../../src/testdata/cleanup.js';
 import { markIdentity } from '../../src/identity/environment.js';
 import { watchTestData } from '../../src/testdata/monitor.js';
 import { testDataSettings } from '../../src/testdata/settings.js';
-import { testDataSummary } from '../../src/testdata/summary.js';
+import { listTestRows, testDataSummary } from '../../src/testdata/summary.js';
 import { auditRealChanges, verifyTestData } from '../../src/testdata/verify.js';
 import { testData } from '../../src/testing/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -571,5 +571,29 @@ describe('a database named production', () => {
     } finally {
       await prodDb.close();
     }
+  });
+});
+
+describe('one meaning of stale', () => {
+  it('summary, list --older-than, verify and cleanup agree on rows around the retention boundary', async () => {
+    await target.sql(`
+      CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false);
+      INSERT INTO users SELECT g, now() - interval '1 hour' + (g - 50) * interval '1 millisecond', true FROM generate_series(1, 100) g;
+    `);
+    // Rows 1..49 are older than 1 h when inserted; the reads below run a little later, so a few more are.
+    const settings = testDataSettings({ tables: ['users'], retentionHours: 1 });
+    const summary = await testDataSummary(db, settings);
+    const listed = await listTestRows(db, settings, { olderThanHours: 1, limit: 1000 });
+    const verified = await verifyTestData(db, settings);
+    const plan = await cleanupTestData(db, settings);
+    const counts = [summary.stale, listed.rows.length, verified.stale, plan.candidates];
+    // Each read has its own now(): later reads may see more rows as stale, never fewer.
+    expect(counts[0]).toBeGreaterThanOrEqual(49);
+    for (let i = 1; i < counts.length; i++) expect(counts[i]).toBeGreaterThanOrEqual(counts[i - 1]!);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(100);
+    // The cutoff cleanup deletes by is exact, not rounded down to the second.
+    expect(plan.cutoff).toMatch(/:\d\d\.\d{6}Z$/);
+    const [byCutoff] = await target.sql<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE created_at < $1::timestamptz`, [plan.cutoff]);
+    expect(plan.candidates).toBe(byCutoff!.n);
   });
 });
