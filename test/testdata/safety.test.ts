@@ -2,6 +2,7 @@
  * The reviewer's scenarios (issue 6): ways a cleanup of test rows could reach real rows, each
  * reproduced on real PostgreSQL. Every test here failed before its fix.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -596,4 +597,23 @@ describe('one meaning of stale', () => {
     const [byCutoff] = await target.sql<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE created_at < $1::timestamptz`, [plan.cutoff]);
     expect(plan.candidates).toBe(byCutoff!.n);
   });
+});
+
+describe('monitor dashboard', () => {
+  it('restores the terminal (main screen, cursor) on SIGTERM', async () => {
+    await target.sql(`CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false)`);
+    const dir = project('testData:\n  tables: [users]\n');
+    const child = spawn(process.execPath, [path.resolve('bin/prodguard.js'), 'monitor', 'dashboard', '--db', target.url, '--interval', '200ms'], {
+      cwd: dir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    for (let i = 0; i < 500 && !output.includes('Recommendations'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(output).toContain('Recommendations');
+    child.kill('SIGTERM');
+    expect(await closed).toEqual({ code: 0, signal: null });
+    expect(output.endsWith('\x1b[?25h\x1b[?1049l')).toBe(true);
+  }, 30_000);
 });

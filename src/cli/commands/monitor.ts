@@ -145,7 +145,9 @@ Examples:
       const { db } = await cli.open(await cli.target(flags));
       const stop = new AbortController();
       const onSignal = () => stop.abort();
+      // SIGTERM too (a terminal closing, a process manager): the screen is restored either way.
       process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       try {
         await runDashboard(db, settings, {
           intervalMs,
@@ -157,6 +159,7 @@ Examples:
         });
       } finally {
         process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       }
       cli.exitCode = ExitCode.ok;
     });
