@@ -1,20 +1,24 @@
 /**
  * Deletes stale test rows without touching real data.
  *
- * 1. Plan (one READ ONLY, REPEATABLE READ snapshot): per configured table, children before parents (foreign keys
- *    from pg_constraint), the candidates (marker set, older than the cutoff) and the candidates
- *    that must stay because a row that is not being deleted references them — a non-test row, a
- *    newer test row, or a row of a table outside `testData.tables` — reported with the
- *    referencing table and key.
- * 2. Delete (unless a dry run), table by table, in keyset batches (`ORDER BY key`, `key > last`,
- *    so no batch rescans the dead index entries of the ones before). Each batch is its own short
- *    transaction with `SET LOCAL lock_timeout` (and row_security off); on a referenced table it first locks the batch's rows
+ * 1. Plan (one READ ONLY, REPEATABLE READ snapshot, row_security off): per configured table,
+ *    children before parents (foreign keys from pg_constraint, also those into its partitions and
+ *    inheritance children), the candidates (marker set, created before the cutoff) and the
+ *    candidates that must stay because a row that is not being deleted references them — a
+ *    non-test row, a newer test row, or a row of a table outside `testData.tables` — reported with
+ *    the referencing table and key; and the DELETE triggers and rules that would fire.
+ * 2. Delete (unless a dry run; refused while an unapproved trigger or rule would fire), table by
+ *    table, in keyset batches (`ORDER BY key`, `key > last`, so no batch rescans the dead index
+ *    entries of the ones before). Each batch is its own short transaction with `SET LOCAL
+ *    lock_timeout` and row_security off; on a referenced table it first locks the batch's rows
  *    (`FOR UPDATE`, which makes new referencing inserts wait) and then deletes
  *    `WHERE key = ANY($1) AND <marker> AND <older than cutoff> AND NOT EXISTS (<a referencing row>)`
  *    in a new statement that sees every committed reference: a row that stopped being test
  *    data, or gained a reference, in between survives, and no ON DELETE CASCADE / SET NULL ever
- *    reaches a row that is not being deleted.
- * 3. Audit: a row in `prodguard.cleanup_log` at the start, updated at the end (or on failure).
+ *    reaches a row that is not being deleted. A table that references itself deletes closed sets
+ *    (closeBatch). Plain tables are read and deleted with ONLY.
+ * 3. Audit: a row in `prodguard.cleanup_log` at the start (a dry run writes nothing unless the log
+ *    exists and is writable; a real run refuses without it), updated at the end.
  */
 import { randomUUID } from 'node:crypto';
 import type { EnvironmentKind } from '../config/schema.js';
