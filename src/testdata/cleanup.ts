@@ -9,8 +9,8 @@
  *    the referencing table and key; and the DELETE triggers and rules that would fire.
  * 2. Delete (unless a dry run; refused while an unapproved trigger or rule would fire), table by
  *    table, in keyset batches (`ORDER BY key`, `key > last`, so no batch rescans the dead index
- *    entries of the ones before). Each batch is its own short transaction with `SET LOCAL
- *    lock_timeout` and row_security off; on a referenced table it first locks the batch's rows
+ *    entries of the ones before). Each batch is its own short transaction with lock_timeout and
+ *    row_security off (restored before the connection goes back to the pool); on a referenced table it first locks the batch's rows
  *    (`FOR UPDATE`, which makes new referencing inserts wait) and then deletes
  *    `WHERE key = ANY($1) AND <marker> AND <older than cutoff> AND NOT EXISTS (<a referencing row>)`
  *    in a new statement that sees every committed reference: a row that stopped being test
@@ -336,9 +336,11 @@ async function deletePlanned(db: Db, plan: Plan, settings: TestDataSettings, opt
   const cyclic = plan.tables.some((p, i) =>
     p.referencedBy.some((fk) => (position.get(fk.child.oid) ?? -1) >= i),
   );
-  // One dedicated connection; lock_timeout and row_security are set per batch (SET LOCAL), so the
-  // connection goes back to the pool as it came.
-  await onOneConnection(db, async (conn) => {
+  // One dedicated connection. A batch on a table nobody references is one autocommitted DELETE
+  // (one round trip), so lock_timeout and row_security are set for the session here — and put
+  // back as they were before the connection returns to the pool. Multi-statement batches set them
+  // LOCAL as well (runBatch).
+  await onOneConnection(db, (conn) => withSessionSettings(conn, lockTimeoutMs, async () => {
     for (let pass = 0; pass < (cyclic ? 20 : 1) && budget > 0; pass++) {
       let deletedThisPass = 0;
       for (const p of plan.tables) {
@@ -367,7 +369,27 @@ async function deletePlanned(db: Db, plan: Plan, settings: TestDataSettings, opt
       }
       if (deletedThisPass === 0) break;
     }
-  });
+  }));
+}
+
+/**
+ * Runs `fn` with lock_timeout and row_security = off set for the session, then restores both to
+ * the values they had (not RESET: an adapter may have set them at connect).
+ */
+async function withSessionSettings<T>(conn: Queryable, lockTimeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  const { rows } = await conn.query<{ lt: string; rs: string }>(
+    `SELECT current_setting('lock_timeout') AS lt, current_setting('row_security') AS rs,
+            set_config('lock_timeout', $1, false), set_config('row_security', 'off', false)`,
+    [`${Math.max(1, Math.round(lockTimeoutMs))}ms`],
+  );
+  try {
+    return await fn();
+  } finally {
+    const before = rows[0]!;
+    await conn
+      .query(`SELECT set_config('lock_timeout', $1, false), set_config('row_security', $2, false)`, [before.lt, before.rs])
+      .catch(() => undefined);
+  }
 }
 
 /**
@@ -443,7 +465,7 @@ async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, set
         grow: true,
       });
       return closed.length === 0 ? 0 : (await conn.query(selfDeleteSql, [closed, cutoff])).rowCount;
-    });
+    }, referenced);
     if (outcome === undefined) {
       p.result.skippedBatches++;
       continue;
@@ -565,15 +587,23 @@ export function lockByKeySql(table: TableInfo, marker: string, options: { keyRan
 const MAX_LOCK_RETRIES = 3;
 
 /**
- * One batch as its own short transaction, with `lock_timeout` and `row_security = off` set LOCAL
+ * One batch as its own short transaction (`explicit`, the default: BEGIN ... COMMIT; else the one
+ * autocommitted statement `fn` runs), with `lock_timeout` and `row_security = off` set LOCAL
  * to it (row-level security off: a referencing row the role cannot see must fail the batch, not be
  * missed). A lock timeout rolls the batch back and retries it a few times; undefined when it kept
  * timing out (its rows stay for a later run). Used by cleanup and by prodguard/testing.
  */
-export async function runBatch<T>(conn: Queryable, lockTimeoutMs: number, fn: () => Promise<T>): Promise<{ rows: T; ms: number } | undefined> {
+export async function runBatch<T>(
+  conn: Queryable,
+  lockTimeoutMs: number,
+  fn: () => Promise<T>,
+  explicit = true,
+): Promise<{ rows: T; ms: number } | undefined> {
   for (let attempt = 0; attempt <= MAX_LOCK_RETRIES; attempt++) {
     const started = performance.now();
     try {
+      // A single statement is its own transaction (the caller set the session's settings).
+      if (!explicit) return { rows: await fn(), ms: performance.now() - started };
       await conn.query('BEGIN');
       try {
         await conn.query(`SELECT set_config('lock_timeout', $1, true), set_config('row_security', 'off', true)`, [
