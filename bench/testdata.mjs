@@ -3,9 +3,13 @@
 // single-row inserts. Prints rows/s of both and their ratio, the cleanup's longest transaction,
 // the writer's p99 insert latency during each, and whether each target was met.
 //
+// Two variants in one run: `plain` (no table references t: each batch is one DELETE) and `fk`
+// (a child table of 1,000,000 rows references t's real rows: each batch locks its rows FOR UPDATE
+// and deletes with NOT EXISTS (<a child row>), and the single DELETE pays the foreign-key checks).
+//
 // Runs against dist/ (npm run build first). Database: PRODGUARD_BENCH_DATABASE_URL or the local
 // server; a scratch database `prodguard_bench_testdata` is created and dropped.
-// Usage: node bench/testdata.mjs [--rounds N] [--batch-size N]
+// Usage: node bench/testdata.mjs [--rounds N] [--batch-size N] [--only plain|fk]
 import pg from 'pg';
 import { openDb } from '../dist/db/open.js';
 import { cleanupTestData } from '../dist/testdata/cleanup.js';
@@ -18,6 +22,10 @@ const flag = (name, fallback) => {
 };
 const ROUNDS = flag('--rounds', 3);
 const BATCH = flag('--batch-size', 5000);
+const ONLY = (() => {
+  const i = args.indexOf('--only');
+  return i === -1 ? undefined : args[i + 1];
+})();
 const ROWS = 5_000_000;
 const EVERY = 5; // every 5th row is test data: 1,000,000 marked rows
 
@@ -120,6 +128,43 @@ async function cleanup(writerStart) {
   }
 }
 
+/** Rounds of single DELETE vs cleanup on the table as it is now; prints the figures of `label`. */
+async function compare(label) {
+  console.log('');
+  console.log(`== ${label}: batch size ${BATCH}, ${ROUNDS} rounds; min of each`);
+  const deletes = [];
+  const cleanups = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const d = await singleDelete(10_000_000 + round * 1_000_000);
+    deletes.push(d);
+    await resetTestRows();
+    const c = await cleanup(20_000_000 + round * 1_000_000);
+    cleanups.push(c);
+    await resetTestRows();
+    console.log(
+      `round ${round + 1}: single DELETE ${d.seconds.toFixed(2)} s (writer p99 ${d.p99.toFixed(1)} ms, ${d.inserts} inserts); ` +
+        `cleanup ${c.seconds.toFixed(2)} s in ${c.batches} batches, longest transaction ${c.longestMs.toFixed(0)} ms (writer p99 ${c.p99.toFixed(1)} ms, ${c.inserts} inserts)`,
+    );
+  }
+  const best = (list, key) => Math.min(...list.map((x) => x[key]));
+  const marked = ROWS / EVERY;
+  const deleteRate = marked / best(deletes, 'seconds');
+  const cleanupRate = marked / best(cleanups, 'seconds');
+  const ratio = cleanupRate / deleteRate;
+  const longest = best(cleanups, 'longestMs');
+  const writerP99 = best(cleanups, 'p99');
+  const longestWorst = Math.max(...cleanups.map((c) => c.longestMs));
+  const p99Worst = Math.max(...cleanups.map((c) => c.p99));
+  console.log('');
+  console.log(`[${label}] single DELETE:  ${Math.round(deleteRate).toLocaleString('en')} rows/s (best ${best(deletes, 'seconds').toFixed(2)} s), writer p99 ${best(deletes, 'p99').toFixed(1)} ms`);
+  console.log(`[${label}] cleanup:        ${Math.round(cleanupRate).toLocaleString('en')} rows/s (best ${best(cleanups, 'seconds').toFixed(2)} s), writer p99 ${writerP99.toFixed(1)} ms (worst round ${p99Worst.toFixed(1)} ms)`);
+  console.log(`[${label}] ratio cleanup / single DELETE: ${ratio.toFixed(2)}`);
+  console.log(`[${label}] longest cleanup transaction: ${longest.toFixed(0)} ms (worst round ${longestWorst.toFixed(0)} ms)`);
+  console.log(`[${label}] target throughput >= 0.5 x single DELETE: ${ratio >= 0.5 ? 'MET' : 'NOT MET'} (${ratio.toFixed(2)})`);
+  console.log(`[${label}] target no transaction > 200 ms:          ${longestWorst <= 200 ? 'MET' : 'NOT MET'} (worst ${longestWorst.toFixed(0)} ms)`);
+  console.log(`[${label}] target writer p99 < 50 ms:               ${p99Worst < 50 ? 'MET' : 'NOT MET'} (worst ${p99Worst.toFixed(1)} ms)`);
+}
+
 async function main() {
   await admin(`DROP DATABASE IF EXISTS ${scratchName} WITH (FORCE)`);
   await admin(`CREATE DATABASE ${scratchName}`);
@@ -134,40 +179,23 @@ async function main() {
       await c.query('VACUUM ANALYZE t');
     });
     console.log(`built ${ROWS.toLocaleString('en')} rows (${(ROWS / EVERY).toLocaleString('en')} marked) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    console.log(`batch size ${BATCH}, ${ROUNDS} rounds; min of each`);
-
-    const deletes = [];
-    const cleanups = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const d = await singleDelete(10_000_000 + round * 1_000_000);
-      deletes.push(d);
-      await resetTestRows();
-      const c = await cleanup(20_000_000 + round * 1_000_000);
-      cleanups.push(c);
-      await resetTestRows();
-      console.log(
-        `round ${round + 1}: single DELETE ${d.seconds.toFixed(2)} s (writer p99 ${d.p99.toFixed(1)} ms, ${d.inserts} inserts); ` +
-          `cleanup ${c.seconds.toFixed(2)} s in ${c.batches} batches, longest transaction ${c.longestMs.toFixed(0)} ms (writer p99 ${c.p99.toFixed(1)} ms, ${c.inserts} inserts)`,
-      );
+    if (ONLY !== 'fk') await compare('plain');
+    if (ONLY !== 'plain') {
+      // Real child rows of real parents (id % 5 = 1): nothing is blocked, but every batch takes the
+      // lock-then-NOT-EXISTS path and the single DELETE checks the foreign key for every row.
+      const t1 = performance.now();
+      await withClient(async (c) => {
+        await c.query(`CREATE TABLE child (id bigint PRIMARY KEY, t_id bigint NOT NULL, note text)`);
+        await c.query(`INSERT INTO child SELECT g, g, 'real' FROM generate_series(1, ${ROWS}, ${EVERY}) g`);
+        await c.query('CREATE INDEX child_t_id_idx ON child (t_id)');
+        await c.query('ALTER TABLE child ADD FOREIGN KEY (t_id) REFERENCES t ON DELETE CASCADE');
+        await c.query('VACUUM ANALYZE child');
+      });
+      console.log(`\nadded child (${(ROWS / EVERY).toLocaleString('en')} rows, FK to t ON DELETE CASCADE) in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+      await compare('fk');
+      const { rows } = await withClient((c) => c.query('SELECT count(*)::int AS n FROM child'));
+      if (rows[0].n !== ROWS / EVERY) throw new Error(`child rows lost: ${rows[0].n}`);
     }
-    const best = (list, key) => Math.min(...list.map((x) => x[key]));
-    const marked = ROWS / EVERY;
-    const deleteRate = marked / best(deletes, 'seconds');
-    const cleanupRate = marked / best(cleanups, 'seconds');
-    const ratio = cleanupRate / deleteRate;
-    const longest = best(cleanups, 'longestMs');
-    const writerP99 = best(cleanups, 'p99');
-    const longestWorst = Math.max(...cleanups.map((c) => c.longestMs));
-    const p99Worst = Math.max(...cleanups.map((c) => c.p99));
-    console.log('');
-    console.log(`single DELETE:  ${Math.round(deleteRate).toLocaleString('en')} rows/s (best ${best(deletes, 'seconds').toFixed(2)} s), writer p99 ${best(deletes, 'p99').toFixed(1)} ms`);
-    console.log(`cleanup:        ${Math.round(cleanupRate).toLocaleString('en')} rows/s (best ${best(cleanups, 'seconds').toFixed(2)} s), writer p99 ${writerP99.toFixed(1)} ms (worst round ${p99Worst.toFixed(1)} ms)`);
-    console.log(`ratio cleanup / single DELETE: ${ratio.toFixed(2)}`);
-    console.log(`longest cleanup transaction: ${longest.toFixed(0)} ms (worst round ${longestWorst.toFixed(0)} ms)`);
-    console.log('');
-    console.log(`target throughput >= 0.5 x single DELETE: ${ratio >= 0.5 ? 'MET' : 'NOT MET'} (${ratio.toFixed(2)})`);
-    console.log(`target no transaction > 200 ms:          ${longestWorst <= 200 ? 'MET' : 'NOT MET'} (worst ${longestWorst.toFixed(0)} ms)`);
-    console.log(`target writer p99 < 50 ms:               ${p99Worst < 50 ? 'MET' : 'NOT MET'} (worst ${p99Worst.toFixed(1)} ms)`);
   } finally {
     await admin(`DROP DATABASE IF EXISTS ${scratchName} WITH (FORCE)`);
   }

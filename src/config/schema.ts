@@ -45,6 +45,19 @@ export const testDataSchema = z.strictObject({
   batchSize: z.number().int().min(1).max(100_000).default(5_000),
   /** lock_timeout of each cleanup batch: a batch that would wait longer gives way and is retried. */
   lockTimeout: duration.default(1_000),
+  /**
+   * DELETE triggers and rules (by name) that cleanup may fire. Any other enabled user trigger or
+   * rule on a managed table makes deleting refuse: what it does can reach real data.
+   */
+  allowDeleteTriggers: z.array(z.string().min(1)).default([]),
+  /**
+   * The time zone a `timestamp without time zone` created-at column is written in (read as
+   * `created_at AT TIME ZONE <this>`, never in the session's TimeZone). timestamptz is exact anyway.
+   */
+  createdAtTimeZone: z
+    .string()
+    .regex(/^[A-Za-z0-9_+\-/:]+$/, 'expected a time zone name such as UTC or Europe/Berlin')
+    .default('UTC'),
 });
 
 export const lintConfigSchema = z.strictObject({

@@ -1,32 +1,36 @@
 /**
  * Deletes stale test rows without touching real data.
  *
- * 1. Plan (one READ ONLY snapshot): per configured table, children before parents (foreign keys
- *    from pg_constraint), the candidates (marker set, older than the cutoff) and the candidates
- *    that must stay because a row that is not being deleted references them — a non-test row, a
- *    newer test row, or a row of a table outside `testData.tables` — reported with the
- *    referencing table and key.
- * 2. Delete (unless a dry run), table by table, in keyset batches (`ORDER BY key`, `key > last`,
- *    so no batch rescans the dead index entries of the ones before). Each batch is its own short
- *    transaction with `lock_timeout`; on a referenced table it first locks the batch's rows
+ * 1. Plan (one READ ONLY, REPEATABLE READ snapshot, row_security off): per configured table,
+ *    children before parents (foreign keys from pg_constraint, also those into its partitions and
+ *    inheritance children), the candidates (marker set, created before the cutoff) and the
+ *    candidates that must stay because a row that is not being deleted references them — a
+ *    non-test row, a newer test row, or a row of a table outside `testData.tables` — reported with
+ *    the referencing table and key; and the DELETE triggers and rules that would fire.
+ * 2. Delete (unless a dry run; refused while an unapproved trigger or rule would fire), table by
+ *    table, in keyset batches (`ORDER BY key`, `key > last`, so no batch rescans the dead index
+ *    entries of the ones before). Each batch is its own short transaction with lock_timeout and
+ *    row_security off (restored before the connection goes back to the pool); on a referenced table it first locks the batch's rows
  *    (`FOR UPDATE`, which makes new referencing inserts wait) and then deletes
  *    `WHERE key = ANY($1) AND <marker> AND <older than cutoff> AND NOT EXISTS (<a referencing row>)`
  *    in a new statement that sees every committed reference: a row that stopped being test
  *    data, or gained a reference, in between survives, and no ON DELETE CASCADE / SET NULL ever
- *    reaches a row that is not being deleted.
- * 3. Audit: a row in `prodguard.cleanup_log` at the start, updated at the end (or on failure).
+ *    reaches a row that is not being deleted. A table that references itself deletes closed sets
+ *    (closeBatch). Plain tables are read and deleted with ONLY.
+ * 3. Audit: a row in `prodguard.cleanup_log` at the start (a dry run writes nothing unless the log
+ *    exists and is writable; a real run refuses without it), updated at the end.
  */
 import { randomUUID } from 'node:crypto';
 import type { EnvironmentKind } from '../config/schema.js';
 import { quoteIdent } from '../db/introspect.js';
 import type { Db, Queryable } from '../db/types.js';
-import { DatabaseError } from '../errors.js';
+import { ConnectionError, DatabaseError, RefusedError } from '../errors.js';
 import { defaultMarkedBy } from '../identity/environment.js';
-import { assertTestDataAllowed } from './guard.js';
-import { logCleanupEnd, logCleanupStart } from './log.js';
-import type { TestDataSettings } from './settings.js';
+import { assertTestDataAllowed, assertTriggersAllowed } from './guard.js';
+import { cleanupLogWritable, ensureCleanupLog, logCleanupEnd, logCleanupStart } from './log.js';
+import { ONE_SNAPSHOT, type TestDataSettings } from './settings.js';
 import { isoSql, keyText } from './summary.js';
-import { childrenFirst, type ForeignKey, foreignKeysInto, joinCondition, resolveTables, type TableInfo, tableProblem } from './tables.js';
+import { childrenFirst, createdAtSql, type DeleteTrigger, deleteTriggers, type ForeignKey, foreignKeysInto, joinCondition, resolveTables, type TableInfo, tableProblem } from './tables.js';
 
 export interface CleanupOptions {
   /** Default true: nothing is deleted, the plan is returned (and logged as a dry run). */
@@ -101,7 +105,14 @@ export interface CleanupResult {
   batches: number;
   /** Duration of the longest batch transaction, in milliseconds. */
   longestBatchMs: number;
+  /**
+   * User triggers and rules that fire on these deletes. Deleting refuses unless each is named in
+   * `testData.allowDeleteTriggers`; a dry run reports them.
+   */
+  triggers: (DeleteTrigger & { allowed: boolean })[];
   problems: string[];
+  /** Things that did not stop the run: a dry run that could not be logged, a log row not closed. */
+  warnings: string[];
 }
 
 interface PlannedTable {
@@ -131,7 +142,7 @@ export async function cleanupTestData(db: Db, settings: TestDataSettings, option
   const olderThanHours = options.olderThanHours ?? settings.retentionHours;
   if (!dryRun) await assertTestDataAllowed(db, settings, 'delete test data', options.environmentKind);
 
-  const plan = await db.transaction((tx) => planCleanup(tx, settings, olderThanHours, options), { readOnly: true });
+  const plan = await db.transaction((tx) => planCleanup(tx, settings, olderThanHours, options), ONE_SNAPSHOT);
   const runId = randomUUID();
   const result: CleanupResult = {
     runId,
@@ -145,8 +156,11 @@ export async function cleanupTestData(db: Db, settings: TestDataSettings, option
     wouldDelete: 0,
     batches: 0,
     longestBatchMs: 0,
+    triggers: plan.triggers.map((t) => ({ ...t, allowed: settings.allowDeleteTriggers.includes(t.name) })),
     problems: plan.problems,
+    warnings: [],
   };
+  if (!dryRun) assertTriggersAllowed(plan.triggers, settings, 'delete test data');
   let budget = options.limit ?? Number.POSITIVE_INFINITY;
   for (const t of plan.tables) {
     t.result.wouldDelete = Math.max(0, Math.min(budget, t.result.candidates - t.result.blocked));
@@ -154,7 +168,7 @@ export async function cleanupTestData(db: Db, settings: TestDataSettings, option
   }
   result.wouldDelete = sum(plan.tables.map((t) => t.result.wouldDelete));
 
-  await logCleanupStart(db, {
+  const start = {
     runId,
     who: options.who ?? defaultMarkedBy(),
     dryRun,
@@ -162,8 +176,24 @@ export async function cleanupTestData(db: Db, settings: TestDataSettings, option
     tables: plan.tables.map((t) => t.info.qualified),
     counted: Object.fromEntries(plan.tables.map((t) => [t.info.qualified, t.result.candidates])),
     blocked: Object.fromEntries(plan.tables.map((t) => [t.info.qualified, t.result.blocked])),
-  });
-  if (dryRun) return result;
+  };
+  if (dryRun) {
+    // Strictly read-only: logged when the log exists and this role may write it, else a warning.
+    const written = (await cleanupLogWritable(db)) && (await logCleanupStart(db, start).then(() => true, () => false));
+    if (!written) result.warnings.push('the dry run was not recorded: prodguard.cleanup_log does not exist or this role cannot write it');
+    return result;
+  }
+  try {
+    await ensureCleanupLog(db);
+    await logCleanupStart(db, start);
+  } catch (error) {
+    if (error instanceof ConnectionError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new RefusedError(`cannot write the audit row to prodguard.cleanup_log (${message}); refusing to delete without an audit trail`, {
+      code: 'PRODGUARD_NO_AUDIT',
+      hint: 'grant this role INSERT and UPDATE on prodguard.cleanup_log (USAGE on schema prodguard), or let a role with CREATE create it once',
+    });
+  }
 
   try {
     await deletePlanned(db, plan, settings, options, result);
@@ -172,8 +202,33 @@ export async function cleanupTestData(db: Db, settings: TestDataSettings, option
     await logCleanupEnd(db, runId, { status: 'failed', deleted: deletedByTable(result), error: message }).catch(() => undefined);
     throw error;
   }
-  await logCleanupEnd(db, runId, { status: 'completed', deleted: deletedByTable(result) });
+  // The rows are gone either way: a log row that cannot be closed is a warning, not a failure.
+  await logCleanupEnd(db, runId, { status: 'completed', deleted: deletedByTable(result) }).catch((error: unknown) => {
+    result.warnings.push(`the run's log row could not be closed: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  if (result.deleted < (options.limit ?? Number.POSITIVE_INFINITY)) result.problems.push(...leftBehind(plan));
   return result;
+}
+
+/**
+ * Stale test rows a full run left that the plan did not keep on purpose (candidates − kept −
+ * deleted, from the counts the run has; no query, which would rescan the dead index entries):
+ * rows in a cycle across tables (each table's batch waits for the other's rows to go first), or
+ * rows that changed during the run. Reported so `verify` failing is explained; never forced.
+ */
+function leftBehind(plan: Plan): string[] {
+  const problems: string[] = [];
+  for (const p of plan.tables) {
+    if (p.result.skippedBatches > 0) continue;
+    const left = p.result.candidates - p.result.blocked - p.result.deleted;
+    if (left > 0) {
+      problems.push(
+        `${p.info.qualified}: ${left} stale test row${left === 1 ? ' was' : 's were'} left: test rows that reference each other across tables ` +
+          `(a cycle), or rows that changed during the run (gained a reference, stopped being test data); cleanup never breaks a cycle, delete them by hand`,
+      );
+    }
+  }
+  return problems;
 }
 
 function deletedByTable(result: CleanupResult): Record<string, number> {
@@ -187,11 +242,15 @@ function sum(values: readonly number[]): number {
 interface Plan {
   cutoff: string;
   tables: PlannedTable[];
+  triggers: DeleteTrigger[];
   problems: string[];
 }
 
 async function planCleanup(tx: Queryable, settings: TestDataSettings, olderThanHours: number, options: CleanupOptions): Promise<Plan> {
-  const cutoffRow = await tx.query<{ cutoff: string }>(`SELECT ${isoSql(`now() - $1::float8 * interval '1 hour'`)} AS cutoff`, [olderThanHours]);
+  // Row-level security could hide referencing rows from this role (and foreign-key cascades
+  // bypass it): with row_security off, a query RLS would filter errors instead — fails closed.
+  await tx.query(`SELECT set_config('row_security', 'off', true)`);
+  const cutoffRow = await tx.query<{ cutoff: string }>(`SELECT ${isoSql(`now() - $1::float8 * interval '1 hour'`, true)} AS cutoff`, [olderThanHours]);
   const cutoff = cutoffRow.rows[0]!.cutoff;
   const { tables, missing } = await resolveTables(tx, settings, options.tables);
   const problems = missing.map((name) => `table ${name} does not exist`);
@@ -210,12 +269,11 @@ async function planCleanup(tx: Queryable, settings: TestDataSettings, olderThanH
   }));
   const byOid = new Map(planned.map((p) => [p.info.oid, p]));
   const marker = quoteIdent(settings.column);
-  const created = quoteIdent(settings.createdAt);
   const reportLimit = options.reportLimit ?? 100;
 
   for (const p of planned) {
     const { rows } = await tx.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM ${p.info.sql} x WHERE x.${marker} AND x.${created} < $1::timestamptz`,
+      `SELECT count(*)::text AS n FROM ${p.info.from} x WHERE x.${marker} AND ${createdAtSql(p.info, 'x', settings)} < $1::timestamptz`,
       [cutoff],
     );
     p.result.candidates = Number(rows[0]?.n ?? 0);
@@ -230,12 +288,12 @@ async function planCleanup(tx: Queryable, settings: TestDataSettings, olderThanH
         const childMarker = child.columns.includes(settings.column) ? `c.${marker} IS TRUE` : 'false';
         // A referencing row stays unless it is itself a candidate that is not blocked.
         const stays = childPlan
-          ? `NOT (c.${marker} IS TRUE AND c.${created} < $1::timestamptz) OR ${keyText(child, 'c')} = ANY ($3::text[])`
+          ? `NOT (c.${marker} IS TRUE AND ${createdAtSql(child, 'c', settings)} < $1::timestamptz) OR ${keyText(child, 'c')} = ANY ($3::text[])`
           : 'true';
         const { rows } = await tx.query<{ key: string; ref_key: string; ref_test: boolean }>(
           `SELECT ${keyText(p.info, 'x')} AS key, ${keyText(child, 'c')} AS ref_key, ${childMarker} AS ref_test
-             FROM ${p.info.sql} x JOIN ${child.sql} c ON ${joinCondition(fk, 'c', 'x')}
-            WHERE x.${marker} AND x.${created} < $1::timestamptz AND (${stays})
+             FROM ${p.info.from} x JOIN ${child.from} c ON ${joinCondition(fk, 'c', 'x')}
+            WHERE x.${marker} AND ${createdAtSql(p.info, 'x', settings)} < $1::timestamptz AND (${stays})
               AND NOT (${keyText(p.info, 'x')} = ANY ($2::text[]))`,
           childPlan ? [cutoff, [...p.blockedKeys], [...childPlan.blockedKeys]] : [cutoff, [...p.blockedKeys]],
         );
@@ -255,7 +313,7 @@ async function planCleanup(tx: Queryable, settings: TestDataSettings, olderThanH
     }
   }
   for (const p of planned) p.result.blocked = p.blockedKeys.size;
-  return { cutoff, tables: planned, problems };
+  return { cutoff, tables: planned, triggers: await deleteTriggers(tx, usable), problems };
 }
 
 function keyProblem(table: TableInfo): string {
@@ -275,16 +333,18 @@ async function deletePlanned(db: Db, plan: Plan, settings: TestDataSettings, opt
   const cyclic = plan.tables.some((p, i) =>
     p.referencedBy.some((fk) => (position.get(fk.child.oid) ?? -1) >= i),
   );
-  // One dedicated connection: lock_timeout is set once for the session, and a batch on a table
-  // nobody references is a single autocommitted statement (its own transaction, one round trip).
-  await onOneConnection(db, async (conn) => {
-    await conn.query(`SELECT set_config('lock_timeout', $1, false)`, [`${Math.max(1, Math.round(lockTimeoutMs))}ms`]);
+  // One dedicated connection. A batch on a table nobody references is one autocommitted DELETE
+  // (one round trip), so lock_timeout and row_security are set for the session here — and put
+  // back as they were before the connection returns to the pool. Multi-statement batches set them
+  // LOCAL as well (runBatch).
+  await onOneConnection(db, (conn) => withSessionSettings(conn, lockTimeoutMs, async () => {
     for (let pass = 0; pass < (cyclic ? 20 : 1) && budget > 0; pass++) {
       let deletedThisPass = 0;
       for (const p of plan.tables) {
         if (budget <= 0) break;
         const deleted = await deleteTable(conn, p, plan.cutoff, settings, {
           batchSize,
+          lockTimeoutMs,
           budget,
           options,
           onBatch(n, ms) {
@@ -306,7 +366,27 @@ async function deletePlanned(db: Db, plan: Plan, settings: TestDataSettings, opt
       }
       if (deletedThisPass === 0) break;
     }
-  });
+  }));
+}
+
+/**
+ * Runs `fn` with lock_timeout and row_security = off set for the session, then restores both to
+ * the values they had (not RESET: an adapter may have set them at connect).
+ */
+async function withSessionSettings<T>(conn: Queryable, lockTimeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  const { rows } = await conn.query<{ lt: string; rs: string }>(
+    `SELECT current_setting('lock_timeout') AS lt, current_setting('row_security') AS rs,
+            set_config('lock_timeout', $1, false), set_config('row_security', 'off', false)`,
+    [`${Math.max(1, Math.round(lockTimeoutMs))}ms`],
+  );
+  try {
+    return await fn();
+  } finally {
+    const before = rows[0]!;
+    await conn
+      .query(`SELECT set_config('lock_timeout', $1, false), set_config('row_security', $2, false)`, [before.lt, before.rs])
+      .catch(() => undefined);
+  }
 }
 
 /**
@@ -319,6 +399,7 @@ function onOneConnection<T>(db: Db, fn: (conn: Queryable) => Promise<T>): Promis
 
 interface DeleteTableOptions {
   batchSize: number;
+  lockTimeoutMs: number;
   budget: number;
   options: CleanupOptions;
   onBatch(deleted: number, ms: number): void;
@@ -335,12 +416,12 @@ async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, set
   const key = quoteIdent(p.info.keyColumns[0]!);
   const keyType = p.info.keyType ?? 'text';
   const marker = quoteIdent(settings.column);
-  const created = quoteIdent(settings.createdAt);
-  const candidates = `x.${marker} AND x.${created} < $1::timestamptz`;
+  const created = createdAtSql(p.info, 'x', settings);
+  const candidates = `x.${marker} AND ${created} < $1::timestamptz`;
   // The keyset: the first batch starts at the lowest key, every next one after the last key seen.
   const pick = (after: boolean) =>
     `SELECT array_agg(k ORDER BY k)::text AS keys, count(*)::int AS n, min(k)::text AS first, max(k)::text AS last
-       FROM (SELECT x.${key} AS k FROM ${p.info.sql} x
+       FROM (SELECT x.${key} AS k FROM ${p.info.from} x
               WHERE ${candidates}${after ? ` AND x.${key} > $3::${keyType}` : ''}
               ORDER BY x.${key} LIMIT $2) batch`;
   const referenced = p.referencedBy.length > 0;
@@ -349,9 +430,14 @@ async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, set
   // wrapped in IS TRUE it is a hashed filter over one short range scan, several times cheaper.
   const deleteSql = deleteByKeySql(p.info, settings.column, p.referencedBy, {
     keyListAsFilter: true,
-    extra: [`x.${key} BETWEEN $3::${keyType} AND $4::${keyType}`, `x.${created} < $2::timestamptz`],
+    extra: [`x.${key} BETWEEN $3::${keyType} AND $4::${keyType}`, `${created} < $2::timestamptz`],
   });
-  const lockSql = `SELECT 1 FROM ${p.info.sql} x WHERE x.${key} = ANY ($1::${keyType}[]) AND x.${marker} ORDER BY x.${key} FOR UPDATE`;
+  const lockSql = lockByKeySql(p.info, settings.column, { keyRange: true });
+  // A table that references itself: the batch is grown by the test rows that reference it, shrunk
+  // to what no outside row references, and deleted by key alone (it may reach past the key range).
+  const self = selfReferencing(p.info, p.referencedBy);
+  const staleSql = `${created} < $2::timestamptz`;
+  const selfDeleteSql = deleteByKeySql(p.info, settings.column, p.referencedBy, { extra: [staleSql] });
 
   let last: string | undefined;
   let deleted = 0;
@@ -367,10 +453,16 @@ async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, set
     if (o.options.beforeDelete) await o.options.beforeDelete(p.info.qualified, parseTextArray(batch.keys));
     const { keys, first } = batch;
     const upTo = batch.last;
-    const outcome = await runBatch(conn, referenced, async () => {
-      if (referenced) await conn.query(lockSql, [keys]);
-      return (await conn.query(deleteSql, [keys, cutoff, first, upTo])).rowCount;
-    });
+    const outcome = await runBatch(conn, o.lockTimeoutMs, async () => {
+      if (referenced) await conn.query(lockSql, [keys, first, upTo]);
+      if (!self) return (await conn.query(deleteSql, [keys, cutoff, first, upTo])).rowCount;
+      const closed = await closeBatch(conn, p.info, settings.column, p.referencedBy, parseTextArray(keys), {
+        extra: [staleSql],
+        params: [cutoff],
+        grow: true,
+      });
+      return closed.length === 0 ? 0 : (await conn.query(selfDeleteSql, [closed, cutoff])).rowCount;
+    }, referenced);
     if (outcome === undefined) {
       p.result.skippedBatches++;
       continue;
@@ -383,44 +475,137 @@ async function deleteTable(conn: Queryable, p: PlannedTable, cutoff: string, set
   return deleted;
 }
 
-/** `NOT EXISTS (a referencing row)` for every foreign key into the table aliased `x`; '' when none. */
-export function notReferencedSql(referencedBy: readonly ForeignKey[]): string {
-  return referencedBy.map((fk) => `NOT EXISTS (SELECT 1 FROM ${fk.child.sql} c WHERE ${joinCondition(fk, 'c', 'x')})`).join(' AND ');
+/**
+ * `NOT EXISTS (a referencing row)` for every foreign key into the table aliased `x`; '' when none.
+ * A self-reference ignores referencing rows listed in `$1` too: they are deleted by the same
+ * statement — which is only safe when that list is closed (see closeBatch), so every caller of a
+ * table that references itself closes its list first.
+ */
+export function notReferencedSql(table: TableInfo, referencedBy: readonly ForeignKey[]): string {
+  return referencedBy
+    .map((fk) => {
+      const self = fk.child.oid === table.oid ? ` AND NOT (c.${quoteIdent(table.keyColumns[0]!)} = ANY ($1::${table.keyType ?? 'text'}[]))` : '';
+      return `NOT EXISTS (SELECT 1 FROM ${fk.child.from} c WHERE ${joinCondition(fk, 'c', 'x')}${self})`;
+    })
+    .join(' AND ');
+}
+
+interface KeyedOptions {
+  extra?: readonly string[];
+  keyListAsFilter?: boolean;
+}
+
+/** `key = ANY ($1) AND <marker> AND <extra> AND NOT EXISTS (<referencing row>)` on the table aliased `x`. */
+function keyedWhereSql(table: TableInfo, marker: string, referencedBy: readonly ForeignKey[], options: KeyedOptions): string {
+  const key = quoteIdent(table.keyColumns[0]!);
+  const inList = `x.${key} = ANY ($1::${table.keyType ?? 'text'}[])`;
+  // IS TRUE keeps the planner from turning the list into an index condition (see deleteTable).
+  const conditions = [options.keyListAsFilter ? `(${inList}) IS TRUE` : inList, `x.${quoteIdent(marker)}`, ...(options.extra ?? [])];
+  const notReferenced = notReferencedSql(table, referencedBy);
+  if (notReferenced) conditions.push(notReferenced);
+  return conditions.join(' AND ');
 }
 
 /**
  * `DELETE ... WHERE key = ANY ($1) AND <marker> AND NOT EXISTS (<referencing row>)`: the marker and
  * the references are re-checked in the deleting statement itself. Single-column keys.
  */
-export function deleteByKeySql(
+export function deleteByKeySql(table: TableInfo, marker: string, referencedBy: readonly ForeignKey[], options: KeyedOptions = {}): string {
+  return `DELETE FROM ${table.from} x WHERE ${keyedWhereSql(table, marker, referencedBy, options)}`;
+}
+
+/** Whether the table references itself (a parent_id), so rows of one batch may reference each other. */
+export function selfReferencing(table: TableInfo, referencedBy: readonly ForeignKey[]): boolean {
+  return referencedBy.some((fk) => fk.child.oid === table.oid);
+}
+
+const MAX_CLOSE_ROUNDS = 100;
+
+/**
+ * For a table that references itself, inside the batch transaction: the largest part of `keys`
+ * that can be deleted in one statement — rows passing the delete's conditions that no row outside
+ * the part references (rows of the part may reference each other: `parent_id = id`, 10 ↔ 11).
+ * With `grow`, test rows that reference the batch through the self-reference are first added (and
+ * locked): a cycle split over two keyset batches is deleted whole. Every row of the result is
+ * locked FOR UPDATE, so no new reference to it can appear before the DELETE.
+ */
+export async function closeBatch(
+  conn: Queryable,
   table: TableInfo,
   marker: string,
   referencedBy: readonly ForeignKey[],
-  options: { extra?: readonly string[]; keyListAsFilter?: boolean } = {},
-): string {
+  keys: readonly string[],
+  options: { extra?: readonly string[]; params?: readonly unknown[]; grow?: boolean } = {},
+): Promise<string[]> {
   const key = quoteIdent(table.keyColumns[0]!);
-  const inList = `x.${key} = ANY ($1::${table.keyType ?? 'text'}[])`;
-  // IS TRUE keeps the planner from turning the list into an index condition (see deleteTable).
-  const conditions = [options.keyListAsFilter ? `(${inList}) IS TRUE` : inList, `x.${quoteIdent(marker)}`, ...(options.extra ?? [])];
-  const notReferenced = notReferencedSql(referencedBy);
-  if (notReferenced) conditions.push(notReferenced);
-  return `DELETE FROM ${table.sql} x WHERE ${conditions.join(' AND ')}`;
+  const keyType = table.keyType ?? 'text';
+  let set = [...keys];
+  if (options.grow) {
+    const selfKeys = referencedBy.filter((fk) => fk.child.oid === table.oid);
+    const referrers = selfKeys
+      .map((fk) => `SELECT c.${key}::text AS key FROM ${table.from} x JOIN ${table.from} c ON ${joinCondition(fk, 'c', 'x')}
+                     WHERE x.${key} = ANY ($1::${keyType}[]) AND c.${quoteIdent(marker)} AND NOT (c.${key} = ANY ($1::${keyType}[]))`)
+      .join(' UNION ');
+    for (let round = 0; round < MAX_CLOSE_ROUNDS && set.length < keys.length * 10 + 100; round++) {
+      const { rows } = await conn.query<{ key: string }>(referrers, [set]);
+      if (rows.length === 0) break;
+      const added = rows.map((r) => r.key);
+      await conn.query(lockByKeySql(table, marker), [added]);
+      set = [...set, ...added];
+    }
+  }
+  const select = `SELECT x.${key}::text AS key FROM ${table.from} x WHERE ${keyedWhereSql(table, marker, referencedBy, { extra: options.extra ?? [] })}`;
+  for (let round = 0; round < MAX_CLOSE_ROUNDS; round++) {
+    const { rows } = await conn.query<{ key: string }>(select, [set, ...(options.params ?? [])]);
+    if (rows.length === set.length) return set;
+    set = rows.map((r) => r.key);
+    if (set.length === 0) return set;
+  }
+  return [];
+}
+
+/**
+ * Locks the listed test rows (`FOR UPDATE`, key order) before the DELETE: an insert of a row that
+ * references one of them (it holds FOR KEY SHARE) is waited for, and the DELETE that follows, a
+ * new statement, sees that reference committed and keeps the row. Without the lock the DELETE's
+ * NOT EXISTS would run on a snapshot without the reference and its cascade would reach it.
+ */
+export function lockByKeySql(table: TableInfo, marker: string, options: { keyRange?: boolean } = {}): string {
+  const key = quoteIdent(table.keyColumns[0]!);
+  const keyType = table.keyType ?? 'text';
+  // keyRange: `$2`..`$3` bound the listed keys; one range scan with the list as a hashed filter
+  // instead of one btree descent per key (see deleteTable).
+  const where = options.keyRange
+    ? `(x.${key} = ANY ($1::${keyType}[])) IS TRUE AND x.${key} BETWEEN $2::${keyType} AND $3::${keyType}`
+    : `x.${key} = ANY ($1::${keyType}[])`;
+  return `SELECT 1 FROM ${table.from} x WHERE ${where} AND x.${quoteIdent(marker)} ORDER BY x.${key} FOR UPDATE`;
 }
 
 const MAX_LOCK_RETRIES = 3;
 
 /**
- * One batch as its own transaction: an explicit one when it takes several statements, else the
- * single autocommitted DELETE. A lock timeout rolls the batch back and retries it a few times (its
- * rows stay for a later run if it keeps timing out).
+ * One batch as its own short transaction (`explicit`, the default: BEGIN ... COMMIT; else the one
+ * autocommitted statement `fn` runs), with `lock_timeout` and `row_security = off` set LOCAL
+ * to it (row-level security off: a referencing row the role cannot see must fail the batch, not be
+ * missed). A lock timeout rolls the batch back and retries it a few times; undefined when it kept
+ * timing out (its rows stay for a later run). Used by cleanup and by prodguard/testing.
  */
-async function runBatch(conn: Queryable, explicit: boolean, fn: () => Promise<number>): Promise<{ rows: number; ms: number } | undefined> {
+export async function runBatch<T>(
+  conn: Queryable,
+  lockTimeoutMs: number,
+  fn: () => Promise<T>,
+  explicit = true,
+): Promise<{ rows: T; ms: number } | undefined> {
   for (let attempt = 0; attempt <= MAX_LOCK_RETRIES; attempt++) {
     const started = performance.now();
     try {
+      // A single statement is its own transaction (the caller set the session's settings).
       if (!explicit) return { rows: await fn(), ms: performance.now() - started };
       await conn.query('BEGIN');
       try {
+        await conn.query(`SELECT set_config('lock_timeout', $1, true), set_config('row_security', 'off', true)`, [
+          `${Math.max(1, Math.round(lockTimeoutMs))}ms`,
+        ]);
         const rows = await fn();
         await conn.query('COMMIT');
         return { rows, ms: performance.now() - started };
@@ -429,11 +614,17 @@ async function runBatch(conn: Queryable, explicit: boolean, fn: () => Promise<nu
         throw error;
       }
     } catch (error) {
-      if (!(error instanceof DatabaseError && error.sqlState === '55P03')) throw error;
+      if (!isLockTimeout(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
     }
   }
   return undefined;
+}
+
+/** SQLSTATE 55P03 lock_not_available, from prodguard's adapters (DatabaseError) or a raw pg client. */
+function isLockTimeout(error: unknown): boolean {
+  if (error instanceof DatabaseError) return error.sqlState === '55P03';
+  return (error as { code?: unknown } | null)?.code === '55P03';
 }
 
 /** Parses a one-dimensional PostgreSQL array literal of scalar keys (`{1,2,"a b"}`). */

@@ -43,8 +43,28 @@ export interface CleanupLogEnd {
   error?: string | undefined;
 }
 
+/**
+ * Whether this role can write the log as it is: the table exists and the role may INSERT into
+ * it (and UPDATE it, for the end of a run). Read-only: a dry run never creates anything.
+ */
+export async function cleanupLogWritable(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ writable: boolean | null }>(
+    `SELECT has_schema_privilege('prodguard', 'USAGE')
+            AND has_table_privilege(to_regclass('prodguard.cleanup_log'), 'INSERT')
+            AND has_table_privilege(to_regclass('prodguard.cleanup_log'), 'UPDATE') AS writable
+      WHERE to_regnamespace('prodguard') IS NOT NULL AND to_regclass('prodguard.cleanup_log') IS NOT NULL`,
+  );
+  return rows[0]?.writable === true;
+}
+
+/** Creates `prodguard.cleanup_log` when it is missing (and only then: no DDL on a run that finds it). */
+export async function ensureCleanupLog(db: Queryable): Promise<void> {
+  const { rows } = await db.query<{ present: boolean }>(`SELECT to_regclass('prodguard.cleanup_log') IS NOT NULL AS present`);
+  if (!rows[0]?.present) await db.exec(CREATE_LOG_SQL);
+}
+
+/** Writes the run's start row. The table must exist (ensureCleanupLog). */
 export async function logCleanupStart(db: Queryable, entry: CleanupLogStart): Promise<void> {
-  await db.exec(CREATE_LOG_SQL);
   await db.query(
     `INSERT INTO prodguard.cleanup_log (run_id, who, dry_run, status, older_than_hours, tables, counted, blocked)
      VALUES ($1, $2, $3, $4, $5, $6::text[], $7::jsonb, $8::jsonb)`,

@@ -22,8 +22,12 @@ export interface TestDataAlert {
   time: string;
   target: string;
   reasons: string[];
+  /** Which rules fired; the watch alerts again only when these change. */
+  kinds: ('threshold' | 'stale')[];
   total: number;
   stale: number;
+  /** Test rows without a created-at (never cleaned up). */
+  unknownAge: number;
   alertThreshold: number | null;
   maxStale: number;
   tables: { table: string; total: number; stale: number }[];
@@ -33,18 +37,25 @@ export interface TestDataAlert {
 export function evaluateAlert(summary: TestDataSummary, rules: AlertRules, target: string): TestDataAlert | undefined {
   const maxStale = rules.maxStale ?? 0;
   const reasons: string[] = [];
+  const kinds: TestDataAlert['kinds'] = [];
   if (rules.alertThreshold !== undefined && summary.total > rules.alertThreshold) {
     reasons.push(`${summary.total} test rows, more than the threshold of ${rules.alertThreshold}`);
+    kinds.push('threshold');
   }
-  if (summary.stale > maxStale) reasons.push(`${summary.stale} stale test rows (older than ${summary.retentionHours} h; allowed ${maxStale})`);
+  if (summary.stale > maxStale) {
+    reasons.push(`${summary.stale} stale test rows (older than ${summary.retentionHours} h; allowed ${maxStale})`);
+    kinds.push('stale');
+  }
   if (reasons.length === 0) return undefined;
   return {
     kind: 'prodguard.testdata.alert',
     time: summary.generatedAt,
     target,
     reasons,
+    kinds,
     total: summary.total,
     stale: summary.stale,
+    unknownAge: summary.unknownAge,
     alertThreshold: rules.alertThreshold ?? null,
     maxStale,
     tables: summary.tables.map((t) => ({ table: t.table, total: t.total, stale: t.stale })),
@@ -82,39 +93,62 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 export interface WatchOptions extends AlertRules {
   intervalMs: number;
-  /** Keep polling after an alert (default: stop at the first alert). */
+  /** Keep polling after an alert, and after a poll that failed (default: stop at the first of either). */
   keepGoing?: boolean | undefined;
   /** Stop after this many polls (default: until an alert or the signal). */
   iterations?: number | undefined;
   alertCommand?: string | undefined;
   signal?: AbortSignal | undefined;
-  onPoll?: ((summary: TestDataSummary, alert: TestDataAlert | undefined) => void) | undefined;
+  /**
+   * After each poll. `raised` is true when the alert is new: the first poll in alert, or the rules
+   * that fire changed; a standing alert is not raised again (nor its command run) every poll.
+   */
+  onPoll?: ((summary: TestDataSummary, alert: TestDataAlert | undefined, raised: boolean) => void) | undefined;
+  /** A poll that failed (database unreachable, a lock timeout) with keepGoing: reported, the watch goes on. */
+  onError?: ((error: unknown) => void) | undefined;
   onAlertCommand?: ((result: { code: number | null; stderr: string; error?: string }) => void) | undefined;
 }
 
 export interface WatchResult {
   polls: number;
+  /** Alerts raised (state changes into an alert), not polls spent in one. */
   alerts: number;
+  /** Polls that failed (keepGoing only; without it the first failure is thrown). */
+  errors: number;
 }
 
-/** Polls the summary every interval and raises alerts; see WatchOptions for when it stops. */
+/** Polls the summary every interval and raises alerts on state changes; see WatchOptions for when it stops. */
 export async function watchTestData(db: Db, settings: TestDataSettings, options: WatchOptions): Promise<WatchResult> {
   let polls = 0;
   let alerts = 0;
+  let errors = 0;
+  let standing = '';
   while (!options.signal?.aborted) {
-    const summary = await testDataSummary(db, settings);
     polls++;
-    const alert = evaluateAlert(summary, options, db.displayUrl);
-    options.onPoll?.(summary, alert);
-    if (alert) {
-      alerts++;
-      if (options.alertCommand) options.onAlertCommand?.(await runAlertCommand(options.alertCommand, alert));
-      if (!options.keepGoing) break;
+    let summary: TestDataSummary | undefined;
+    try {
+      summary = await testDataSummary(db, settings);
+    } catch (error) {
+      if (!options.keepGoing) throw error;
+      errors++;
+      options.onError?.(error);
+    }
+    if (summary) {
+      const alert = evaluateAlert(summary, options, db.displayUrl);
+      const state = alert ? alert.kinds.join(',') : '';
+      const raised = alert !== undefined && state !== standing;
+      standing = state;
+      options.onPoll?.(summary, alert, raised);
+      if (alert && raised) {
+        alerts++;
+        if (options.alertCommand) options.onAlertCommand?.(await runAlertCommand(options.alertCommand, alert));
+      }
+      if (alert && !options.keepGoing) break;
     }
     if (options.iterations !== undefined && polls >= options.iterations) break;
     await sleep(options.intervalMs, options.signal);
   }
-  return { polls, alerts };
+  return { polls, alerts, errors };
 }
 
 /** One frame of the dashboard (ANSI: cleared screen, then the view). */
@@ -123,7 +157,9 @@ export function renderDashboardFrame(summary: TestDataSummary, alert: TestDataAl
   lines.push(`prodguard monitor dashboard — ${target}`);
   lines.push(`${summary.generatedAt}   refresh every ${intervalMs < 1000 ? `${intervalMs} ms` : `${Math.round(intervalMs / 1000)} s`}   q or Ctrl-C to quit`);
   lines.push('');
-  lines.push(`Test rows: ${summary.total}   stale (> ${summary.retentionHours} h): ${summary.stale}   storage ≈ ${formatBytes(summary.storageBytes)}`);
+  lines.push(
+    `Test rows: ${summary.total}   stale (> ${summary.retentionHours} h): ${summary.stale}   unknown age: ${summary.unknownAge}   storage ≈ ${formatBytes(summary.storageBytes)}`,
+  );
   if (summary.status) lines.push(`Active: ${summary.status.active}   cancelled: ${summary.status.cancelled}   other: ${summary.status.other}`);
   for (const t of summary.tables) lines.push(`  ${t.table.padEnd(24)} ${String(t.total).padStart(8)}  stale ${t.stale}${t.problem ? `  (${t.problem})` : ''}`);
   lines.push('');

@@ -50,6 +50,7 @@ export function renderSummary(summary: TestDataSummary, c: Colors): string {
   lines.push(`Oldest: ${summary.oldest ?? '-'}`);
   lines.push(`Newest: ${summary.newest ?? '-'}`);
   lines.push(`Stale (older than ${summary.retentionHours} h): ${summary.stale}`);
+  if (summary.unknownAge > 0) lines.push(c.yellow(`Unknown age (${summary.createdAt} IS NULL, never cleaned up): ${summary.unknownAge}`));
   return `${lines.join('\n')}\n`;
 }
 
@@ -63,6 +64,7 @@ export function renderSnapshot(summary: TestDataSummary, c: Colors): string {
     if (summary.status.other) lines.push(`  other status    ${summary.status.other}`);
   }
   lines.push(`  stale (> ${summary.retentionHours} h)  ${summary.stale}`);
+  if (summary.unknownAge > 0) lines.push(c.yellow(`  unknown age     ${summary.unknownAge}   (${summary.createdAt} IS NULL: never cleaned up)`));
   lines.push(`  storage (est.)  ${formatBytes(summary.storageBytes)}`);
   lines.push(`  last 24 h       ${sparkline(summary.trend.map((h) => h.count))}  (${summary.trend.reduce((a, h) => a + h.count, 0)} created)`);
   for (const t of summary.tables) lines.push(`    ${t.table}: ${t.total}${t.problem ? ` (${t.problem})` : ''}`);
@@ -74,6 +76,7 @@ export function renderSnapshot(summary: TestDataSummary, c: Colors): string {
 export function recommendations(summary: TestDataSummary): string[] {
   const out: string[] = [];
   if (summary.stale > 0) out.push(`${summary.stale} stale test rows: run prodguard testdata cleanup --no-dry-run`);
+  if (summary.unknownAge > 0) out.push(`${summary.unknownAge} test rows without ${summary.createdAt}: cleanup cannot age them, set it or delete them by hand`);
   for (const p of summary.problems) out.push(`fix: ${p}`);
   const lastHour = summary.trend.at(-1)?.count ?? 0;
   if (lastHour > 0 && summary.stale === 0) out.push(`${lastHour} test rows created this hour: make sure tests clean up (testData.autoCleanup)`);
@@ -104,7 +107,15 @@ export function renderCleanup(result: CleanupResult, c: Colors): string {
     const more = result.blocked - blocked.length;
     if (more > 0) lines.push(`  … and ${more} more`);
   }
+  if (result.triggers.length > 0) {
+    lines.push('');
+    lines.push(c.yellow('Triggers and rules that fire on these deletes (deleting refuses unless named in testData.allowDeleteTriggers):'));
+    for (const t of result.triggers) {
+      lines.push(`  ${t.kind} ${t.name} on ${t.on}  ${t.allowed ? 'allowed' : c.red('NOT allowed')}`);
+    }
+  }
   for (const p of result.problems) lines.push(c.yellow(`  ! ${p}`));
+  for (const w of result.warnings) lines.push(c.yellow(`  warning: ${w}`));
   lines.push('');
   if (result.dryRun) {
     lines.push(`Would delete ${result.wouldDelete} rows. Run again with --no-dry-run to delete them.`);

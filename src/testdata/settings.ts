@@ -1,3 +1,4 @@
+import type { TransactionOptions } from '../db/types.js';
 import { type ProdguardConfig, type TestDataConfig, testDataSchema } from '../config/schema.js';
 
 /** The `testData` config with every default applied (also when the config has no `testData`). */
@@ -20,3 +21,10 @@ export const AGE_BUCKETS = [
   { label: '1–7 d', fromHours: 24, toHours: 168 },
   { label: '> 7 d', fromHours: 168, toHours: Number.POSITIVE_INFINITY },
 ] as const;
+
+/**
+ * How every read of test-data figures runs: read-only, and REPEATABLE READ so all of its
+ * statements see one snapshot (READ COMMITTED would give each statement its own: a user and its
+ * booking committed in between would be counted in one table and not the other).
+ */
+export const ONE_SNAPSHOT: TransactionOptions = Object.freeze({ readOnly: true, isolation: 'repeatable read' });

@@ -4,8 +4,8 @@
  */
 import { quoteIdent } from '../db/introspect.js';
 import type { Db, Queryable } from '../db/types.js';
-import { AGE_BUCKETS, type TestDataSettings } from './settings.js';
-import { resolveTables, type TableInfo, tableProblem } from './tables.js';
+import { AGE_BUCKETS, ONE_SNAPSHOT, type TestDataSettings } from './settings.js';
+import { createdAtSql, resolveTables, type TableInfo, tableProblem } from './tables.js';
 
 /** The row's key as text: the primary key (composite keys as a row literal), else its ctid. */
 export function keyText(table: TableInfo, alias: string): string {
@@ -14,12 +14,19 @@ export function keyText(table: TableInfo, alias: string): string {
   return `${alias}.ctid::text`;
 }
 
-/** An ISO 8601 UTC rendering of a timestamp or timestamptz expression. */
-export function isoSql(expression: string): string {
-  return `to_char((${expression})::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+/**
+ * An ISO 8601 UTC rendering of a timestamp or timestamptz expression, to the second for display;
+ * `exact` keeps the microseconds (a cutoff that is compared again must not be rounded).
+ */
+export function isoSql(expression: string, exact = false): string {
+  return `to_char((${expression})::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS${exact ? '.US' : ''}"Z"')`;
 }
 
-/** Age in hours of a created-at expression, measured by the database clock. */
+/**
+ * Age in hours of a created-at expression, measured by the database clock. For the age buckets
+ * and for display only: "stale" / "older than" is everywhere `created < now() − hours` (strictly
+ * older), the condition cleanup deletes by.
+ */
 export function ageHoursSql(expression: string): string {
   return `(extract(epoch FROM (now() - (${expression})::timestamptz)) / 3600.0)`;
 }
@@ -49,6 +56,8 @@ export interface TableSummary {
   table: string;
   total: number;
   stale: number;
+  /** Test rows whose created-at is NULL: in no age bucket, never stale, never cleaned up. */
+  unknownAge: number;
   buckets: AgeBucket[];
   oldest: string | null;
   newest: string | null;
@@ -71,6 +80,8 @@ export interface TestDataSummary {
   total: number;
   /** Test rows older than the retention. */
   stale: number;
+  /** Test rows whose created-at is NULL: counted in `total`, in no bucket, never cleaned up. */
+  unknownAge: number;
   buckets: AgeBucket[];
   oldest: string | null;
   newest: string | null;
@@ -86,6 +97,7 @@ export interface TestDataSummary {
 interface SummaryRow {
   total: string;
   stale: string;
+  unknown: string;
   b0: string;
   b1: string;
   b2: string;
@@ -114,15 +126,16 @@ async function databaseNow(db: Queryable): Promise<string> {
 
 async function summarizeTable(db: Queryable, table: TableInfo, settings: TestDataSettings): Promise<{ summary: TableSummary; hours: Map<number, number> }> {
   const marker = `x.${quoteIdent(settings.column)}`;
-  const created = `x.${quoteIdent(settings.createdAt)}`;
+  const created = createdAtSql(table, 'x', settings);
   const statusColumn = settings.statusColumn && table.columns.includes(settings.statusColumn) ? settings.statusColumn : undefined;
   const status = statusColumn ? `x.${quoteIdent(statusColumn)}::text` : 'NULL::text';
   const { rows } = await db.query<SummaryRow>(
     `WITH t AS (
        SELECT ${created} AS ca, ${ageHoursSql(created)} AS age, pg_column_size(x.*) AS bytes, ${status} AS status
-         FROM ${table.sql} x WHERE ${marker})
+         FROM ${table.from} x WHERE ${marker})
      SELECT count(*)::text AS total,
-            count(*) FILTER (WHERE age >= $1)::text AS stale,
+            count(*) FILTER (WHERE ca < now() - $1::float8 * interval '1 hour')::text AS stale,
+            count(*) FILTER (WHERE ca IS NULL)::text AS unknown,
             count(*) FILTER (WHERE age < 1)::text AS b0,
             count(*) FILTER (WHERE age >= 1 AND age < 6)::text AS b1,
             count(*) FILTER (WHERE age >= 6 AND age < 24)::text AS b2,
@@ -140,10 +153,10 @@ async function summarizeTable(db: Queryable, table: TableInfo, settings: TestDat
   const buckets = emptyBuckets();
   [row.b0, row.b1, row.b2, row.b3, row.b4].forEach((n, i) => (buckets[i]!.count = Number(n)));
   const trend = await db.query<{ h: number; n: string }>(
-    `SELECT floor(extract(epoch FROM (date_trunc('hour', now()) - date_trunc('hour', ${created}::timestamptz))) / 3600)::int AS h,
+    `SELECT floor(extract(epoch FROM (date_trunc('hour', now()) - date_trunc('hour', ${created}))) / 3600)::int AS h,
             count(*)::text AS n
-       FROM ${table.sql} x
-      WHERE ${marker} AND ${created}::timestamptz >= date_trunc('hour', now()) - interval '23 hours'
+       FROM ${table.from} x
+      WHERE ${marker} AND ${created} >= date_trunc('hour', now()) - interval '23 hours'
       GROUP BY 1`,
   );
   const hours = new Map(trend.rows.map((r) => [Number(r.h), Number(r.n)]));
@@ -154,6 +167,7 @@ async function summarizeTable(db: Queryable, table: TableInfo, settings: TestDat
       table: table.qualified,
       total,
       stale: Number(row.stale),
+      unknownAge: Number(row.unknown),
       buckets,
       oldest: row.oldest,
       newest: row.newest,
@@ -166,7 +180,7 @@ async function summarizeTable(db: Queryable, table: TableInfo, settings: TestDat
 }
 
 function emptyTable(table: string, problem: string): TableSummary {
-  return { table, total: 0, stale: 0, buckets: emptyBuckets(), oldest: null, newest: null, storageBytes: 0, status: null, problem };
+  return { table, total: 0, stale: 0, unknownAge: 0, buckets: emptyBuckets(), oldest: null, newest: null, storageBytes: 0, status: null, problem };
 }
 
 /**
@@ -213,6 +227,7 @@ export async function testDataSummary(db: Db, settings: TestDataSettings): Promi
         retentionHours: settings.retentionHours,
         total: sum(summaries.map((s) => s.total)),
         stale: sum(summaries.map((s) => s.stale)),
+        unknownAge: sum(summaries.map((s) => s.unknownAge)),
         buckets,
         oldest: dated.map((s) => s.oldest!).sort()[0] ?? null,
         newest: dated.map((s) => s.newest!).sort().at(-1) ?? null,
@@ -230,7 +245,7 @@ export async function testDataSummary(db: Db, settings: TestDataSettings): Promi
         problems,
       };
     },
-    { readOnly: true },
+    ONE_SNAPSHOT,
   );
 }
 
@@ -262,7 +277,7 @@ export async function countTestRows(db: Db, settings: TestDataSettings): Promise
           counts.push({ table: table.qualified, count: 0, problem });
           continue;
         }
-        const { rows } = await tx.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table.sql} x WHERE x.${quoteIdent(settings.column)}`);
+        const { rows } = await tx.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table.from} x WHERE x.${quoteIdent(settings.column)}`);
         counts.push({ table: table.qualified, count: Number(rows[0]?.n ?? 0), problem: null });
       }
       return {
@@ -271,7 +286,7 @@ export async function countTestRows(db: Db, settings: TestDataSettings): Promise
         problems: counts.flatMap((c) => (c.problem ? [c.problem] : [])),
       };
     },
-    { readOnly: true },
+    ONE_SNAPSHOT,
   );
 }
 
@@ -302,11 +317,11 @@ export async function listTestRows(db: Db, settings: TestDataSettings, options: 
           problems.push(problem);
           continue;
         }
-        const created = `x.${quoteIdent(settings.createdAt)}`;
+        const created = createdAtSql(table, 'x', settings);
         const { rows } = await tx.query<{ key: string; created_at: string | null; age: string | null }>(
           `SELECT ${keyText(table, 'x')} AS key, ${isoSql(created)} AS created_at, round(${ageHoursSql(created)}::numeric, 2)::text AS age
-             FROM ${table.sql} x
-            WHERE x.${quoteIdent(settings.column)} AND ($1::float8 IS NULL OR ${ageHoursSql(created)} >= $1::float8)
+             FROM ${table.from} x
+            WHERE x.${quoteIdent(settings.column)} AND ($1::float8 IS NULL OR ${created} < now() - $1::float8 * interval '1 hour')
             ORDER BY ${created} NULLS FIRST LIMIT $2`,
           [options.olderThanHours ?? null, limit],
         );
@@ -317,6 +332,6 @@ export async function listTestRows(db: Db, settings: TestDataSettings, options: 
       listed.sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''));
       return { rows: listed.slice(0, limit), problems };
     },
-    { readOnly: true },
+    ONE_SNAPSHOT,
   );
 }

@@ -18,10 +18,10 @@ import type { ProdguardConfig, TestDataConfig } from '../config/schema.js';
 import { quoteIdent } from '../db/introspect.js';
 import type { Queryable, QueryResult } from '../db/types.js';
 import { RefusedError, UsageError } from '../errors.js';
-import { deleteByKeySql } from '../testdata/cleanup.js';
-import { assertTestDataAllowed } from '../testdata/guard.js';
+import { closeBatch, deleteByKeySql, lockByKeySql, runBatch, selfReferencing } from '../testdata/cleanup.js';
+import { assertTestDataAllowed, assertTriggersAllowed } from '../testdata/guard.js';
 import { type TestDataSettings, testDataSettings } from '../testdata/settings.js';
-import { childrenFirst, describeTables, foreignKeysInto, type TableInfo } from '../testdata/tables.js';
+import { childrenFirst, deleteTriggers, describeTables, foreignKeysInto, type TableInfo } from '../testdata/tables.js';
 
 /**
  * What the session needs from a database client: a `pg` Client, Pool or PoolClient, or a
@@ -66,15 +66,17 @@ function queryableOf(client: SqlClient): Queryable {
  * `cleanup()` deletes exactly those rows (children first), re-checking the marker.
  */
 export class TestDataSession {
+  private readonly client: SqlClient;
   private readonly db: Queryable;
   private readonly tables = new Map<string, TableInfo>();
   private readonly rows: { table: TableInfo; key: unknown }[] = [];
 
   private constructor(
-    db: Queryable,
+    client: SqlClient,
     readonly settings: TestDataSettings,
   ) {
-    this.db = db;
+    this.client = client;
+    this.db = queryableOf(client);
   }
 
   /**
@@ -85,9 +87,8 @@ export class TestDataSession {
    */
   static async open(client: SqlClient, options: TestDataSessionOptions = {}): Promise<TestDataSession> {
     const settings = testDataSettings(options.config ?? (await loadConfig({ cwd: options.cwd ?? process.cwd() })).config);
-    const db = queryableOf(client);
-    await assertTestDataAllowed(db, settings, 'create test data');
-    return new TestDataSession(db, settings);
+    await assertTestDataAllowed(queryableOf(client), settings, 'create test data');
+    return new TestDataSession(client, settings);
   }
 
   private async table(name: string): Promise<TableInfo> {
@@ -145,35 +146,78 @@ export class TestDataSession {
    * pg_constraint), each `DELETE ... WHERE key = ANY ($1) AND <marker> AND NOT EXISTS (<a
    * referencing row>)`: a row someone else's row references is kept (and reported), never
    * cascaded into. Safe to call twice.
+   *
+   * @throws RefusedError (PRODGUARD_DELETE_TRIGGERS) when a DELETE trigger or rule not named in
+   *   `testData.allowDeleteTriggers` would fire; nothing is deleted then.
    */
   async cleanup(): Promise<SessionCleanup> {
     const tables = [...new Map(this.rows.map((r) => [r.table.oid, r.table])).values()];
+    assertTriggersAllowed(await deleteTriggers(this.db, tables), this.settings, 'clean up test data');
     const keys = await foreignKeysInto(this.db, tables, this.settings);
     let deleted = 0;
     const kept: CreatedRow[] = [];
-    for (const table of childrenFirst(tables, keys)) {
-      const mine = this.rows.filter((r) => r.table.oid === table.oid).map((r) => String(r.key));
-      const referencedBy = keys.filter((fk) => fk.parentOid === table.oid);
-      // A self-referencing set may need a few rounds: a row is deletable once its referrers are gone.
-      let remaining = mine;
-      for (let round = 0; remaining.length > 0 && round < 20; round++) {
-        const { rows } = await this.db.query<{ key: string }>(
-          `${deleteByKeySql(table, this.settings.column, referencedBy)} RETURNING x.${quoteIdent(table.keyColumns[0]!)}::text AS key`,
+    // The same batch as `testdata cleanup` (BEGIN; lock the rows FOR UPDATE; DELETE ... NOT EXISTS;
+    // COMMIT) on one connection: a real row inserted meanwhile that references one of ours is
+    // waited for and then keeps it, instead of being cascaded away.
+    await onOneClient(this.client, async (conn) => {
+      for (const table of childrenFirst(tables, keys)) {
+        const key = quoteIdent(table.keyColumns[0]!);
+        const referencedBy = keys.filter((fk) => fk.parentOid === table.oid);
+        const deleteSql = `${deleteByKeySql(table, this.settings.column, referencedBy)} RETURNING x.${key}::text AS key`;
+        const lockSql = lockByKeySql(table, this.settings.column);
+        // A table that references itself: our rows may reference each other (10 ↔ 11); they go in
+        // one statement, limited to those no row outside the session's references.
+        const self = selfReferencing(table, referencedBy);
+        const mine = this.rows.filter((r) => r.table.oid === table.oid).map((r) => String(r.key));
+        let remaining = mine;
+        const outcome = await runBatch(conn, this.settings.lockTimeout, async () => {
+          await conn.query(lockSql, [mine]);
+          const keys = self ? await closeBatch(conn, table, this.settings.column, referencedBy, mine) : mine;
+          return keys.length === 0 ? [] : (await conn.query<{ key: string }>(deleteSql, [keys])).rows;
+        });
+        if (outcome) {
+          deleted += outcome.rows.length;
+          const gone = new Set(outcome.rows.map((r) => r.key));
+          remaining = remaining.filter((k) => !gone.has(k));
+        }
+        const stillThere = await conn.query<{ key: string }>(
+          `SELECT x.${key}::text AS key FROM ${table.from} x WHERE x.${key} = ANY ($1::${table.keyType ?? 'text'}[])`,
           [remaining],
         );
-        deleted += rows.length;
-        const gone = new Set(rows.map((r) => r.key));
-        remaining = remaining.filter((k) => !gone.has(k));
-        if (rows.length === 0) break;
+        for (const row of stillThere.rows) kept.push({ table: table.qualified, key: row.key });
       }
-      const stillThere = await this.db.query<{ key: string }>(
-        `SELECT x.${quoteIdent(table.keyColumns[0]!)}::text AS key FROM ${table.sql} x WHERE x.${quoteIdent(table.keyColumns[0]!)} = ANY ($1::${table.keyType ?? 'text'}[])`,
-        [remaining],
-      );
-      for (const row of stillThere.rows) kept.push({ table: table.qualified, key: row.key });
-    }
+    });
     this.rows.length = 0;
     return { deleted, kept };
+  }
+}
+
+interface PoolLike extends SqlClient {
+  connect(): Promise<SqlClient & { release(error?: Error | boolean): void }>;
+  idleCount: number;
+}
+
+/** A `pg` Pool (not a Client, whose connect() opens the connection, nor a PoolClient). */
+function isPool(client: SqlClient): client is PoolLike {
+  return typeof (client as Partial<PoolLike>).connect === 'function' && typeof (client as Partial<PoolLike>).idleCount === 'number';
+}
+
+/**
+ * Runs `fn` on one connection: a client checked out of a Pool (BEGIN ... COMMIT must not be
+ * spread over pooled connections), else the client itself. A client whose transaction failed is
+ * released as broken, so the pool does not hand out a connection in an unknown state.
+ */
+async function onOneClient<T>(client: SqlClient, fn: (conn: Queryable) => Promise<T>): Promise<T> {
+  if (!isPool(client)) return fn(queryableOf(client));
+  const checkedOut = await client.connect();
+  let failed: Error | undefined;
+  try {
+    return await fn(queryableOf(checkedOut));
+  } catch (error) {
+    failed = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    checkedOut.release(failed);
   }
 }
 

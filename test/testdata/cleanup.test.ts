@@ -48,10 +48,15 @@ afterAll(async () => {
 beforeEach(schema);
 
 describe('testdata cleanup', () => {
-  it('is a dry run by default: reports, deletes nothing, logs the dry run', async () => {
+  it('is a dry run by default: reports, deletes nothing, creates nothing, logs the dry run once the log exists', async () => {
     await target.sql(`INSERT INTO users SELECT g, now() - interval '2 days', true FROM generate_series(1, 5) g`);
+    const first = await cleanupTestData(db, settings);
+    expect(first.warnings).toEqual(['the dry run was not recorded: prodguard.cleanup_log does not exist or this role cannot write it']);
+    expect(await readCleanupLog(db)).toEqual([]);
+    await cleanupTestData(db, settings, { dryRun: false, olderThanHours: 1000 });  // creates the log, deletes nothing
     const plan = await cleanupTestData(db, settings);
     expect(plan.dryRun).toBe(true);
+    expect(plan.warnings).toEqual([]);
     expect(plan.wouldDelete).toBe(5);
     expect(plan.deleted).toBe(0);
     expect(await ids('users')).toHaveLength(5);

@@ -85,10 +85,10 @@ describe('prodguard testdata (CLI)', () => {
     expect(run.stderr).toContain('no testData.tables in config');
   });
 
-  it('audit counts real rows changed in the window', async () => {
+  it('audit counts real rows changed in the window (user 3, inserted now, once)', async () => {
     const run = await runCli(['testdata', 'audit', '--db', target.url, '--since', '1h'], { cwd: dir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('public.users: 1 inserted, 1 updated');
+    expect(run.stdout).toContain('public.users: 1 inserted, 0 updated');
     expect((await runCli(['testdata', 'audit', '--db', target.url, '--since', 'lately'], { cwd: dir })).code).toBe(2);
   });
 

@@ -1,8 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from '../../config/schema.js';
 import { ExitCode, UsageError } from '../../errors.js';
+import { writeOutputFile } from '../files.js';
 import { runDashboard, type TestDataAlert, watchTestData } from '../../testdata/monitor.js';
 import { recommendations, renderSnapshot } from '../../testdata/render.js';
 import { testDataSettings } from '../../testdata/settings.js';
@@ -73,7 +73,7 @@ Examples:
     const { db } = await cli.open(await cli.target(flags));
     const json = `${JSON.stringify(await testDataSummary(db, settings), null, 2)}\n`;
     if (flags.output) {
-      await writeFile(path.resolve(cli.cwd, flags.output), json);
+      await writeOutputFile(path.resolve(cli.cwd, flags.output), json);
       cli.io.out(`wrote ${flags.output}\n`);
     } else {
       cli.io.out(json);
@@ -87,7 +87,7 @@ Examples:
     .option('--alert-threshold <n>', 'alert when there are more test rows than this')
     .option('--interval <duration>', 'time between polls', '30s')
     .option('--max-stale <n>', 'stale rows allowed before alerting', '0')
-    .option('--keep-going', 'keep polling after an alert (exit 1 at the end if any alert fired)')
+    .option('--keep-going', 'keep polling after an alert or a failed poll (exit 1 at the end if any alert fired); an alert is raised again only when it changes')
     .option('--alert-command <cmd>', 'run this shell command on each alert, with the alert as JSON on stdin')
     .option('--iterations <n>', 'stop after this many polls');
   addTargetOptions(watch);
@@ -115,10 +115,11 @@ Examples:
           alertCommand: flags.alertCommand,
           iterations: count(flags.iterations, '--iterations'),
           signal: stop.signal,
-          onPoll: (summary, alert) => {
+          onPoll: (summary, alert, raised) => {
             cli.io.out(`${summary.generatedAt}  total ${summary.total}  stale ${summary.stale}${alert ? '  ALERT' : ''}\n`);
-            if (alert) printAlert(cli, alert);
+            if (raised && alert) printAlert(cli, alert);
           },
+          onError: (error) => cli.io.err(`warning: poll failed, watching on: ${error instanceof Error ? error.message : String(error)}\n`),
           onAlertCommand: (r) => {
             if (r.error || r.code !== 0) cli.io.err(`warning: --alert-command failed (${r.error ?? `exit ${r.code}`}) ${r.stderr.trim()}\n`);
           },
@@ -144,7 +145,9 @@ Examples:
       const { db } = await cli.open(await cli.target(flags));
       const stop = new AbortController();
       const onSignal = () => stop.abort();
+      // SIGTERM too (a terminal closing, a process manager): the screen is restored either way.
       process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       try {
         await runDashboard(db, settings, {
           intervalMs,
@@ -156,6 +159,7 @@ Examples:
         });
       } finally {
         process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       }
       cli.exitCode = ExitCode.ok;
     });

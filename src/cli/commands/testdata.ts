@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from '../../config/schema.js';
@@ -15,6 +15,7 @@ import { countTestRows, listTestRows, testDataSummary } from '../../testdata/sum
 import { resolveTables } from '../../testdata/tables.js';
 import { auditRealChanges, verifyTestData } from '../../testdata/verify.js';
 import type { CliContext } from '../context.js';
+import { writeOutputFile } from '../files.js';
 import { addFormatOption, addTargetOptions, type TargetOptions } from '../options.js';
 
 interface CommonFlags extends TargetOptions {
@@ -195,7 +196,7 @@ async function installCommand(cli: CliContext, flags: InstallFlags): Promise<num
     for (const file of files) {
       const target = path.join(dir, file.path);
       await mkdir(path.dirname(target), { recursive: true });
-      await writeNew(target, file.text, 'wx');
+      await writeOutputFile(target, file.text, 'wx');
       cli.io.out(`wrote ${path.relative(cli.cwd, target) || target}\n`);
     }
     cli.io.out(`${files.length} ${layout} migration file${files.length === 1 ? '' : 's'}; check them with: prodguard lint ${path.relative(cli.cwd, dir) || '.'}\n`);
@@ -203,24 +204,12 @@ async function installCommand(cli: CliContext, flags: InstallFlags): Promise<num
   }
   const script = installScript(tables, options);
   if (flags.out) {
-    await writeNew(path.resolve(cli.cwd, flags.out), script, 'w');
+    await writeOutputFile(path.resolve(cli.cwd, flags.out), script, 'w');
     cli.io.out(`wrote ${flags.out}\n`);
   } else {
     cli.io.out(script);
   }
   return ExitCode.ok;
-}
-
-/** Writes a file; an existing migration (flag wx) or an unwritable path is a usage error, not a crash. */
-async function writeNew(file: string, text: string, flag: 'w' | 'wx'): Promise<void> {
-  try {
-    await writeFile(file, text, { flag });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'EEXIST' ? `${file} already exists` : `cannot write ${file}: ${(error as Error).message}`, {
-      hint: code === 'EEXIST' ? 'prodguard never overwrites a migration' : 'check that the directory exists and is writable',
-    });
-  }
 }
 
 async function countCommand(cli: CliContext, flags: CommonFlags): Promise<number> {
@@ -295,7 +284,7 @@ async function verifyCommand(cli: CliContext, flags: CommonFlags): Promise<numbe
   } else {
     const c = cli.io.colors();
     cli.io.out(renderChecklist(result.checks, c));
-    cli.io.out(`Test rows: ${result.total}, stale: ${result.stale}, marker NULL: ${result.markerNull}\n`);
+    cli.io.out(`Test rows: ${result.total}, stale: ${result.stale}, unknown age: ${result.unknownAge}, marker NULL: ${result.markerNull}\n`);
     if (result.tablesWithoutColumn.length) cli.io.out(`Tables without ${settings.column}: ${result.tablesWithoutColumn.join(', ')}\n`);
     if (result.tablesWithoutIndex.length) cli.io.out(`Tables without an index on ${settings.column}: ${result.tablesWithoutIndex.join(', ')}\n`);
     cli.io.out(`Cleanup recommended: ${result.cleanupRecommended ? c.red(c.bold('YES')) : c.green('NO')}\n`);
@@ -328,6 +317,11 @@ async function auditCommand(cli: CliContext, flags: AuditFlags): Promise<number>
       cli.io.out(`  ${t.table}: ${t.inserted} inserted, ${updated} updated${t.problem ? `  (${t.problem})` : ''}\n`);
     }
     cli.io.out(`Total: ${result.inserted} inserted, ${result.updated} updated\n`);
+    const flipped = result.tables.filter((t) => (t.becameTest ?? 0) > 0);
+    if (flipped.length > 0) {
+      cli.io.out(cli.io.colors().yellow('Marked as test data but created before the window and updated in it (real rows flipped to test?):\n'));
+      for (const t of flipped) cli.io.out(`  ${t.table}: ${t.becameTest}\n`);
+    }
   }
   return ExitCode.ok;
 }
