@@ -9,6 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { renderPage } from '../html/page.js';
 import type { TestdataView } from '../html/types.js';
 import { hostHeaderAllowed, isLoopbackHost, presentedToken, tokenMatches } from './auth.js';
+import { redactingReplacer, redactValues } from '../redact/values.js';
 import type { DashboardSources } from './sources.js';
 
 export interface DashboardOptions {
@@ -54,7 +55,7 @@ class HttpError extends Error {
 class LiveFeed {
   private readonly subscribers = new Set<ServerResponse>();
   private timer: NodeJS.Timeout | undefined;
-  private last: string | undefined;
+  private last: { view: TestdataView; payload: string } | undefined;
   private reading = false;
 
   constructor(
@@ -65,7 +66,7 @@ class LiveFeed {
 
   add(response: ServerResponse): void {
     this.subscribers.add(response);
-    if (this.last !== undefined) this.send(response, this.last);
+    if (this.last !== undefined) this.send(response, this.last.payload);
     if (!this.timer) {
       this.timer = setInterval(() => void this.tick(), this.intervalMs);
       void this.tick();
@@ -92,12 +93,11 @@ class LiveFeed {
     if (this.reading) return;
     this.reading = true;
     try {
-      const view = await this.read();
-      // generatedAt changes every read; only real changes are pushed.
-      const payload = this.redact(JSON.stringify(view));
-      const comparable = payload.replace(/"generatedAt":"[^"]*"/, '');
-      if (this.last === undefined || comparable !== this.last.replace(/"generatedAt":"[^"]*"/, '')) {
-        this.last = payload;
+      // Strings are redacted before serialising: an escaped secret would slip past text redaction.
+      const view = redactValues(await this.read(), this.redact);
+      if (this.last === undefined || !sameFigures(view, this.last.view)) {
+        const payload = JSON.stringify(view);
+        this.last = { view, payload };
         for (const subscriber of this.subscribers) this.send(subscriber, payload);
       } else {
         for (const subscriber of this.subscribers) subscriber.write(': alive\n\n');
@@ -108,6 +108,12 @@ class LiveFeed {
       this.reading = false;
     }
   }
+}
+
+/** Whether two reads show the same figures: generatedAt changes on every read and is ignored. */
+function sameFigures(a: TestdataView, b: TestdataView): boolean {
+  const figures = (view: TestdataView) => JSON.stringify({ ...view, summary: view.summary && { ...view.summary, generatedAt: undefined } });
+  return figures(a) === figures(b);
 }
 
 function securityHeaders(response: ServerResponse, nonce?: string): void {
@@ -172,7 +178,8 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
   };
 
   const sendJson = (response: ServerResponse, status: number, body: unknown): void => {
-    const text = sources.redact(JSON.stringify(body, null, 2));
+    // Each string is redacted before serialising: JSON escaping would hide a secret holding `"` or `\`.
+    const text = JSON.stringify(body, redactingReplacer((t) => sources.redact(t)), 2);
     securityHeaders(response);
     response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
     response.end(`${text}\n`);
@@ -181,7 +188,8 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
   const page = (response: ServerResponse): void => {
     const nonce = randomBytes(16).toString('base64');
     const html = renderPage(
-      {
+      redactValues(
+        {
         mode: 'live',
         title: options.title ?? 'prodguard',
         generatedAt: startedAt,
@@ -189,12 +197,14 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
         data: {},
         environments: sources.environmentNames(),
         refreshMs: options.intervalMs,
-      },
+        },
+        (t) => sources.redact(t),
+      ),
       { nonce },
     );
     securityHeaders(response, nonce);
     response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    response.end(sources.redact(html));
+    response.end(html);
   };
 
   const events = (request: IncomingMessage, response: ServerResponse, url: URL): void => {
