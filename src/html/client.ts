@@ -35,7 +35,7 @@ export function dashboardClient(kit: ClientKit): void {
   const main = document.getElementById('view') as HTMLElement;
   const nav = document.getElementById('nav') as HTMLElement;
   const meta = document.getElementById('meta') as HTMLElement;
-  // The dashboard's access token when the page was opened with ?token=…; sent on to the API.
+  // The dashboard's access token when the page was opened with a token parameter; sent on to the API.
   const bearer = new URLSearchParams(location.search).get('token');
   const authHeaders = (): Record<string, string> => (bearer ? { Authorization: `Bearer ${bearer}` } : {});
 
