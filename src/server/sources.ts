@@ -8,6 +8,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import { environmentKind, findEnvironment, isProtected, resolveTarget, sessionSettings } from '../config/target.js';
 import { openDb } from '../db/open.js';
+import { parseDatabaseUrl } from '../db/url.js';
 import type { Db, SessionSettings } from '../db/types.js';
 import { readIdentity } from '../identity/environment.js';
 import { readIntegrityRecords } from '../integrity/store.js';
@@ -94,6 +95,25 @@ export interface ProjectSourcesOptions {
   alerts: AlertRules;
 }
 
+/**
+ * Opens a database whose every transaction is READ ONLY (`default_transaction_read_only=on`): the
+ * dashboard only looks, and a bug in a read must not be able to write to production. On a server
+ * the setting travels in the startup packet (the URL's `options`), so every pooled connection has
+ * it; PGlite has one connection, set once.
+ */
+export async function openReadOnly(url: string, settings: SessionSettings): Promise<Db> {
+  const kind = parseDatabaseUrl(url).kind;
+  if (kind === 'pglite') {
+    const db = await openDb(url, { settings });
+    await db.exec('SET default_transaction_read_only = on');
+    return db;
+  }
+  const withOptions = new URL(url);
+  const options = withOptions.searchParams.get('options');
+  withOptions.searchParams.set('options', `${options ? `${options} ` : ''}-c default_transaction_read_only=on`);
+  return openDb(withOptions.toString(), { settings });
+}
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -135,7 +155,7 @@ export class ProjectSources implements DashboardSources {
     let opened = this.dbs.get(environment.name);
     if (!opened) {
       const settings = { ...environment.settings, maxConnections: 2, connectTimeoutMs: Math.min(environment.settings.connectTimeoutMs, 5_000) };
-      opened = openDb(environment.url, { settings });
+      opened = openReadOnly(environment.url, settings);
       opened.catch(() => this.dbs.delete(environment.name));
       this.dbs.set(environment.name, opened);
     }

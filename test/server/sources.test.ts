@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/config/defaults.js';
+import type { Db } from '../../src/db/types.js';
+import { DEFAULT_SESSION_SETTINGS } from '../../src/db/types.js';
+import { lintViewError } from '../../src/html/views.js';
+import { ProjectSources, type WatchedEnvironment } from '../../src/server/sources.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+
+/** The dashboard's own sources, with a window on the connections they open. */
+class ProbedSources extends ProjectSources {
+  read<T>(environment: WatchedEnvironment, fn: (db: Db) => Promise<T>): Promise<T> {
+    return this.withDb(environment, fn);
+  }
+}
+
+let database: TestDatabase;
+let environment: WatchedEnvironment;
+let sources: ProbedSources;
+
+beforeAll(async () => {
+  database = await createTestDatabase('serve_sources');
+  await database.sql('CREATE TABLE kept (id int)');
+  environment = { name: 'staging', url: database.url, problem: undefined, config: undefined, settings: { ...DEFAULT_SESSION_SETTINGS } };
+  sources = new ProbedSources({
+    loaded: { file: undefined, dir: process.cwd(), config: defaultConfig(), warnings: [] },
+    environments: [environment],
+    lint: async () => lintViewError('not linted here'),
+    redact: (text) => text,
+    promotion: [],
+    alerts: { alertThreshold: undefined, maxStale: undefined },
+  });
+});
+
+afterAll(async () => {
+  await sources?.close();
+});
+
+describe('the dashboard reads production in READ ONLY transactions', () => {
+  it('its sessions report transaction_read_only = on', async () => {
+    const rows = await sources.read(environment, (db) => db.query<{ ro: string }>(`SELECT current_setting('transaction_read_only') AS ro`).then((r) => r.rows));
+    expect(rows[0]?.ro).toBe('on');
+  });
+
+  it('a write through a dashboard connection fails and changes nothing', async () => {
+    await expect(sources.read(environment, (db) => db.exec('INSERT INTO kept VALUES (1)'))).rejects.toThrow(/read-only transaction/);
+    await expect(sources.read(environment, (db) => db.exec('CREATE TABLE made_by_dashboard (id int)'))).rejects.toThrow(/read-only transaction/);
+    expect(await database.sql('SELECT * FROM kept')).toEqual([]);
+    expect(await database.sql(`SELECT to_regclass('made_by_dashboard') AS t`)).toEqual([{ t: null }]);
+  });
+
+  it('the views still read: environments and test data answer', async () => {
+    const overview = await sources.overview();
+    expect(overview.environments[0]).toMatchObject({ name: 'staging', reachable: true, error: null });
+    const testdata = await sources.testdata('staging');
+    expect(testdata.error).toBeNull();
+  });
+});
