@@ -51,6 +51,34 @@ class HttpError extends Error {
   }
 }
 
+/**
+ * The latest test-data figures of one environment, shared by GET /api/testdata and the event
+ * stream: a summary counts every test table, so a page opening the view (one API call, one
+ * stream) or several pages following it cause one read, not one each.
+ */
+class TestdataCache {
+  private latest: { view: TestdataView; readAt: number } | undefined;
+  private reading: Promise<TestdataView> | undefined;
+
+  constructor(private readonly read: () => Promise<TestdataView>) {}
+
+  /** The figures, read again only when the latest are older than `maxAgeMs` (a read under way is shared). */
+  get(maxAgeMs: number): Promise<TestdataView> {
+    if (this.latest && performance.now() - this.latest.readAt < maxAgeMs) return Promise.resolve(this.latest.view);
+    this.reading ??= (async () => {
+      const readAt = performance.now();
+      try {
+        const view = await this.read();
+        this.latest = { view, readAt };
+        return view;
+      } finally {
+        this.reading = undefined;
+      }
+    })();
+    return this.reading;
+  }
+}
+
 /** One polling loop per environment, shared by every page that follows it. */
 class LiveFeed {
   private readonly subscribers = new Set<ServerResponse>();
@@ -59,7 +87,7 @@ class LiveFeed {
   private reading = false;
 
   constructor(
-    private readonly read: () => Promise<TestdataView>,
+    private readonly cache: TestdataCache,
     private readonly redact: (text: string) => string,
     private readonly intervalMs: number,
   ) {}
@@ -94,7 +122,8 @@ class LiveFeed {
     this.reading = true;
     try {
       // Strings are redacted before serialising: an escaped secret would slip past text redaction.
-      const view = redactValues(await this.read(), this.redact);
+      // Figures read within the last half interval (by GET /api/testdata) are fresh enough.
+      const view = redactValues(await this.cache.get(this.intervalMs / 2), this.redact);
       if (this.last === undefined || !sameFigures(view, this.last.view)) {
         const payload = JSON.stringify(view);
         this.last = { view, payload };
@@ -141,6 +170,17 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
   }
   const startedAt = new Date().toISOString();
   const feeds = new Map<string, LiveFeed>();
+  const caches = new Map<string, TestdataCache>();
+  const testdataCache = (environment: string): TestdataCache => {
+    const read = sources.testdata?.bind(sources);
+    if (!read) throw new HttpError(404, 'test-data figures are not available in this build');
+    let cache = caches.get(environment);
+    if (!cache) {
+      cache = new TestdataCache(() => read(environment));
+      caches.set(environment, cache);
+    }
+    return cache;
+  };
   const sockets = new Set<Socket>();
   const streams = new Set<ServerResponse>();
 
@@ -157,10 +197,8 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
     '/api/environments': () => sources.overview(),
     '/api/integrity': () => sources.integrity(),
     '/api/lint': () => sources.lint(),
-    '/api/testdata': (url) => {
-      if (!sources.testdata) throw new HttpError(404, 'test-data figures are not available in this build');
-      return sources.testdata(environmentParam(url));
-    },
+    // Figures younger than the refresh interval are answered as they are (see TestdataCache).
+    '/api/testdata': (url) => testdataCache(environmentParam(url)).get(options.intervalMs),
     '/api/verify': (url) => {
       if (!sources.verify) throw new HttpError(404, 'verify results are not available in this build');
       return sources.verify(environmentParam(url));
@@ -208,12 +246,11 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
   };
 
   const events = (request: IncomingMessage, response: ServerResponse, url: URL): void => {
-    const read = sources.testdata?.bind(sources);
-    if (!read) throw new HttpError(404, 'test-data figures are not available in this build');
     const environment = environmentParam(url);
+    const cache = testdataCache(environment);
     let feed = feeds.get(environment);
     if (!feed) {
-      feed = new LiveFeed(() => read(environment), (t) => sources.redact(t), options.intervalMs);
+      feed = new LiveFeed(cache, (t) => sources.redact(t), options.intervalMs);
       feeds.set(environment, feed);
     }
     securityHeaders(response);

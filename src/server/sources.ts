@@ -95,6 +95,25 @@ export interface ProjectSourcesOptions {
   alerts: AlertRules;
 }
 
+/** The longest a dashboard statement may run, whatever the config allows commands. */
+export const DASHBOARD_STATEMENT_TIMEOUT_MS = 10_000;
+
+/**
+ * The dashboard's sessions: the environment's settings, but lighter on the database — two
+ * connections, a connect timeout of at most 5 s, statements cut at 10 s (or the config's lower
+ * value), and their own application_name so a DBA can tell dashboard reads from commands.
+ */
+export function dashboardSettings(settings: SessionSettings): SessionSettings {
+  const configured = settings.statementTimeoutMs > 0 ? settings.statementTimeoutMs : Infinity;
+  return {
+    ...settings,
+    applicationName: 'prodguard-serve',
+    statementTimeoutMs: Math.min(configured, DASHBOARD_STATEMENT_TIMEOUT_MS),
+    maxConnections: 2,
+    connectTimeoutMs: Math.min(settings.connectTimeoutMs, 5_000),
+  };
+}
+
 /**
  * Opens a database whose every transaction is READ ONLY (`default_transaction_read_only=on`): the
  * dashboard only looks, and a bug in a read must not be able to write to production. On a server
@@ -154,7 +173,7 @@ export class ProjectSources implements DashboardSources {
     if (!environment.url) return Promise.reject(new Error(environment.problem ?? 'no URL'));
     let opened = this.dbs.get(environment.name);
     if (!opened) {
-      const settings = { ...environment.settings, maxConnections: 2, connectTimeoutMs: Math.min(environment.settings.connectTimeoutMs, 5_000) };
+      const settings = dashboardSettings(environment.settings);
       opened = openReadOnly(environment.url, settings);
       opened.catch(() => this.dbs.delete(environment.name));
       this.dbs.set(environment.name, opened);

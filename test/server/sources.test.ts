@@ -3,7 +3,7 @@ import { defaultConfig } from '../../src/config/defaults.js';
 import type { Db } from '../../src/db/types.js';
 import { DEFAULT_SESSION_SETTINGS } from '../../src/db/types.js';
 import { lintViewError } from '../../src/html/views.js';
-import { ProjectSources, type WatchedEnvironment } from '../../src/server/sources.js';
+import { dashboardSettings, ProjectSources, type WatchedEnvironment } from '../../src/server/sources.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
 /** The dashboard's own sources, with a window on the connections they open. */
@@ -53,5 +53,16 @@ describe('the dashboard reads production in READ ONLY transactions', () => {
     expect(overview.environments[0]).toMatchObject({ name: 'staging', reachable: true, error: null });
     const testdata = await sources.testdata('staging');
     expect(testdata.error).toBeNull();
+  });
+});
+
+describe('the dashboard is light on the database', () => {
+  it('its sessions are named prodguard-serve and cut statements at 10 s (or the config\'s lower timeout)', async () => {
+    const rows = await sources.read(environment, (db) =>
+      db.query<{ app: string; timeout: string }>(`SELECT current_setting('application_name') AS app, current_setting('statement_timeout') AS timeout`).then((r) => r.rows),
+    );
+    expect(rows[0]).toEqual({ app: 'prodguard-serve', timeout: '10s' });
+    expect(dashboardSettings({ ...DEFAULT_SESSION_SETTINGS, statementTimeoutMs: 3_000 }).statementTimeoutMs).toBe(3_000);
+    expect(dashboardSettings({ ...DEFAULT_SESSION_SETTINGS, statementTimeoutMs: 0 }).statementTimeoutMs).toBe(10_000);
   });
 });

@@ -1,0 +1,76 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EnvironmentsView, IntegrityView, TestdataView } from '../../src/html/types.js';
+import { lintViewError } from '../../src/html/views.js';
+import { type RunningDashboard, startDashboard } from '../../src/server/server.js';
+import type { DashboardSources } from '../../src/server/sources.js';
+import { runCli } from '../helpers/cli.js';
+
+/** Sources that count how often the test-data figures are read (each read is a summary on production). */
+function countingSources(): DashboardSources & { reads: number } {
+  const sources = {
+    reads: 0,
+    environmentNames: () => ['staging'],
+    views: () => ['overview', 'testdata'] as const as never,
+    overview: async () => ({ generatedAt: new Date().toISOString(), environments: [] }) as EnvironmentsView,
+    integrity: async () => ({ dirs: [], snapshots: [], comparisons: [] }) as IntegrityView,
+    lint: async () => lintViewError('not linted'),
+    testdata: async (environment: string): Promise<TestdataView> => {
+      sources.reads += 1;
+      return { environment, summary: null, alerts: [], recommendations: [], error: null };
+    },
+    redact: (text: string) => text,
+    close: async () => undefined,
+  };
+  return sources;
+}
+
+async function firstEvent(url: string): Promise<string> {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: controller.signal });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  while (!text.includes('event: testdata')) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  controller.abort();
+  return text;
+}
+
+let sources: ReturnType<typeof countingSources>;
+let dashboard: RunningDashboard;
+
+beforeAll(async () => {
+  sources = countingSources();
+  dashboard = await startDashboard(sources, { host: '127.0.0.1', port: 0, intervalMs: 60_000 });
+});
+
+afterAll(async () => {
+  await dashboard?.close();
+});
+
+describe('the dashboard reads test data once per interval', () => {
+  it('opening the Test data view (GET /api/testdata, then the event stream) reads the figures once', async () => {
+    const api = await fetch(new URL('/api/testdata?env=staging', dashboard.url));
+    expect(api.status).toBe(200);
+    expect(await firstEvent(new URL('/api/events?env=staging', dashboard.url).toString())).toContain('event: testdata');
+    const again = await fetch(new URL('/api/testdata?env=staging', dashboard.url));
+    expect(((await again.json()) as TestdataView).environment).toBe('staging');
+    expect(sources.reads).toBe(1);
+  });
+});
+
+describe('--interval against protected environments', () => {
+  it('is at least 2s while a protected (production) environment is watched: exit 2', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-serve-interval-'));
+    writeFileSync(path.join(dir, 'prodguard.config.yaml'), 'environments:\n  - name: production\n    url: postgresql://app@127.0.0.1:1/app\n');
+    const run = await runCli(['serve', '--port', '0', '--interval', '500ms', '--check'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--interval must be at least 2s');
+    expect(run.stderr).toContain('"production"');
+  });
+});
