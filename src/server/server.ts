@@ -248,6 +248,12 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
   const events = (request: IncomingMessage, response: ServerResponse, url: URL): void => {
     const environment = environmentParam(url);
     const cache = testdataCache(environment);
+    if (request.method === 'HEAD') {
+      // A HEAD asks whether the stream exists: headers only, and no subscriber.
+      securityHeaders(response);
+      response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8' });
+      return void response.end();
+    }
     let feed = feeds.get(environment);
     if (!feed) {
       feed = new LiveFeed(cache, (t) => sources.redact(t), options.intervalMs);

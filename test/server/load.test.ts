@@ -74,3 +74,14 @@ describe('--interval against protected environments', () => {
     expect(run.stderr).toContain('"production"');
   });
 });
+
+describe('HEAD /api/events', () => {
+  it('answers with the headers and ends, without subscribing', async () => {
+    const before = sources.reads;
+    const response = await fetch(new URL('/api/events?env=staging', dashboard.url), { method: 'HEAD', signal: AbortSignal.timeout(5_000) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    expect(await response.text()).toBe('');
+    expect(sources.reads).toBe(before);
+  });
+});
