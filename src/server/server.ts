@@ -20,6 +20,8 @@ export interface DashboardOptions {
   token?: string | undefined;
   /** How often live test-data figures are re-read for subscribers, in ms. */
   intervalMs: number;
+  /** Event streams open at once (default MAX_EVENT_STREAMS); more are answered 503. */
+  maxStreams?: number;
   title?: string;
 }
 
@@ -41,6 +43,9 @@ export const API_ENDPOINTS = [
   { path: '/api/lint', description: "lint findings for the project's migrations, with the rule docs" },
   { path: '/api/events?env=NAME', description: 'server-sent events: "testdata" with the /api/testdata body whenever it changes' },
 ] as const;
+
+/** Each open event stream holds a socket and a file descriptor: a page (or a loop) must not exhaust them. */
+export const MAX_EVENT_STREAMS = 32;
 
 class HttpError extends Error {
   constructor(
@@ -258,6 +263,12 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
     if (!feed) {
       feed = new LiveFeed(cache, (t) => sources.redact(t), options.intervalMs);
       feeds.set(environment, feed);
+    }
+    const maxStreams = options.maxStreams ?? MAX_EVENT_STREAMS;
+    if (streams.size >= maxStreams) {
+      // The page falls back to polling GET /api/testdata when its stream is refused.
+      response.setHeader('Retry-After', String(Math.ceil(options.intervalMs / 1000)));
+      throw new HttpError(503, `too many event streams open (${maxStreams}); poll GET /api/testdata instead`);
     }
     securityHeaders(response);
     response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });

@@ -85,3 +85,26 @@ describe('HEAD /api/events', () => {
     expect(sources.reads).toBe(before);
   });
 });
+
+describe('event streams are capped', () => {
+  it('beyond the limit a new stream is refused with 503, and a closed one frees its place', async () => {
+    const capped = await startDashboard(countingSources(), { host: '127.0.0.1', port: 0, intervalMs: 60_000, maxStreams: 2 });
+    const url = new URL('/api/events?env=staging', capped.url);
+    const open: AbortController[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const controller = new AbortController();
+        open.push(controller);
+        expect((await fetch(url, { signal: controller.signal })).status).toBe(200);
+      }
+      const refused = await fetch(url);
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: string }).error).toContain('too many event streams');
+      open.shift()?.abort();
+      await expect.poll(async () => (await fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined))?.status, { timeout: 5_000 }).toBe(200);
+    } finally {
+      for (const controller of open) controller.abort();
+      await capped.close();
+    }
+  });
+});
