@@ -35,8 +35,7 @@ export function dashboardClient(kit: ClientKit): void {
   const main = document.getElementById('view') as HTMLElement;
   const nav = document.getElementById('nav') as HTMLElement;
   const meta = document.getElementById('meta') as HTMLElement;
-  // The dashboard's access token when the page was opened with a token parameter; sent on to the API.
-  const bearer = new URLSearchParams(location.search).get('token');
+  const bearer = config.mode === 'live' ? takeToken() : null;
   const authHeaders = (): Record<string, string> => (bearer ? { Authorization: `Bearer ${bearer}` } : {});
 
   const TITLES: Record<ViewName, string> = {
@@ -63,6 +62,33 @@ export function dashboardClient(kit: ClientKit): void {
   let environment: string | undefined = config.environments[0];
   let events: EventSource | undefined;
   let poll: number | undefined;
+
+  /**
+   * The dashboard's access token, sent on to the API. A page opened with a token parameter keeps
+   * it in sessionStorage (this tab only) and drops it from the address bar, so it does not stay in
+   * the history, in bookmarks or on screen.
+   */
+  function takeToken(): string | null {
+    const KEY = 'prodguard-token';
+    const params = new URLSearchParams(location.search);
+    const fromUrl = params.get('token');
+    if (fromUrl === null) {
+      try {
+        return sessionStorage.getItem(KEY);
+      } catch {
+        return null;
+      }
+    }
+    try {
+      sessionStorage.setItem(KEY, fromUrl);
+    } catch {
+      // Storage refused (privacy mode): the token lives in this page's memory only.
+    }
+    params.delete('token');
+    const search = params.toString();
+    history.replaceState(history.state, '', `${location.pathname}${search ? `?${search}` : ''}${location.hash}`);
+    return fromUrl;
+  }
 
   // ---------------------------------------------------------------- views
 

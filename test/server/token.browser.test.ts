@@ -1,0 +1,54 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../helpers/browser.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { type ServeProcess, startServe } from './serve-process.js';
+
+const TOKEN = 'browser-token-0123456789';
+
+let db: TestDatabase;
+let serve: ServeProcess;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase('serve_token');
+  await db.sql(`CREATE TABLE users (id serial PRIMARY KEY, is_test_data boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now());
+    INSERT INTO users (is_test_data) SELECT g <= 3 FROM generate_series(1, 10) g;`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-token-'));
+  writeFileSync(path.join(dir, 'prodguard.config.yaml'), 'environments:\n  - name: staging\n    url: ${STAGING_URL}\ntestData:\n  tables: [users]\n');
+  serve = await startServe(['--token', TOKEN, '--interval', '1s'], { cwd: dir, env: { STAGING_URL: db.url, DATABASE_URL: '' } });
+  browser = await launchBrowser();
+  page = await browser.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await serve?.stop();
+});
+
+describe('a dashboard opened with ?token=', () => {
+  it('drops the token from the address bar, keeps it for the tab, and still reads the API and the event stream', async () => {
+    const streams: number[] = [];
+    page.on('response', (response) => {
+      if (new URL(response.url()).pathname === '/api/events') streams.push(response.status());
+    });
+    await page.goto(`${serve.url}?token=${TOKEN}#testdata`);
+    await page.locator('[data-testid="testdata-total"]').waitFor();
+    expect(page.url()).not.toContain(TOKEN);
+    expect(page.url()).toMatch(/#testdata$/);
+    expect(await page.evaluate(() => sessionStorage.getItem('prodguard-token'))).toBe(TOKEN);
+    // EventSource cannot send headers: the stream still carries the token, and is accepted.
+    await expect.poll(() => streams, { timeout: 10_000 }).toContain(200);
+    // Another view, after the token left the URL: the API calls still carry it.
+    await page.click('a[data-view="overview"]');
+    await page.locator('[data-testid="env-staging"]').waitFor();
+    expect(await page.locator('[data-testid="env-staging"]').textContent()).toContain('REACHABLE');
+    expect(pageErrors).toEqual([]);
+  });
+});
