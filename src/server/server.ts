@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { renderPage } from '../html/page.js';
 import type { TestdataView } from '../html/types.js';
-import { hostHeaderAllowed, isLoopbackHost, presentedToken, tokenMatches } from './auth.js';
+import { UsageError } from '../errors.js';
+import { hostHeaderAllowed, isLoopbackHost, presentedToken, tokenMatches, unprotectedBind } from './auth.js';
 import { redactingReplacer, redactValues } from '../redact/values.js';
 import type { DashboardSources } from './sources.js';
 
@@ -167,7 +168,8 @@ function securityHeaders(response: ServerResponse, nonce?: string): void {
  * Starts the dashboard. Resolves once it listens.
  *
  * @throws Error when the port is taken or the host cannot be bound (the CLI maps it);
- *   refuses a non-loopback host without a token (the CLI checks that first, with exit 2).
+ *   refuses a non-loopback host without a token (the CLI checks that first, with exit 2), and
+ *   UsageError when a name accepted as loopback turned out bound to another address.
  */
 export async function startDashboard(sources: DashboardSources, options: DashboardOptions): Promise<RunningDashboard> {
   if (!isLoopbackHost(options.host) && !options.token) {
@@ -331,6 +333,14 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
     });
   });
   const address = server.address() as AddressInfo;
+  const unprotected = unprotectedBind(address.address, options.token);
+  if (unprotected) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw new UsageError(`refusing to serve on ${options.host}: ${unprotected}`, {
+      code: 'PRODGUARD_TOKEN_REQUIRED',
+      hint: 'pass --token <secret> (or set PRODGUARD_SERVE_TOKEN), or bind to 127.0.0.1',
+    });
+  }
   const hostForUrl = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
   return {

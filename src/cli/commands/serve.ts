@@ -117,6 +117,7 @@ async function serve(cli: CliContext, flags: ServeFlags): Promise<number> {
     running = await startDashboard(sources, { host: flags.host, port, token, intervalMs, title: 'prodguard' });
   } catch (error) {
     await sources.close();
+    if (isProdguardError(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : (error as Error).message;
     throw new ProdguardError('PRODGUARD_CANNOT_LISTEN', ExitCode.couldNotRun, `cannot listen on ${flags.host}:${port}: ${reason}`, {
