@@ -216,7 +216,10 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
       const run = url.searchParams.get('run');
       if (run === null) return sources.deploys(environment);
       if (!/^\d+$/.test(run) || !sources.deployReport) throw new HttpError(400, `run must be a run id (got "${run}")`);
-      const report = await sources.deployReport(environment, Number(run));
+      // An unreachable ledger is the database's state, not the server's fault: 503 with the reason.
+      const report = await sources.deployReport(environment, Number(run)).catch((error: unknown) => {
+        throw new HttpError(503, `cannot read the ledger of "${environment}": ${error instanceof Error ? error.message : String(error)}`);
+      });
       if (!report) throw new HttpError(404, `no run #${run} in the ledger of "${environment}"`);
       return { environment, report };
     },
