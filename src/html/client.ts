@@ -620,7 +620,7 @@ export function dashboardClient(kit: ClientKit): void {
 
   async function fetchView(view: ViewName): Promise<unknown> {
     const response = await fetch(apiUrl(ENDPOINTS[view]), { headers: authHeaders(), cache: 'no-store' });
-    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    if (!response.ok) throw Object.assign(new Error(`${response.status} ${response.statusText}`), { status: response.status });
     return response.json();
   }
 
@@ -666,6 +666,8 @@ export function dashboardClient(kit: ClientKit): void {
       show(view, await fetchView(view));
     } catch (error) {
       if (view === current) main.replaceChildren(h('h2', {}, TITLES[view]), h('div', { class: 'card alert' }, `Could not load ${TITLES[view]}: ${error instanceof Error ? error.message : String(error)}`));
+      // Refused (token gone, environment gone): asking again every interval cannot help.
+      if ([401, 403, 404].includes((error as { status?: number }).status ?? 0)) return stopLive();
     }
     if (restartLive) startLive();
   }

@@ -52,3 +52,24 @@ describe('a dashboard opened with ?token=', () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe('a page whose access is withdrawn', () => {
+  it('stops polling once the event stream and the API answer 401, instead of asking forever', async () => {
+    const refused = await browser.newPage();
+    let reads = 0;
+    // The server withdraws access after the first read (as a changed token would).
+    await refused.route('**/api/events**', (route) => route.fulfill({ status: 401, contentType: 'application/json', body: '{"error":"a valid token is required"}' }));
+    await refused.route('**/api/testdata**', (route) => {
+      reads += 1;
+      if (reads === 1) return route.continue();
+      return route.fulfill({ status: 401, contentType: 'application/json', body: '{"error":"a valid token is required"}' });
+    });
+    await refused.goto(`${serve.url}?token=${TOKEN}#testdata`);
+    await refused.locator('[data-testid="testdata-total"]').waitFor();
+    // --interval 1s: a page that kept polling would ask about four more times in 4.5 s.
+    await refused.waitForTimeout(4_500);
+    expect(reads).toBe(2);
+    expect(await refused.locator('main').textContent()).toContain('Could not load Test data: 401');
+    await refused.close();
+  });
+});
