@@ -214,8 +214,9 @@ export class ProjectSources implements DashboardSources {
     };
     if (!environment.url) return status;
     try {
-      const started = performance.now();
       await this.withDb(environment, async (db) => {
+        // One round trip on an open connection: opening the pool (first call) is not latency.
+        const started = performance.now();
         const version = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
         status.latencyMs = Math.round(performance.now() - started);
         status.reachable = true;

@@ -66,3 +66,28 @@ describe('the dashboard is light on the database', () => {
     expect(dashboardSettings({ ...DEFAULT_SESSION_SETTINGS, statementTimeoutMs: 0 }).statementTimeoutMs).toBe(10_000);
   });
 });
+
+describe('latency', () => {
+  it('is one round trip, not the opening of the connection (PGlite takes seconds to open)', async () => {
+    const pglite: WatchedEnvironment = { name: 'local', url: 'pglite://memory', problem: undefined, config: undefined, settings: { ...DEFAULT_SESSION_SETTINGS } };
+    const local = new ProbedSources({
+      loaded: { file: undefined, dir: process.cwd(), config: defaultConfig(), warnings: [] },
+      environments: [pglite],
+      lint: async () => lintViewError('not linted here'),
+      redact: (text) => text,
+      promotion: [],
+      alerts: { alertThreshold: undefined, maxStale: undefined },
+    });
+    try {
+      const started = performance.now();
+      const [status] = (await local.overview()).environments;
+      const took = performance.now() - started;
+      expect(status).toMatchObject({ name: 'local', reachable: true });
+      // The first call opened the database; the latency must leave that out.
+      expect(status?.latencyMs).toBeLessThan(took / 2);
+      expect(await local.read(pglite, (db) => db.query<{ ro: string }>(`SELECT current_setting('transaction_read_only') AS ro`).then((r) => r.rows[0]?.ro))).toBe('on');
+    } finally {
+      await local.close();
+    }
+  }, 60_000);
+});
