@@ -201,6 +201,20 @@ export function dashboardClient(kit: ClientKit): void {
         ),
       ),
     );
+    const staleRows = data.staleRows ?? [];
+    if (staleRows.length > 0) {
+      root.append(
+        card(
+          h('h3', {}, staleRows.length < summary.stale ? `Stale rows: the oldest ${fmt(staleRows.length)} of ${fmt(summary.stale)}` : 'Stale rows'),
+          h(
+            'table',
+            { 'data-testid': 'stale-rows' },
+            h('thead', {}, h('tr', {}, h('th', {}, 'table'), h('th', {}, 'key'), h('th', {}, 'created'), h('th', { class: 'num' }, 'age (h)'))),
+            h('tbody', {}, ...staleRows.map((r) => h('tr', {}, h('td', {}, r.table), h('td', {}, r.key), h('td', {}, when(r.createdAt)), h('td', { class: 'num fail' }, r.ageHours === null ? '—' : String(r.ageHours))))),
+          ),
+        ),
+      );
+    }
     if (data.recommendations.length > 0) root.append(card(h('h3', {}, 'Recommendations'), h('ul', { 'data-testid': 'recommendations' }, ...data.recommendations.map((r) => h('li', {}, r)))));
     root.append(h('p', { class: 'muted', 'data-testid': 'testdata-time' }, `${data.environment} · figures of ${when(summary.generatedAt)} (database clock) · marker column ${summary.column}`));
     return root;

@@ -14,14 +14,14 @@ import { readIdentity } from '../identity/environment.js';
 import { readIntegrityRecords } from '../integrity/store.js';
 import { redactUrl } from '../redact/secrets.js';
 import { integrityView } from '../html/views.js';
-import type { DeploysView, EnvironmentsView, EnvironmentStatus, IntegrityView, LintView, TestdataView, VerifyView, ViewName } from '../html/types.js';
+import { type DeploysView, type EnvironmentsView, type EnvironmentStatus, type IntegrityView, type LintView, STALE_ROWS_SHOWN, type TestdataView, type VerifyView, type ViewName } from '../html/types.js';
 import { type PromotionEnvironment, type PromotionGateState, readPromotionGates } from '../deploy/gate.js';
 import { readRunReport, readRuns } from '../deploy/ledger.js';
 import type { DeployReport } from '../deploy/types.js';
 import { type AlertRules, evaluateAlert } from '../testdata/monitor.js';
 import { recommendations } from '../testdata/render.js';
 import { testDataSettings } from '../testdata/settings.js';
-import { testDataSummary } from '../testdata/summary.js';
+import { listTestRows, testDataSummary } from '../testdata/summary.js';
 import { readVerifyHistory } from '../verify/history.js';
 
 /** One environment the dashboard watches. */
@@ -263,11 +263,17 @@ export class ProjectSources implements DashboardSources {
   async testdata(name: string): Promise<TestdataView> {
     const environment = this.named(name);
     try {
-      const summary = await this.withDb(environment, (db) => testDataSummary(db, testDataSettings(this.options.loaded.config)));
+      const settings = testDataSettings(this.options.loaded.config);
+      const { summary, staleRows } = await this.withDb(environment, async (db) => {
+        const summary = await testDataSummary(db, settings);
+        // Which rows are stale, oldest first — read only when there are some.
+        const staleRows = summary.stale > 0 ? (await listTestRows(db, settings, { olderThanHours: summary.retentionHours, limit: STALE_ROWS_SHOWN })).rows : [];
+        return { summary, staleRows };
+      });
       const alert = evaluateAlert(summary, this.options.alerts, name);
-      return { environment: name, summary, alerts: alert?.reasons ?? [], recommendations: recommendations(summary), error: null };
+      return { environment: name, summary, alerts: alert?.reasons ?? [], recommendations: recommendations(summary), staleRows, error: null };
     } catch (error) {
-      return { environment: name, summary: null, alerts: [], recommendations: [], error: messageOf(error) };
+      return { environment: name, summary: null, alerts: [], recommendations: [], staleRows: [], error: messageOf(error) };
     }
   }
 

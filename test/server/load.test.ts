@@ -19,7 +19,7 @@ function countingSources(): DashboardSources & { reads: number } {
     lint: async () => lintViewError('not linted'),
     testdata: async (environment: string): Promise<TestdataView> => {
       sources.reads += 1;
-      return { environment, summary: null, alerts: [], recommendations: [], error: null };
+      return { environment, summary: null, alerts: [], recommendations: [], staleRows: [], error: null };
     },
     redact: (text: string) => text,
     close: async () => undefined,
