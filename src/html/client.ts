@@ -47,14 +47,14 @@ export function dashboardClient(kit: ClientKit): void {
     lint: 'Lint',
     check: 'Check',
   };
-  const ENDPOINTS: Record<ViewName, string> = {
+  /** The API endpoint behind each live view (`check` exists only in report files). */
+  const ENDPOINTS: Partial<Record<ViewName, string>> = {
     overview: 'environments',
     testdata: 'testdata',
     integrity: 'integrity',
     verify: 'verify',
     deploys: 'deploys',
     lint: 'lint',
-    check: 'check',
   };
   const PER_ENVIRONMENT: ViewName[] = ['testdata', 'verify', 'deploys'];
 
@@ -633,7 +633,9 @@ export function dashboardClient(kit: ClientKit): void {
   }
 
   async function fetchView(view: ViewName): Promise<unknown> {
-    const response = await fetch(apiUrl(ENDPOINTS[view]), { headers: authHeaders(), cache: 'no-store' });
+    const endpoint = ENDPOINTS[view];
+    if (!endpoint) throw new Error(`${TITLES[view]} has no live source`);
+    const response = await fetch(apiUrl(endpoint), { headers: authHeaders(), cache: 'no-store' });
     if (!response.ok) throw Object.assign(new Error(`${response.status} ${response.statusText}`), { status: response.status });
     return response.json();
   }

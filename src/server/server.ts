@@ -48,6 +48,26 @@ export const API_ENDPOINTS = [
 /** Each open event stream holds a socket and a file descriptor: a page (or a loop) must not exhaust them. */
 export const MAX_EVENT_STREAMS = 32;
 
+/**
+ * What `serve --check` requests, derived from API_ENDPOINTS: the page, `/api`, and every endpoint
+ * answered by one GET — per watched environment where it takes `env`, and only for views this build
+ * offers. One run's report (needs an id) and the event stream (never ends) are left out.
+ */
+export function checkPaths(environments: readonly string[], views: readonly string[]): string[] {
+  const paths = ['/', '/api'];
+  for (const { path } of API_ENDPOINTS) {
+    if (path.includes('run=') || path.startsWith('/api/events')) continue;
+    const route = path.split('?')[0] ?? path;
+    if (!path.includes('env=NAME')) {
+      paths.push(route);
+      continue;
+    }
+    if (!views.includes(route.slice('/api/'.length))) continue;
+    for (const name of environments) paths.push(`${route}?env=${encodeURIComponent(name)}`);
+  }
+  return paths;
+}
+
 class HttpError extends Error {
   constructor(
     readonly status: number,

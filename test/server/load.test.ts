@@ -108,3 +108,27 @@ describe('event streams are capped', () => {
     }
   });
 });
+
+describe('serve --check', () => {
+  it('requests every one-shot endpoint of API_ENDPOINTS, per environment where it takes one', async () => {
+    const { API_ENDPOINTS, checkPaths } = await import('../../src/server/server.js');
+    const paths = checkPaths(['staging', 'prod uction'], ['overview', 'testdata', 'integrity', 'deploys', 'lint']);
+    expect(paths).toEqual([
+      '/',
+      '/api',
+      '/api/environments',
+      '/api/testdata?env=staging',
+      '/api/testdata?env=prod%20uction',
+      '/api/integrity',
+      '/api/deploys?env=staging',
+      '/api/deploys?env=prod%20uction',
+      '/api/lint',
+    ]);
+    // Every documented endpoint is checked, except one run's report and the never-ending stream.
+    for (const { path } of API_ENDPOINTS) {
+      const route = path.split('?')[0]!;
+      if (path.includes('run=') || route === '/api/events' || route === '/api/verify') continue;
+      expect(paths.some((p) => p.split('?')[0] === route), route).toBe(true);
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { lintView, lintViewError } from '../../html/views.js';
 import type { LintView } from '../../html/types.js';
 import { secretsOfUrl } from '../../redact/secrets.js';
 import { isLoopbackHost } from '../../server/auth.js';
-import { type RunningDashboard, startDashboard } from '../../server/server.js';
+import { checkPaths, type RunningDashboard, startDashboard } from '../../server/server.js';
 import { ProjectSources, watchedEnvironments } from '../../server/sources.js';
 import type { CliContext } from '../context.js';
 import { promotionOrder } from './deploy.js';
@@ -159,11 +159,7 @@ function untilStopped(): Promise<void> {
  * says which environments are unreachable. Exit 3 when one is, 1 when an endpoint failed.
  */
 async function selfCheck(cli: CliContext, running: RunningDashboard, environments: string[], views: string[], token: string | undefined): Promise<number> {
-  const paths = ['/', '/api', '/api/environments', '/api/integrity', '/api/lint'];
-  for (const view of ['testdata', 'verify', 'deploys']) {
-    if (!views.includes(view)) continue;
-    for (const name of environments) paths.push(`/api/${view}?env=${encodeURIComponent(name)}`);
-  }
+  const paths = checkPaths(environments, views);
   const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
   let failed = false;
   let unreachable = false;
