@@ -7,6 +7,7 @@ import { lintViewError } from '../../src/html/views.js';
 import { type RunningDashboard, startDashboard } from '../../src/server/server.js';
 import type { DashboardSources } from '../../src/server/sources.js';
 import { runCli } from '../helpers/cli.js';
+import { firstEvent } from './serve-process.js';
 
 /** Sources that count how often the test-data figures are read (each read is a summary on production). */
 function countingSources(): DashboardSources & { reads: number } {
@@ -25,20 +26,6 @@ function countingSources(): DashboardSources & { reads: number } {
     close: async () => undefined,
   };
   return sources;
-}
-
-async function firstEvent(url: string): Promise<string> {
-  const controller = new AbortController();
-  const response = await fetch(url, { signal: controller.signal });
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let text = '';
-  while (!text.includes('event: testdata')) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  controller.abort();
-  return text;
 }
 
 let sources: ReturnType<typeof countingSources>;

@@ -11,6 +11,7 @@ import { secretsOfUrl } from '../../src/redact/secrets.js';
 import { type RunningDashboard, startDashboard } from '../../src/server/server.js';
 import type { DashboardSources } from '../../src/server/sources.js';
 import type { DeployReport } from '../../src/deploy/types.js';
+import { firstEvent } from './serve-process.js';
 
 // Secrets holding the characters JSON and <script> escaping rewrite: `"`, `\` and `<`.
 const PGPASSWORD = 'Pw<"se\\cret99';
@@ -77,16 +78,7 @@ describe('secrets with ", \\ and < never leave the dashboard or a report', () =>
   );
 
   it('GET /api/events: the pushed figures are redacted', async () => {
-    const controller = new AbortController();
-    const response = await fetch(new URL('/api/events?env=staging', dashboard.url), { signal: controller.signal });
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let text = '';
-    while (!text.includes('event: testdata')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
-    }
-    controller.abort();
+    const text = await firstEvent(new URL('/api/events?env=staging', dashboard.url));
     const data = /event: testdata\ndata: (.*)\n/.exec(text)?.[1] ?? '';
     expectNoSecret('/api/events', data);
     expect((JSON.parse(data) as TestdataView).error).toBe('login failed: PGPASSWORD=*** and password *** rejected');
