@@ -35,8 +35,7 @@ export function dashboardClient(kit: ClientKit): void {
   const main = document.getElementById('view') as HTMLElement;
   const nav = document.getElementById('nav') as HTMLElement;
   const meta = document.getElementById('meta') as HTMLElement;
-  // The dashboard's access token when the page was opened with ?token=…; sent on to the API.
-  const bearer = new URLSearchParams(location.search).get('token');
+  const bearer = config.mode === 'live' ? takeToken() : null;
   const authHeaders = (): Record<string, string> => (bearer ? { Authorization: `Bearer ${bearer}` } : {});
 
   const TITLES: Record<ViewName, string> = {
@@ -48,14 +47,14 @@ export function dashboardClient(kit: ClientKit): void {
     lint: 'Lint',
     check: 'Check',
   };
-  const ENDPOINTS: Record<ViewName, string> = {
+  /** The API endpoint behind each live view (`check` exists only in report files). */
+  const ENDPOINTS: Partial<Record<ViewName, string>> = {
     overview: 'environments',
     testdata: 'testdata',
     integrity: 'integrity',
     verify: 'verify',
     deploys: 'deploys',
     lint: 'lint',
-    check: 'check',
   };
   const PER_ENVIRONMENT: ViewName[] = ['testdata', 'verify', 'deploys'];
 
@@ -63,6 +62,33 @@ export function dashboardClient(kit: ClientKit): void {
   let environment: string | undefined = config.environments[0];
   let events: EventSource | undefined;
   let poll: number | undefined;
+
+  /**
+   * The dashboard's access token, sent on to the API. A page opened with a token parameter keeps
+   * it in sessionStorage (this tab only) and drops it from the address bar, so it does not stay in
+   * the history, in bookmarks or on screen.
+   */
+  function takeToken(): string | null {
+    const KEY = 'prodguard-token';
+    const params = new URLSearchParams(location.search);
+    const fromUrl = params.get('token');
+    if (fromUrl === null) {
+      try {
+        return sessionStorage.getItem(KEY);
+      } catch {
+        return null;
+      }
+    }
+    try {
+      sessionStorage.setItem(KEY, fromUrl);
+    } catch {
+      // Storage refused (privacy mode): the token lives in this page's memory only.
+    }
+    params.delete('token');
+    const search = params.toString();
+    history.replaceState(history.state, '', `${location.pathname}${search ? `?${search}` : ''}${location.hash}`);
+    return fromUrl;
+  }
 
   // ---------------------------------------------------------------- views
 
@@ -175,6 +201,20 @@ export function dashboardClient(kit: ClientKit): void {
         ),
       ),
     );
+    const staleRows = data.staleRows ?? [];
+    if (staleRows.length > 0) {
+      root.append(
+        card(
+          h('h3', {}, staleRows.length < summary.stale ? `Stale rows: the oldest ${fmt(staleRows.length)} of ${fmt(summary.stale)}` : 'Stale rows'),
+          h(
+            'table',
+            { 'data-testid': 'stale-rows' },
+            h('thead', {}, h('tr', {}, h('th', {}, 'table'), h('th', {}, 'key'), h('th', {}, 'created'), h('th', { class: 'num' }, 'age (h)'))),
+            h('tbody', {}, ...staleRows.map((r) => h('tr', {}, h('td', {}, r.table), h('td', {}, r.key), h('td', {}, when(r.createdAt)), h('td', { class: 'num fail' }, r.ageHours === null ? '—' : String(r.ageHours))))),
+          ),
+        ),
+      );
+    }
     if (data.recommendations.length > 0) root.append(card(h('h3', {}, 'Recommendations'), h('ul', { 'data-testid': 'recommendations' }, ...data.recommendations.map((r) => h('li', {}, r)))));
     root.append(h('p', { class: 'muted', 'data-testid': 'testdata-time' }, `${data.environment} · figures of ${when(summary.generatedAt)} (database clock) · marker column ${summary.column}`));
     return root;
@@ -593,8 +633,10 @@ export function dashboardClient(kit: ClientKit): void {
   }
 
   async function fetchView(view: ViewName): Promise<unknown> {
-    const response = await fetch(apiUrl(ENDPOINTS[view]), { headers: authHeaders(), cache: 'no-store' });
-    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    const endpoint = ENDPOINTS[view];
+    if (!endpoint) throw new Error(`${TITLES[view]} has no live source`);
+    const response = await fetch(apiUrl(endpoint), { headers: authHeaders(), cache: 'no-store' });
+    if (!response.ok) throw Object.assign(new Error(`${response.status} ${response.statusText}`), { status: response.status });
     return response.json();
   }
 
@@ -640,6 +682,8 @@ export function dashboardClient(kit: ClientKit): void {
       show(view, await fetchView(view));
     } catch (error) {
       if (view === current) main.replaceChildren(h('h2', {}, TITLES[view]), h('div', { class: 'card alert' }, `Could not load ${TITLES[view]}: ${error instanceof Error ? error.message : String(error)}`));
+      // Refused (token gone, environment gone): asking again every interval cannot help.
+      if ([401, 403, 404].includes((error as { status?: number }).status ?? 0)) return stopLive();
     }
     if (restartLive) startLive();
   }

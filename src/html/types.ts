@@ -9,7 +9,7 @@ import type { CheckReport } from '../check/types.js';
 import type { PromotionGateState } from '../deploy/gate.js';
 import type { DeployReport, DeployRun } from '../deploy/types.js';
 import type { LintJson } from '../lint/report/json.js';
-import type { TestDataSummary } from '../testdata/summary.js';
+import type { ListedRow, TestDataSummary } from '../testdata/summary.js';
 import type { VerifyRun } from '../verify/history.js';
 
 /** Every view, in tab order. `check` appears only in `check --report` files (the dashboard has no live source for it). */
@@ -125,6 +125,9 @@ export interface ViewData {
   check?: CheckReport;
 }
 
+/** How many stale rows GET /api/testdata lists (the count is always complete). */
+export const STALE_ROWS_SHOWN = 20;
+
 /** GET /api/testdata?env=NAME: the test-data figures of one environment. */
 export interface TestdataView {
   environment: string;
@@ -133,6 +136,8 @@ export interface TestdataView {
   /** Alert thresholds crossed (`--alert-threshold`, `--max-stale`), one line each. */
   alerts: string[];
   recommendations: string[];
+  /** The oldest stale rows (older than the retention), at most STALE_ROWS_SHOWN of `summary.stale`. */
+  staleRows: ListedRow[];
   /** Why the figures could not be read (unreachable, ...). */
   error: string | null;
 }

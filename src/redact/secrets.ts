@@ -75,10 +75,17 @@ export function redactText(text: string, knownSecrets: Iterable<string> = []): s
     // Very short "secrets" would redact ordinary words; such passwords are still caught in URLs above.
     if (secret.length < 4) continue;
     out = out.split(secret).join(REDACTED);
-    const encoded = encodeURIComponent(secret);
-    if (encoded !== secret) out = out.split(encoded).join(REDACTED);
+    // The forms a secret takes once serialised: URL-encoded, JSON-escaped (`"` and `\` gain a
+    // backslash), and escaped for a <script> element (`<` as \u003c). A backstop for text that
+    // was serialised before it was redacted.
+    for (const form of escapedForms(secret)) if (form !== secret) out = out.split(form).join(REDACTED);
   }
   return out;
+}
+
+function escapedForms(secret: string): string[] {
+  const json = JSON.stringify(secret).slice(1, -1);
+  return [...new Set([encodeURIComponent(secret), json, json.replace(/</g, '\\u003c')])];
 }
 
 function replaceSpans(text: string, matches: readonly SecretMatch[]): string {

@@ -3,7 +3,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 
-/** True for addresses only this machine can reach: 127.0.0.0/8, ::1, localhost. */
+/**
+ * True for addresses only this machine can reach: 127.0.0.0/8, ::1, localhost. A name is taken at
+ * its word here; what it resolved to is checked once bound (unprotectedBind).
+ */
 export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
@@ -42,4 +45,14 @@ export function hostHeaderAllowed(request: IncomingMessage): boolean {
   if (!host) return false;
   const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
   return isLoopbackHost(name);
+}
+
+/**
+ * Why a server bound to `address` (what the socket reports after listen, not the name asked for)
+ * must not run without a token; undefined when it may. A name such as `localhost` can resolve to
+ * a public address through /etc/hosts or DNS.
+ */
+export function unprotectedBind(address: string, token: string | undefined): string | undefined {
+  if (token || isLoopbackHost(address)) return undefined;
+  return `the address bound, ${address}, is not loopback and no token is set`;
 }

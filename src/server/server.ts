@@ -8,7 +8,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { renderPage } from '../html/page.js';
 import type { TestdataView } from '../html/types.js';
-import { hostHeaderAllowed, isLoopbackHost, presentedToken, tokenMatches } from './auth.js';
+import { UsageError } from '../errors.js';
+import { hostHeaderAllowed, isLoopbackHost, presentedToken, tokenMatches, unprotectedBind } from './auth.js';
+import { redactingReplacer, redactValues } from '../redact/values.js';
 import type { DashboardSources } from './sources.js';
 
 export interface DashboardOptions {
@@ -19,6 +21,8 @@ export interface DashboardOptions {
   token?: string | undefined;
   /** How often live test-data figures are re-read for subscribers, in ms. */
   intervalMs: number;
+  /** Event streams open at once (default MAX_EVENT_STREAMS); more are answered 503. */
+  maxStreams?: number;
   title?: string;
 }
 
@@ -41,6 +45,29 @@ export const API_ENDPOINTS = [
   { path: '/api/events?env=NAME', description: 'server-sent events: "testdata" with the /api/testdata body whenever it changes' },
 ] as const;
 
+/** Each open event stream holds a socket and a file descriptor: a page (or a loop) must not exhaust them. */
+export const MAX_EVENT_STREAMS = 32;
+
+/**
+ * What `serve --check` requests, derived from API_ENDPOINTS: the page, `/api`, and every endpoint
+ * answered by one GET — per watched environment where it takes `env`, and only for views this build
+ * offers. One run's report (needs an id) and the event stream (never ends) are left out.
+ */
+export function checkPaths(environments: readonly string[], views: readonly string[]): string[] {
+  const paths = ['/', '/api'];
+  for (const { path } of API_ENDPOINTS) {
+    if (path.includes('run=') || path.startsWith('/api/events')) continue;
+    const route = path.split('?')[0] ?? path;
+    if (!path.includes('env=NAME')) {
+      paths.push(route);
+      continue;
+    }
+    if (!views.includes(route.slice('/api/'.length))) continue;
+    for (const name of environments) paths.push(`${route}?env=${encodeURIComponent(name)}`);
+  }
+  return paths;
+}
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -50,22 +77,50 @@ class HttpError extends Error {
   }
 }
 
+/**
+ * The latest test-data figures of one environment, shared by GET /api/testdata and the event
+ * stream: a summary counts every test table, so a page opening the view (one API call, one
+ * stream) or several pages following it cause one read, not one each.
+ */
+class TestdataCache {
+  private latest: { view: TestdataView; readAt: number } | undefined;
+  private reading: Promise<TestdataView> | undefined;
+
+  constructor(private readonly read: () => Promise<TestdataView>) {}
+
+  /** The figures, read again only when the latest are older than `maxAgeMs` (a read under way is shared). */
+  get(maxAgeMs: number): Promise<TestdataView> {
+    if (this.latest && performance.now() - this.latest.readAt < maxAgeMs) return Promise.resolve(this.latest.view);
+    this.reading ??= (async () => {
+      const readAt = performance.now();
+      try {
+        const view = await this.read();
+        this.latest = { view, readAt };
+        return view;
+      } finally {
+        this.reading = undefined;
+      }
+    })();
+    return this.reading;
+  }
+}
+
 /** One polling loop per environment, shared by every page that follows it. */
 class LiveFeed {
   private readonly subscribers = new Set<ServerResponse>();
   private timer: NodeJS.Timeout | undefined;
-  private last: string | undefined;
+  private last: { view: TestdataView; payload: string } | undefined;
   private reading = false;
 
   constructor(
-    private readonly read: () => Promise<TestdataView>,
+    private readonly cache: TestdataCache,
     private readonly redact: (text: string) => string,
     private readonly intervalMs: number,
   ) {}
 
   add(response: ServerResponse): void {
     this.subscribers.add(response);
-    if (this.last !== undefined) this.send(response, this.last);
+    if (this.last !== undefined) this.send(response, this.last.payload);
     if (!this.timer) {
       this.timer = setInterval(() => void this.tick(), this.intervalMs);
       void this.tick();
@@ -92,12 +147,12 @@ class LiveFeed {
     if (this.reading) return;
     this.reading = true;
     try {
-      const view = await this.read();
-      // generatedAt changes every read; only real changes are pushed.
-      const payload = this.redact(JSON.stringify(view));
-      const comparable = payload.replace(/"generatedAt":"[^"]*"/, '');
-      if (this.last === undefined || comparable !== this.last.replace(/"generatedAt":"[^"]*"/, '')) {
-        this.last = payload;
+      // Strings are redacted before serialising: an escaped secret would slip past text redaction.
+      // Figures read within the last half interval (by GET /api/testdata) are fresh enough.
+      const view = redactValues(await this.cache.get(this.intervalMs / 2), this.redact);
+      if (this.last === undefined || !sameFigures(view, this.last.view)) {
+        const payload = JSON.stringify(view);
+        this.last = { view, payload };
         for (const subscriber of this.subscribers) this.send(subscriber, payload);
       } else {
         for (const subscriber of this.subscribers) subscriber.write(': alive\n\n');
@@ -108,6 +163,12 @@ class LiveFeed {
       this.reading = false;
     }
   }
+}
+
+/** Whether two reads show the same figures: generatedAt changes on every read and is ignored. */
+function sameFigures(a: TestdataView, b: TestdataView): boolean {
+  const figures = (view: TestdataView) => JSON.stringify({ ...view, summary: view.summary && { ...view.summary, generatedAt: undefined } });
+  return figures(a) === figures(b);
 }
 
 function securityHeaders(response: ServerResponse, nonce?: string): void {
@@ -127,7 +188,8 @@ function securityHeaders(response: ServerResponse, nonce?: string): void {
  * Starts the dashboard. Resolves once it listens.
  *
  * @throws Error when the port is taken or the host cannot be bound (the CLI maps it);
- *   refuses a non-loopback host without a token (the CLI checks that first, with exit 2).
+ *   refuses a non-loopback host without a token (the CLI checks that first, with exit 2), and
+ *   UsageError when a name accepted as loopback turned out bound to another address.
  */
 export async function startDashboard(sources: DashboardSources, options: DashboardOptions): Promise<RunningDashboard> {
   if (!isLoopbackHost(options.host) && !options.token) {
@@ -135,6 +197,17 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
   }
   const startedAt = new Date().toISOString();
   const feeds = new Map<string, LiveFeed>();
+  const caches = new Map<string, TestdataCache>();
+  const testdataCache = (environment: string): TestdataCache => {
+    const read = sources.testdata?.bind(sources);
+    if (!read) throw new HttpError(404, 'test-data figures are not available in this build');
+    let cache = caches.get(environment);
+    if (!cache) {
+      cache = new TestdataCache(() => read(environment));
+      caches.set(environment, cache);
+    }
+    return cache;
+  };
   const sockets = new Set<Socket>();
   const streams = new Set<ServerResponse>();
 
@@ -151,10 +224,8 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
     '/api/environments': () => sources.overview(),
     '/api/integrity': () => sources.integrity(),
     '/api/lint': () => sources.lint(),
-    '/api/testdata': (url) => {
-      if (!sources.testdata) throw new HttpError(404, 'test-data figures are not available in this build');
-      return sources.testdata(environmentParam(url));
-    },
+    // Figures younger than the refresh interval are answered as they are (see TestdataCache).
+    '/api/testdata': (url) => testdataCache(environmentParam(url)).get(options.intervalMs),
     '/api/verify': (url) => {
       if (!sources.verify) throw new HttpError(404, 'verify results are not available in this build');
       return sources.verify(environmentParam(url));
@@ -165,14 +236,18 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
       const run = url.searchParams.get('run');
       if (run === null) return sources.deploys(environment);
       if (!/^\d+$/.test(run) || !sources.deployReport) throw new HttpError(400, `run must be a run id (got "${run}")`);
-      const report = await sources.deployReport(environment, Number(run));
+      // An unreachable ledger is the database's state, not the server's fault: 503 with the reason.
+      const report = await sources.deployReport(environment, Number(run)).catch((error: unknown) => {
+        throw new HttpError(503, `cannot read the ledger of "${environment}": ${error instanceof Error ? error.message : String(error)}`);
+      });
       if (!report) throw new HttpError(404, `no run #${run} in the ledger of "${environment}"`);
       return { environment, report };
     },
   };
 
   const sendJson = (response: ServerResponse, status: number, body: unknown): void => {
-    const text = sources.redact(JSON.stringify(body, null, 2));
+    // Each string is redacted before serialising: JSON escaping would hide a secret holding `"` or `\`.
+    const text = JSON.stringify(body, redactingReplacer((t) => sources.redact(t)), 2);
     securityHeaders(response);
     response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
     response.end(`${text}\n`);
@@ -181,7 +256,8 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
   const page = (response: ServerResponse): void => {
     const nonce = randomBytes(16).toString('base64');
     const html = renderPage(
-      {
+      redactValues(
+        {
         mode: 'live',
         title: options.title ?? 'prodguard',
         generatedAt: startedAt,
@@ -189,22 +265,35 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
         data: {},
         environments: sources.environmentNames(),
         refreshMs: options.intervalMs,
-      },
+        },
+        (t) => sources.redact(t),
+      ),
       { nonce },
     );
     securityHeaders(response, nonce);
     response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    response.end(sources.redact(html));
+    response.end(html);
   };
 
   const events = (request: IncomingMessage, response: ServerResponse, url: URL): void => {
-    const read = sources.testdata?.bind(sources);
-    if (!read) throw new HttpError(404, 'test-data figures are not available in this build');
     const environment = environmentParam(url);
+    const cache = testdataCache(environment);
+    if (request.method === 'HEAD') {
+      // A HEAD asks whether the stream exists: headers only, and no subscriber.
+      securityHeaders(response);
+      response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8' });
+      return void response.end();
+    }
     let feed = feeds.get(environment);
     if (!feed) {
-      feed = new LiveFeed(() => read(environment), (t) => sources.redact(t), options.intervalMs);
+      feed = new LiveFeed(cache, (t) => sources.redact(t), options.intervalMs);
       feeds.set(environment, feed);
+    }
+    const maxStreams = options.maxStreams ?? MAX_EVENT_STREAMS;
+    if (streams.size >= maxStreams) {
+      // The page falls back to polling GET /api/testdata when its stream is refused.
+      response.setHeader('Retry-After', String(Math.ceil(options.intervalMs / 1000)));
+      throw new HttpError(503, `too many event streams open (${maxStreams}); poll GET /api/testdata instead`);
     }
     securityHeaders(response);
     response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
@@ -267,6 +356,14 @@ export async function startDashboard(sources: DashboardSources, options: Dashboa
     });
   });
   const address = server.address() as AddressInfo;
+  const unprotected = unprotectedBind(address.address, options.token);
+  if (unprotected) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw new UsageError(`refusing to serve on ${options.host}: ${unprotected}`, {
+      code: 'PRODGUARD_TOKEN_REQUIRED',
+      hint: 'pass --token <secret> (or set PRODGUARD_SERVE_TOKEN), or bind to 127.0.0.1',
+    });
+  }
   const hostForUrl = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
   return {

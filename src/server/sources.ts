@@ -8,19 +8,20 @@ import type { LoadedConfig } from '../config/load.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import { environmentKind, findEnvironment, isProtected, resolveTarget, sessionSettings } from '../config/target.js';
 import { openDb } from '../db/open.js';
+import { parseDatabaseUrl } from '../db/url.js';
 import type { Db, SessionSettings } from '../db/types.js';
 import { readIdentity } from '../identity/environment.js';
 import { readIntegrityRecords } from '../integrity/store.js';
 import { redactUrl } from '../redact/secrets.js';
 import { integrityView } from '../html/views.js';
-import type { DeploysView, EnvironmentsView, EnvironmentStatus, IntegrityView, LintView, TestdataView, VerifyView, ViewName } from '../html/types.js';
+import { type DeploysView, type EnvironmentsView, type EnvironmentStatus, type IntegrityView, type LintView, STALE_ROWS_SHOWN, type TestdataView, type VerifyView, type ViewName } from '../html/types.js';
 import { type PromotionEnvironment, type PromotionGateState, readPromotionGates } from '../deploy/gate.js';
 import { readRunReport, readRuns } from '../deploy/ledger.js';
 import type { DeployReport } from '../deploy/types.js';
 import { type AlertRules, evaluateAlert } from '../testdata/monitor.js';
 import { recommendations } from '../testdata/render.js';
 import { testDataSettings } from '../testdata/settings.js';
-import { testDataSummary } from '../testdata/summary.js';
+import { listTestRows, testDataSummary } from '../testdata/summary.js';
 import { readVerifyHistory } from '../verify/history.js';
 
 /** One environment the dashboard watches. */
@@ -94,6 +95,44 @@ export interface ProjectSourcesOptions {
   alerts: AlertRules;
 }
 
+/** The longest a dashboard statement may run, whatever the config allows commands. */
+export const DASHBOARD_STATEMENT_TIMEOUT_MS = 10_000;
+
+/**
+ * The dashboard's sessions: the environment's settings, but lighter on the database — two
+ * connections, a connect timeout of at most 5 s, statements cut at 10 s (or the config's lower
+ * value), and their own application_name so a DBA can tell dashboard reads from commands.
+ */
+export function dashboardSettings(settings: SessionSettings): SessionSettings {
+  const configured = settings.statementTimeoutMs > 0 ? settings.statementTimeoutMs : Infinity;
+  return {
+    ...settings,
+    applicationName: 'prodguard-serve',
+    statementTimeoutMs: Math.min(configured, DASHBOARD_STATEMENT_TIMEOUT_MS),
+    maxConnections: 2,
+    connectTimeoutMs: Math.min(settings.connectTimeoutMs, 5_000),
+  };
+}
+
+/**
+ * Opens a database whose every transaction is READ ONLY (`default_transaction_read_only=on`): the
+ * dashboard only looks, and a bug in a read must not be able to write to production. On a server
+ * the setting travels in the startup packet (the URL's `options`), so every pooled connection has
+ * it; PGlite has one connection, set once.
+ */
+export async function openReadOnly(url: string, settings: SessionSettings): Promise<Db> {
+  const kind = parseDatabaseUrl(url).kind;
+  if (kind === 'pglite') {
+    const db = await openDb(url, { settings });
+    await db.exec('SET default_transaction_read_only = on');
+    return db;
+  }
+  const withOptions = new URL(url);
+  const options = withOptions.searchParams.get('options');
+  withOptions.searchParams.set('options', `${options ? `${options} ` : ''}-c default_transaction_read_only=on`);
+  return openDb(withOptions.toString(), { settings });
+}
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -134,8 +173,8 @@ export class ProjectSources implements DashboardSources {
     if (!environment.url) return Promise.reject(new Error(environment.problem ?? 'no URL'));
     let opened = this.dbs.get(environment.name);
     if (!opened) {
-      const settings = { ...environment.settings, maxConnections: 2, connectTimeoutMs: Math.min(environment.settings.connectTimeoutMs, 5_000) };
-      opened = openDb(environment.url, { settings });
+      const settings = dashboardSettings(environment.settings);
+      opened = openReadOnly(environment.url, settings);
       opened.catch(() => this.dbs.delete(environment.name));
       this.dbs.set(environment.name, opened);
     }
@@ -175,8 +214,9 @@ export class ProjectSources implements DashboardSources {
     };
     if (!environment.url) return status;
     try {
-      const started = performance.now();
       await this.withDb(environment, async (db) => {
+        // One round trip on an open connection: opening the pool (first call) is not latency.
+        const started = performance.now();
         const version = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
         status.latencyMs = Math.round(performance.now() - started);
         status.reachable = true;
@@ -223,11 +263,17 @@ export class ProjectSources implements DashboardSources {
   async testdata(name: string): Promise<TestdataView> {
     const environment = this.named(name);
     try {
-      const summary = await this.withDb(environment, (db) => testDataSummary(db, testDataSettings(this.options.loaded.config)));
+      const settings = testDataSettings(this.options.loaded.config);
+      const { summary, staleRows } = await this.withDb(environment, async (db) => {
+        const summary = await testDataSummary(db, settings);
+        // Which rows are stale, oldest first — read only when there are some.
+        const staleRows = summary.stale > 0 ? (await listTestRows(db, settings, { olderThanHours: summary.retentionHours, limit: STALE_ROWS_SHOWN })).rows : [];
+        return { summary, staleRows };
+      });
       const alert = evaluateAlert(summary, this.options.alerts, name);
-      return { environment: name, summary, alerts: alert?.reasons ?? [], recommendations: recommendations(summary), error: null };
+      return { environment: name, summary, alerts: alert?.reasons ?? [], recommendations: recommendations(summary), staleRows, error: null };
     } catch (error) {
-      return { environment: name, summary: null, alerts: [], recommendations: [], error: messageOf(error) };
+      return { environment: name, summary: null, alerts: [], recommendations: [], staleRows: [], error: messageOf(error) };
     }
   }
 

@@ -109,6 +109,12 @@ describe('prodguard serve: the JSON API against a real PostgreSQL', () => {
     expect(view.error).toContain('PRODUCTION_URL');
   });
 
+  it('GET /api/deploys?run=ID of an environment that cannot be read: 503 with the reason', async () => {
+    const response = await get('/api/deploys?env=production&run=1');
+    expect(response.status).toBe(503);
+    expect((JSON.parse(response.text) as { error: string }).error).toMatch(/cannot read the ledger of "production": .*PRODUCTION_URL/);
+  });
+
   it('the page is self-contained: inline script and style under a nonce CSP, no external URL', async () => {
     const page = await get('/');
     expect(page.status).toBe(200);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLoopbackHost, tokenMatches } from '../../src/server/auth.js';
+import { isLoopbackHost, tokenMatches, unprotectedBind } from '../../src/server/auth.js';
 import { runCli } from '../helpers/cli.js';
 import { type ServeProcess, startServe } from './serve-process.js';
 
@@ -80,5 +80,36 @@ describe('a non-loopback bind with --token: every request is checked', () => {
   it('a wrong bearer header is not rescued by a right ?token=', async () => {
     const response = await fetch(`${base}/api?token=${TOKEN}`, { headers: { Authorization: 'Bearer wrong-token-1234' } });
     expect(response.status).toBe(401);
+  });
+});
+
+describe('the bound address, not the name asked for, decides whether a token is needed', () => {
+  it('a name that resolved to a public address needs a token; loopback addresses and tokens pass', () => {
+    expect(unprotectedBind('192.0.2.2', undefined)).toContain('192.0.2.2');
+    expect(unprotectedBind('0.0.0.0', undefined)).toContain('not loopback');
+    expect(unprotectedBind('::', undefined)).toContain('not loopback');
+    expect(unprotectedBind('192.0.2.2', TOKEN)).toBeUndefined();
+    expect(unprotectedBind('127.0.0.1', undefined)).toBeUndefined();
+    expect(unprotectedBind('::1', undefined)).toBeUndefined();
+  });
+
+  it('the server checks what it bound: "localhost" bound to loopback serves without a token', async () => {
+    const { startDashboard } = await import('../../src/server/server.js');
+    const { lintViewError } = await import('../../src/html/views.js');
+    const sources = {
+      environmentNames: () => [],
+      views: () => [],
+      overview: async () => ({ generatedAt: '', environments: [] }),
+      integrity: async () => ({ dirs: [], snapshots: [], comparisons: [] }),
+      lint: async () => lintViewError('none'),
+      redact: (text: string) => text,
+      close: async () => undefined,
+    };
+    const running = await startDashboard(sources, { host: 'localhost', port: 0, intervalMs: 1_000 });
+    try {
+      expect((await fetch(new URL('/api', running.url))).status).toBe(200);
+    } finally {
+      await running.close();
+    }
   });
 });

@@ -76,6 +76,13 @@ describe('the dashboard in Chromium against a real PostgreSQL', () => {
     // Alert threshold 15 is crossed; the stale users are flagged.
     expect(await page.locator('[data-testid="testdata-alert"]').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('more than the threshold of 15')]));
     expect(await text('[data-testid="recommendations"]')).toContain('prodguard testdata cleanup');
+    // The stale rows themselves (users 5..12, 25..60 h old), oldest first, in the API and on the page.
+    expect(summary.stale).toBe(8);
+    expect(api.staleRows.map((r) => r.table)).toEqual(Array(8).fill('public.users'));
+    expect(api.staleRows.map((r) => Math.round(r.ageHours ?? 0))).toEqual([60, 55, 50, 45, 40, 35, 30, 25]);
+    const listed = await page.locator('[data-testid="stale-rows"] tbody tr').allTextContents();
+    expect(listed).toHaveLength(8);
+    expect(listed[0]).toContain(api.staleRows[0]!.key);
   });
 
   it('new test rows appear without reloading the page (server-sent events)', async () => {

@@ -52,3 +52,18 @@ export function startServe(args: string[], options: { cwd: string; env?: NodeJS.
     });
   });
 }
+
+/** Opens an event stream, reads until the first `testdata` event and closes it; the text read. */
+export async function firstEvent(url: string | URL): Promise<string> {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: controller.signal });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  while (!text.includes('event: testdata')) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  controller.abort();
+  return text;
+}

@@ -1,16 +1,20 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../config/schema.js';
+import { environmentKind, isProtected } from '../../config/target.js';
 import { ExitCode, isProdguardError, ProdguardError, UsageError } from '../../errors.js';
 import { lintView, lintViewError } from '../../html/views.js';
 import type { LintView } from '../../html/types.js';
 import { secretsOfUrl } from '../../redact/secrets.js';
 import { isLoopbackHost } from '../../server/auth.js';
-import { type RunningDashboard, startDashboard } from '../../server/server.js';
+import { checkPaths, type RunningDashboard, startDashboard } from '../../server/server.js';
 import { ProjectSources, watchedEnvironments } from '../../server/sources.js';
 import type { CliContext } from '../context.js';
 import { promotionOrder } from './deploy.js';
 import { lintProject } from './lint.js';
 import { integerFlag } from './snapshot.js';
+
+/** The shortest live refresh allowed against a protected (production) database. */
+const PROTECTED_MIN_INTERVAL_MS = 2_000;
 
 interface ServeFlags {
   port: string;
@@ -33,7 +37,7 @@ export function register(program: Command, cli: CliContext): void {
     .option('--env <names...>', 'environments from config to watch (default: all of them)')
     .option('--db <url>', 'watch this database (shown as environment "db") instead of the config environments')
     .option('--token <token>', 'require this token on every request (default: $PRODGUARD_SERVE_TOKEN); required off loopback')
-    .option('--interval <duration>', 'how often live test-data figures are re-read', '5s')
+    .option('--interval <duration>', 'how often live test-data figures are re-read (at least 2s with a protected environment)', '5s')
     .option('--alert-threshold <n>', 'test data: alert when an environment holds more test rows than this')
     .option('--max-stale <n>', 'test data: alert when stale test rows exceed this (default 0)')
     .option('--check', 'start, request the page and every API endpoint once, print what answered, and stop')
@@ -81,6 +85,13 @@ async function serve(cli: CliContext, flags: ServeFlags): Promise<number> {
   const loaded = await cli.config();
   const environments = watchedEnvironments(loaded, flags.env ?? [], flags.db, cli.env);
   for (const environment of environments) if (environment.url) cli.io.addSecrets(secretsOfUrl(environment.url));
+  const guarded = environments.find((e) => isProtected(e.config) || (e.config && environmentKind(e.config) === 'production'));
+  if (guarded && intervalMs < PROTECTED_MIN_INTERVAL_MS) {
+    throw new UsageError(`--interval must be at least 2s while watching "${guarded.name}" (protected): each read counts its test tables`, {
+      code: 'PRODGUARD_INTERVAL_TOO_SHORT',
+      hint: 'use --interval 2s or more, or watch only unprotected environments with --env',
+    });
+  }
 
   let linting: Promise<LintView> | undefined;
   const lint = (): Promise<LintView> => {
@@ -106,6 +117,7 @@ async function serve(cli: CliContext, flags: ServeFlags): Promise<number> {
     running = await startDashboard(sources, { host: flags.host, port, token, intervalMs, title: 'prodguard' });
   } catch (error) {
     await sources.close();
+    if (isProdguardError(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : (error as Error).message;
     throw new ProdguardError('PRODGUARD_CANNOT_LISTEN', ExitCode.couldNotRun, `cannot listen on ${flags.host}:${port}: ${reason}`, {
@@ -147,11 +159,7 @@ function untilStopped(): Promise<void> {
  * says which environments are unreachable. Exit 3 when one is, 1 when an endpoint failed.
  */
 async function selfCheck(cli: CliContext, running: RunningDashboard, environments: string[], views: string[], token: string | undefined): Promise<number> {
-  const paths = ['/', '/api', '/api/environments', '/api/integrity', '/api/lint'];
-  for (const view of ['testdata', 'verify', 'deploys']) {
-    if (!views.includes(view)) continue;
-    for (const name of environments) paths.push(`/api/${view}?env=${encodeURIComponent(name)}`);
-  }
+  const paths = checkPaths(environments, views);
   const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
   let failed = false;
   let unreachable = false;
