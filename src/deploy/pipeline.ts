@@ -14,7 +14,7 @@ import type { MigrationFile } from '../migrations/types.js';
 import { runPreflight } from '../preflight/preflight.js';
 import type { BackupRunner } from './backup.js';
 import { evaluateGate, type PromotionEnvironment } from './gate.js';
-import { recordRun } from './ledger.js';
+import { migrateRan, readUnresolvedRuns, recordRun } from './ledger.js';
 import type { Migrator } from './migrate.js';
 import { type MigrationPlan, planMigrations, type ToolLedger } from './plan.js';
 import { adviseRollback } from './rollback-advice.js';
@@ -203,6 +203,20 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
         ]);
       }
       if (preflight.verdict === 'fail') throw new PhaseFailure(preflight.checks.find((c) => c.status === 'fail')?.message ?? 'preflight failed', details);
+      // A failed run whose migrate ran left the database in a state nobody accepted: a re-run
+      // would snapshot after the damage and pass, so the environment waits for a decision.
+      const unresolved = await readUnresolvedRuns(db);
+      if (unresolved.length > 0) {
+        const env = options.environment.name;
+        throw new PhaseFailure(
+          `${plural(unresolved.length, 'failed deploy')} after the migrate ran ${unresolved.length === 1 ? 'is' : 'are'} not resolved: ${unresolved.map((r) => `run #${r.id} (failed at ${r.failedPhase ?? '?'})`).join(', ')}`,
+          [
+            ...unresolved.filter((r) => r.backupPath).map((r) => `run #${r.id} made the backup ${r.backupPath}`),
+            `→ restore the backup (prodguard backup restore FILE --env ${env} --clean --yes), which resolves it and forgets the files it applied`,
+            `→ or accept the database as it is: prodguard deploy --env ${env} --resolve --reason "why the current state is right"`,
+          ],
+        );
+      }
       if (plan.changed.length > 0) {
         throw new PhaseFailure(
           `${plural(plan.changed.length, 'migration')} changed after ${plan.changed.length === 1 ? 'it was' : 'they were'} applied: ${plan.changed.map((c) => c.path).join(', ')}`,
@@ -318,8 +332,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
 
     const migrateIndex = PHASES.indexOf('migrate');
     // The migrate command ran (it exited or was killed), so the database may hold its changes.
-    const migrateRan = report.migrate !== null && (report.migrate.exitCode !== null || report.migrate.signal !== null);
-    if (failedPhase && PHASES.indexOf(failedPhase) >= migrateIndex && migrateRan) {
+    if (failedPhase && PHASES.indexOf(failedPhase) >= migrateIndex && migrateRan(report)) {
       report.rollback = await adviseRollback(options, report, phases.get(failedPhase)!, { backup: backupSnapshot, before, after }, plan?.pending ?? []);
     }
     report.losses = losses;

@@ -114,18 +114,40 @@ describe('prodguard deploy: failures and their record', () => {
     expect(line).toMatch(/^ {4}prodguard backup restore backups\/\S+\.dump --env test --clean --yes$/);
     expect(await p.dbs.test.sql(`SELECT count(*)::int AS n FROM customers`)).toEqual([{ n: 150 }]);
 
+    // The same command again must not re-run the file, snapshot after the loss and pass: the
+    // environment is blocked until the failure is resolved.
+    const rerun = await p.run(['deploy', '--env', 'test', '--', ...psql('migrations/001_purge.sql')]);
+    expect(rerun.code, rerun.stdout).toBe(1);
+    expect(rerun.stdout).toMatch(/FAIL\s+preflight\s+1 failed deploy after the migrate ran is not resolved: run #\d+ \(failed at compare\)/);
+    expect(rerun.stdout).toContain('prodguard deploy --env test --resolve --reason');
+    expect(rerun.stdout).not.toMatch(/PASS: deployed/);
+    expect((await history(p, 'test')).map((r) => [r.outcome, r.failedPhase])).toEqual([
+      ['failed', 'preflight'],
+      ['failed', 'compare'],
+    ]);
+
     const restore = await p.run(line!.trim().split(' ').slice(1));
     expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+    expect(restore.stdout).toMatch(/resolved failed deploy run #\d+: the files it applied count as pending again/);
     expect(await p.dbs.test.sql(`SELECT count(*)::int AS n FROM customers`)).toEqual([{ n: 200 }]);
 
     const report = readReport(p, 'r.json');
     expect(report).toMatchObject({ outcome: 'failed', failedPhase: 'compare', exitCode: 1, losses: ['public.customers (shrank)'] });
     expect(report.rollback).toMatchObject({ restoreCommand: line!.trim(), autoRollback: { requested: false, restored: false } });
-    const [recorded] = await history(p, 'test');
-    expect(recorded).toMatchObject({ outcome: 'failed', failedPhase: 'compare' });
-    // A failed deploy does not count as applied: the file is still pending.
+    // The restore forgot the file the failed deploy applied: it is pending again.
     const dry = await p.run(['deploy', '--env', 'test', '--dry-run']);
+    expect(dry.code, dry.stdout).toBe(0);
     expect(dry.stdout).toContain('pending: migrations/001_purge.sql');
+
+    // Failing again, then accepting the state: --resolve unblocks, and the file stays applied.
+    expect((await p.run(['deploy', '--env', 'test', '--', ...psql('migrations/001_purge.sql')])).code).toBe(1);
+    expect((await p.run(['deploy', '--env', 'test', '--resolve'])).code).toBe(2);
+    const resolved = await p.run(['deploy', '--env', 'test', '--resolve', '--reason', 'the purged rows were fixtures']);
+    expect(resolved.code, resolved.stdout + resolved.stderr).toBe(0);
+    expect(resolved.stdout).toMatch(/resolved run #\d+ on test \(the purged rows were fixtures\)/);
+    const after = await p.run(['deploy', '--env', 'test', '--dry-run']);
+    expect(after.code, after.stdout).toBe(0);
+    expect(after.stdout).toContain('0 pending migrations');
   });
 
   it('--auto-rollback restores the backup itself when nothing was written since the migrate', async () => {
