@@ -82,8 +82,8 @@ export interface DeployOptions {
   check?: PhaseRunner | undefined;
   verify?: PhaseRunner | undefined;
   toolLedger?: ToolLedger | undefined;
-  /** The exact command that restores a backup this run made (the CLI knows --env and the cwd). */
-  restoreCommand?(backupPath: string): string;
+  /** The exact command that restores a backup this run made (the CLI knows --env and the cwd); `production` as found at preflight. */
+  restoreCommand?(backupPath: string, production: boolean): string;
   gitCommit?: string | null;
   actor: string;
   longTransactionMs?: number;
@@ -118,7 +118,8 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
   const { db, hooks = {} } = options;
   const redact = options.redact ?? ((t: string) => t);
   const skipReasons = new Map((options.skips ?? []).map((s) => [s.phase, s.reason]));
-  const production = options.environment.kind === 'production' || options.environment.protected;
+  // Declared in config, or recorded in the database's identity (set at preflight): either makes it production.
+  let production = options.environment.kind === 'production' || options.environment.protected;
   const phases = new Map<PhaseName, PhaseResult>();
   let exitCode: number = ExitCode.ok;
   let failedPhase: PhaseName | null = null;
@@ -202,6 +203,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
           `mark it once: prodguard env mark --env ${options.environment.name} --as ${options.environment.kind ?? '<kind>'} --name ${options.environment.name}`,
         ]);
       }
+      if (preflight.identity.kind === 'production') production = true;
       if (preflight.verdict === 'fail') throw new PhaseFailure(preflight.checks.find((c) => c.status === 'fail')?.message ?? 'preflight failed', details);
       // A failed run whose migrate ran left the database in a state nobody accepted: a re-run
       // would snapshot after the damage and pass, so the environment waits for a decision.
@@ -333,7 +335,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     const migrateIndex = PHASES.indexOf('migrate');
     // The migrate command ran (it exited or was killed), so the database may hold its changes.
     if (failedPhase && PHASES.indexOf(failedPhase) >= migrateIndex && migrateRan(report)) {
-      report.rollback = await adviseRollback(options, report, phases.get(failedPhase)!, { backup: backupSnapshot, before, after }, plan?.pending ?? []);
+      report.rollback = await adviseRollback(options, report, phases.get(failedPhase)!, { backup: backupSnapshot, before, after }, plan?.pending ?? [], production);
     }
     report.losses = losses;
 

@@ -22,6 +22,7 @@ export async function adviseRollback(
   failed: PhaseResult,
   snapshots: RunSnapshots,
   pending: readonly MigrationFile[],
+  production: boolean,
 ): Promise<RollbackAdviceRecord> {
   const scripts = pending
     .map((f) => findRollbackScript(f, options.projectDir))
@@ -30,7 +31,7 @@ export async function adviseRollback(
     .reverse();
   const advice: RollbackAdviceRecord = {
     reason: `${failed.phase} failed${failed.phase === 'migrate' ? '' : ' after the migrate'}: ${failed.message}`,
-    restoreCommand: report.backup && options.restoreCommand ? options.restoreCommand(report.backup.path) : null,
+    restoreCommand: report.backup && options.restoreCommand ? options.restoreCommand(report.backup.path, production) : null,
     scripts,
     autoRollback: { requested: options.autoRollback ?? false, attempted: false, restored: false, refusedReason: null },
   };

@@ -71,7 +71,8 @@ export function checkRunner(options: CheckRunnerOptions): PhaseRunner {
     const s = report.summary;
     let errors = s.errors + s.failedMigrations;
     let rollbacks = '';
-    if (options.rehearseRollbacks && !production && report.verdict === 'pass') {
+    // Only where check itself rehearsed: its mode accounts for a database recorded as production.
+    if (options.rehearseRollbacks && report.mode === 'rehearsal' && report.verdict === 'pass') {
       const rehearsal = await rehearseRollbacks(db, pending, { projectDir: options.rehearseRollbacks.projectDir });
       const bad = rehearsal.migrations.flatMap(rollbackDetails);
       details.push(...bad);

@@ -173,7 +173,7 @@ async function deployCommand(cli: CliContext, argv: string[], flags: DeployFlags
       rehearseRollbacks: deployConfig.requireRollback ? { projectDir } : undefined,
     }),
     verify: config.verify && config.verify.checks.length > 0 ? verifyRunner({ checks: config.verify.checks, cwd: projectDir }) : undefined,
-    restoreCommand: (dumpPath) => restoreCommandLine(path.relative(cli.cwd, dumpPath) || dumpPath, { env: envName }, production),
+    restoreCommand: (dumpPath, recordedProduction) => restoreCommandLine(path.relative(cli.cwd, dumpPath) || dumpPath, { env: envName }, recordedProduction),
     gitCommit: await gitCommit(cli.cwd),
     actor: actorOf(cli.env),
     longTransactionMs: config.preflight.longTransaction,
