@@ -350,7 +350,12 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     };
 
     finish();
-    if (!options.dryRun) {
+    // A failed preflight means the database may not be the one asked for (another environment,
+    // production): nothing is written into it. The report (--report) still says what happened.
+    if (failedPhase === 'preflight') {
+      phases.set('record', { phase: 'record', status: 'skip', message: 'not recorded: preflight failed, so this database may not be the environment asked for', details: [], startedAt: null, durationMs: 0 });
+      finish();
+    } else if (!options.dryRun) {
       await runPhase('record', async () => {
         finish();
         // The stored report shows the record phase as done: it is, once the INSERT commits.

@@ -121,10 +121,8 @@ describe('prodguard deploy: failures and their record', () => {
     expect(rerun.stdout).toMatch(/FAIL\s+preflight\s+1 failed deploy after the migrate ran is not resolved: run #\d+ \(failed at compare\)/);
     expect(rerun.stdout).toContain('prodguard deploy --env test --resolve --reason');
     expect(rerun.stdout).not.toMatch(/PASS: deployed/);
-    expect((await history(p, 'test')).map((r) => [r.outcome, r.failedPhase])).toEqual([
-      ['failed', 'preflight'],
-      ['failed', 'compare'],
-    ]);
+    // (a failed preflight is not recorded: see the preflight test)
+    expect((await history(p, 'test')).map((r) => [r.outcome, r.failedPhase])).toEqual([['failed', 'compare']]);
 
     const restore = await p.run(line!.trim().split(' ').slice(1));
     expect(restore.code, restore.stdout + restore.stderr).toBe(0);
@@ -202,6 +200,11 @@ describe('prodguard deploy: failures and their record', () => {
     expect(recorded).toMatchObject({ outcome: 'failed', failedPhase: 'migrate' });
     expect(recorded!.phases.find((ph) => ph.phase === 'compare')?.status).toBe('not-run');
 
+    // The migrate command ran (exit 7): the environment waits for a decision before the next deploy.
+    const blocked = await p.run(['deploy', '--env', 'test', '--', 'no-such-migrate-tool-xyz']);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toMatch(/FAIL\s+preflight\s+1 failed deploy after the migrate ran is not resolved/);
+    expect((await p.run(['deploy', '--env', 'test', '--resolve', '--reason', 'nothing was applied'])).code).toBe(0);
     const missing = await p.run(['deploy', '--env', 'test', '--', 'no-such-migrate-tool-xyz']);
     expect(missing.code).toBe(3);
     expect(missing.stdout).toContain('migrate command "no-such-migrate-tool-xyz" was not found');
@@ -234,9 +237,12 @@ describe('prodguard deploy: failures and their record', () => {
   it('preflight stops a deploy whose URL points at another environment, and lint stops an error', async () => {
     const p = await project();
     p.write('migrations/001_drop.sql', 'ALTER TABLE customers DROP COLUMN phone;\n');
-    const wrong = await runCli(['deploy', '--env', 'test', '--', 'true'], { cwd: p.dir, env: { ...p.env, TEST_URL: p.dbs.staging.url } });
+    const wrong = await runCli(['deploy', '--env', 'test', '--report', 'wrong.json', '--', 'true'], { cwd: p.dir, env: { ...p.env, TEST_URL: p.dbs.staging.url } });
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toMatch(/FAIL\s+preflight\s+expected environment "test", but the database is marked "staging"/);
+    // Nothing was written into the database that turned out to be another environment.
+    expect(await p.dbs.staging.sql(`SELECT to_regclass('prodguard.runs') IS NULL AS absent`)).toEqual([{ absent: true }]);
+    expect(readReport(p, 'wrong.json')).toMatchObject({ outcome: 'failed', failedPhase: 'preflight', runId: null });
     const lint = await p.run(['deploy', '--env', 'test', '--', ...psql('migrations/001_drop.sql')]);
     expect(lint.code).toBe(1);
     expect(lint.stdout).toMatch(/FAIL\s+lint\s+1 file, 1 error/);
