@@ -102,6 +102,9 @@ class PhaseFailure extends Error {
   }
 }
 
+/** Phases production never skips: the order, the backup, and the before/after comparison. */
+const PRODUCTION_UNSKIPPABLE: readonly PhaseName[] = ['gate', 'backup', 'snapshot', 'compare'];
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
@@ -161,9 +164,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     const t0 = performance.now();
     const reason = skipReasons.get(phase);
     let result: PhaseResult;
-    if (reason !== undefined && phase === 'backup' && production) {
-      result = { phase, status: 'fail', message: `production needs a backup made by this deploy: --skip backup is refused (reason given: ${reason})`, details: [], startedAt: at, durationMs: 0 };
-    } else if (reason !== undefined) {
+    if (reason !== undefined) {
       result = { phase, status: 'skip', message: `skipped: ${reason}`, details: [], startedAt: at, durationMs: 0, skipReason: reason };
     } else {
       try {
@@ -204,6 +205,14 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
         ]);
       }
       if (preflight.identity.kind === 'production') production = true;
+      const refusedSkips = (options.skips ?? []).filter((s) => PRODUCTION_UNSKIPPABLE.includes(s.phase));
+      if (production && refusedSkips.length > 0) {
+        // Refused here, before anything runs: compare cannot be refused once the migrate is done.
+        throw new PhaseFailure(
+          `production cannot skip ${refusedSkips.map((s) => s.phase).join(', ')}: --skip is refused (reason given: ${refusedSkips.map((s) => s.reason).join('; ')})`,
+          [`on production ${PRODUCTION_UNSKIPPABLE.join(', ')} always run: the gate proves the order, the backup and the snapshots are what a rollback needs`],
+        );
+      }
       if (preflight.verdict === 'fail') throw new PhaseFailure(preflight.checks.find((c) => c.status === 'fail')?.message ?? 'preflight failed', details);
       // A failed run whose migrate ran left the database in a state nobody accepted: a re-run
       // would snapshot after the damage and pass, so the environment waits for a decision.

@@ -177,12 +177,17 @@ describe('prodguard deploy: failures and their record', () => {
     expect(text.stdout).toContain('skipped backup: test data is disposable');
   });
 
-  it('production refuses to skip its backup', async () => {
+  it('production refuses to skip its gate, backup, snapshot or compare', async () => {
     const p = await project({ config: 'deploy:\n  promotion: [production]\n' });
     p.write('migrations/001_add_notes.sql', ADD_NOTES);
     const run = await p.run(['deploy', '--env', 'production', '--skip', 'backup', '--reason', 'in a hurry', '--', ...psql('migrations/001_add_notes.sql')]);
     expect(run.code, run.stdout).toBe(1);
-    expect(run.stdout).toMatch(/FAIL\s+backup\s+production needs a backup made by this deploy: --skip backup is refused/);
+    expect(run.stdout).toMatch(/FAIL\s+preflight\s+production cannot skip backup: --skip is refused \(reason given: in a hurry\)/);
+    for (const phase of ['gate', 'snapshot', 'compare']) {
+      const skipped = await p.run(['deploy', '--env', 'production', '--skip', phase, '--reason', 'in a hurry', '--', ...psql('migrations/001_add_notes.sql')]);
+      expect(skipped.code, skipped.stdout).toBe(1);
+      expect(skipped.stdout).toMatch(new RegExp(`FAIL\\s+preflight\\s+production cannot skip ${phase}: --skip is refused`));
+    }
     expect(await p.dbs.production.sql(`SELECT count(*)::int AS n FROM information_schema.columns WHERE column_name = 'notes'`)).toEqual([{ n: 0 }]);
   });
 

@@ -33,6 +33,6 @@ describe('a database recorded as production', () => {
 
     const skip = await run(['deploy', '--env', 'blue', '--skip', 'backup', '--reason', 'in a hurry', '--dry-run']);
     expect(skip.code, skip.stdout).toBe(1);
-    expect(skip.stdout).toMatch(/FAIL\s+backup\s+production needs a backup made by this deploy: --skip backup is refused/);
+    expect(skip.stdout).toMatch(/FAIL\s+preflight\s+production cannot skip backup: --skip is refused/);
   });
 });
