@@ -242,7 +242,9 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     }],
     ['gate', async () => {
       const set = plan?.set ?? report.migrationSet;
-      const decision = await evaluateGate(options.environment, options.promotion, set, options.openEnvironment);
+      // A database recorded as production is judged as production, whatever the config says.
+      const target = production ? { name: options.environment.name, kind: 'production' as const } : options.environment;
+      const decision = await evaluateGate(target, options.promotion, set, options.openEnvironment);
       if (!decision.open) throw new PhaseFailure(decision.message, [...decision.details, ...(decision.hint ? [`→ ${decision.hint}`] : [])]);
       return { status: 'pass', message: decision.message, details: decision.details };
     }],
@@ -292,6 +294,8 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     }],
     ['migrate', async () => {
       const pending = plan?.pending ?? [];
+      // Nothing pending: the command is not run (a tool could apply files nobody checked).
+      if (plan && pending.length === 0) return { status: 'skip', message: 'nothing to deploy: 0 pending migrations, the migrate command was not run' };
       if (!options.migrator) throw new PhaseFailure('no migrate command given');
       const t0 = performance.now();
       const command = options.migrator.command.map(redact);

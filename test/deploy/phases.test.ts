@@ -43,8 +43,9 @@ ALTER TABLE customers ADD CONSTRAINT customers_tier_check CHECK (tier IN ('basic
   });
 
   it('runs only the read-only pre-checks on production', async () => {
-    const p = await project({ config: 'deploy:\n  promotion: [production]\n' });
+    const p = await project({ config: 'deploy:\n  promotion: [staging, production]\n' });
     p.write('migrations/001_add_notes.sql', ADD_NOTES);
+    expect((await p.run(['deploy', '--env', 'staging', '--', ...psql('migrations/001_add_notes.sql')])).code).toBe(0);
     const run = await p.run(['deploy', '--env', 'production', '--', ...psql('migrations/001_add_notes.sql')]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/PASS\s+check\s+1 migration \(read-only pre-checks\): 0 errors/);

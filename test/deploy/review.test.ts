@@ -3,12 +3,12 @@
  * production is production whatever the config says, a failed preflight writes nothing, and the
  * phases production cannot skip.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/pg.js';
-import { ADD_NOTES, BASELINE, project } from './project.js';
+import { ADD_NOTES, BASELINE, project, psql } from './project.js';
 
 describe('a database recorded as production', () => {
   it('is production though the config does not say so: no rollback rehearsal on it, no skipping its backup', async () => {
@@ -17,12 +17,23 @@ describe('a database recorded as production', () => {
     await blue.sql(`${BASELINE}; CREATE SEQUENCE blue_seq;`);
     writeFileSync(
       path.join(p.dir, 'prodguard.config.yaml'),
-      'environments:\n  - name: blue\n    url: ${BLUE_URL}\nmigrations: migrations\nbackup:\n  dir: backups\ndeploy:\n  requireRollback: true\n',
+      'environments:\n  - name: test\n    url: ${TEST_URL}\n  - name: blue\n    url: ${BLUE_URL}\nmigrations: migrations\nbackup:\n  dir: backups\ndeploy:\n  requireRollback: true\n',
     );
+    await p.dbs.test.sql('CREATE SEQUENCE blue_seq');
     const env = { ...p.env, BLUE_URL: blue.url };
     const run = (args: string[]) => runCli(args, { cwd: p.dir, env });
     expect((await run(['env', 'mark', '--env', 'blue', '--as', 'production', '--name', 'blue'])).code).toBe(0);
     p.write('migrations/001_touch.sql', `-- migrate:up\nSELECT nextval('blue_seq');\n-- migrate:down\nSELECT 1;\n`);
+    // Recorded production is never the first environment: blue alone is refused at the gate.
+    const config = path.join(p.dir, 'prodguard.config.yaml');
+    const both = readFileSync(config, 'utf8');
+    writeFileSync(config, both.replace('  - name: test\n    url: ${TEST_URL}\n', ''));
+    const alone = await run(['deploy', '--env', 'blue', '--dry-run']);
+    expect(alone.code, alone.stdout).toBe(1);
+    expect(alone.stdout).toMatch(/FAIL\s+gate\s+refused: "blue" is production and no test or staging environment comes before it/);
+    writeFileSync(config, both);
+    const first = await run(['deploy', '--env', 'test', '--', 'true']);
+    expect(first.code, first.stdout).toBe(0);
 
     const dry = await run(['deploy', '--env', 'blue', '--dry-run']);
     expect(dry.code, dry.stdout + dry.stderr).toBe(0);
@@ -34,5 +45,61 @@ describe('a database recorded as production', () => {
     const skip = await run(['deploy', '--env', 'blue', '--skip', 'backup', '--reason', 'in a hurry', '--dry-run']);
     expect(skip.code, skip.stdout).toBe(1);
     expect(skip.stdout).toMatch(/FAIL\s+preflight\s+production cannot skip backup: --skip is refused/);
+  });
+});
+
+describe('the promotion gate', () => {
+  it('refuses production as the first environment, whether the config or the database says production', async () => {
+    const p = await project({ config: 'deploy:\n  promotion: [production]\n' });
+    p.write('migrations/001_add_notes.sql', ADD_NOTES);
+    const run = await p.run(['deploy', '--env', 'production', '--', ...psql('migrations/001_add_notes.sql')]);
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toMatch(/FAIL\s+gate\s+refused: "production" is production and no test or staging environment comes before it/);
+    expect(await p.dbs.production.sql(`SELECT count(*)::int AS n FROM information_schema.columns WHERE column_name = 'notes'`)).toEqual([{ n: 0 }]);
+  });
+
+  it('opens production when staging passed each pending file in separate deploys; with nothing pending the migrate command is not run', async () => {
+    const p = await project();
+    p.write('migrations/001_add_notes.sql', ADD_NOTES);
+    for (const env of ['test', 'staging']) {
+      const r = await p.run(['deploy', '--env', env, '--', ...psql('migrations/001_add_notes.sql')]);
+      expect(r.code, r.stdout).toBe(0);
+    }
+    p.write('migrations/002_add_vip.sql', "SET lock_timeout = '2s';\nALTER TABLE customers ADD COLUMN vip boolean;\n");
+    for (const env of ['test', 'staging']) {
+      const r = await p.run(['deploy', '--env', env, '--', ...psql('migrations/002_add_vip.sql')]);
+      expect(r.code, r.stdout).toBe(0);
+    }
+    const production = await p.run(['deploy', '--env', 'production', '--', ...psql('migrations/001_add_notes.sql', 'migrations/002_add_vip.sql')]);
+    expect(production.code, production.stdout).toBe(0);
+    expect(production.stdout).toMatch(/PASS\s+gate\s+"staging" passed every pending migration, in run #\d+, run #\d+/);
+    expect(await p.dbs.production.sql(`SELECT count(*)::int AS n FROM information_schema.columns WHERE column_name IN ('notes', 'vip')`)).toEqual([{ n: 2 }]);
+
+    // A file staging passed with other contents does not count.
+    p.write('migrations/003_add_tier.sql', "SET lock_timeout = '2s';\nALTER TABLE customers ADD COLUMN tier text;\n");
+    for (const env of ['test', 'staging']) expect((await p.run(['deploy', '--env', env, '--', 'true'])).code).toBe(0);
+    p.write('migrations/003_add_tier.sql', "SET lock_timeout = '2s';\nALTER TABLE customers ADD COLUMN tier varchar(10);\n");
+    const changed = await p.run(['deploy', '--env', 'production', '--', 'true']);
+    expect(changed.code, changed.stdout).toBe(1);
+    expect(changed.stdout).toContain('not passed on "staging" with these contents: migrations/003_add_tier.sql');
+
+    // Nothing pending on staging: its migrate command does not run.
+    const nothing = await p.run(['deploy', '--env', 'staging', '--', 'sh', '-c', 'touch migrate-ran']);
+    expect(nothing.code, nothing.stdout).toBe(1); // 003 changed after staging applied it
+    p.write('migrations/003_add_tier.sql', "SET lock_timeout = '2s';\nALTER TABLE customers ADD COLUMN tier text;\n");
+    const idle = await p.run(['deploy', '--env', 'staging', '--', 'sh', '-c', 'touch migrate-ran']);
+    expect(idle.code, idle.stdout).toBe(0);
+    expect(idle.stdout).toMatch(/SKIP\s+migrate\s+nothing to deploy: 0 pending migrations, the migrate command was not run/);
+    expect(existsSync(path.join(p.dir, 'migrate-ran'))).toBe(false);
+  });
+
+  it("refuses when the previous environment's database is marked with another kind", async () => {
+    const p = await project();
+    p.write('migrations/001_add_notes.sql', ADD_NOTES);
+    expect((await p.run(['deploy', '--env', 'test', '--', ...psql('migrations/001_add_notes.sql')])).code).toBe(0);
+    await p.dbs.test.sql(`UPDATE prodguard.environment SET kind = 'development'`);
+    const staging = await p.run(['deploy', '--env', 'staging', '--', ...psql('migrations/001_add_notes.sql')]);
+    expect(staging.code, staging.stdout).toBe(1);
+    expect(staging.stdout).toMatch(/FAIL\s+gate\s+cannot trust "test"'s ledger: its database is marked "test" \(development\), not "test" \(test\)/);
   });
 });
