@@ -103,3 +103,15 @@ describe('the promotion gate', () => {
     expect(staging.stdout).toMatch(/FAIL\s+gate\s+cannot trust "test"'s ledger: its database is marked "test" \(development\), not "test" \(test\)/);
   });
 });
+
+describe('ledger paths', () => {
+  it('do not depend on where prodguard runs: from migrations/ with --migrations . the applied file is not listed again', async () => {
+    const p = await project();
+    p.write('migrations/001_add_notes.sql', ADD_NOTES);
+    expect((await p.run(['deploy', '--env', 'test', '--', ...psql('migrations/001_add_notes.sql')])).code).toBe(0);
+    const inside = await runCli(['deploy', '--env', 'test', '--migrations', '.', '--dry-run'], { cwd: path.join(p.dir, 'migrations'), env: p.env });
+    expect(inside.code, inside.stdout + inside.stderr).toBe(0);
+    expect(inside.stdout).toContain('0 pending migrations');
+    expect(inside.stdout).not.toContain('pending: ');
+  });
+});

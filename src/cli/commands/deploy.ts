@@ -133,11 +133,11 @@ async function deployCommand(cli: CliContext, argv: string[], flags: DeployFlags
   const migrationsPath = flags.migrations ?? configured.path;
   if (!migrationsPath) throw new UsageError('no migrations to deploy', { hint: 'set "migrations" in prodguard.config or pass --migrations PATH' });
   const projectDir = loaded.dir;
-  const files = await discoverMigrations([migrationsPath], {
-    cwd: flags.migrations ? cli.cwd : projectDir,
-    layout: configured.layout,
-    transaction: configured.transaction,
-  });
+  const discoveryCwd = flags.migrations ? cli.cwd : projectDir;
+  const discovered = await discoverMigrations([migrationsPath], { cwd: discoveryCwd, layout: configured.layout, transaction: configured.transaction });
+  // Paths relative to the project (config) directory, wherever prodguard runs from: the ledger
+  // records them, so `--migrations .` run inside migrations/ must name the same files.
+  const files = discovered.map((f) => ({ ...f, path: path.relative(projectDir, path.resolve(discoveryCwd, f.path)).split(path.sep).join('/') }));
   const envName = flags.env ?? '';
   const target = await cli.target({ env: envName });
   const environment = target.environment!;
