@@ -3,12 +3,13 @@
  * production is production whatever the config says, a failed preflight writes nothing, and the
  * phases production cannot skip.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/pg.js';
-import { ADD_NOTES, BASELINE, project, psql } from './project.js';
+import { ADD_NOTES, BASELINE, history, project, psql } from './project.js';
 
 describe('a database recorded as production', () => {
   it('is production though the config does not say so: no rollback rehearsal on it, no skipping its backup', async () => {
@@ -114,4 +115,40 @@ describe('ledger paths', () => {
     expect(inside.stdout).toContain('0 pending migrations');
     expect(inside.stdout).not.toContain('pending: ');
   });
+});
+
+describe('the migrate command', () => {
+  it('output is redacted by whole lines (a secret split across chunks is not printed), and a SIGTERM to prodguard stops the command too', async () => {
+    const p = await project();
+    p.write('migrations/001_add_notes.sql', ADD_NOTES);
+    const split = await p.run(['deploy', '--env', 'test', '--', 'sh', '-c', `printf "postgres://u:S3cretP"; sleep .5; printf "assw0rd@h/db\\n"; printf "no newline at the end"; ${psql('migrations/001_add_notes.sql')[2]}`]);
+    expect(split.code, split.stdout + split.stderr).toBe(0);
+    // (the command line itself holds the two halves apart; its streamed output must not)
+    const streamed = split.stdout.split('\n').filter((l) => l.includes('│')).join('\n');
+    expect(streamed).not.toContain('S3cretP');
+    expect(streamed).not.toContain('assw0rd');
+    expect(split.stdout).toMatch(/^ +│ postgres:\/\/u:\S+@h\/db$/m);
+    expect(split.stdout).toMatch(/^ +│ no newline at the end$/m);
+
+    p.write('migrations/002_slow.sql', 'SELECT 1;\n');
+    const bin = path.resolve('bin/prodguard.js');
+    const child = spawn(process.execPath, [bin, 'deploy', '--env', 'test', '--skip', 'backup', '--reason', 'disposable', '--', 'sh', '-c', 'echo $$ > migrate.pid; echo started; sleep 30; touch finished'], {
+      cwd: p.dir,
+      env: { ...process.env, ...p.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await expect.poll(() => stdout, { timeout: 30_000, interval: 100 }).toContain('│ started');
+    child.kill('SIGTERM');
+    const code = await exited;
+    expect(code, stdout).toBe(1);
+    expect(stdout).toMatch(/FAIL\s+migrate\s+the migrate command was killed by SIGTERM/);
+    const pid = Number(readFileSync(path.join(p.dir, 'migrate.pid'), 'utf8'));
+    expect(() => process.kill(pid, 0)).toThrow();
+    expect(existsSync(path.join(p.dir, 'finished'))).toBe(false);
+    const [recorded] = await history(p, 'test');
+    expect(recorded).toMatchObject({ outcome: 'failed', failedPhase: 'migrate' });
+  }, 60_000);
 });
