@@ -17,7 +17,7 @@ import { evaluateGate, type PromotionEnvironment } from './gate.js';
 import { migrateRan, readUnresolvedRuns, recordRun } from './ledger.js';
 import type { Migrator } from './migrate.js';
 import { type MigrationPlan, planMigrations, type ToolLedger } from './plan.js';
-import { adviseRollback } from './rollback-advice.js';
+import { adviseRollback, readWriteCounters, type WriteCounters } from './rollback-advice.js';
 import { findRollbackScript, rollbackConvention } from './rollback-scripts.js';
 import {
   DRY_RUN_PHASES,
@@ -130,6 +130,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
   let backupSnapshot: SnapshotDocument | undefined;
   let before: SnapshotDocument | undefined;
   let after: SnapshotDocument | undefined;
+  let afterWrites: WriteCounters | undefined;
   let losses: string[] = [];
   let acquireLock: () => Promise<boolean> = async () => true;
 
@@ -316,6 +317,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     ['compare', async () => {
       if (!before) return { status: 'skip', message: 'no snapshot before the migrate to compare with (snapshot skipped)' };
       after = await takeSnapshot(db, { guide: before, critical: options.integrity?.critical ?? [] });
+      afterWrites = await readWriteCounters(db);
       const compared = compareSnapshots(before, after, { expect: options.integrity?.expect ?? {} });
       const details = compared.items
         .filter((i) => i.status !== 'ok' || i.verdict !== 'unchanged')
@@ -348,7 +350,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     const migrateIndex = PHASES.indexOf('migrate');
     // The migrate command ran (it exited or was killed), so the database may hold its changes.
     if (failedPhase && PHASES.indexOf(failedPhase) >= migrateIndex && migrateRan(report)) {
-      report.rollback = await adviseRollback(options, report, phases.get(failedPhase)!, { backup: backupSnapshot, before, after }, plan?.pending ?? [], production);
+      report.rollback = await adviseRollback(options, report, phases.get(failedPhase)!, { backup: backupSnapshot, before, after, afterWrites }, plan?.pending ?? [], production);
     }
     report.losses = losses;
 

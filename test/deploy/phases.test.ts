@@ -136,8 +136,25 @@ describe('deploy --auto-rollback with writes since the migrate', () => {
     const run = await p.run(['deploy', '--env', 'test', '--auto-rollback', '--report', 'r.json', '--', ...psql('migrations/001_add_notes.sql')]);
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toMatch(/FAIL\s+verify/);
-    expect(run.stdout).toContain('--auto-rollback: not restored: the database received writes since the migrate (public.customers grew)');
+    expect(run.stdout).toContain('--auto-rollback: not restored: the database received writes since the migrate (public.customers grew; public.customers 1 inserted)');
     expect(readReport(p, 'r.json').rollback?.autoRollback).toMatchObject({ requested: true, attempted: false, restored: false });
     expect(await p.dbs.test.sql(`SELECT count(*)::int AS n FROM customers WHERE id = 999`)).toEqual([{ n: 1 }]);
+  });
+
+  it('sees an UPDATE of a non-key column since the migrate (counts and key fingerprints do not) and refuses', async () => {
+    const p = await project();
+    appendFileSync(
+      path.join(p.dir, 'prodguard.config.yaml'),
+      `verify:
+  checks:
+    - name: live-traffic
+      command: "psql '${p.dbs.test.url}' -X -q -c \\"UPDATE customers SET email = 'changed@example.test' WHERE id = 5\\" && exit 1"
+`,
+    );
+    p.write('migrations/001_add_notes.sql', ADD_NOTES);
+    const run = await p.run(['deploy', '--env', 'test', '--auto-rollback', '--report', 'r.json', '--', ...psql('migrations/001_add_notes.sql')]);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toContain('--auto-rollback: not restored: the database received writes since the migrate (public.customers 1 updated)');
+    expect(await p.dbs.test.sql(`SELECT email FROM customers WHERE id = 5`)).toEqual([{ email: 'changed@example.test' }]);
   });
 });
