@@ -378,6 +378,10 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
         report.runId = await recordRun(db, report);
         return { status: 'pass', message: `run #${report.runId} recorded in prodguard.runs (${report.outcome})` };
       });
+      // The migrate applied the set but nothing records it: the next deploy would apply it again.
+      if (failedPhase === 'record' && report.rollback === null && migrateRan(report)) {
+        report.rollback = await adviseRollback({ ...options, autoRollback: false }, report, phases.get('record')!, { backup: backupSnapshot, before, after, afterWrites }, plan?.pending ?? [], production);
+      }
       finish();
     }
   });

@@ -3,6 +3,9 @@
  * production (identities marked), a config listing them in promotion order, and psql as the
  * team's migrate command.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/open.js';
 import { readPromotionGates } from '../../src/deploy/gate.js';
@@ -104,14 +107,16 @@ describe('prodguard deploy: the promotion gate', () => {
 
 describe('prodguard deploy: failures and their record', () => {
   it('a migration that loses rows is stopped at compare with exit 1, and the printed restore command brings the data back', async () => {
-    const p = await project();
+    const p = await project({ backupDir: 'my backups' });
     p.write('migrations/001_purge.sql', 'DELETE FROM customers WHERE id > 150;\n');
     const run = await p.run(['deploy', '--env', 'test', '--report', 'r.json', '--', ...psql('migrations/001_purge.sql')]);
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toMatch(/FAIL\s+compare\s+data lost in public\.customers \(shrank\)/);
     expect(run.stdout).toContain('ROLLBACK RECOMMENDED: compare failed after the migrate');
     const line = run.stdout.split('\n').find((l) => l.trim().startsWith('prodguard backup restore'));
-    expect(line).toMatch(/^ {4}prodguard backup restore backups\/\S+\.dump --env test --clean --yes$/);
+    // Absolute and quoted: it works pasted anywhere, also with a space in the backup directory.
+    expect(line).toMatch(/^ {4}prodguard backup restore '\/\S+\/my backups\/\S+\.dump' --env test --clean --yes$/);
+    expect(run.stdout).toContain(`migrate    sh -c 'for f in migrations/001_purge.sql; do psql "$DATABASE_URL"`);
     expect(await p.dbs.test.sql(`SELECT count(*)::int AS n FROM customers`)).toEqual([{ n: 150 }]);
 
     // The same command again must not re-run the file, snapshot after the loss and pass: the
@@ -124,8 +129,12 @@ describe('prodguard deploy: failures and their record', () => {
     // (a failed preflight is not recorded: see the preflight test)
     expect((await history(p, 'test')).map((r) => [r.outcome, r.failedPhase])).toEqual([['failed', 'compare']]);
 
-    const restore = await p.run(line!.trim().split(' ').slice(1));
-    expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+    // Run exactly as printed, through a shell, with `prodguard` on PATH.
+    const shim = path.join(p.dir, 'bin');
+    mkdirSync(shim);
+    writeFileSync(path.join(shim, 'prodguard'), `#!/bin/sh\nexec "${process.execPath}" "${path.resolve('bin/prodguard.js')}" "$@"\n`, { mode: 0o755 });
+    const restore = spawnSync('sh', ['-c', line!.trim()], { cwd: p.dir, env: { ...process.env, ...p.env, PATH: `${shim}:${process.env.PATH}` }, encoding: 'utf8' });
+    expect(restore.status, restore.stdout + restore.stderr).toBe(0);
     expect(restore.stdout).toMatch(/resolved failed deploy run #\d+: the files it applied count as pending again/);
     expect(await p.dbs.test.sql(`SELECT count(*)::int AS n FROM customers`)).toEqual([{ n: 200 }]);
 

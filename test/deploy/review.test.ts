@@ -152,3 +152,20 @@ describe('the migrate command', () => {
     expect(recorded).toMatchObject({ outcome: 'failed', failedPhase: 'migrate' });
   }, 60_000);
 });
+
+describe('record', () => {
+  it('failing after a successful migrate still gives the rollback advice', async () => {
+    const p = await project();
+    p.write('migrations/001_add_notes.sql', ADD_NOTES);
+    expect((await p.run(['deploy', '--env', 'test', '--', ...psql('migrations/001_add_notes.sql')])).code).toBe(0);
+    await p.dbs.test.sql(`
+      CREATE FUNCTION public.no_record() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'ledger is read-only'; END $$;
+      CREATE TRIGGER no_record BEFORE INSERT ON prodguard.runs FOR EACH ROW EXECUTE FUNCTION public.no_record();`);
+    p.write('migrations/002_add_vip.sql', "SET lock_timeout = '2s';\nALTER TABLE customers ADD COLUMN vip boolean;\n");
+    const run = await p.run(['deploy', '--env', 'test', '--', ...psql('migrations/002_add_vip.sql')]);
+    expect(run.code, run.stdout).toBe(3); // the database refused the write: could not run
+    expect(run.stdout).toMatch(/FAIL\s+record\s+.*ledger is read-only/);
+    expect(run.stdout).toContain('ROLLBACK RECOMMENDED: record failed after the migrate');
+    expect(run.stdout).toMatch(/prodguard backup restore \/\S+\.dump --env test --clean --yes/);
+  });
+});

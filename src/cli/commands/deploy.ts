@@ -18,7 +18,7 @@ import { discoverMigrations } from '../../migrations/discover.js';
 import { secretsOfUrl } from '../../redact/secrets.js';
 import type { CliContext } from '../context.js';
 import { addFormatOption } from '../options.js';
-import { restoreCommandLine } from '../../report/shell.js';
+import { restoreCommandLine, shellQuote } from '../../report/shell.js';
 import { collect } from './snapshot.js';
 import { configuredMigrations } from './lint.js';
 
@@ -173,14 +173,15 @@ async function deployCommand(cli: CliContext, argv: string[], flags: DeployFlags
       rehearseRollbacks: deployConfig.requireRollback ? { projectDir } : undefined,
     }),
     verify: config.verify && config.verify.checks.length > 0 ? verifyRunner({ checks: config.verify.checks, cwd: projectDir }) : undefined,
-    restoreCommand: (dumpPath, recordedProduction) => restoreCommandLine(path.relative(cli.cwd, dumpPath) || dumpPath, { env: envName }, recordedProduction),
+    // Absolute: the command must work from wherever it is pasted.
+    restoreCommand: (dumpPath, recordedProduction) => restoreCommandLine(path.resolve(cli.cwd, dumpPath), { env: envName }, recordedProduction),
     gitCommit: await gitCommit(cli.cwd),
     actor: actorOf(cli.env),
     longTransactionMs: config.preflight.longTransaction,
     redact: (t) => cli.io.redact(t),
     hooks: {
       phaseStarted: (phase) => {
-        if (text && phase === 'migrate') cli.io.out(`  ${c.cyan('....')}  migrate    ${command.join(' ')} (DATABASE_URL = ${envName})\n`);
+        if (text && phase === 'migrate') cli.io.out(`  ${c.cyan('....')}  migrate    ${command.map(shellQuote).join(' ')} (DATABASE_URL = ${envName})\n`);
       },
       phaseFinished: (result) => {
         if (text) cli.io.out(renderPhase(result, c));
