@@ -16,7 +16,7 @@ import type { BackupRunner } from './backup.js';
 import { evaluateGate, type PromotionEnvironment } from './gate.js';
 import { migrateRan, readUnresolvedRuns, recordRun } from './ledger.js';
 import type { Migrator } from './migrate.js';
-import { type MigrationPlan, planMigrations, type ToolLedger } from './plan.js';
+import { type MigrationPlan, planMigrations } from './plan.js';
 import { adviseRollback, readWriteCounters, type WriteCounters } from './rollback-advice.js';
 import { findRollbackScript, rollbackConvention } from './rollback-scripts.js';
 import {
@@ -81,7 +81,6 @@ export interface DeployOptions {
   backupUnavailable?: string;
   check?: PhaseRunner | undefined;
   verify?: PhaseRunner | undefined;
-  toolLedger?: ToolLedger | undefined;
   /** The exact command that restores a backup this run made (the CLI knows --env and the cwd); `production` as found at preflight. */
   restoreCommand?(backupPath: string, production: boolean): string;
   gitCommit?: string | null;
@@ -197,7 +196,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
         expected: { name: options.environment.name, kind: options.environment.kind },
         longTransactionMs: options.longTransactionMs,
       });
-      plan = await planMigrations(db, options.files, { projectDir: options.projectDir, toolLedger: options.toolLedger });
+      plan = await planMigrations(db, options.files, { projectDir: options.projectDir });
       report.migrationSet = plan.set;
       const details = preflight.checks.filter((c) => c.status !== 'pass' && c.status !== 'skip').map((c) => `${c.status.toUpperCase()} ${c.title}: ${c.message}`);
       if (!preflight.identity) {

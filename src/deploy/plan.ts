@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Queryable } from '../db/types.js';
-import { isApplied, LEDGER_TABLES, readAppliedMigrations } from '../migrations/ledger.js';
+import { appliedChecksumMismatch, isApplied, LEDGER_TABLES, readAppliedMigrations } from '../migrations/ledger.js';
 import type { MigrationFile } from '../migrations/types.js';
 import { readRecordedMigrations } from './ledger.js';
 import type { MigrationRecord, MigrationSet } from './types.js';
@@ -53,23 +53,18 @@ export interface MigrationPlan {
   changed: ChangedMigration[];
 }
 
-/**
- * What a migration tool's own ledger says: the versions (or file names) it applied. Supplied by
- * the migrations layer for tools that keep one (Prisma, Drizzle, Flyway, ...).
- */
+/** What a migration tool's own ledger says: the versions (or file names) it applied. */
 export interface ToolLedger {
   /** e.g. `prisma (_prisma_migrations)`. */
   source: string;
   /** True when `file` is applied according to the tool. */
   isApplied(file: MigrationFile): boolean;
-  /** The checksum the tool recorded, when it keeps one and it differs from the file (e.g. Prisma's). */
-  changed?(file: MigrationFile): string | undefined;
+  /** The checksum the tool recorded, when it keeps one and it differs from the file (Prisma, Flyway). */
+  changed(file: MigrationFile): string | undefined;
 }
 
 export interface PlanOptions {
   projectDir: string;
-  /** A migration tool's ledger; default: the one the files' layout keeps, when the target has it. */
-  toolLedger?: ToolLedger | undefined;
 }
 
 /**
@@ -82,7 +77,7 @@ export async function detectToolLedger(db: Queryable, files: readonly MigrationF
   if (!layout || LEDGER_TABLES[layout] === undefined) return undefined;
   const ledger = await readAppliedMigrations(db, layout);
   if (ledger.table === undefined) return undefined;
-  return { source: `${layout} (${ledger.table})`, isApplied: (file) => isApplied(file, ledger) };
+  return { source: `${layout} (${ledger.table})`, isApplied: (file) => isApplied(file, ledger), changed: (file) => appliedChecksumMismatch(file, ledger) };
 }
 
 /**
@@ -95,7 +90,7 @@ export async function planMigrations(db: Queryable, files: readonly MigrationFil
   const pending: MigrationFile[] = [];
   const pendingRecords: MigrationRecord[] = [];
   const changed: ChangedMigration[] = [];
-  const ledger = options.toolLedger ?? (await detectToolLedger(db, files));
+  const ledger = await detectToolLedger(db, files);
   if (ledger) {
     files.forEach((file, i) => {
       const record = records[i]!;
@@ -104,7 +99,7 @@ export async function planMigrations(db: Queryable, files: readonly MigrationFil
         pendingRecords.push(record);
         return;
       }
-      const recorded = ledger.changed?.(file);
+      const recorded = ledger.changed(file);
       if (recorded !== undefined) {
         changed.push({ path: record.path, appliedSha256: recorded, currentSha256: record.sha256, appliedAt: '', runId: null });
       }

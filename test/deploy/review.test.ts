@@ -4,7 +4,7 @@
  * phases production cannot skip.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -167,5 +167,26 @@ describe('record', () => {
     expect(run.stdout).toMatch(/FAIL\s+record\s+.*ledger is read-only/);
     expect(run.stdout).toContain('ROLLBACK RECOMMENDED: record failed after the migrate');
     expect(run.stdout).toMatch(/prodguard backup restore \/\S+\.dump --env test --clean --yes/);
+  });
+});
+
+describe('a migration tool\'s ledger', () => {
+  it('Prisma: a migration.sql edited after _prisma_migrations recorded its checksum is an error at preflight', async () => {
+    const p = await project();
+    mkdirSync(path.join(p.dir, 'migrations', '20260101000000_notes'));
+    p.write('migrations/20260101000000_notes/migration.sql', ADD_NOTES);
+    await p.dbs.test.sql(`
+      CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL,
+                                       logs text, rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count int NOT NULL DEFAULT 0);
+      INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count)
+      VALUES ('a', encode(sha256(convert_to($1, 'UTF8')), 'hex'), now(), '20260101000000_notes', 1);`.replace('$1', `'${ADD_NOTES.replace(/'/g, "''")}'`));
+    const same = await p.run(['deploy', '--env', 'test', '--dry-run']);
+    expect(same.code, same.stdout).toBe(0);
+    expect(same.stdout).toContain('0 pending migrations (ledger: prisma');
+
+    p.write('migrations/20260101000000_notes/migration.sql', `${ADD_NOTES}ALTER TABLE customers ADD COLUMN vip boolean;\n`);
+    const edited = await p.run(['deploy', '--env', 'test', '--dry-run']);
+    expect(edited.code, edited.stdout).toBe(1);
+    expect(edited.stdout).toMatch(/FAIL\s+preflight\s+1 migration changed after it was applied: migrations\/20260101000000_notes\/migration\.sql/);
   });
 });
