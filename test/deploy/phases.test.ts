@@ -80,7 +80,7 @@ describe('deploy: the verify phase', () => {
     expect(run.stdout).toMatch(/FAIL\s+verify\s+1 check: 0 passed, 0 warned, 1 failed/);
     expect(run.stdout).toContain('FAIL customers-kept');
     expect(run.stdout).toContain('ROLLBACK RECOMMENDED: verify failed after the migrate');
-    expect(run.stdout).toMatch(/prodguard backup restore backups\/\S+\.dump --env test --clean --yes/);
+    expect(run.stdout).toMatch(/prodguard backup restore \/\S+\/backups\/\S+\.dump --env test --clean --yes/);
     const [recorded] = await history(p, 'test');
     expect(recorded).toMatchObject({ outcome: 'failed', failedPhase: 'verify' });
 
