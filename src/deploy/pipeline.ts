@@ -18,7 +18,7 @@ import { migrateRan, readUnresolvedRuns, recordRun } from './ledger.js';
 import type { Migrator } from './migrate.js';
 import { type MigrationPlan, planMigrations } from './plan.js';
 import { adviseRollback, readWriteCounters, type WriteCounters } from './rollback-advice.js';
-import { findRollbackScript, rollbackConvention } from './rollback-scripts.js';
+import { findRollbackScript, needsRollback, rollbackConvention } from './rollback-scripts.js';
 import {
   DRY_RUN_PHASES,
   type DeployReport,
@@ -256,7 +256,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
       let errors = result.summary.errors;
       if (options.requireRollback) {
         for (const file of pending) {
-          if (!findRollbackScript(file, options.projectDir)) {
+          if (needsRollback(file) && !findRollbackScript(file, options.projectDir)) {
             errors++;
             details.push(`error require-rollback ${file.path}: no down migration (deploy.requireRollback); add ${rollbackConvention(file.layout)}`);
           }

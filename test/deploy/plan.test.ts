@@ -83,4 +83,10 @@ describe('rollback scripts in each layout', () => {
       }),
     ).toEqual({ 'db/20260101_a.sql': 'db/20260101_a.sql', 'db/20260102_b.sql': null });
   });
+
+  it('a golang-migrate file not named .up.sql does not find itself as its down', () => {
+    const root = dir({ 'db/3_c.sql': 'CREATE TABLE c (id int);' });
+    const file = { path: 'db/3_c.sql', text: 'CREATE TABLE c (id int);', upText: 'CREATE TABLE c (id int);', upOffset: 0, layout: 'golang-migrate', transaction: 'auto', version: '3' } as unknown as Parameters<typeof findRollbackScript>[0];
+    expect(findRollbackScript(file, root)).toBeUndefined();
+  });
 });
