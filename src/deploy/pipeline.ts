@@ -18,7 +18,7 @@ import { migrateRan, readUnresolvedRuns, recordRun } from './ledger.js';
 import type { Migrator } from './migrate.js';
 import { type MigrationPlan, planMigrations } from './plan.js';
 import { adviseRollback, readWriteCounters, type WriteCounters } from './rollback-advice.js';
-import { findRollbackScript, needsRollback, rollbackConvention } from './rollback-scripts.js';
+import { findRollbackScript, needsRollback, rollbackConvention } from '../migrations/rollback-scripts.js';
 import {
   DRY_RUN_PHASES,
   type DeployReport,
@@ -27,6 +27,7 @@ import {
   type PhaseResult,
   type PhaseStatus,
 } from './types.js';
+import { plural } from '../report/plural.js';
 
 /** What a phase returns; the runner adds timing and the phase name. */
 export interface PhaseOutcome {
@@ -104,7 +105,6 @@ class PhaseFailure extends Error {
 /** Phases production never skips: the order, the backup, and the before/after comparison. */
 const PRODUCTION_UNSKIPPABLE: readonly PhaseName[] = ['gate', 'backup', 'snapshot', 'compare'];
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * Runs the guarded deploy. Resolves with the report (exit code inside); rejects only for bugs.

@@ -9,18 +9,18 @@ import type { MigrationFile } from '../migrations/types.js';
 import { readRecordedMigrations } from './ledger.js';
 import type { MigrationRecord, MigrationSet } from './types.js';
 
-export function sha256Text(text: string): string {
+function sha256Text(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
 /** The path a migration is recorded under: relative to the project directory, `/`-separated. */
-export function ledgerPath(file: MigrationFile, projectDir: string): string {
+function ledgerPath(file: MigrationFile, projectDir: string): string {
   const absolute = path.resolve(projectDir, file.path);
   const relative = path.relative(projectDir, absolute) || file.path;
   return relative.split(path.sep).join('/');
 }
 
-export function migrationRecord(file: MigrationFile, projectDir: string): MigrationRecord {
+function migrationRecord(file: MigrationFile, projectDir: string): MigrationRecord {
   return { path: ledgerPath(file, projectDir), sha256: sha256Text(file.text), layout: file.layout, version: file.version };
 }
 

@@ -8,7 +8,7 @@ import { takeSnapshot } from '../integrity/snapshot.js';
 import type { CriticalEntity, SnapshotDocument } from '../integrity/types.js';
 import type { MigrationFile } from '../migrations/types.js';
 import type { DeployOptions } from './pipeline.js';
-import { findRollbackScript } from './rollback-scripts.js';
+import { findRollbackScript } from '../migrations/rollback-scripts.js';
 import type { DeployReport, PhaseResult, RollbackAdviceRecord } from './types.js';
 
 /**

@@ -8,9 +8,9 @@ import type { MigrationFile } from '../migrations/types.js';
 import { runVerify } from '../verify/run.js';
 import type { VerifyCheck } from '../verify/schema.js';
 import type { PhaseOutcome, PhaseRunner } from './pipeline.js';
-import { rehearseRollbacks, type RollbackRehearsal } from './rollback-rehearsal.js';
+import { rehearseRollbacks, type RollbackRehearsal } from '../check/rollback-rehearsal.js';
+import { plural } from '../report/plural.js';
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** One line per finding and failed statement: `error check-value-removed migrations/003.sql:7: …`. */
 export function checkDetails(report: CheckReport): string[] {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { promotionOrderProblems } from '../../src/deploy/gate.js';
 import { migrationSetHash } from '../../src/deploy/plan.js';
-import { findRollbackScript } from '../../src/deploy/rollback-scripts.js';
+import { findRollbackScript } from '../../src/migrations/rollback-scripts.js';
 import type { MigrationRecord } from '../../src/deploy/types.js';
 import { discoverMigrations } from '../../src/migrations/discover.js';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/open.js';
 import type { Db } from '../../src/db/types.js';
-import { readSchemaShape, rehearseRollbacks } from '../../src/deploy/rollback-rehearsal.js';
+import { readSchemaShape, rehearseRollbacks } from '../../src/check/rollback-rehearsal.js';
 import { discoverMigrations } from '../../src/migrations/discover.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 

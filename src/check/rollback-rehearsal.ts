@@ -5,9 +5,11 @@
  * an index missing) is an error: when it is needed in production, it will not undo the deploy.
  */
 import type { Db, Queryable } from '../db/types.js';
+import type { Colors } from '../report/colors.js';
+import { statusLabel } from '../report/checks.js';
 import { isProdguardError } from '../errors.js';
+import { findRollbackScript, needsRollback } from '../migrations/rollback-scripts.js';
 import type { MigrationFile } from '../migrations/types.js';
-import { findRollbackScript, needsRollback } from './rollback-scripts.js';
 
 /** The schema as sets of one-line descriptions, by kind. */
 export interface SchemaShape {
@@ -199,4 +201,27 @@ export async function rehearseRollbacks(db: Db, files: readonly MigrationFile[],
     }
   });
   return { migrations, ok: migrations.every((m) => m.status === 'restored') };
+}
+
+const REHEARSAL_TEXT = {
+  restored: 'the down migration restores the schema',
+  differs: 'the down migration does not restore the schema',
+  'no-down': 'no down migration',
+  'up-failed': 'the migration failed to apply',
+  'down-failed': 'the down migration failed',
+  'not-run': 'not run',
+} as const;
+
+/** `prodguard check --rollback`: one line per migration, the schema differences below. */
+export function renderRollbackRehearsalText(report: RollbackRehearsalReport, c: Colors): string {
+  const lines = [c.bold('rollback rehearsal (up, then down, rolled back)')];
+  for (const m of report.migrations) {
+    const status = m.status === 'restored' ? 'pass' : m.status === 'not-run' ? 'skip' : 'fail';
+    const down = m.downPath && m.downPath !== m.path ? ` (${m.downPath})` : '';
+    lines.push(`  ${statusLabel(status, c)}  ${m.path}${down}: ${REHEARSAL_TEXT[m.status]}${m.error ? `: ${m.error}` : ''}`);
+    for (const d of m.differences) lines.push(`        ${c.dim(d)}`);
+  }
+  const failed = report.migrations.filter((m) => m.status !== 'restored' && m.status !== 'not-run').length;
+  lines.push(report.ok ? `${c.green('PASS')}: every rollback restores the schema` : `${c.red(c.bold('FAIL'))}: ${failed} of ${report.migrations.length} rollbacks do not restore the schema`);
+  return `${lines.join('\n')}\n`;
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { MigrationFile } from '../migrations/types.js';
+import type { MigrationFile } from './types.js';
 
 export interface RollbackScript {
   /** The file holding the down part (the migration itself for in-file sections). */
