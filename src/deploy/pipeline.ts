@@ -16,7 +16,7 @@ import type { BackupRunner } from './backup.js';
 import { evaluateGate, type PromotionEnvironment } from './gate.js';
 import { migrateRan, readUnresolvedRuns, recordRun } from './ledger.js';
 import type { Migrator } from './migrate.js';
-import { type MigrationPlan, planMigrations } from './plan.js';
+import { appliedByTool, type MigrationPlan, planMigrations } from './plan.js';
 import { adviseRollback, readWriteCounters, type WriteCounters } from './rollback-advice.js';
 import { findRollbackScript, needsRollback, rollbackConvention } from '../migrations/rollback-scripts.js';
 import {
@@ -310,6 +310,17 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
       };
       if (result.exitCode !== 0) {
         throw new PhaseFailure(result.signal ? `the migrate command was killed by ${result.signal}` : `the migrate command exited with code ${result.exitCode}`, result.outputTail.slice(-5).map(redact));
+      }
+      // The tool's own ledger shows what it really applied: nothing beyond the checked set.
+      const applied = plan ? await appliedByTool(db, plan) : undefined;
+      if (applied && applied.unchecked.length > 0) {
+        throw new PhaseFailure(`the migrate command applied ${plural(applied.unchecked.length, 'migration')} outside the checked set: ${applied.unchecked.join(', ')}`, [
+          `prodguard checked: ${pending.map((f) => f.path).join(', ') || 'nothing'}`,
+          'the tool read migrations from somewhere else than prodguard (another directory, a stale build): point --migrations (or "migrations" in config) at the same files',
+        ]);
+      }
+      if (applied && applied.notApplied.length > 0) {
+        return { status: 'warn', message: `exit code 0 in ${report.migrate.durationMs} ms, but ${plan?.set.ledger} does not record ${applied.notApplied.join(', ')} as applied` };
       }
       return { status: 'pass', message: `exit code 0 in ${report.migrate.durationMs} ms` };
     }],

@@ -189,4 +189,19 @@ describe('a migration tool\'s ledger', () => {
     expect(edited.code, edited.stdout).toBe(1);
     expect(edited.stdout).toMatch(/FAIL\s+preflight\s+1 migration changed after it was applied: migrations\/20260101000000_notes\/migration\.sql/);
   });
+
+  it('Prisma: a migrate command that applies migrations prodguard did not check fails the migrate phase', async () => {
+    const p = await project();
+    mkdirSync(path.join(p.dir, 'migrations', '20260101000000_notes'));
+    p.write('migrations/20260101000000_notes/migration.sql', ADD_NOTES);
+    await p.dbs.test.sql(`CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL,
+                                                           logs text, rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count int NOT NULL DEFAULT 0)`);
+    // A stand-in for `prisma migrate deploy` reading another directory: it applies ours and one more.
+    const record = (id: string, name: string) => `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('${id}', 'x', now(), '${name}')`;
+    const tool = ['sh', '-c', `psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -f migrations/20260101000000_notes/migration.sql -c "${record('a', '20260101000000_notes')}" -c "${record('b', '20991231000000_elsewhere')}"`];
+    const run = await p.run(['deploy', '--env', 'test', '--', ...tool]);
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toMatch(/FAIL\s+migrate\s+the migrate command applied 1 migration outside the checked set: 20991231000000_elsewhere/);
+    expect(run.stdout).toContain('ROLLBACK RECOMMENDED: migrate failed');
+  });
 });
