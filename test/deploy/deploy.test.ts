@@ -165,6 +165,10 @@ describe('prodguard deploy: failures and their record', () => {
     expect(run.stdout).toContain('--auto-rollback: the backup was restored');
     expect(await p.dbs.test.sql(`SELECT count(*)::int AS n FROM customers`)).toEqual([{ n: 200 }]);
     expect(readReport(p, 'r.json').rollback?.autoRollback).toEqual({ requested: true, attempted: true, restored: true, refusedReason: null });
+    // Restored: the environment is not blocked, and the file is pending again.
+    const dry = await p.run(['deploy', '--env', 'test', '--dry-run']);
+    expect(dry.code, dry.stdout).toBe(0);
+    expect(dry.stdout).toContain('pending: migrations/001_purge.sql');
   });
 
   it('--skip needs --reason, and the reason is recorded', async () => {
