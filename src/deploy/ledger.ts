@@ -197,6 +197,8 @@ interface RunRow {
   skips: { phase: PhaseName; reason: string }[] | string;
   backup_path: string | null;
   migrations: MigrationRecord[] | string;
+  blocking: boolean;
+  resolution: string | null;
 }
 
 function json<T>(value: T | string): T {
@@ -213,11 +215,15 @@ function json<T>(value: T | string): T {
  */
 export async function readRuns(db: Queryable, options: ReadRunsOptions = {}): Promise<DeployRun[]> {
   if (!(await ledgerExists(db))) return [];
+  // A ledger written before resolutions existed has no such columns (read-only: not added here).
+  const resolution = (await hasResolutionColumns(db))
+    ? '(needs_resolution AND resolved_at IS NULL) AS blocking, resolution'
+    : 'false AS blocking, NULL::text AS resolution';
   const { rows } = await db.query<RunRow>(
     `SELECT id, environment, environment_kind, migration_set, git_commit, actor, outcome, failed_phase,
             ${iso('started_at')} AS started_at, ${iso('finished_at')} AS finished_at,
             round(extract(epoch FROM finished_at - started_at) * 1000) AS duration_ms,
-            phases, skips, backup_path, migrations
+            phases, skips, backup_path, migrations, ${resolution}
        FROM prodguard.runs
       WHERE ($1::text IS NULL OR environment = $1)
         AND ($2::text IS NULL OR migration_set = $2)
@@ -242,6 +248,8 @@ export async function readRuns(db: Queryable, options: ReadRunsOptions = {}): Pr
     skips: json(r.skips),
     backupPath: r.backup_path,
     migrations: json(r.migrations),
+    blocking: r.blocking,
+    resolution: r.resolution,
   }));
 }
 

@@ -73,6 +73,10 @@ export function renderHistoryText(runs: readonly DeployRun[], c: Colors): string
     const failed = run.phases.find((p) => p.status === 'fail');
     if (failed) lines.push(`    ${c.red(`${failed.phase}:`)} ${failed.message}`);
     if (run.backupPath) lines.push(`    backup: ${run.backupPath}`);
+    if (run.blocking) {
+      lines.push(`    ${c.red('blocks deploys until resolved')}: restore its backup, or prodguard deploy --env ${run.environment} --resolve --reason "…"`);
+    }
+    if (run.resolution) lines.push(`    resolved: ${run.resolution}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -127,7 +127,8 @@ describe('prodguard deploy: failures and their record', () => {
     expect(rerun.stdout).toContain('prodguard deploy --env test --resolve --reason');
     expect(rerun.stdout).not.toMatch(/PASS: deployed/);
     // (a failed preflight is not recorded: see the preflight test)
-    expect((await history(p, 'test')).map((r) => [r.outcome, r.failedPhase])).toEqual([['failed', 'compare']]);
+    expect((await history(p, 'test')).map((r) => [r.outcome, r.failedPhase, r.blocking])).toEqual([['failed', 'compare', true]]);
+    expect((await p.run(['history', '--env', 'test'])).stdout).toContain('blocks deploys until resolved: restore its backup, or prodguard deploy --env test --resolve');
 
     // Run exactly as printed, through a shell, with `prodguard` on PATH.
     const shim = path.join(p.dir, 'bin');
@@ -155,6 +156,11 @@ describe('prodguard deploy: failures and their record', () => {
     const after = await p.run(['deploy', '--env', 'test', '--dry-run']);
     expect(after.code, after.stdout).toBe(0);
     expect(after.stdout).toContain('0 pending migrations');
+    const runs = await history(p, 'test');
+    expect(runs.map((r) => [r.blocking, r.resolution])).toEqual([
+      [false, 'acknowledged by ci-bot: the purged rows were fixtures'],
+      [false, expect.stringMatching(/^restored \S+\.dump$/)],
+    ]);
   });
 
   it('--auto-rollback restores the backup itself when nothing was written since the migrate', async () => {
