@@ -2,7 +2,7 @@
  * `prodguard demo`: the guarded deploy of the example booking application's migrations against
  * an embedded PGlite database — one open, reused for every scenario (an open costs seconds).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,29 @@ export interface DemoResult {
   scenarios: DemoScenarioResult[];
   /** True when the safe migration deployed and every bad one was stopped. */
   ok: boolean;
+  /** Where this demo's backups are (replaced by the next demo). */
+  backupDir: string;
+}
+
+/**
+ * The demo's backups go to one fixed directory, `<temp>/prodguard-demo`, emptied at the start of
+ * each demo: the last demo's backups stay inspectable, nothing piles up. Directories left by
+ * older versions (`<temp>/prodguard-demo-XXXXXX`, holding only backups) are removed.
+ */
+export function prepareDemoBackupDir(tmp = os.tmpdir()): string {
+  const dir = path.join(tmp, 'prodguard-demo');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const entry of readdirSync(tmp, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !/^prodguard-demo-[A-Za-z0-9]{6}$/.test(entry.name)) continue;
+    const old = path.join(tmp, entry.name);
+    try {
+      if (readdirSync(old).every((f) => f.endsWith('.tar.gz') || f.endsWith('.json'))) rmSync(old, { recursive: true, force: true });
+    } catch {
+      // Another user's or a vanished directory: not ours to clean.
+    }
+  }
+  return dir;
 }
 
 export interface DemoOptions {
@@ -63,7 +86,7 @@ export interface DemoOptions {
   verify?: PhaseRunner;
   /** Backups of the embedded database; default: PGlite data-directory tarballs in `backupDir`. */
   backup?: (db: Db) => BackupRunner | undefined;
-  /** Where the demo's backups go; default: a new directory under the system's temp directory. */
+  /** Where the demo's backups go; default: `<temp>/prodguard-demo`, replaced on each run. */
   backupDir?: string;
   /** An already-open database to use instead of a new pglite://memory (tests). */
   db?: Db;
@@ -91,7 +114,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     await db.exec(readFileSync(path.join(dir, 'schema.sql'), 'utf8'));
     await markIdentity(db, { kind: 'test', name: 'demo', markedBy: 'prodguard demo' });
     const files = await discoverMigrations([path.join(dir, 'migrations')], { cwd: dir });
-    const backupDir = options.backupDir ?? mkdtempSync(path.join(os.tmpdir(), 'prodguard-demo-'));
+    const backupDir = options.backupDir ?? prepareDemoBackupDir();
     const backup = options.backup ?? ((target: Db) => backupRunner({ db: target, url: 'pglite://memory', dir: backupDir, critical: [] }));
     const setupMs = performance.now() - t0;
     const scenarios: DemoScenarioResult[] = [];
@@ -128,7 +151,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       scenarios.push(result);
       options.scenarioFinished?.(result, index);
     }
-    return { setupMs, totalMs: performance.now() - t0, scenarios, ok: scenarios.every((s) => s.asExpected) };
+    return { setupMs, totalMs: performance.now() - t0, scenarios, ok: scenarios.every((s) => s.asExpected), backupDir };
   } finally {
     if (!options.db) await db.close();
   }

@@ -75,31 +75,58 @@ export async function evaluateGate(
     };
   }
   const order = promotion.map((e) => e.name).join(' → ');
-  if (index === 0) return { open: true, message: `"${target.name}" is the first environment (${order})`, details: [] };
+  if (index === 0 || !promotion.slice(0, index).some((e) => e.kind === 'staging' || e.kind === 'test')) {
+    // Never production first: it needs a test or staging environment before it to prove the set.
+    if (target.kind === 'production') {
+      return {
+        open: false,
+        message: `refused: "${target.name}" is production and no test or staging environment comes before it (${order})`,
+        details: [],
+        hint: 'add a staging (or test) environment before production in config (or deploy.promotion) and deploy there first',
+      };
+    }
+    if (index === 0) return { open: true, message: `"${target.name}" is the first environment (${order})`, details: [] };
+  }
   if (set.files.length === 0) return { open: true, message: 'no pending migrations: nothing to promote', details: [] };
   const previous = promotion[index - 1]!;
   const db = await openLedger(previous.name);
   const identity = await readIdentity(db);
-  if (identity?.name !== previous.name) {
+  if (identity?.name !== previous.name || (previous.kind !== undefined && identity.kind !== previous.kind)) {
     return {
       open: false,
-      message: `cannot trust "${previous.name}"'s ledger: its database is ${identity ? `marked "${identity.name}" (${identity.kind})` : 'not marked'}`,
+      message: `cannot trust "${previous.name}"'s ledger: its database is ${identity ? `marked "${identity.name}" (${identity.kind})` : 'not marked'}${previous.kind ? `, not "${previous.name}" (${previous.kind})` : ''}`,
       details: [`database: ${db.displayUrl}`],
       hint: `check environment "${previous.name}"'s url, then mark it: prodguard env mark --env ${previous.name} --as ${previous.kind ?? 'staging'} --name ${previous.name}`,
     };
   }
-  const [passing] = await readRuns(db, { environment: previous.name, migrationSet: set.hash, outcome: 'passed', limit: 1 });
-  if (passing) {
+  // Every pending file, with the same contents, must be in some passing run of the previous
+  // environment: staging may have received A and B in two deploys that production gets in one.
+  const passing = await readRuns(db, { environment: previous.name, outcome: 'passed', limit: 10_000 });
+  const proof = new Map<string, DeployRun>();
+  for (const run of [...passing].reverse()) {
+    for (const m of run.migrations) {
+      const key = `${m.path}\u0000${m.sha256}`;
+      if (!proof.has(key)) proof.set(key, run);
+    }
+  }
+  const missing = set.files.filter((f) => !proof.has(`${f.path}\u0000${f.sha256}`));
+  if (missing.length === 0) {
+    const runs = [...new Set(set.files.map((f) => proof.get(`${f.path}\u0000${f.sha256}`)!))].sort((a, b) => a.id - b.id);
+    const newest = runs[runs.length - 1]!;
+    const exact = runs.length === 1 && newest.migrationSet === set.hash;
     return {
       open: true,
-      message: `"${previous.name}" passed this migration set (${short(set.hash)}) in run #${passing.id} at ${passing.finishedAt} by ${passing.actor}`,
-      details: [],
-      evidence: passing,
+      message: exact
+        ? `"${previous.name}" passed this migration set (${short(set.hash)}) in run #${newest.id} at ${newest.finishedAt} by ${newest.actor}`
+        : `"${previous.name}" passed every pending migration, in ${runs.map((r) => `run #${r.id}`).join(', ')} (newest at ${newest.finishedAt} by ${newest.actor})`,
+      details: set.files.map((f) => `${f.path}: passed "${previous.name}" in run #${proof.get(`${f.path}\u0000${f.sha256}`)!.id}`),
+      evidence: newest,
     };
   }
   const recent = await readRuns(db, { environment: previous.name, limit: 3 });
   const details = [
     `migration set ${short(set.hash)}: ${set.files.map((f) => f.path).join(', ')}`,
+    `not passed on "${previous.name}" with these contents: ${missing.map((f) => f.path).join(', ')}`,
     recent.length === 0
       ? `"${previous.name}" has no recorded deploys`
       : `latest runs on "${previous.name}": ${recent

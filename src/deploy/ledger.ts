@@ -34,6 +34,12 @@ CREATE TABLE IF NOT EXISTS prodguard.applied_migrations (
   applied_at timestamptz NOT NULL DEFAULT now(),
   run_id bigint NOT NULL REFERENCES prodguard.runs (id)
 );
+-- Added after the first release: a run whose migrate ran but which failed blocks the environment
+-- until a restore or an acknowledgement resolves it; its applied files are flagged.
+ALTER TABLE prodguard.runs ADD COLUMN IF NOT EXISTS needs_resolution boolean NOT NULL DEFAULT false;
+ALTER TABLE prodguard.runs ADD COLUMN IF NOT EXISTS resolved_at timestamptz;
+ALTER TABLE prodguard.runs ADD COLUMN IF NOT EXISTS resolution text;
+ALTER TABLE prodguard.applied_migrations ADD COLUMN IF NOT EXISTS failed_run boolean NOT NULL DEFAULT false;
 COMMENT ON TABLE prodguard.runs IS 'Written by prodguard deploy: one row per guarded deploy, read by the promotion gate and prodguard history.';
 `;
 
@@ -42,18 +48,28 @@ async function ledgerExists(db: Queryable): Promise<boolean> {
   return rows[0]?.present ?? false;
 }
 
+/** True when the run's migrate command ran (exited or was killed): the database may hold its changes. */
+export function migrateRan(report: DeployReport): boolean {
+  return report.migrate !== null && (report.migrate.exitCode !== null || report.migrate.signal !== null);
+}
+
 /**
- * Records a finished run (never a dry run) in one transaction; for a passed run also marks its
- * files as applied in `prodguard.applied_migrations`. Creates the tables on first use.
- * Returns the new run id.
+ * Records a finished run (never a dry run) in one transaction. Its files are marked applied in
+ * `prodguard.applied_migrations` whenever the migrate command exited 0, flagged `failed_run` when
+ * a later phase failed, so a re-run never applies them again and snapshots after the loss. A
+ * failed run whose migrate ran (and that --auto-rollback did not restore) `needs_resolution`: the
+ * environment takes no further deploy until a restore or `deploy --resolve` resolves it.
+ * Creates the tables on first use. Returns the new run id.
  */
 export async function recordRun(db: Db, report: DeployReport): Promise<number> {
+  const restored = report.rollback?.autoRollback.restored === true;
+  const needsResolution = report.outcome === 'failed' && migrateRan(report) && !restored;
   return db.transaction(async (tx) => {
     await tx.exec(CREATE_LEDGER_SQL);
     const { rows } = await tx.query<{ id: string }>(
       `INSERT INTO prodguard.runs (environment, environment_kind, migration_set, git_commit, actor, outcome, failed_phase,
-                                   started_at, finished_at, phases, skips, backup_path, migrations, report)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $13::jsonb, $14::jsonb)
+                                   started_at, finished_at, phases, skips, backup_path, migrations, report, needs_resolution)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $13::jsonb, $14::jsonb, $15)
        RETURNING id`,
       [
         report.environment,
@@ -70,19 +86,69 @@ export async function recordRun(db: Db, report: DeployReport): Promise<number> {
         report.backup?.path ?? null,
         JSON.stringify(report.migrationSet.files),
         JSON.stringify({ ...report, runId: null }),
+        needsResolution,
       ],
     );
     const id = Number(rows[0]?.id);
-    if (report.outcome === 'passed') {
+    const passed = report.outcome === 'passed';
+    if (passed || (report.migrate?.exitCode === 0 && !restored)) {
       for (const file of report.migrationSet.files) {
         await tx.query(
-          `INSERT INTO prodguard.applied_migrations (path, sha256, run_id) VALUES ($1, $2, $3)
-           ON CONFLICT (path) DO UPDATE SET sha256 = EXCLUDED.sha256, applied_at = now(), run_id = EXCLUDED.run_id`,
-          [file.path, file.sha256, id],
+          `INSERT INTO prodguard.applied_migrations (path, sha256, run_id, failed_run) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (path) DO UPDATE SET sha256 = EXCLUDED.sha256, applied_at = now(), run_id = EXCLUDED.run_id, failed_run = EXCLUDED.failed_run`,
+          [file.path, file.sha256, id, !passed],
         );
       }
     }
     return id;
+  });
+}
+
+/** A failed run whose migrate ran and that nobody resolved yet. */
+export interface UnresolvedRun {
+  id: number;
+  environment: string;
+  failedPhase: string | null;
+  finishedAt: string;
+  backupPath: string | null;
+}
+
+/** The failed runs that block further deploys to this database, oldest first. Read-only. */
+export async function readUnresolvedRuns(db: Queryable): Promise<UnresolvedRun[]> {
+  if (!(await ledgerExists(db))) return [];
+  if (!(await hasResolutionColumns(db))) return [];
+  const { rows } = await db.query<{ id: string; environment: string; failed_phase: string | null; finished_at: string; backup_path: string | null }>(
+    `SELECT id, environment, failed_phase, ${iso('finished_at')} AS finished_at, backup_path
+       FROM prodguard.runs WHERE needs_resolution AND resolved_at IS NULL ORDER BY id`,
+  );
+  return rows.map((r) => ({ id: Number(r.id), environment: r.environment, failedPhase: r.failed_phase, finishedAt: r.finished_at, backupPath: r.backup_path }));
+}
+
+async function hasResolutionColumns(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ present: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'prodguard' AND table_name = 'runs' AND column_name = 'needs_resolution') AS present`,
+  );
+  return rows[0]?.present ?? false;
+}
+
+/**
+ * Resolves every unresolved failed run of the database: after a restore (`restored`), the files
+ * those runs applied are no longer applied and their `applied_migrations` rows go; after an
+ * acknowledgement they stay applied (the team keeps the database as the migrate left it).
+ * Returns the resolved run ids; none when the ledger does not exist.
+ */
+export async function resolveFailedRuns(db: Db, resolution: { restored: boolean; text: string }): Promise<number[]> {
+  if (!(await ledgerExists(db)) || !(await hasResolutionColumns(db))) return [];
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ id: string }>(
+      `UPDATE prodguard.runs SET resolved_at = now(), resolution = $1 WHERE needs_resolution AND resolved_at IS NULL RETURNING id`,
+      [resolution.text],
+    );
+    const ids = rows.map((r) => Number(r.id));
+    if (resolution.restored && ids.length > 0) {
+      await tx.query(`DELETE FROM prodguard.applied_migrations WHERE failed_run AND run_id = ANY($1::bigint[])`, [ids]);
+    }
+    return ids;
   });
 }
 
@@ -131,6 +197,8 @@ interface RunRow {
   skips: { phase: PhaseName; reason: string }[] | string;
   backup_path: string | null;
   migrations: MigrationRecord[] | string;
+  blocking: boolean;
+  resolution: string | null;
 }
 
 function json<T>(value: T | string): T {
@@ -147,11 +215,15 @@ function json<T>(value: T | string): T {
  */
 export async function readRuns(db: Queryable, options: ReadRunsOptions = {}): Promise<DeployRun[]> {
   if (!(await ledgerExists(db))) return [];
+  // A ledger written before resolutions existed has no such columns (read-only: not added here).
+  const resolution = (await hasResolutionColumns(db))
+    ? '(needs_resolution AND resolved_at IS NULL) AS blocking, resolution'
+    : 'false AS blocking, NULL::text AS resolution';
   const { rows } = await db.query<RunRow>(
     `SELECT id, environment, environment_kind, migration_set, git_commit, actor, outcome, failed_phase,
             ${iso('started_at')} AS started_at, ${iso('finished_at')} AS finished_at,
             round(extract(epoch FROM finished_at - started_at) * 1000) AS duration_ms,
-            phases, skips, backup_path, migrations
+            phases, skips, backup_path, migrations, ${resolution}
        FROM prodguard.runs
       WHERE ($1::text IS NULL OR environment = $1)
         AND ($2::text IS NULL OR migration_set = $2)
@@ -176,6 +248,8 @@ export async function readRuns(db: Queryable, options: ReadRunsOptions = {}): Pr
     skips: json(r.skips),
     backupPath: r.backup_path,
     migrations: json(r.migrations),
+    blocking: r.blocking,
+    resolution: r.resolution,
   }));
 }
 

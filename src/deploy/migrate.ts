@@ -60,25 +60,61 @@ export function commandMigrator(argv: readonly string[], options: CommandMigrato
     run(_pending, onOutput) {
       return new Promise((resolve, reject) => {
         const tail = new Tail();
+        // Its own process group, so a signal to prodguard reaches the whole tool (npx → node → …).
         const child = spawn(program, args, {
           cwd: options.cwd,
           env: { ...(options.env ?? process.env), DATABASE_URL: options.databaseUrl },
           stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
         });
-        const forward = (chunk: string) => {
-          tail.push(chunk);
-          onOutput(chunk);
+        // Whole lines only: a secret split across two chunks is redacted as one line, and the
+        // caller's prefix lands at line starts. One buffer per stream so they never mix mid-line.
+        const lines = (chunk: string, buffer: { partial: string }) => {
+          const text = buffer.partial + chunk;
+          const end = text.lastIndexOf('\n');
+          buffer.partial = end < 0 ? text : text.slice(end + 1);
+          if (end >= 0) emit(text.slice(0, end + 1));
         };
-        child.stdout.setEncoding('utf8').on('data', forward);
-        child.stderr.setEncoding('utf8').on('data', forward);
+        const emit = (text: string) => {
+          tail.push(text);
+          onOutput(text);
+        };
+        const out = { partial: '' };
+        const err = { partial: '' };
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => lines(chunk, out));
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => lines(chunk, err));
+        let forwarded: NodeJS.Signals | null = null;
+        const forward = (signal: NodeJS.Signals) => {
+          forwarded = signal;
+          try {
+            if (child.pid !== undefined) process.kill(-child.pid, signal);
+          } catch {
+            // The group is gone already: the close event follows.
+          }
+        };
+        const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+        for (const signal of signals) process.on(signal, forward);
+        const stopForwarding = () => {
+          for (const signal of signals) process.off(signal, forward);
+        };
         child.on('error', (error: NodeJS.ErrnoException) => {
+          stopForwarding();
           if (error.code === 'ENOENT') {
             reject(new MissingBinaryError(program, `migrate command "${program}" was not found`, { hint: 'check the command after --, e.g. -- npx prisma migrate deploy' }));
           } else {
             reject(error);
           }
         });
-        child.on('close', (code, signal) => resolve({ exitCode: code, signal: signal ?? null, outputTail: tail.done() }));
+        child.on('close', (code, signal) => {
+          stopForwarding();
+          for (const buffer of [out, err]) {
+            if (buffer.partial) emit(`${buffer.partial}\n`);
+            buffer.partial = '';
+          }
+          // A tool that traps the forwarded signal and exits with a code still failed because of it.
+          const cause = signal ?? (forwarded && code !== 0 ? forwarded : null);
+          resolve({ exitCode: signal ? null : code, signal: cause, outputTail: tail.done() });
+        });
       });
     },
   };

@@ -14,11 +14,11 @@ import type { MigrationFile } from '../migrations/types.js';
 import { runPreflight } from '../preflight/preflight.js';
 import type { BackupRunner } from './backup.js';
 import { evaluateGate, type PromotionEnvironment } from './gate.js';
-import { recordRun } from './ledger.js';
+import { migrateRan, readUnresolvedRuns, recordRun } from './ledger.js';
 import type { Migrator } from './migrate.js';
-import { type MigrationPlan, planMigrations, type ToolLedger } from './plan.js';
-import { adviseRollback } from './rollback-advice.js';
-import { findRollbackScript, rollbackConvention } from './rollback-scripts.js';
+import { appliedByTool, type MigrationPlan, planMigrations } from './plan.js';
+import { adviseRollback, readWriteCounters, type WriteCounters } from './rollback-advice.js';
+import { findRollbackScript, needsRollback, rollbackConvention } from '../migrations/rollback-scripts.js';
 import {
   DRY_RUN_PHASES,
   type DeployReport,
@@ -27,6 +27,7 @@ import {
   type PhaseResult,
   type PhaseStatus,
 } from './types.js';
+import { plural } from '../report/plural.js';
 
 /** What a phase returns; the runner adds timing and the phase name. */
 export interface PhaseOutcome {
@@ -81,9 +82,8 @@ export interface DeployOptions {
   backupUnavailable?: string;
   check?: PhaseRunner | undefined;
   verify?: PhaseRunner | undefined;
-  toolLedger?: ToolLedger | undefined;
-  /** The exact command that restores a backup this run made (the CLI knows --env and the cwd). */
-  restoreCommand?(backupPath: string): string;
+  /** The exact command that restores a backup this run made (the CLI knows --env and the cwd); `production` as found at preflight. */
+  restoreCommand?(backupPath: string, production: boolean): string;
   gitCommit?: string | null;
   actor: string;
   longTransactionMs?: number;
@@ -102,7 +102,9 @@ class PhaseFailure extends Error {
   }
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** Phases production never skips: the order, the backup, and the before/after comparison. */
+const PRODUCTION_UNSKIPPABLE: readonly PhaseName[] = ['gate', 'backup', 'snapshot', 'compare'];
+
 
 /**
  * Runs the guarded deploy. Resolves with the report (exit code inside); rejects only for bugs.
@@ -118,7 +120,8 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
   const { db, hooks = {} } = options;
   const redact = options.redact ?? ((t: string) => t);
   const skipReasons = new Map((options.skips ?? []).map((s) => [s.phase, s.reason]));
-  const production = options.environment.kind === 'production' || options.environment.protected;
+  // Declared in config, or recorded in the database's identity (set at preflight): either makes it production.
+  let production = options.environment.kind === 'production' || options.environment.protected;
   const phases = new Map<PhaseName, PhaseResult>();
   let exitCode: number = ExitCode.ok;
   let failedPhase: PhaseName | null = null;
@@ -126,6 +129,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
   let backupSnapshot: SnapshotDocument | undefined;
   let before: SnapshotDocument | undefined;
   let after: SnapshotDocument | undefined;
+  let afterWrites: WriteCounters | undefined;
   let losses: string[] = [];
   let acquireLock: () => Promise<boolean> = async () => true;
 
@@ -160,9 +164,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     const t0 = performance.now();
     const reason = skipReasons.get(phase);
     let result: PhaseResult;
-    if (reason !== undefined && phase === 'backup' && production) {
-      result = { phase, status: 'fail', message: `production needs a backup made by this deploy: --skip backup is refused (reason given: ${reason})`, details: [], startedAt: at, durationMs: 0 };
-    } else if (reason !== undefined) {
+    if (reason !== undefined) {
       result = { phase, status: 'skip', message: `skipped: ${reason}`, details: [], startedAt: at, durationMs: 0, skipReason: reason };
     } else {
       try {
@@ -194,7 +196,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
         expected: { name: options.environment.name, kind: options.environment.kind },
         longTransactionMs: options.longTransactionMs,
       });
-      plan = await planMigrations(db, options.files, { projectDir: options.projectDir, toolLedger: options.toolLedger });
+      plan = await planMigrations(db, options.files, { projectDir: options.projectDir });
       report.migrationSet = plan.set;
       const details = preflight.checks.filter((c) => c.status !== 'pass' && c.status !== 'skip').map((c) => `${c.status.toUpperCase()} ${c.title}: ${c.message}`);
       if (!preflight.identity) {
@@ -202,7 +204,30 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
           `mark it once: prodguard env mark --env ${options.environment.name} --as ${options.environment.kind ?? '<kind>'} --name ${options.environment.name}`,
         ]);
       }
+      if (preflight.identity.kind === 'production') production = true;
+      const refusedSkips = (options.skips ?? []).filter((s) => PRODUCTION_UNSKIPPABLE.includes(s.phase));
+      if (production && refusedSkips.length > 0) {
+        // Refused here, before anything runs: compare cannot be refused once the migrate is done.
+        throw new PhaseFailure(
+          `production cannot skip ${refusedSkips.map((s) => s.phase).join(', ')}: --skip is refused (reason given: ${refusedSkips.map((s) => s.reason).join('; ')})`,
+          [`on production ${PRODUCTION_UNSKIPPABLE.join(', ')} always run: the gate proves the order, the backup and the snapshots are what a rollback needs`],
+        );
+      }
       if (preflight.verdict === 'fail') throw new PhaseFailure(preflight.checks.find((c) => c.status === 'fail')?.message ?? 'preflight failed', details);
+      // A failed run whose migrate ran left the database in a state nobody accepted: a re-run
+      // would snapshot after the damage and pass, so the environment waits for a decision.
+      const unresolved = await readUnresolvedRuns(db);
+      if (unresolved.length > 0) {
+        const env = options.environment.name;
+        throw new PhaseFailure(
+          `${plural(unresolved.length, 'failed deploy')} after the migrate ran ${unresolved.length === 1 ? 'is' : 'are'} not resolved: ${unresolved.map((r) => `run #${r.id} (failed at ${r.failedPhase ?? '?'})`).join(', ')}`,
+          [
+            ...unresolved.filter((r) => r.backupPath).map((r) => `run #${r.id} made the backup ${r.backupPath}`),
+            `→ restore the backup (prodguard backup restore FILE --env ${env} --clean --yes), which resolves it and forgets the files it applied`,
+            `→ or accept the database as it is: prodguard deploy --env ${env} --resolve --reason "why the current state is right"`,
+          ],
+        );
+      }
       if (plan.changed.length > 0) {
         throw new PhaseFailure(
           `${plural(plan.changed.length, 'migration')} changed after ${plan.changed.length === 1 ? 'it was' : 'they were'} applied: ${plan.changed.map((c) => c.path).join(', ')}`,
@@ -217,7 +242,9 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     }],
     ['gate', async () => {
       const set = plan?.set ?? report.migrationSet;
-      const decision = await evaluateGate(options.environment, options.promotion, set, options.openEnvironment);
+      // A database recorded as production is judged as production, whatever the config says.
+      const target = production ? { name: options.environment.name, kind: 'production' as const } : options.environment;
+      const decision = await evaluateGate(target, options.promotion, set, options.openEnvironment);
       if (!decision.open) throw new PhaseFailure(decision.message, [...decision.details, ...(decision.hint ? [`→ ${decision.hint}`] : [])]);
       return { status: 'pass', message: decision.message, details: decision.details };
     }],
@@ -229,7 +256,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
       let errors = result.summary.errors;
       if (options.requireRollback) {
         for (const file of pending) {
-          if (!findRollbackScript(file, options.projectDir)) {
+          if (needsRollback(file) && !findRollbackScript(file, options.projectDir)) {
             errors++;
             details.push(`error require-rollback ${file.path}: no down migration (deploy.requireRollback); add ${rollbackConvention(file.layout)}`);
           }
@@ -267,6 +294,8 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     }],
     ['migrate', async () => {
       const pending = plan?.pending ?? [];
+      // Nothing pending: the command is not run (a tool could apply files nobody checked).
+      if (plan && pending.length === 0) return { status: 'skip', message: 'nothing to deploy: 0 pending migrations, the migrate command was not run' };
       if (!options.migrator) throw new PhaseFailure('no migrate command given');
       const t0 = performance.now();
       const command = options.migrator.command.map(redact);
@@ -282,11 +311,23 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
       if (result.exitCode !== 0) {
         throw new PhaseFailure(result.signal ? `the migrate command was killed by ${result.signal}` : `the migrate command exited with code ${result.exitCode}`, result.outputTail.slice(-5).map(redact));
       }
+      // The tool's own ledger shows what it really applied: nothing beyond the checked set.
+      const applied = plan ? await appliedByTool(db, plan) : undefined;
+      if (applied && applied.unchecked.length > 0) {
+        throw new PhaseFailure(`the migrate command applied ${plural(applied.unchecked.length, 'migration')} outside the checked set: ${applied.unchecked.join(', ')}`, [
+          `prodguard checked: ${pending.map((f) => f.path).join(', ') || 'nothing'}`,
+          'the tool read migrations from somewhere else than prodguard (another directory, a stale build): point --migrations (or "migrations" in config) at the same files',
+        ]);
+      }
+      if (applied && applied.notApplied.length > 0) {
+        return { status: 'warn', message: `exit code 0 in ${report.migrate.durationMs} ms, but ${plan?.set.ledger} does not record ${applied.notApplied.join(', ')} as applied` };
+      }
       return { status: 'pass', message: `exit code 0 in ${report.migrate.durationMs} ms` };
     }],
     ['compare', async () => {
       if (!before) return { status: 'skip', message: 'no snapshot before the migrate to compare with (snapshot skipped)' };
       after = await takeSnapshot(db, { guide: before, critical: options.integrity?.critical ?? [] });
+      afterWrites = await readWriteCounters(db);
       const compared = compareSnapshots(before, after, { expect: options.integrity?.expect ?? {} });
       const details = compared.items
         .filter((i) => i.status !== 'ok' || i.verdict !== 'unchanged')
@@ -318,9 +359,8 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
 
     const migrateIndex = PHASES.indexOf('migrate');
     // The migrate command ran (it exited or was killed), so the database may hold its changes.
-    const migrateRan = report.migrate !== null && (report.migrate.exitCode !== null || report.migrate.signal !== null);
-    if (failedPhase && PHASES.indexOf(failedPhase) >= migrateIndex && migrateRan) {
-      report.rollback = await adviseRollback(options, report, phases.get(failedPhase)!, { backup: backupSnapshot, before, after }, plan?.pending ?? []);
+    if (failedPhase && PHASES.indexOf(failedPhase) >= migrateIndex && migrateRan(report)) {
+      report.rollback = await adviseRollback(options, report, phases.get(failedPhase)!, { backup: backupSnapshot, before, after, afterWrites }, plan?.pending ?? [], production);
     }
     report.losses = losses;
 
@@ -335,7 +375,12 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     };
 
     finish();
-    if (!options.dryRun) {
+    // A failed preflight means the database may not be the one asked for (another environment,
+    // production): nothing is written into it. The report (--report) still says what happened.
+    if (failedPhase === 'preflight') {
+      phases.set('record', { phase: 'record', status: 'skip', message: 'not recorded: preflight failed, so this database may not be the environment asked for', details: [], startedAt: null, durationMs: 0 });
+      finish();
+    } else if (!options.dryRun) {
       await runPhase('record', async () => {
         finish();
         // The stored report shows the record phase as done: it is, once the INSERT commits.
@@ -343,6 +388,10 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
         report.runId = await recordRun(db, report);
         return { status: 'pass', message: `run #${report.runId} recorded in prodguard.runs (${report.outcome})` };
       });
+      // The migrate applied the set but nothing records it: the next deploy would apply it again.
+      if (failedPhase === 'record' && report.rollback === null && migrateRan(report)) {
+        report.rollback = await adviseRollback({ ...options, autoRollback: false }, report, phases.get('record')!, { backup: backupSnapshot, before, after, afterWrites }, plan?.pending ?? [], production);
+      }
       finish();
     }
   });

@@ -4,23 +4,23 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Queryable } from '../db/types.js';
-import { isApplied, LEDGER_TABLES, readAppliedMigrations } from '../migrations/ledger.js';
+import { type AppliedLedger, appliedChecksumMismatch, isApplied, LEDGER_TABLES, readAppliedMigrations } from '../migrations/ledger.js';
 import type { MigrationFile } from '../migrations/types.js';
 import { readRecordedMigrations } from './ledger.js';
 import type { MigrationRecord, MigrationSet } from './types.js';
 
-export function sha256Text(text: string): string {
+function sha256Text(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
 /** The path a migration is recorded under: relative to the project directory, `/`-separated. */
-export function ledgerPath(file: MigrationFile, projectDir: string): string {
+function ledgerPath(file: MigrationFile, projectDir: string): string {
   const absolute = path.resolve(projectDir, file.path);
   const relative = path.relative(projectDir, absolute) || file.path;
   return relative.split(path.sep).join('/');
 }
 
-export function migrationRecord(file: MigrationFile, projectDir: string): MigrationRecord {
+function migrationRecord(file: MigrationFile, projectDir: string): MigrationRecord {
   return { path: ledgerPath(file, projectDir), sha256: sha256Text(file.text), layout: file.layout, version: file.version };
 }
 
@@ -44,7 +44,36 @@ export interface ChangedMigration {
   runId: number | null;
 }
 
+/** What the migrate command did according to the tool's ledger. */
+export interface AppliedByTool {
+  /** Ledger entries added by the migrate that match none of the checked (pending) files. */
+  unchecked: string[];
+  /** Checked files the tool's ledger still does not record as applied. */
+  notApplied: string[];
+}
+
+/**
+ * After the migrate: the tool's ledger read again and compared with the one read at preflight.
+ * Undefined without a tool ledger (prodguard's own records exactly the checked files) and for
+ * golang-migrate, whose ledger keeps one version only.
+ */
+export async function appliedByTool(db: Queryable, plan: MigrationPlan): Promise<AppliedByTool | undefined> {
+  const before = plan.toolLedger?.ledger;
+  if (!before || before.layout === 'golang-migrate') return undefined;
+  const after = await readAppliedMigrations(db, before.layout);
+  const known = new Set(before.applied.map((a) => a.id));
+  const added = after.applied.filter((a) => !known.has(a.id));
+  // An entry is covered when a checked file counts as applied by that entry alone.
+  const covers = (file: MigrationFile, entry: (typeof added)[number]) => isApplied(file, { ...after, applied: [entry], currentVersion: undefined, baseline: undefined });
+  return {
+    unchecked: added.filter((entry) => !plan.pending.some((file) => covers(file, entry))).map((entry) => entry.id),
+    notApplied: plan.pending.filter((file) => !isApplied(file, after)).map((file) => file.path),
+  };
+}
+
 export interface MigrationPlan {
+  /** The migration tool's ledger that decided, when there is one. */
+  toolLedger?: ToolLedger | undefined;
   /** Every discovered file, in the tool's order. */
   all: MigrationFile[];
   pending: MigrationFile[];
@@ -53,23 +82,20 @@ export interface MigrationPlan {
   changed: ChangedMigration[];
 }
 
-/**
- * What a migration tool's own ledger says: the versions (or file names) it applied. Supplied by
- * the migrations layer for tools that keep one (Prisma, Drizzle, Flyway, ...).
- */
+/** What a migration tool's own ledger says: the versions (or file names) it applied. */
 export interface ToolLedger {
   /** e.g. `prisma (_prisma_migrations)`. */
   source: string;
+  /** The rows as read, to compare with the ledger after the migrate. */
+  ledger: AppliedLedger;
   /** True when `file` is applied according to the tool. */
   isApplied(file: MigrationFile): boolean;
-  /** The checksum the tool recorded, when it keeps one and it differs from the file (e.g. Prisma's). */
-  changed?(file: MigrationFile): string | undefined;
+  /** The checksum the tool recorded, when it keeps one and it differs from the file (Prisma, Flyway). */
+  changed(file: MigrationFile): string | undefined;
 }
 
 export interface PlanOptions {
   projectDir: string;
-  /** A migration tool's ledger; default: the one the files' layout keeps, when the target has it. */
-  toolLedger?: ToolLedger | undefined;
 }
 
 /**
@@ -82,7 +108,7 @@ export async function detectToolLedger(db: Queryable, files: readonly MigrationF
   if (!layout || LEDGER_TABLES[layout] === undefined) return undefined;
   const ledger = await readAppliedMigrations(db, layout);
   if (ledger.table === undefined) return undefined;
-  return { source: `${layout} (${ledger.table})`, isApplied: (file) => isApplied(file, ledger) };
+  return { source: `${layout} (${ledger.table})`, ledger, isApplied: (file) => isApplied(file, ledger), changed: (file) => appliedChecksumMismatch(file, ledger) };
 }
 
 /**
@@ -95,7 +121,7 @@ export async function planMigrations(db: Queryable, files: readonly MigrationFil
   const pending: MigrationFile[] = [];
   const pendingRecords: MigrationRecord[] = [];
   const changed: ChangedMigration[] = [];
-  const ledger = options.toolLedger ?? (await detectToolLedger(db, files));
+  const ledger = await detectToolLedger(db, files);
   if (ledger) {
     files.forEach((file, i) => {
       const record = records[i]!;
@@ -104,12 +130,12 @@ export async function planMigrations(db: Queryable, files: readonly MigrationFil
         pendingRecords.push(record);
         return;
       }
-      const recorded = ledger.changed?.(file);
+      const recorded = ledger.changed(file);
       if (recorded !== undefined) {
         changed.push({ path: record.path, appliedSha256: recorded, currentSha256: record.sha256, appliedAt: '', runId: null });
       }
     });
-    return { all: [...files], pending, changed, set: { hash: migrationSetHash(pendingRecords), files: pendingRecords, ledger: ledger.source } };
+    return { all: [...files], pending, changed, toolLedger: ledger, set: { hash: migrationSetHash(pendingRecords), files: pendingRecords, ledger: ledger.source } };
   }
   const applied = await readRecordedMigrations(db);
   files.forEach((file, i) => {

@@ -1,6 +1,5 @@
 /** Text renderers for deploy reports and history. They return strings; only src/cli/ prints. */
 import type { Colors } from '../report/colors.js';
-import type { RollbackRehearsalReport } from './rollback-rehearsal.js';
 import type { DeployReport, DeployRun, PhaseResult, PhaseStatus } from './types.js';
 
 const LABEL: Record<PhaseStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP', 'not-run': '----' };
@@ -59,12 +58,6 @@ export function renderVerdict(report: DeployReport, c: Colors): string {
   return `${c.red(c.bold('FAIL'))}: ${report.environment} deploy stopped at ${report.failedPhase} in ${time}${run}\n`;
 }
 
-/** The whole report as text (used for --report-less summaries and tests). */
-export function renderDeployText(report: DeployReport, c: Colors): string {
-  const head = `${c.bold('prodguard deploy')} ${report.environment}${report.environmentKind ? ` (${report.environmentKind})` : ''} → ${report.target}${report.dryRun ? c.yellow(' [dry run]') : ''}\n`;
-  return head + report.phases.map((p) => renderPhase(p, c)).join('') + renderRollback(report, c) + renderVerdict(report, c);
-}
-
 /** History: one block per run, newest first. */
 export function renderHistoryText(runs: readonly DeployRun[], c: Colors): string {
   if (runs.length === 0) return 'no recorded deploys\n';
@@ -80,29 +73,10 @@ export function renderHistoryText(runs: readonly DeployRun[], c: Colors): string
     const failed = run.phases.find((p) => p.status === 'fail');
     if (failed) lines.push(`    ${c.red(`${failed.phase}:`)} ${failed.message}`);
     if (run.backupPath) lines.push(`    backup: ${run.backupPath}`);
+    if (run.blocking) {
+      lines.push(`    ${c.red('blocks deploys until resolved')}: restore its backup, or prodguard deploy --env ${run.environment} --resolve --reason "…"`);
+    }
+    if (run.resolution) lines.push(`    resolved: ${run.resolution}`);
   }
-  return `${lines.join('\n')}\n`;
-}
-
-const REHEARSAL_TEXT = {
-  restored: 'the down migration restores the schema',
-  differs: 'the down migration does not restore the schema',
-  'no-down': 'no down migration',
-  'up-failed': 'the migration failed to apply',
-  'down-failed': 'the down migration failed',
-  'not-run': 'not run',
-} as const;
-
-/** `prodguard check --rollback`: one line per migration, the schema differences below. */
-export function renderRollbackRehearsalText(report: RollbackRehearsalReport, c: Colors): string {
-  const lines = [c.bold('rollback rehearsal (up, then down, rolled back)')];
-  for (const m of report.migrations) {
-    const status = m.status === 'restored' ? 'pass' : m.status === 'not-run' ? 'not-run' : 'fail';
-    const down = m.downPath && m.downPath !== m.path ? ` (${m.downPath})` : '';
-    lines.push(`  ${phaseLabel(status, c)}  ${m.path}${down}: ${REHEARSAL_TEXT[m.status]}${m.error ? `: ${m.error}` : ''}`);
-    for (const d of m.differences) lines.push(`        ${c.dim(d)}`);
-  }
-  const failed = report.migrations.filter((m) => m.status !== 'restored' && m.status !== 'not-run').length;
-  lines.push(report.ok ? `${c.green('PASS')}: every rollback restores the schema` : `${c.red(c.bold('FAIL'))}: ${failed} of ${report.migrations.length} rollbacks do not restore the schema`);
   return `${lines.join('\n')}\n`;
 }

@@ -8,7 +8,7 @@ import { takeSnapshot } from '../integrity/snapshot.js';
 import type { CriticalEntity, SnapshotDocument } from '../integrity/types.js';
 import type { MigrationFile } from '../migrations/types.js';
 import type { DeployOptions } from './pipeline.js';
-import { findRollbackScript } from './rollback-scripts.js';
+import { findRollbackScript } from '../migrations/rollback-scripts.js';
 import type { DeployReport, PhaseResult, RollbackAdviceRecord } from './types.js';
 
 /**
@@ -22,6 +22,7 @@ export async function adviseRollback(
   failed: PhaseResult,
   snapshots: RunSnapshots,
   pending: readonly MigrationFile[],
+  production: boolean,
 ): Promise<RollbackAdviceRecord> {
   const scripts = pending
     .map((f) => findRollbackScript(f, options.projectDir))
@@ -30,7 +31,7 @@ export async function adviseRollback(
     .reverse();
   const advice: RollbackAdviceRecord = {
     reason: `${failed.phase} failed${failed.phase === 'migrate' ? '' : ' after the migrate'}: ${failed.message}`,
-    restoreCommand: report.backup && options.restoreCommand ? options.restoreCommand(report.backup.path) : null,
+    restoreCommand: report.backup && options.restoreCommand ? options.restoreCommand(report.backup.path, production) : null,
     scripts,
     autoRollback: { requested: options.autoRollback ?? false, attempted: false, restored: false, refusedReason: null },
   };
@@ -61,6 +62,44 @@ export interface RunSnapshots {
   backup: SnapshotDocument | undefined;
   before: SnapshotDocument | undefined;
   after: SnapshotDocument | undefined;
+  /** The server's row-write counters right after the migrate (PostgreSQL only). */
+  afterWrites?: WriteCounters | undefined;
+}
+
+/** Per table: inserted, updated and deleted rows since the statistics were reset (pg_stat_user_tables). */
+export type WriteCounters = Map<string, string>;
+
+/**
+ * The cumulative write counters of every user table. They see an UPDATE of a non-key column,
+ * which counts and key fingerprints do not. Not for PGlite: its single backend may not have
+ * flushed the migrate's own counters yet.
+ */
+export async function readWriteCounters(db: Db): Promise<WriteCounters | undefined> {
+  if (db.kind !== 'postgres') return undefined;
+  return db.withConnection(async (conn) => {
+    // A fresh view of the statistics, not the one cached in this session's transaction.
+    await conn.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await conn.query<{ name: string; counters: string }>(
+      `SELECT format('%I.%I', schemaname, relname) AS name, concat_ws('/', n_tup_ins, n_tup_upd, n_tup_del) AS counters
+         FROM pg_stat_user_tables WHERE schemaname <> 'prodguard'`,
+    );
+    return new Map(rows.map((r) => [r.name, r.counters]));
+  });
+}
+
+function changedTables(before: WriteCounters, now: WriteCounters): string[] {
+  const changed: string[] = [];
+  for (const [name, counters] of now) {
+    const was = before.get(name);
+    if (was === undefined) continue; // a table created since: the snapshots report it
+    if (was !== counters) {
+      const [i0, u0, d0] = was.split('/').map(Number);
+      const [i1, u1, d1] = counters.split('/').map(Number);
+      const what = [i1! - i0! > 0 ? `${i1! - i0!} inserted` : '', u1! - u0! > 0 ? `${u1! - u0!} updated` : '', d1! - d0! > 0 ? `${d1! - d0!} deleted` : ''].filter(Boolean);
+      changed.push(`${name} ${what.join(', ') || 'written'}`);
+    }
+  }
+  return changed;
 }
 
 const differing = (a: SnapshotDocument, b: SnapshotDocument) =>
@@ -84,6 +123,9 @@ async function writesTheBackupLacks(db: Db, snapshots: RunSnapshots, critical: C
   }
   const now = await takeSnapshot(db, { guide: after, critical });
   const late = differing(after, now);
-  if (!late) return undefined;
-  return `the database received writes since the migrate (${late}): restoring would lose them; restore by hand after checking, or pass --yes`;
+  const counters = snapshots.afterWrites ? await readWriteCounters(db) : undefined;
+  const written = snapshots.afterWrites && counters ? changedTables(snapshots.afterWrites, counters).join(', ') : '';
+  const changes = [late, written].filter(Boolean).join('; ');
+  if (!changes) return undefined;
+  return `the database received writes since the migrate (${changes}): restoring would lose them; restore by hand after checking, or pass --yes`;
 }

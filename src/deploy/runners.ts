@@ -8,9 +8,9 @@ import type { MigrationFile } from '../migrations/types.js';
 import { runVerify } from '../verify/run.js';
 import type { VerifyCheck } from '../verify/schema.js';
 import type { PhaseOutcome, PhaseRunner } from './pipeline.js';
-import { rehearseRollbacks, type RollbackRehearsal } from './rollback-rehearsal.js';
+import { rehearseRollbacks, type RollbackRehearsal } from '../check/rollback-rehearsal.js';
+import { plural } from '../report/plural.js';
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** One line per finding and failed statement: `error check-value-removed migrations/003.sql:7: …`. */
 export function checkDetails(report: CheckReport): string[] {
@@ -71,7 +71,8 @@ export function checkRunner(options: CheckRunnerOptions): PhaseRunner {
     const s = report.summary;
     let errors = s.errors + s.failedMigrations;
     let rollbacks = '';
-    if (options.rehearseRollbacks && !production && report.verdict === 'pass') {
+    // Only where check itself rehearsed: its mode accounts for a database recorded as production.
+    if (options.rehearseRollbacks && report.mode === 'rehearsal' && report.verdict === 'pass') {
       const rehearsal = await rehearseRollbacks(db, pending, { projectDir: options.rehearseRollbacks.projectDir });
       const bad = rehearsal.migrations.flatMap(rollbackDetails);
       details.push(...bad);

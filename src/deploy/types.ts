@@ -141,4 +141,8 @@ export interface DeployRun {
   skips: { phase: PhaseName; reason: string }[];
   backupPath: string | null;
   migrations: MigrationRecord[];
+  /** A failed run whose migrate ran, not yet resolved: the environment takes no deploy until it is. */
+  blocking: boolean;
+  /** How a blocking run was resolved (`restored FILE`, `acknowledged by WHO: reason`), else null. */
+  resolution: string | null;
 }

@@ -14,6 +14,7 @@ import {
   type TableSnapshot,
   tableId,
 } from './types.js';
+import { plural } from '../report/plural.js';
 
 export type TableVerdict =
   | 'unchanged'
@@ -114,7 +115,6 @@ function expectationFor(id: string, schema: string | undefined, name: string, op
   return undefined;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function compareSets(
   id: string,

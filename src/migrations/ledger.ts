@@ -27,7 +27,7 @@ import type { MigrationFile, MigrationLayout } from './types.js';
 export interface AppliedMigration {
   /** The key the tool records: Prisma folder name, Flyway version, golang-migrate version, file name... */
   id: string;
-  /** Drizzle: the sha256 of the applied file. */
+  /** Drizzle, Prisma (`checksum`): the sha256 (hex) of the applied file. */
   hash?: string | undefined;
   /** Drizzle: created_at (ms since epoch) as recorded. */
   createdAt?: number | undefined;
@@ -135,10 +135,10 @@ export async function readAppliedMigrations(db: Queryable, layout: MigrationLayo
   const found: AppliedLedger = { ...empty, table };
   switch (layout) {
     case 'prisma': {
-      const { rows } = await db.query<{ migration_name: string; ok: boolean }>(
-        `SELECT migration_name, (finished_at IS NOT NULL AND rolled_back_at IS NULL) AS ok FROM ${table}`,
+      const { rows } = await db.query<{ migration_name: string; ok: boolean; checksum: string | null }>(
+        `SELECT migration_name, (finished_at IS NOT NULL AND rolled_back_at IS NULL) AS ok, checksum FROM ${table}`,
       );
-      found.applied = rows.filter((r) => r.ok).map((r) => ({ id: r.migration_name }));
+      found.applied = rows.filter((r) => r.ok).map((r) => ({ id: r.migration_name, hash: r.checksum ?? undefined }));
       found.failed = rows.filter((r) => !r.ok).map((r) => r.migration_name);
       break;
     }
@@ -286,6 +286,26 @@ export function isApplied(file: MigrationFile, ledger: AppliedLedger): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * The checksum the tool recorded for an applied file when the file's contents no longer match it
+ * (edited after it was applied), else undefined. Where the checksum is cheap to recompute: Prisma
+ * (`checksum` = sha256 hex of migration.sql) and Flyway versioned scripts (CRC32 of the lines).
+ * A changed Flyway repeatable is not an error: the tool applies it again (it counts as pending).
+ */
+export function appliedChecksumMismatch(file: MigrationFile, ledger: AppliedLedger): string | undefined {
+  if (ledger.table === undefined) return undefined;
+  if (ledger.layout === 'prisma') {
+    const applied = ledger.applied.find((a) => a.id === file.version);
+    const current = createHash('sha256').update(file.text).digest('hex');
+    return applied?.hash !== undefined && applied.hash !== current ? applied.hash : undefined;
+  }
+  if (ledger.layout === 'flyway' && file.version !== 'R') {
+    const applied = ledger.applied.find((a) => !a.id.startsWith('R:') && compareVersions(a.id, file.version) === 0);
+    return applied?.checksum !== undefined && applied.checksum !== flywayChecksum(file.text) ? String(applied.checksum) : undefined;
+  }
+  return undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,12 +8,18 @@ import { runCli } from '../helpers/cli.js';
 
 describe('prodguard demo', () => {
   it('deploys the safe migration, stops each bad one at the phase that catches it, in under 30 s', async () => {
+    // A directory an older demo left behind (only backups in it) is cleaned up.
+    const old = mkdtempSync(path.join(os.tmpdir(), 'prodguard-demo-'));
+    writeFileSync(path.join(old, 'demo-20260101T000000Z.pglite.tar.gz'), 'x');
     const started = performance.now();
     const run = await runCli(['demo', '--format', 'json']);
     const wall = performance.now() - started;
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as DemoResult;
     expect(result.ok).toBe(true);
+    expect(result.backupDir).toBe(path.join(os.tmpdir(), 'prodguard-demo'));
+    expect(existsSync(old)).toBe(false);
+    expect(readdirSync(result.backupDir).some((f) => f.endsWith('.pglite.tar.gz'))).toBe(true);
     expect(result.scenarios.map((s) => [s.file, s.report.outcome, s.report.failedPhase])).toEqual([
       ['001_add_booking_notes.sql', 'passed', null],
       ['002_drop_customer_phone.sql', 'failed', 'lint'],
@@ -48,12 +54,19 @@ describe('prodguard demo', () => {
       expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM bookings')).rows).toEqual([{ n: 120 }]);
     } finally {
       await db.close();
+      rmSync(path.dirname(into), { recursive: true, force: true });
     }
   }, 120_000);
 
   it('text: each phase, ROLLBACK RECOMMENDED for the lossy one, a summary table and the total time', async () => {
+    const backupDir = path.join(os.tmpdir(), 'prodguard-demo');
+    mkdirSync(backupDir, { recursive: true });
+    writeFileSync(path.join(backupDir, 'from-the-last-demo'), 'x');
     const run = await runCli(['demo']);
     expect(run.code).toBe(0);
+    // One fixed place, replaced on each run: the last demo's backups, no pile-up.
+    expect(run.stdout).toContain(`backups of this demo: ${backupDir} (replaced by the next demo)`);
+    expect(existsSync(path.join(backupDir, 'from-the-last-demo'))).toBe(false);
     expect(run.stdout).toMatch(/▶ 4\/4 {2}004_archive_cancelled_bookings\.sql: deletes rows by mistake/);
     expect(run.stdout).toMatch(/FAIL\s+compare\s+data lost in public\.booking_events \(shrank\), public\.bookings \(shrank\)/);
     expect(run.stdout).toContain('ROLLBACK RECOMMENDED');

@@ -3,6 +3,9 @@
  * production (identities marked), a config listing them in promotion order, and psql as the
  * team's migrate command.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/open.js';
 import { readPromotionGates } from '../../src/deploy/gate.js';
@@ -104,28 +107,60 @@ describe('prodguard deploy: the promotion gate', () => {
 
 describe('prodguard deploy: failures and their record', () => {
   it('a migration that loses rows is stopped at compare with exit 1, and the printed restore command brings the data back', async () => {
-    const p = await project();
+    const p = await project({ backupDir: 'my backups' });
     p.write('migrations/001_purge.sql', 'DELETE FROM customers WHERE id > 150;\n');
     const run = await p.run(['deploy', '--env', 'test', '--report', 'r.json', '--', ...psql('migrations/001_purge.sql')]);
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toMatch(/FAIL\s+compare\s+data lost in public\.customers \(shrank\)/);
     expect(run.stdout).toContain('ROLLBACK RECOMMENDED: compare failed after the migrate');
     const line = run.stdout.split('\n').find((l) => l.trim().startsWith('prodguard backup restore'));
-    expect(line).toMatch(/^ {4}prodguard backup restore backups\/\S+\.dump --env test --clean --yes$/);
+    // Absolute and quoted: it works pasted anywhere, also with a space in the backup directory.
+    expect(line).toMatch(/^ {4}prodguard backup restore '\/\S+\/my backups\/\S+\.dump' --env test --clean --yes$/);
+    expect(run.stdout).toContain(`migrate    sh -c 'for f in migrations/001_purge.sql; do psql "$DATABASE_URL"`);
     expect(await p.dbs.test.sql(`SELECT count(*)::int AS n FROM customers`)).toEqual([{ n: 150 }]);
 
-    const restore = await p.run(line!.trim().split(' ').slice(1));
-    expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+    // The same command again must not re-run the file, snapshot after the loss and pass: the
+    // environment is blocked until the failure is resolved.
+    const rerun = await p.run(['deploy', '--env', 'test', '--', ...psql('migrations/001_purge.sql')]);
+    expect(rerun.code, rerun.stdout).toBe(1);
+    expect(rerun.stdout).toMatch(/FAIL\s+preflight\s+1 failed deploy after the migrate ran is not resolved: run #\d+ \(failed at compare\)/);
+    expect(rerun.stdout).toContain('prodguard deploy --env test --resolve --reason');
+    expect(rerun.stdout).not.toMatch(/PASS: deployed/);
+    // (a failed preflight is not recorded: see the preflight test)
+    expect((await history(p, 'test')).map((r) => [r.outcome, r.failedPhase, r.blocking])).toEqual([['failed', 'compare', true]]);
+    expect((await p.run(['history', '--env', 'test'])).stdout).toContain('blocks deploys until resolved: restore its backup, or prodguard deploy --env test --resolve');
+
+    // Run exactly as printed, through a shell, with `prodguard` on PATH.
+    const shim = path.join(p.dir, 'bin');
+    mkdirSync(shim);
+    writeFileSync(path.join(shim, 'prodguard'), `#!/bin/sh\nexec "${process.execPath}" "${path.resolve('bin/prodguard.js')}" "$@"\n`, { mode: 0o755 });
+    const restore = spawnSync('sh', ['-c', line!.trim()], { cwd: p.dir, env: { ...process.env, ...p.env, PATH: `${shim}:${process.env.PATH}` }, encoding: 'utf8' });
+    expect(restore.status, restore.stdout + restore.stderr).toBe(0);
+    expect(restore.stdout).toMatch(/resolved failed deploy run #\d+: the files it applied count as pending again/);
     expect(await p.dbs.test.sql(`SELECT count(*)::int AS n FROM customers`)).toEqual([{ n: 200 }]);
 
     const report = readReport(p, 'r.json');
     expect(report).toMatchObject({ outcome: 'failed', failedPhase: 'compare', exitCode: 1, losses: ['public.customers (shrank)'] });
     expect(report.rollback).toMatchObject({ restoreCommand: line!.trim(), autoRollback: { requested: false, restored: false } });
-    const [recorded] = await history(p, 'test');
-    expect(recorded).toMatchObject({ outcome: 'failed', failedPhase: 'compare' });
-    // A failed deploy does not count as applied: the file is still pending.
+    // The restore forgot the file the failed deploy applied: it is pending again.
     const dry = await p.run(['deploy', '--env', 'test', '--dry-run']);
+    expect(dry.code, dry.stdout).toBe(0);
     expect(dry.stdout).toContain('pending: migrations/001_purge.sql');
+
+    // Failing again, then accepting the state: --resolve unblocks, and the file stays applied.
+    expect((await p.run(['deploy', '--env', 'test', '--', ...psql('migrations/001_purge.sql')])).code).toBe(1);
+    expect((await p.run(['deploy', '--env', 'test', '--resolve'])).code).toBe(2);
+    const resolved = await p.run(['deploy', '--env', 'test', '--resolve', '--reason', 'the purged rows were fixtures']);
+    expect(resolved.code, resolved.stdout + resolved.stderr).toBe(0);
+    expect(resolved.stdout).toMatch(/resolved run #\d+ on test \(the purged rows were fixtures\)/);
+    const after = await p.run(['deploy', '--env', 'test', '--dry-run']);
+    expect(after.code, after.stdout).toBe(0);
+    expect(after.stdout).toContain('0 pending migrations');
+    const runs = await history(p, 'test');
+    expect(runs.map((r) => [r.blocking, r.resolution])).toEqual([
+      [false, 'acknowledged by ci-bot: the purged rows were fixtures'],
+      [false, expect.stringMatching(/^restored \S+\.dump$/)],
+    ]);
   });
 
   it('--auto-rollback restores the backup itself when nothing was written since the migrate', async () => {
@@ -136,6 +171,10 @@ describe('prodguard deploy: failures and their record', () => {
     expect(run.stdout).toContain('--auto-rollback: the backup was restored');
     expect(await p.dbs.test.sql(`SELECT count(*)::int AS n FROM customers`)).toEqual([{ n: 200 }]);
     expect(readReport(p, 'r.json').rollback?.autoRollback).toEqual({ requested: true, attempted: true, restored: true, refusedReason: null });
+    // Restored: the environment is not blocked, and the file is pending again.
+    const dry = await p.run(['deploy', '--env', 'test', '--dry-run']);
+    expect(dry.code, dry.stdout).toBe(0);
+    expect(dry.stdout).toContain('pending: migrations/001_purge.sql');
   });
 
   it('--skip needs --reason, and the reason is recorded', async () => {
@@ -157,12 +196,17 @@ describe('prodguard deploy: failures and their record', () => {
     expect(text.stdout).toContain('skipped backup: test data is disposable');
   });
 
-  it('production refuses to skip its backup', async () => {
+  it('production refuses to skip its gate, backup, snapshot or compare', async () => {
     const p = await project({ config: 'deploy:\n  promotion: [production]\n' });
     p.write('migrations/001_add_notes.sql', ADD_NOTES);
     const run = await p.run(['deploy', '--env', 'production', '--skip', 'backup', '--reason', 'in a hurry', '--', ...psql('migrations/001_add_notes.sql')]);
     expect(run.code, run.stdout).toBe(1);
-    expect(run.stdout).toMatch(/FAIL\s+backup\s+production needs a backup made by this deploy: --skip backup is refused/);
+    expect(run.stdout).toMatch(/FAIL\s+preflight\s+production cannot skip backup: --skip is refused \(reason given: in a hurry\)/);
+    for (const phase of ['gate', 'snapshot', 'compare']) {
+      const skipped = await p.run(['deploy', '--env', 'production', '--skip', phase, '--reason', 'in a hurry', '--', ...psql('migrations/001_add_notes.sql')]);
+      expect(skipped.code, skipped.stdout).toBe(1);
+      expect(skipped.stdout).toMatch(new RegExp(`FAIL\\s+preflight\\s+production cannot skip ${phase}: --skip is refused`));
+    }
     expect(await p.dbs.production.sql(`SELECT count(*)::int AS n FROM information_schema.columns WHERE column_name = 'notes'`)).toEqual([{ n: 0 }]);
   });
 
@@ -180,6 +224,11 @@ describe('prodguard deploy: failures and their record', () => {
     expect(recorded).toMatchObject({ outcome: 'failed', failedPhase: 'migrate' });
     expect(recorded!.phases.find((ph) => ph.phase === 'compare')?.status).toBe('not-run');
 
+    // The migrate command ran (exit 7): the environment waits for a decision before the next deploy.
+    const blocked = await p.run(['deploy', '--env', 'test', '--', 'no-such-migrate-tool-xyz']);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toMatch(/FAIL\s+preflight\s+1 failed deploy after the migrate ran is not resolved/);
+    expect((await p.run(['deploy', '--env', 'test', '--resolve', '--reason', 'nothing was applied'])).code).toBe(0);
     const missing = await p.run(['deploy', '--env', 'test', '--', 'no-such-migrate-tool-xyz']);
     expect(missing.code).toBe(3);
     expect(missing.stdout).toContain('migrate command "no-such-migrate-tool-xyz" was not found');
@@ -212,9 +261,12 @@ describe('prodguard deploy: failures and their record', () => {
   it('preflight stops a deploy whose URL points at another environment, and lint stops an error', async () => {
     const p = await project();
     p.write('migrations/001_drop.sql', 'ALTER TABLE customers DROP COLUMN phone;\n');
-    const wrong = await runCli(['deploy', '--env', 'test', '--', 'true'], { cwd: p.dir, env: { ...p.env, TEST_URL: p.dbs.staging.url } });
+    const wrong = await runCli(['deploy', '--env', 'test', '--report', 'wrong.json', '--', 'true'], { cwd: p.dir, env: { ...p.env, TEST_URL: p.dbs.staging.url } });
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toMatch(/FAIL\s+preflight\s+expected environment "test", but the database is marked "staging"/);
+    // Nothing was written into the database that turned out to be another environment.
+    expect(await p.dbs.staging.sql(`SELECT to_regclass('prodguard.runs') IS NULL AS absent`)).toEqual([{ absent: true }]);
+    expect(readReport(p, 'wrong.json')).toMatchObject({ outcome: 'failed', failedPhase: 'preflight', runId: null });
     const lint = await p.run(['deploy', '--env', 'test', '--', ...psql('migrations/001_drop.sql')]);
     expect(lint.code).toBe(1);
     expect(lint.stdout).toMatch(/FAIL\s+lint\s+1 file, 1 error/);

@@ -43,8 +43,9 @@ ALTER TABLE customers ADD CONSTRAINT customers_tier_check CHECK (tier IN ('basic
   });
 
   it('runs only the read-only pre-checks on production', async () => {
-    const p = await project({ config: 'deploy:\n  promotion: [production]\n' });
+    const p = await project({ config: 'deploy:\n  promotion: [staging, production]\n' });
     p.write('migrations/001_add_notes.sql', ADD_NOTES);
+    expect((await p.run(['deploy', '--env', 'staging', '--', ...psql('migrations/001_add_notes.sql')])).code).toBe(0);
     const run = await p.run(['deploy', '--env', 'production', '--', ...psql('migrations/001_add_notes.sql')]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/PASS\s+check\s+1 migration \(read-only pre-checks\): 0 errors/);
@@ -79,7 +80,7 @@ describe('deploy: the verify phase', () => {
     expect(run.stdout).toMatch(/FAIL\s+verify\s+1 check: 0 passed, 0 warned, 1 failed/);
     expect(run.stdout).toContain('FAIL customers-kept');
     expect(run.stdout).toContain('ROLLBACK RECOMMENDED: verify failed after the migrate');
-    expect(run.stdout).toMatch(/prodguard backup restore backups\/\S+\.dump --env test --clean --yes/);
+    expect(run.stdout).toMatch(/prodguard backup restore \/\S+\/backups\/\S+\.dump --env test --clean --yes/);
     const [recorded] = await history(p, 'test');
     expect(recorded).toMatchObject({ outcome: 'failed', failedPhase: 'verify' });
 
@@ -135,8 +136,25 @@ describe('deploy --auto-rollback with writes since the migrate', () => {
     const run = await p.run(['deploy', '--env', 'test', '--auto-rollback', '--report', 'r.json', '--', ...psql('migrations/001_add_notes.sql')]);
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toMatch(/FAIL\s+verify/);
-    expect(run.stdout).toContain('--auto-rollback: not restored: the database received writes since the migrate (public.customers grew)');
+    expect(run.stdout).toContain('--auto-rollback: not restored: the database received writes since the migrate (public.customers grew; public.customers 1 inserted)');
     expect(readReport(p, 'r.json').rollback?.autoRollback).toMatchObject({ requested: true, attempted: false, restored: false });
     expect(await p.dbs.test.sql(`SELECT count(*)::int AS n FROM customers WHERE id = 999`)).toEqual([{ n: 1 }]);
+  });
+
+  it('sees an UPDATE of a non-key column since the migrate (counts and key fingerprints do not) and refuses', async () => {
+    const p = await project();
+    appendFileSync(
+      path.join(p.dir, 'prodguard.config.yaml'),
+      `verify:
+  checks:
+    - name: live-traffic
+      command: "psql '${p.dbs.test.url}' -X -q -c \\"UPDATE customers SET email = 'changed@example.test' WHERE id = 5\\" && exit 1"
+`,
+    );
+    p.write('migrations/001_add_notes.sql', ADD_NOTES);
+    const run = await p.run(['deploy', '--env', 'test', '--auto-rollback', '--report', 'r.json', '--', ...psql('migrations/001_add_notes.sql')]);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toContain('--auto-rollback: not restored: the database received writes since the migrate (public.customers 1 updated)');
+    expect(await p.dbs.test.sql(`SELECT email FROM customers WHERE id = 5`)).toEqual([{ email: 'changed@example.test' }]);
   });
 });

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { promotionOrderProblems } from '../../src/deploy/gate.js';
 import { migrationSetHash } from '../../src/deploy/plan.js';
-import { findRollbackScript } from '../../src/deploy/rollback-scripts.js';
+import { findRollbackScript } from '../../src/migrations/rollback-scripts.js';
 import type { MigrationRecord } from '../../src/deploy/types.js';
 import { discoverMigrations } from '../../src/migrations/discover.js';
 
@@ -82,5 +82,11 @@ describe('rollback scripts in each layout', () => {
         'db/20260102_b.sql': '-- migrate:up\nCREATE TABLE b (id int);\n-- migrate:down\n-- nothing to undo\n',
       }),
     ).toEqual({ 'db/20260101_a.sql': 'db/20260101_a.sql', 'db/20260102_b.sql': null });
+  });
+
+  it('a golang-migrate file not named .up.sql does not find itself as its down', () => {
+    const root = dir({ 'db/3_c.sql': 'CREATE TABLE c (id int);' });
+    const file = { path: 'db/3_c.sql', text: 'CREATE TABLE c (id int);', upText: 'CREATE TABLE c (id int);', upOffset: 0, layout: 'golang-migrate', transaction: 'auto', version: '3' } as unknown as Parameters<typeof findRollbackScript>[0];
+    expect(findRollbackScript(file, root)).toBeUndefined();
   });
 });

@@ -24,7 +24,7 @@ export function psql(...files: string[]): string[] {
   return ['sh', '-c', `for f in ${files.join(' ')}; do psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -f "$f" || exit $?; done`];
 }
 
-export async function project(options: { config?: string } = {}): Promise<Project> {
+export async function project(options: { config?: string; backupDir?: string } = {}): Promise<Project> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-deploy-'));
   mkdirSync(path.join(dir, 'migrations'));
   const dbs = {
@@ -43,7 +43,7 @@ export async function project(options: { config?: string } = {}): Promise<Projec
     url: \${PRODUCTION_URL}
 migrations: migrations
 backup:
-  dir: backups
+  dir: ${JSON.stringify(options.backupDir ?? 'backups')}
 ${options.config ?? ''}`,
   );
   const env = { TEST_URL: dbs.test.url, STAGING_URL: dbs.staging.url, PRODUCTION_URL: dbs.production.url, PRODGUARD_ACTOR: 'ci-bot' };

@@ -10,6 +10,7 @@ import { DEFAULT_SESSION_SETTINGS } from '../../db/types.js';
 import { parseDatabaseUrl } from '../../db/url.js';
 import { ExitCode, RefusedError, UsageError } from '../../errors.js';
 import { renderChecklist, renderSummaryLine } from '../../report/checks.js';
+import { resolveFailedRuns } from '../../deploy/ledger.js';
 import type { CliContext } from '../context.js';
 import { addFormatOption, addTargetOptions, type TargetOptions } from '../options.js';
 
@@ -273,8 +274,13 @@ async function restoreCommand(cli: CliContext, file: string, flags: RestoreFlags
   const started = performance.now();
   await runRestore(located.dumpPath, { db, url: target.url }, { clean: flags.clean ?? false, env: toolEnv(cli) });
   const ms = Math.round(performance.now() - started);
-  if (format === 'json') cli.io.out(`${JSON.stringify({ ...plan, restored: true, durationMs: ms }, null, 2)}\n`);
-  else cli.io.out(`restored ${path.relative(cli.cwd, plan.file)} into ${plan.to} in ${ms} ms\n`);
+  // The restore undid the failed deploys recorded in this database: they no longer block it.
+  const resolvedRuns = await resolveFailedRuns(db, { restored: true, text: `restored ${path.basename(located.dumpPath)}` });
+  if (format === 'json') cli.io.out(`${JSON.stringify({ ...plan, restored: true, durationMs: ms, resolvedRuns }, null, 2)}\n`);
+  else {
+    cli.io.out(`restored ${path.relative(cli.cwd, plan.file)} into ${plan.to} in ${ms} ms\n`);
+    if (resolvedRuns.length > 0) cli.io.out(`resolved failed deploy ${resolvedRuns.map((id) => `run #${id}`).join(', ')}: the files it applied count as pending again\n`);
+  }
   return ExitCode.ok;
 }
 

@@ -7,7 +7,7 @@ import type { CheckReport } from '../../check/types.js';
 import { environmentForUrl, isProtected } from '../../config/target.js';
 import { openDb } from '../../db/open.js';
 import type { Db } from '../../db/types.js';
-import type { RollbackRehearsalReport } from '../../deploy/rollback-rehearsal.js';
+import type { RollbackRehearsalReport } from '../../check/rollback-rehearsal.js';
 import { ExitCode, RefusedError, UsageError } from '../../errors.js';
 import { discoverMigrations } from '../../migrations/discover.js';
 import { changedFilesSince } from '../../migrations/git.js';
@@ -170,7 +170,7 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
     const { renderCheckText } = await import('../../check/render.js');
     cli.io.out(renderCheckText(report, cli.io.colors()));
     if (rollback) {
-      const { renderRollbackRehearsalText } = await import('../../deploy/render.js');
+      const { renderRollbackRehearsalText } = await import('../../check/rollback-rehearsal.js');
       cli.io.out(renderRollbackRehearsalText(rollback, cli.io.colors()));
     }
   }
@@ -189,7 +189,7 @@ async function rehearseRollbackScripts(
   report: CheckReport,
   options: { db: Db | undefined; production: boolean; flags: CheckFlags; projectDir: string; lockTimeoutMs: number | undefined },
 ): Promise<RollbackRehearsalReport> {
-  const { rehearseRollbacks } = await import('../../deploy/rollback-rehearsal.js');
+  const { rehearseRollbacks } = await import('../../check/rollback-rehearsal.js');
   const analysed = new Set(report.migrations.filter((m) => m.role === 'analysed').map((m) => m.path));
   const rehearse = (file: MigrationFile) => analysed.has(file.path);
   if (options.db) {

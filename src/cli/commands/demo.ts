@@ -85,6 +85,7 @@ async function demoCommand(cli: CliContext, flags: DemoFlags): Promise<number> {
     cli.io.out(summaryTable(result, c));
     const verdict = result.ok ? c.green('PASS') : c.red(c.bold('FAIL'));
     cli.io.out(`${verdict}: ${result.scenarios.filter((s) => s.asExpected).length}/${result.scenarios.length} as expected; demo finished in ${formatMs(result.totalMs)} (embedded database ready in ${formatMs(result.setupMs)}; ${formatMs(performance.now())} since the process started)\n`);
+    cli.io.out(c.dim(`backups of this demo: ${result.backupDir} (replaced by the next demo)\n`));
   } else {
     cli.io.out(`${JSON.stringify(result, null, 2)}\n`);
   }

@@ -7,18 +7,19 @@ import { environmentKind, isProtected } from '../../config/target.js';
 import { backupRunner } from '../../deploy/backup.js';
 import type { PromotionEnvironment } from '../../deploy/gate.js';
 import { commandMigrator } from '../../deploy/migrate.js';
+import { resolveFailedRuns } from '../../deploy/ledger.js';
 import { runDeploy } from '../../deploy/pipeline.js';
 import { checkRunner, verifyRunner } from '../../deploy/runners.js';
 import { formatMs, renderPhase, renderRollback, renderVerdict } from '../../deploy/render.js';
 import { PHASES, type PhaseName, SKIPPABLE_PHASES } from '../../deploy/types.js';
-import { UsageError } from '../../errors.js';
-import { defaultMarkedBy } from '../../identity/environment.js';
+import { RefusedError, UsageError } from '../../errors.js';
+import { defaultMarkedBy, readIdentity } from '../../identity/environment.js';
 import { discoverMigrations } from '../../migrations/discover.js';
 import { secretsOfUrl } from '../../redact/secrets.js';
 import type { CliContext } from '../context.js';
 import { writeHtmlReport } from '../report-file.js';
 import { addFormatOption } from '../options.js';
-import { restoreCommandLine } from '../../report/shell.js';
+import { restoreCommandLine, shellQuote } from '../../report/shell.js';
 import { collect } from './snapshot.js';
 import { configuredMigrations } from './lint.js';
 
@@ -30,6 +31,7 @@ interface DeployFlags {
   dryRun?: boolean;
   autoRollback?: boolean;
   yes?: boolean;
+  resolve?: boolean;
   migrations?: string;
   format?: string;
 }
@@ -46,6 +48,7 @@ export function register(program: Command, cli: CliContext): void {
     .option('--dry-run', 'run phases 1–6 (preflight … snapshot) and stop before the migrate')
     .option('--auto-rollback', 'restore the backup when a phase after the migrate fails, after confirming no new writes would be lost')
     .option('--yes', 'with --auto-rollback: restore even when the database was written to since the migrate')
+    .option('--resolve', 'accept the database as a failed deploy left it (needs --reason): unblocks the environment without a restore')
     .option('--migrations <path>', 'migration files or directory (default: config "migrations")');
   addFormatOption(command, ['text', 'json']);
   command
@@ -55,7 +58,8 @@ export function register(program: Command, cli: CliContext): void {
 Phases, in order, stopping at the first failure: ${PHASES.join(', ')}.
 The gate needs a passing deploy of the same migration set (hash of the pending files' contents) to the
 environment before this one in promotion order, read from that environment's prodguard.runs.
-After a failure past the migrate it prints ROLLBACK RECOMMENDED with the exact restore command.
+After a failure past the migrate it prints ROLLBACK RECOMMENDED with the exact restore command, and the
+environment takes no further deploy until that restore (or --resolve --reason TEXT) resolves the failure.
 
 Exit codes: 0 deployed (or dry run passed), 1 a phase failed or the gate refused, 2 usage or config error,
 3 a phase could not run (database unreachable, pg_dump or the migrate command missing).
@@ -65,6 +69,7 @@ Examples:
   $ prodguard deploy --env production --report deploy.json -- npx prisma migrate deploy
   $ prodguard deploy --env staging --report deploy.html -- npx prisma migrate deploy
   $ prodguard deploy --env test --dry-run
+  $ prodguard deploy --env staging --resolve --reason "the deleted rows were test fixtures"
   $ prodguard deploy --env staging --skip verify --reason "health endpoint down for maintenance" -- dbmate up`,
     )
     .action(async (argv: string[], flags: DeployFlags) => {
@@ -117,6 +122,7 @@ export function actorOf(env: NodeJS.ProcessEnv): string {
 
 async function deployCommand(cli: CliContext, argv: string[], flags: DeployFlags): Promise<number> {
   const format = cli.format(flags.format, ['text', 'json'] as const);
+  if (flags.resolve) return resolveCommand(cli, flags, format);
   const skips = pairSkips(flags.skip, flags.reason);
   if (flags.yes && !flags.autoRollback) throw new UsageError('--yes only applies with --auto-rollback');
   const loaded = await cli.config();
@@ -129,11 +135,11 @@ async function deployCommand(cli: CliContext, argv: string[], flags: DeployFlags
   const migrationsPath = flags.migrations ?? configured.path;
   if (!migrationsPath) throw new UsageError('no migrations to deploy', { hint: 'set "migrations" in prodguard.config or pass --migrations PATH' });
   const projectDir = loaded.dir;
-  const files = await discoverMigrations([migrationsPath], {
-    cwd: flags.migrations ? cli.cwd : projectDir,
-    layout: configured.layout,
-    transaction: configured.transaction,
-  });
+  const discoveryCwd = flags.migrations ? cli.cwd : projectDir;
+  const discovered = await discoverMigrations([migrationsPath], { cwd: discoveryCwd, layout: configured.layout, transaction: configured.transaction });
+  // Paths relative to the project (config) directory, wherever prodguard runs from: the ledger
+  // records them, so `--migrations .` run inside migrations/ must name the same files.
+  const files = discovered.map((f) => ({ ...f, path: path.relative(projectDir, path.resolve(discoveryCwd, f.path)).split(path.sep).join('/') }));
   const envName = flags.env ?? '';
   const target = await cli.target({ env: envName });
   const environment = target.environment!;
@@ -169,14 +175,15 @@ async function deployCommand(cli: CliContext, argv: string[], flags: DeployFlags
       rehearseRollbacks: deployConfig.requireRollback ? { projectDir } : undefined,
     }),
     verify: config.verify && config.verify.checks.length > 0 ? verifyRunner({ checks: config.verify.checks, cwd: projectDir }) : undefined,
-    restoreCommand: (dumpPath) => restoreCommandLine(path.relative(cli.cwd, dumpPath) || dumpPath, { env: envName }, production),
+    // Absolute: the command must work from wherever it is pasted.
+    restoreCommand: (dumpPath, recordedProduction) => restoreCommandLine(path.resolve(cli.cwd, dumpPath), { env: envName }, recordedProduction),
     gitCommit: await gitCommit(cli.cwd),
     actor: actorOf(cli.env),
     longTransactionMs: config.preflight.longTransaction,
     redact: (t) => cli.io.redact(t),
     hooks: {
       phaseStarted: (phase) => {
-        if (text && phase === 'migrate') cli.io.out(`  ${c.cyan('....')}  migrate    ${command.join(' ')} (DATABASE_URL = ${envName})\n`);
+        if (text && phase === 'migrate') cli.io.out(`  ${c.cyan('....')}  migrate    ${command.map(shellQuote).join(' ')} (DATABASE_URL = ${envName})\n`);
       },
       phaseFinished: (result) => {
         if (text) cli.io.out(renderPhase(result, c));
@@ -200,4 +207,28 @@ async function deployCommand(cli: CliContext, argv: string[], flags: DeployFlags
     cli.io.out(json);
   }
   return report.exitCode;
+}
+
+/**
+ * `deploy --env NAME --resolve --reason TEXT`: records that the team accepts the database as the
+ * failed deploys left it. Their applied files stay applied; the environment is unblocked.
+ */
+async function resolveCommand(cli: CliContext, flags: DeployFlags, format: 'text' | 'json'): Promise<number> {
+  if (flags.skip.length > 0 || flags.dryRun || flags.autoRollback) throw new UsageError('--resolve does not deploy: it takes only --env and --reason');
+  const reason = flags.reason.length === 1 ? flags.reason[0]!.trim() : '';
+  if (!reason) throw new UsageError('--resolve needs one --reason: why the database may stay as the failed deploy left it');
+  const envName = flags.env ?? '';
+  const target = await cli.target({ env: envName });
+  const { db } = await cli.open(target);
+  const identity = await readIdentity(db);
+  if (identity?.name !== envName) {
+    throw new RefusedError(`refusing to resolve: the database of "${envName}" is ${identity ? `marked "${identity.name}"` : 'not marked'}`, {
+      hint: `check environment "${envName}"'s url`,
+    });
+  }
+  const ids = await resolveFailedRuns(db, { restored: false, text: `acknowledged by ${actorOf(cli.env)}: ${reason}` });
+  if (format === 'json') cli.io.out(`${JSON.stringify({ environment: envName, resolved: ids, reason }, null, 2)}\n`);
+  else if (ids.length === 0) cli.io.out(`nothing to resolve on ${envName}: no failed deploy is waiting\n`);
+  else cli.io.out(`resolved ${ids.map((id) => `run #${id}`).join(', ')} on ${envName} (${reason}); its applied files stay applied\n`);
+  return 0;
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { MigrationFile } from '../migrations/types.js';
+import type { MigrationFile } from './types.js';
 
 export interface RollbackScript {
   /** The file holding the down part (the migration itself for in-file sections). */
@@ -56,12 +56,18 @@ function section(file: MigrationFile, marker: RegExp): RollbackScript | undefine
   return meaningful ? { path: file.path, kind: 'section', sql } : undefined;
 }
 
+/** False for migrations that have no down by design: Flyway repeatables (`R__`) are re-applied, never undone. */
+export function needsRollback(file: MigrationFile): boolean {
+  return !(file.layout === 'flyway' && /^R__/.test(path.basename(file.path)));
+}
+
 /** The down script of a migration in its tool's layout, or undefined when it has none. */
 export function findRollbackScript(file: MigrationFile, projectDir: string): RollbackScript | undefined {
   const base = path.basename(file.path);
   switch (file.layout) {
     case 'golang-migrate':
-      return sibling(file, projectDir, base.replace(/\.up\.sql$/, '.down.sql'));
+      // Only NAME.up.sql has a NAME.down.sql: any other name would find itself.
+      return /\.up\.sql$/.test(base) ? sibling(file, projectDir, base.replace(/\.up\.sql$/, '.down.sql')) : undefined;
     case 'dbmate':
       return section(file, DBMATE_DOWN);
     case 'node-pg-migrate':
