@@ -53,6 +53,11 @@ export function migrateRan(report: DeployReport): boolean {
   return report.migrate !== null && (report.migrate.exitCode !== null || report.migrate.signal !== null);
 }
 
+/** A failed run whose migrate ran and that --auto-rollback did not restore: it blocks the environment. */
+export function runNeedsResolution(report: DeployReport): boolean {
+  return report.outcome === 'failed' && migrateRan(report) && report.rollback?.autoRollback.restored !== true;
+}
+
 /**
  * Records a finished run (never a dry run) in one transaction. Its files are marked applied in
  * `prodguard.applied_migrations` whenever the migrate command exited 0, flagged `failed_run` when
@@ -62,8 +67,7 @@ export function migrateRan(report: DeployReport): boolean {
  * Creates the tables on first use. Returns the new run id.
  */
 export async function recordRun(db: Db, report: DeployReport): Promise<number> {
-  const restored = report.rollback?.autoRollback.restored === true;
-  const needsResolution = report.outcome === 'failed' && migrateRan(report) && !restored;
+  const needsResolution = runNeedsResolution(report);
   return db.transaction(async (tx) => {
     await tx.exec(CREATE_LEDGER_SQL);
     const { rows } = await tx.query<{ id: string }>(

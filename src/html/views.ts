@@ -10,6 +10,7 @@ import { listRules, readRuleDoc } from '../lint/docs.js';
 import type { LintResult } from '../lint/engine.js';
 import { lintJson } from '../lint/report/json.js';
 import type { DeployReport, DeployRun } from '../deploy/types.js';
+import { runNeedsResolution } from '../deploy/ledger.js';
 import type { VerifyReport } from '../verify/run.js';
 import type { ComparisonEntry, DeploysView, IntegrityView, LintRuleDoc, LintView, VerifyView } from './types.js';
 
@@ -84,6 +85,8 @@ export function deployRunOfReport(report: DeployReport): DeployRun {
     skips: report.skips,
     backupPath: report.backup?.path ?? null,
     migrations: report.migrationSet.files,
+    blocking: runNeedsResolution(report),
+    resolution: null,
   };
 }
 
