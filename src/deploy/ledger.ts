@@ -67,6 +67,7 @@ export function runNeedsResolution(report: DeployReport): boolean {
  * Creates the tables on first use. Returns the new run id.
  */
 export async function recordRun(db: Db, report: DeployReport): Promise<number> {
+  const restored = report.rollback?.autoRollback.restored === true;
   const needsResolution = runNeedsResolution(report);
   return db.transaction(async (tx) => {
     await tx.exec(CREATE_LEDGER_SQL);
