@@ -94,6 +94,11 @@ const ALLOWED: Record<Expectation, readonly TableVerdict[]> = {
   'may-drop': ['changed', 'shrank', 'column type changed', 'missing column', 'missing table'],
 };
 
+/** An xor that only one side has (an older document) says nothing; two that differ do. */
+function differs(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a !== b;
+}
+
 function sameSpec(a: FingerprintSpec, b: FingerprintSpec): boolean {
   return a.method === b.method && a.columns.join('\u0000') === b.columns.join('\u0000') && a.hashes.join() === b.hashes.join();
 }
@@ -146,7 +151,7 @@ function compareSets(
   }
 
   const comparable = sameSpec(before.fingerprint, after.fingerprint);
-  const fingerprintDiffers = before.sum !== after.sum || before.xor !== after.xor;
+  const fingerprintDiffers = before.sum !== after.sum || differs(before.xor, after.xor);
   let missingKeys: string[] | undefined;
   if (comparable && before.keys && after.keys) {
     const present = new Set(after.keys);
@@ -156,9 +161,9 @@ function compareSets(
   if (comparable && before.buckets && after.buckets && before.buckets.length === after.buckets.length) {
     lostBuckets = [];
     before.buckets.forEach(([rows, sum, xor], bucket) => {
-      const [rowsAfter, sumAfter, xorAfter] = after.buckets?.[bucket] ?? [0, '0', '0'];
+      const [rowsAfter, sumAfter, xorAfter] = after.buckets?.[bucket] ?? [0, '0'];
       if (rowsAfter < rows) lostBuckets?.push({ bucket, lost: rows - rowsAfter, changed: false });
-      else if (rowsAfter === rows && (sum !== sumAfter || xor !== xorAfter)) lostBuckets?.push({ bucket, lost: 1, changed: true });
+      else if (rowsAfter === rows && (sum !== sumAfter || differs(xor, xorAfter))) lostBuckets?.push({ bucket, lost: 1, changed: true });
     });
   }
 

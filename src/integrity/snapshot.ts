@@ -143,7 +143,7 @@ export async function takeSnapshot(db: Db, options: SnapshotOptions = {}): Promi
       const guide = options.guide?.critical.find((c) => c.name === entity.name);
       if (!table) {
         // Recorded as an empty set without a table: compare reports it as a missing table.
-        entities.push({ ...entity, weak: true, rows: -1, sum: '0', xor: '0', fingerprint: { method: 'whole-row', columns: [], hashes: [] } });
+        entities.push({ ...entity, weak: true, rows: -1, sum: '0', fingerprint: { method: 'whole-row', columns: [], hashes: [] } });
         continue;
       }
       const spec = specFor(table, guide?.fingerprint);

@@ -21,12 +21,16 @@ export interface FingerprintSpec {
   hashes: HashKind[];
 }
 
-/** Order-independent aggregate of the 64-bit row hashes: count, sum (exact, as decimal text) and xor. */
+/** Order-independent aggregate of the 64-bit row hashes: count and sum (exact, as decimal text). */
 export interface Fingerprint {
   rows: number;
   sum: string;
-  xor: string;
+  /** bit_xor of the hashes: only in documents written before 0.1 dropped it; compared when both have it. */
+  xor?: string;
 }
+
+/** One bucket: [rows, sum], or [rows, sum, xor] in older documents. */
+export type Bucket = [number, string] | [number, string, string];
 
 export interface ColumnInfo {
   name: string;
@@ -36,8 +40,8 @@ export interface ColumnInfo {
 
 export interface MeasuredSet extends Fingerprint {
   fingerprint: FingerprintSpec;
-  /** Per bucket (rows grouped by hash modulo the bucket count): [rows, sum, xor]. */
-  buckets?: [number, string, string][];
+  /** Per bucket (rows grouped by hash modulo the bucket count): [rows, sum]. */
+  buckets?: Bucket[];
   /** Every key as text (`col::text`, or `ROW(a,b)::text` for composite keys), sorted; only for small tables. */
   keys?: string[];
 }
