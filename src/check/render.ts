@@ -1,6 +1,6 @@
 /** Text rendering of a CheckReport: per migration and statement, locks, rewrites, timing, findings. */
 import type { Colors } from '../report/colors.js';
-import { formatBytes } from './format.js';
+import { formatBytes } from '../report/bytes.js';
 import type { CheckFinding, CheckReport, StatementCheck } from './types.js';
 
 function severityLabel(finding: CheckFinding, c: Colors): string {

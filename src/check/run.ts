@@ -23,7 +23,7 @@ import { ensureParser, parseMigration, type ParsedMigration } from '../migration
 import { substitutePlaceholders, type Substitution } from '../migrations/templates.js';
 import type { MigrationFile, MigrationLayout, ParsedStatement, PgNode } from '../migrations/types.js';
 import { runInstrumented } from './capture.js';
-import { formatBytes } from './format.js';
+import { formatBytes } from '../report/bytes.js';
 import { tableInfo } from './catalog.js';
 import { MigrationState, PRECHECK_WORK_MEM, runPrechecks, inSavepoint, type PrecheckItem } from './prechecks.js';
 import { displayName } from './sql-text.js';

@@ -20,6 +20,14 @@ export function addFailOnOption(command: Command): Command {
   );
 }
 
+/** The layouts a user can force with `--layout` (every recognised one but stdin). */
+const FORCEABLE_LAYOUTS = ['prisma', 'drizzle', 'supabase', 'flyway', 'golang-migrate', 'dbmate', 'node-pg-migrate', 'plain'] as const;
+
+/** `--layout <layout>`: force a migration layout instead of recognising it (lint, check). */
+export function layoutOption(): Option {
+  return new Option('--layout <layout>', 'force a migration layout instead of recognising it').choices([...FORCEABLE_LAYOUTS]);
+}
+
 export function kindOption(flags: string, description: string): Option {
   return new Option(flags, description).choices([...ENVIRONMENT_KINDS]);
 }

@@ -1,21 +1,11 @@
 /** Text renderers for deploy reports and history. They return strings; only src/cli/ prints. */
+import { statusLabel } from '../report/checks.js';
 import type { Colors } from '../report/colors.js';
 import type { DeployReport, DeployRun, PhaseResult, PhaseStatus } from './types.js';
 
-const LABEL: Record<PhaseStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP', 'not-run': '----' };
-
+/** A phase's status as the check-list label (PASS/WARN/FAIL/SKIP); a phase that never ran is `----`. */
 export function phaseLabel(status: PhaseStatus, c: Colors): string {
-  const label = LABEL[status];
-  switch (status) {
-    case 'pass':
-      return c.green(label);
-    case 'warn':
-      return c.yellow(label);
-    case 'fail':
-      return c.red(c.bold(label));
-    default:
-      return c.dim(label);
-  }
+  return status === 'not-run' ? c.dim('----') : statusLabel(status, c);
 }
 
 export function formatMs(ms: number): string {

@@ -3,6 +3,7 @@
  * every match they print is already masked.
  */
 import { DETECTORS } from '../redact/detectors.js';
+import { formatBytes } from '../report/bytes.js';
 import type { Colors } from '../report/colors.js';
 import type { ScanReport } from './scan.js';
 
@@ -59,8 +60,3 @@ export function renderScanSarif(report: ScanReport, toolVersion?: string): strin
   return `${JSON.stringify(sarif, null, 2)}\n`;
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1048576).toFixed(1)} MB`;
-}

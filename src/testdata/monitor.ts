@@ -5,7 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { Db } from '../db/types.js';
-import { formatBytes, histogram, recommendations, sparkline } from './render.js';
+import { formatBytes } from '../report/bytes.js';
+import { histogram, recommendations, sparkline } from './render.js';
 import type { TestDataSettings } from './settings.js';
 import { type TestDataSummary, testDataSummary } from './summary.js';
 

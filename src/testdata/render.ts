@@ -1,4 +1,5 @@
 /** Text renderers for test-data results. They return strings; only src/cli/ writes them. */
+import { formatBytes } from '../report/bytes.js';
 import type { Colors } from '../report/colors.js';
 import type { CleanupResult } from './cleanup.js';
 import type { AgeBucket, TestDataSummary } from './summary.js';
@@ -20,16 +21,6 @@ export function histogram(buckets: readonly AgeBucket[], width = 30): string[] {
   });
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
 
 /** What `testdata summary` prints. */
 export function renderSummary(summary: TestDataSummary, c: Colors): string {

@@ -13,7 +13,7 @@ import { discoverMigrations } from '../../migrations/discover.js';
 import { changedFilesSince } from '../../migrations/git.js';
 import type { MigrationFile, MigrationLayout } from '../../migrations/types.js';
 import type { CliContext } from '../context.js';
-import { addFormatOption, addReportOption, addTargetOptions, type TargetOptions } from '../options.js';
+import { addFormatOption, addReportOption, addTargetOptions, layoutOption, type TargetOptions } from '../options.js';
 import { writeHtmlReport } from '../report-file.js';
 import { configuredMigrations, readStdin } from './lint.js';
 
@@ -50,18 +50,7 @@ export function register(program: Command, cli: CliContext): void {
     .option('--rehearse-do-call', 'with --execute-on-production: also run DO blocks and CALL (their bodies are not inspected)')
     .option('--lock-timeout <ms>', 'lock_timeout of the rehearsal in milliseconds (default 2000)')
     .option('--rollback', 'also rehearse each checked migration\'s down script (up, then down, rolled back) and compare the schema before and after')
-    .addOption(
-      new Option('--layout <layout>', 'force a migration layout instead of recognising it').choices([
-        'prisma',
-        'drizzle',
-        'supabase',
-        'flyway',
-        'golang-migrate',
-        'dbmate',
-        'node-pg-migrate',
-        'plain',
-      ]),
-    )
+    .addOption(layoutOption())
     .addHelpText(
       'after',
       `

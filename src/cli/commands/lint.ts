@@ -6,7 +6,7 @@ import type { LintResult } from '../../lint/engine.js';
 import { ParsePool } from '../../migrations/parse-pool.js';
 import type { MigrationFile, MigrationLayout, TransactionMode } from '../../migrations/types.js';
 import type { CliContext } from '../context.js';
-import { addFailOnOption, addFormatOption, addReportOption } from '../options.js';
+import { addFailOnOption, addFormatOption, addReportOption, layoutOption } from '../options.js';
 import { writeHtmlReport } from '../report-file.js';
 
 interface LintFlags {
@@ -28,18 +28,7 @@ export function register(program: Command, cli: CliContext): void {
     .argument('[paths...]', 'migration files, directories or globs; - reads stdin (default: config "migrations")')
     .option('--since <ref>', 'only migrations added or changed since this git ref (e.g. origin/main)')
     .option('--pg-version <major>', 'target PostgreSQL major version (default: config pgVersion, else 14)')
-    .addOption(
-      new Option('--layout <layout>', 'force a migration layout instead of recognising it').choices([
-        'prisma',
-        'drizzle',
-        'supabase',
-        'flyway',
-        'golang-migrate',
-        'dbmate',
-        'node-pg-migrate',
-        'plain',
-      ]),
-    )
+    .addOption(layoutOption())
     .addOption(new Option('--transaction <mode>', 'whether the migration tool wraps each file in a transaction').choices(['per-file', 'none']));
   addFormatOption(command, FORMATS);
   addFailOnOption(command);
