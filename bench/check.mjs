@@ -15,6 +15,8 @@ import path from 'node:path';
 import pg from 'pg';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const { requireFreshBuild } = await import('./fresh.mjs');
+requireFreshBuild(root);
 const { openDb } = await import(path.join(root, 'dist/db/open.js'));
 const { runCheck } = await import(path.join(root, 'dist/check/run.js'));
 const { discoverMigrations } = await import(path.join(root, 'dist/migrations/discover.js'));

@@ -11,6 +11,8 @@ import path from 'node:path';
 import pg from 'pg';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const { requireFreshBuild } = await import('./fresh.mjs');
+requireFreshBuild(root);
 const { openDb } = await import(path.join(root, 'dist/db/open.js'));
 const { takeSnapshot } = await import(path.join(root, 'dist/integrity/snapshot.js'));
 const { measure } = await import(path.join(root, 'dist/integrity/fingerprint.js'));
