@@ -20,6 +20,9 @@ import { testData } from '../../src/testing/index.js';
 import { runCli } from '../helpers/cli.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
+// A password of its own: the embedded test server checks passwords (scram), the CI server trusts.
+const ROLE_PASSWORD = 'td-role-pw';
+
 let target: TestDatabase;
 let db: Db;
 
@@ -147,7 +150,7 @@ describe('row-level security', () => {
       INSERT INTO notes VALUES (1, 1, 'a real customer');
       ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
       CREATE POLICY own_notes ON notes USING (author = current_user);
-      CREATE ROLE ${role} LOGIN;
+      CREATE ROLE ${role} LOGIN PASSWORD '${ROLE_PASSWORD}';
       GRANT CREATE ON DATABASE ${target.name} TO ${role};
       GRANT USAGE ON SCHEMA public TO ${role};
       GRANT SELECT, DELETE ON users TO ${role};
@@ -155,6 +158,7 @@ describe('row-level security', () => {
     `);
     const url = new URL(target.url);
     url.username = role;
+    url.password = ROLE_PASSWORD;
     const asRole = await openDb(url.toString());
     try {
       const settings = testDataSettings({ tables: ['users'] });
@@ -254,13 +258,14 @@ describe('a real row inserted while cleanup runs', () => {
       ALTER TABLE notes ADD COLUMN author text NOT NULL DEFAULT 'a real customer';
       ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
       CREATE POLICY own_notes ON notes USING (author = current_user);
-      CREATE ROLE ${role} LOGIN;
+      CREATE ROLE ${role} LOGIN PASSWORD '${ROLE_PASSWORD}';
       GRANT USAGE ON SCHEMA public TO ${role};
       GRANT SELECT, INSERT, UPDATE, DELETE ON users TO ${role};  -- UPDATE: the FOR UPDATE row locks
       GRANT SELECT ON notes TO ${role};
     `);
     const url = new URL(target.url);
     url.username = role;
+    url.password = ROLE_PASSWORD;
     const client = new pg.Client({ connectionString: url.toString() });
     await client.connect();
     try {
@@ -389,12 +394,13 @@ describe('the audit log and read-only roles', () => {
     await target.sql(`
       CREATE TABLE users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL, is_test_data boolean NOT NULL DEFAULT false);
       INSERT INTO users VALUES (1, ${STALE}, true), (2, now(), true);
-      CREATE ROLE ${role} LOGIN;
+      CREATE ROLE ${role} LOGIN PASSWORD '${ROLE_PASSWORD}';
       GRANT USAGE ON SCHEMA public TO ${role};
       GRANT SELECT ON users TO ${role};
     `);
     const url = new URL(target.url);
     url.username = role;
+    url.password = ROLE_PASSWORD;
     const dir = project('testData:\n  tables: [users]\n');
     try {
       const dry = await runCli(['testdata', 'cleanup', '--db', url.toString()], { cwd: dir });
