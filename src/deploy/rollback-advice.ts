@@ -66,6 +66,9 @@ export interface RunSnapshots {
   afterWrites?: WriteCounters | undefined;
 }
 
+/** A little over PostgreSQL's minimum interval between two flushes of a backend's statistics (1 s). */
+const STATS_SETTLE_MS = 1_100;
+
 /** Per table: inserted, updated and deleted rows since the statistics were reset (pg_stat_user_tables). */
 export type WriteCounters = Map<string, string>;
 
@@ -123,6 +126,12 @@ async function writesTheBackupLacks(db: Db, snapshots: RunSnapshots, critical: C
   }
   const now = await takeSnapshot(db, { guide: after, critical });
   const late = differing(after, now);
+  if (snapshots.afterWrites) {
+    // Backends publish their row counters when a transaction ends, at most once a second, and
+    // when they exit — after the client has already gone. Give a writer that just finished (a
+    // verify command, a short-lived job) that long before reading them.
+    await new Promise((resolve) => setTimeout(resolve, STATS_SETTLE_MS));
+  }
   const counters = snapshots.afterWrites ? await readWriteCounters(db) : undefined;
   const written = snapshots.afterWrites && counters ? changedTables(snapshots.afterWrites, counters).join(', ') : '';
   const changes = [late, written].filter(Boolean).join('; ');
