@@ -327,7 +327,8 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     ['compare', async () => {
       if (!before) return { status: 'skip', message: 'no snapshot before the migrate to compare with (snapshot skipped)' };
       after = await takeSnapshot(db, { guide: before, critical: options.integrity?.critical ?? [] });
-      afterWrites = await readWriteCounters(db);
+      // Only --auto-rollback compares them later (reading waits for the statistics to settle).
+      if (options.autoRollback) afterWrites = await readWriteCounters(db);
       const compared = compareSnapshots(before, after, { expect: options.integrity?.expect ?? {} });
       const details = compared.items
         .filter((i) => i.status !== 'ok' || i.verdict !== 'unchanged')

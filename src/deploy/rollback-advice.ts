@@ -79,6 +79,10 @@ export type WriteCounters = Map<string, string>;
  */
 export async function readWriteCounters(db: Db): Promise<WriteCounters | undefined> {
   if (db.kind !== 'postgres') return undefined;
+  // Backends publish their row counters when a transaction ends, at most once a second, and when
+  // they exit — after the client has already gone. Give a writer that just finished (the migrate
+  // command's psql, a verify command, a short-lived job) that long before reading them.
+  await new Promise((resolve) => setTimeout(resolve, STATS_SETTLE_MS));
   return db.withConnection(async (conn) => {
     // A fresh view of the statistics, not the one cached in this session's transaction.
     await conn.query('SELECT pg_stat_clear_snapshot()');
@@ -126,12 +130,6 @@ async function writesTheBackupLacks(db: Db, snapshots: RunSnapshots, critical: C
   }
   const now = await takeSnapshot(db, { guide: after, critical });
   const late = differing(after, now);
-  if (snapshots.afterWrites) {
-    // Backends publish their row counters when a transaction ends, at most once a second, and
-    // when they exit — after the client has already gone. Give a writer that just finished (a
-    // verify command, a short-lived job) that long before reading them.
-    await new Promise((resolve) => setTimeout(resolve, STATS_SETTLE_MS));
-  }
   const counters = snapshots.afterWrites ? await readWriteCounters(db) : undefined;
   const written = snapshots.afterWrites && counters ? changedTables(snapshots.afterWrites, counters).join(', ') : '';
   const changes = [late, written].filter(Boolean).join('; ');
