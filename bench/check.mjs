@@ -12,7 +12,7 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import pg from 'pg';
+import { BENCH_ADMIN_URL, sql, withDatabase } from './scratch.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { requireFreshBuild } = await import('./fresh.mjs');
@@ -21,25 +21,11 @@ const { openDb } = await import(path.join(root, 'dist/db/open.js'));
 const { runCheck } = await import(path.join(root, 'dist/check/run.js'));
 const { discoverMigrations } = await import(path.join(root, 'dist/migrations/discover.js'));
 
-const admin = process.env.PRODGUARD_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const admin = BENCH_ADMIN_URL;
 const ROWS = Number(process.env.BENCH_ROWS ?? 5_000_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const name = `prodguard_bench_check_${randomBytes(3).toString('hex')}`;
 
-function withDatabase(url, database) {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-async function sql(url, text) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 /** Min and median of REPEAT timed runs after one warm-up, in ms. */
 async function time(fn) {
   await fn();

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import pg from 'pg';
+import { BENCH_ADMIN_URL, sql, withDatabase } from './scratch.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { requireFreshBuild } = await import('./fresh.mjs');
@@ -17,26 +17,12 @@ const { openDb } = await import(path.join(root, 'dist/db/open.js'));
 const { takeSnapshot } = await import(path.join(root, 'dist/integrity/snapshot.js'));
 const { measure } = await import(path.join(root, 'dist/integrity/fingerprint.js'));
 
-const admin = process.env.PRODGUARD_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const admin = BENCH_ADMIN_URL;
 const ROWS = Number(process.env.BENCH_ROWS ?? 5_000_000);
 const JOB_ROWS = Number(process.env.BENCH_JOB_ROWS ?? 1_500_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const name = `prodguard_bench_${randomBytes(3).toString('hex')}`;
 
-function withDatabase(url, database) {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-async function sql(url, text) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 /**
  * Times several functions in turns (one warm-up each, then REPEAT rounds, each round running every
  * function once), so that all see the same machine load; returns the minimum per function in ms.

@@ -11,6 +11,7 @@
 // server; a scratch database `prodguard_bench_testdata` is created and dropped.
 // Usage: node bench/testdata.mjs [--rounds N] [--batch-size N] [--only plain|fk]
 import pg from 'pg';
+import { BENCH_ADMIN_URL, withDatabase } from './scratch.mjs';
 import { openDb } from '../dist/db/open.js';
 import { cleanupTestData } from '../dist/testdata/cleanup.js';
 import { testDataSettings } from '../dist/testdata/settings.js';
@@ -29,13 +30,9 @@ const ONLY = (() => {
 const ROWS = 5_000_000;
 const EVERY = 5; // every 5th row is test data: 1,000,000 marked rows
 
-const base = process.env.PRODGUARD_BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const base = BENCH_ADMIN_URL;
 const scratchName = 'prodguard_bench_testdata';
-const scratchUrl = (() => {
-  const u = new URL(base);
-  u.pathname = `/${scratchName}`;
-  return u.toString();
-})();
+const scratchUrl = withDatabase(base, scratchName);
 
 async function admin(sql) {
   const c = new pg.Client({ connectionString: base });
