@@ -5,6 +5,7 @@
  */
 import { quoteIdent } from '../db/introspect.js';
 import { allowedValues, columnRefs } from '../lint/check-values.js';
+import { isSerialType } from '../lint/columns.js';
 import { alterTableCommandLock, pgLockName, pgLockStrength } from '../migrations/locks.js';
 import type { PgNode } from '../migrations/types.js';
 import { checkExpressionText, clauseText, typeText, usingExpressionText } from './sql-text.js';
@@ -127,12 +128,10 @@ function truncate(name: string): string {
 }
 
 
-const SERIAL_TYPES = new Set(['smallserial', 'serial', 'bigserial', 'serial2', 'serial4', 'serial8']);
-
 /** serial types fill new rows (and existing ones, for ADD COLUMN) from their sequence. */
 function isSerial(col: ColumnDef): boolean {
   const typeNames = col.typeName?.names ?? [];
-  return typeNames.length === 1 && SERIAL_TYPES.has(typeNames[0]?.String?.sval ?? '');
+  return typeNames.length === 1 && isSerialType(typeNames[0]?.String?.sval ?? '');
 }
 
 /** `NULL` or `NULL::type`: a DEFAULT that fills nothing. */

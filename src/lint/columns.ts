@@ -49,3 +49,18 @@ export function builtinType(typeName: TypeName | undefined): string | undefined 
 export function quoteIdent(name: string): string {
   return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
 }
+
+/** The serial pseudo-types and the integer type each stands for (a column with a sequence default). */
+export const SERIAL_BASE_TYPES: Readonly<Record<string, 'smallint' | 'integer' | 'bigint'>> = {
+  smallserial: 'smallint',
+  serial2: 'smallint',
+  serial: 'integer',
+  serial4: 'integer',
+  bigserial: 'bigint',
+  serial8: 'bigint',
+};
+
+/** Whether a type name (as written, unqualified) is a serial pseudo-type. */
+export function isSerialType(name: string): boolean {
+  return Object.hasOwn(SERIAL_BASE_TYPES, name);
+}

@@ -4,6 +4,7 @@
  * does succeed (an empty table in staging), old application code that does not know the column fails
  * its INSERTs.
  */
+import { isSerialType } from '../columns.js';
 import { defineRule } from '../define-rule.js';
 import type { QualifiedName } from '../types.js';
 
@@ -23,9 +24,6 @@ interface AlterTableStmt {
   cmds?: { AlterTableCmd?: { subtype: string; def?: { ColumnDef?: ColumnDef } } }[];
   objtype?: string;
 }
-
-/** Types whose implicit default (a sequence) fills existing rows. */
-const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
 
 export default defineRule({
   id: 'adding-required-column',
@@ -54,7 +52,7 @@ export default defineRule({
           c.contype === 'CONSTR_GENERATED',
       );
       const typeName = col.typeName?.names?.at(-1)?.String?.sval ?? '';
-      if (fillsExistingRows || SERIAL_TYPES.has(typeName)) continue;
+      if (fillsExistingRows || isSerialType(typeName)) continue;
 
       const column = quoteIdent(col.colname);
       const tableSql = qualified(table);

@@ -4,6 +4,7 @@
  * a column without a default) and the primary key index is built, all under one ACCESS EXCLUSIVE
  * lock that blocks reads and writes for the whole duration.
  */
+import { isSerialType } from '../columns.js';
 import { defineRule } from '../define-rule.js';
 import type { QualifiedName } from '../types.js';
 
@@ -22,8 +23,6 @@ interface AlterTableStmt {
   cmds?: { AlterTableCmd?: { subtype: string; def?: { ColumnDef?: ColumnDef } } }[];
   objtype?: string;
 }
-
-const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
 
 export default defineRule({
   id: 'adding-serial-primary-key-field',
@@ -49,7 +48,7 @@ export default defineRule({
       if (!primary) continue;
       const typeName = col.typeName?.names?.at(-1)?.String?.sval ?? '';
       const generated =
-        SERIAL_TYPES.has(typeName) ||
+        isSerialType(typeName) ||
         constraints.some((c) => c.contype === 'CONSTR_IDENTITY' || c.contype === 'CONSTR_DEFAULT');
       const column = quoteIdent(col.colname);
       ctx.report({

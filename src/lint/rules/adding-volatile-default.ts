@@ -10,6 +10,7 @@
  * Functions the rule does not know are treated as volatile, as PostgreSQL does for a function
  * declared without a volatility.
  */
+import { isSerialType } from '../columns.js';
 import { defineRule } from '../define-rule.js';
 import type { QualifiedName } from '../types.js';
 
@@ -85,8 +86,6 @@ const NON_VOLATILE_FUNCTIONS = new Set([
   'uuid_nil',
 ]);
 
-const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
-
 const REWRITE =
   'rewrites every row of the table under an ACCESS EXCLUSIVE lock: all reads and writes on it wait until the rewrite finishes, which takes minutes or hours on a large table';
 
@@ -116,7 +115,7 @@ export default defineRule({
       const typeName = col.typeName?.names?.at(-1)?.String?.sval ?? '';
       const help = `Add ${column} without a default (a catalog-only change), then ALTER COLUMN ${column} SET DEFAULT ... so new rows get it, and backfill existing rows in batches of a few thousand (UPDATE ... WHERE ${column} IS NULL AND <key range>), each in its own transaction.`;
 
-      if (SERIAL_TYPES.has(typeName)) {
+      if (isSerialType(typeName)) {
         ctx.report({
           message: `ADD COLUMN ${column} ${typeName} on ${tableSql} fills existing rows from a sequence (nextval() is volatile), so it ${REWRITE}.`,
           help,
