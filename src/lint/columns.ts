@@ -46,9 +46,7 @@ export function builtinType(typeName: TypeName | undefined): string | undefined 
   return undefined;
 }
 
-export function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-}
+export { quoteIdent } from './names.js';
 
 /** The serial pseudo-types and the integer type each stands for (a column with a sequence default). */
 export const SERIAL_BASE_TYPES: Readonly<Record<string, 'smallint' | 'integer' | 'bigint'>> = {

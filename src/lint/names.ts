@@ -67,3 +67,23 @@ export function columnKey(table: QualifiedName, column: string): string {
 export function columnKeyName(key: string): string {
   return key.slice(key.lastIndexOf('\0') + 1);
 }
+
+/**
+ * The table an `ALTER TABLE` statement (not ALTER INDEX/VIEW/...) changes, with its node typed as
+ * the rule reads it; undefined for any other statement.
+ */
+export function alteredTable<S>(ctx: { statement: { kind: string }; node: Record<string, unknown> | undefined }): { stmt: S; table: QualifiedName } | undefined {
+  if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node || ctx.node['objtype'] !== 'OBJECT_TABLE') return undefined;
+  const table = rangeVarName(ctx.node['relation']);
+  return table ? { stmt: ctx.node as unknown as S, table } : undefined;
+}
+
+/** An identifier as SQL: quoted only when it has to be (as the migration author would write it). */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A table name as SQL for messages and suggested fixes: `schema.table` when qualified. */
+export function qualifiedSql(name: QualifiedName): string {
+  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
+}

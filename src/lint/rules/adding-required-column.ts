@@ -6,7 +6,7 @@
  */
 import { isSerialType } from '../columns.js';
 import { defineRule } from '../define-rule.js';
-import type { QualifiedName } from '../types.js';
+import { alteredTable, qualifiedSql, quoteIdent } from '../names.js';
 
 interface Constraint {
   contype: string;
@@ -32,10 +32,9 @@ export default defineRule({
   summary: 'ADD COLUMN ... NOT NULL without a DEFAULT fails on any existing table that has rows.',
   on: ['AlterTableStmt'],
   check(ctx) {
-    if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node) return;
-    const stmt = ctx.node as unknown as AlterTableStmt;
-    if (stmt.objtype !== 'OBJECT_TABLE' || !stmt.relation) return;
-    const table: QualifiedName = { schema: stmt.relation.schemaname, name: stmt.relation.relname };
+    const altered = alteredTable<AlterTableStmt>(ctx);
+    if (!altered) return;
+    const { stmt, table } = altered;
     if (ctx.state.isNewTable(table)) return;
 
     for (const item of stmt.cmds ?? []) {
@@ -55,7 +54,7 @@ export default defineRule({
       if (fillsExistingRows || isSerialType(typeName)) continue;
 
       const column = quoteIdent(col.colname);
-      const tableSql = qualified(table);
+      const tableSql = qualifiedSql(table);
       ctx.report({
         message: `ADD COLUMN ${column} NOT NULL without a DEFAULT fails with "column contains null values" on ${tableSql} as soon as it has rows, and application code deployed before this column exists will fail its INSERTs.`,
         help: `Add ${column} as nullable, deploy code that writes it, backfill existing rows in batches, then make it NOT NULL with a validated CHECK (${column} IS NOT NULL) (see set-not-null). Or give it a constant DEFAULT: on PostgreSQL 11+ a non-volatile default is stored in the catalog and does not rewrite the table.`,
@@ -65,10 +64,3 @@ export default defineRule({
   },
 });
 
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-}
-
-function qualified(name: QualifiedName): string {
-  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
-}

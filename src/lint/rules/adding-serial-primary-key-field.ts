@@ -6,7 +6,7 @@
  */
 import { isSerialType } from '../columns.js';
 import { defineRule } from '../define-rule.js';
-import type { QualifiedName } from '../types.js';
+import { alteredTable, qualifiedSql, quoteIdent } from '../names.js';
 
 interface Constraint {
   contype: string;
@@ -32,12 +32,11 @@ export default defineRule({
     'ADD COLUMN ... PRIMARY KEY on an existing table fills the column and builds the primary key index under one ACCESS EXCLUSIVE lock.',
   on: ['AlterTableStmt'],
   check(ctx) {
-    if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node) return;
-    const stmt = ctx.node as unknown as AlterTableStmt;
-    if (stmt.objtype !== 'OBJECT_TABLE' || !stmt.relation) return;
-    const table: QualifiedName = { schema: stmt.relation.schemaname, name: stmt.relation.relname };
+    const altered = alteredTable<AlterTableStmt>(ctx);
+    if (!altered) return;
+    const { stmt, table } = altered;
     if (ctx.state.isNewTable(table)) return;
-    const tableSql = qualified(table);
+    const tableSql = qualifiedSql(table);
 
     for (const item of stmt.cmds ?? []) {
       const cmd = item.AlterTableCmd;
@@ -62,10 +61,3 @@ export default defineRule({
   },
 });
 
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-}
-
-function qualified(name: QualifiedName): string {
-  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
-}

@@ -5,7 +5,7 @@
  * with `ADD CONSTRAINT ... USING INDEX`, which is a catalog-only change.
  */
 import { defineRule } from '../define-rule.js';
-import type { QualifiedName } from '../types.js';
+import { alteredTable, qualifiedSql, quoteIdent } from '../names.js';
 
 interface Constraint {
   contype: string;
@@ -32,12 +32,11 @@ export default defineRule({
     'ADD UNIQUE / PRIMARY KEY on an existing table builds the index under an ACCESS EXCLUSIVE lock; build it CONCURRENTLY and attach it with USING INDEX.',
   on: ['AlterTableStmt'],
   check(ctx) {
-    if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node) return;
-    const stmt = ctx.node as unknown as AlterTableStmt;
-    if (stmt.objtype !== 'OBJECT_TABLE' || !stmt.relation) return;
-    const table: QualifiedName = { schema: stmt.relation.schemaname, name: stmt.relation.relname };
+    const altered = alteredTable<AlterTableStmt>(ctx);
+    if (!altered) return;
+    const { stmt, table } = altered;
     if (ctx.state.isNewTable(table)) return;
-    const tableSql = qualified(table);
+    const tableSql = qualifiedSql(table);
 
     for (const item of stmt.cmds ?? []) {
       const cmd = item.AlterTableCmd;
@@ -79,10 +78,3 @@ function truncate(name: string): string {
   return name.length > 63 ? name.slice(0, 63) : name;
 }
 
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-}
-
-function qualified(name: QualifiedName): string {
-  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
-}

@@ -12,7 +12,7 @@
  */
 import { isSerialType } from '../columns.js';
 import { defineRule } from '../define-rule.js';
-import type { QualifiedName } from '../types.js';
+import { alteredTable, qualifiedSql, quoteIdent } from '../names.js';
 
 type Node = Record<string, unknown>;
 
@@ -97,12 +97,11 @@ export default defineRule({
     'ADD COLUMN with a volatile default (or an identity / stored generated column, or any default before PostgreSQL 11) rewrites the table under an ACCESS EXCLUSIVE lock.',
   on: ['AlterTableStmt'],
   check(ctx) {
-    if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node) return;
-    const stmt = ctx.node as unknown as AlterTableStmt;
-    if (stmt.objtype !== 'OBJECT_TABLE' || !stmt.relation) return;
-    const table: QualifiedName = { schema: stmt.relation.schemaname, name: stmt.relation.relname };
+    const altered = alteredTable<AlterTableStmt>(ctx);
+    if (!altered) return;
+    const { stmt, table } = altered;
     if (ctx.state.isNewTable(table)) return;
-    const tableSql = qualified(table);
+    const tableSql = qualifiedSql(table);
 
     for (const item of stmt.cmds ?? []) {
       const cmd = item.AlterTableCmd;
@@ -205,10 +204,3 @@ function firstVolatileCall(node: unknown): { name: string; location?: number | u
   return undefined;
 }
 
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-}
-
-function qualified(name: QualifiedName): string {
-  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
-}

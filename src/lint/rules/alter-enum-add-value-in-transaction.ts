@@ -7,6 +7,7 @@
  * enum type itself was created earlier in the same transaction.
  */
 import { defineRule } from '../define-rule.js';
+import { quoteIdent } from '../names.js';
 
 interface TransactionState {
   /** Values added in the open transaction, with the (display) name of the type they were added to. */
@@ -125,6 +126,3 @@ function sqlLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-}

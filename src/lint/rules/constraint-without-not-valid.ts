@@ -7,6 +7,7 @@
  * `ADD ... NOT VALID`, where the lock of the ADD is still held during the validating scan.
  */
 import { defineRule } from '../define-rule.js';
+import { alteredTable, qualifiedSql, quoteIdent } from '../names.js';
 import type { QualifiedName } from '../types.js';
 
 type Node = Record<string, unknown>;
@@ -58,11 +59,10 @@ export default defineRule({
       if (BOUNDARIES.has(String(ctx.node?.['kind']))) file.generation += 1;
       return;
     }
-    if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node) return;
-    const stmt = ctx.node as unknown as AlterTableStmt;
-    if (stmt.objtype !== 'OBJECT_TABLE' || !stmt.relation) return;
-    const table: QualifiedName = { schema: stmt.relation.schemaname, name: stmt.relation.relname };
-    const tableSql = qualified(table);
+    const altered = alteredTable<AlterTableStmt>(ctx);
+    if (!altered) return;
+    const { stmt, table } = altered;
+    const tableSql = qualifiedSql(table);
     const isNew = ctx.state.isNewTable(table);
     const cmds = (stmt.cmds ?? []).flatMap((c) => (c.AlterTableCmd ? [c.AlterTableCmd] : []));
     // Constraints added NOT VALID by this very statement: always the same transaction as a VALIDATE in it.
@@ -84,7 +84,7 @@ export default defineRule({
         if (isNew) continue;
         const constraint = quoteIdent(name);
         const lock = foreignKey
-          ? `SHARE ROW EXCLUSIVE locks on ${tableSql} and on ${con.pktable ? qualified({ schema: con.pktable.schemaname, name: con.pktable.relname }) : 'the referenced table'}: inserts, updates and deletes on both wait`
+          ? `SHARE ROW EXCLUSIVE locks on ${tableSql} and on ${con.pktable ? qualifiedSql({ schema: con.pktable.schemaname, name: con.pktable.relname }) : 'the referenced table'}: inserts, updates and deletes on both wait`
           : `an ACCESS EXCLUSIVE lock on ${tableSql}: every read and write on it waits`;
         const single = cmds.length === 1 && !/--[^\n]*$/.test(ctx.statement.sql.trim());
         ctx.report({
@@ -142,10 +142,3 @@ function tableKey(table: QualifiedName): string {
   return `${table.schema ?? 'public'}.${table.name}`;
 }
 
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-}
-
-function qualified(name: QualifiedName): string {
-  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
-}

@@ -5,6 +5,7 @@
  * CONCURRENTLY is not available for it.
  */
 import { defineRule } from '../define-rule.js';
+import { qualifiedSql, quoteIdent } from '../names.js';
 import type { QualifiedName } from '../types.js';
 
 interface IndexStmt {
@@ -26,7 +27,7 @@ export default defineRule({
     if (stmt.concurrent || !stmt.relation || stmt.relation.inh !== true) return;
     const table: QualifiedName = { schema: stmt.relation.schemaname, name: stmt.relation.relname };
     if (ctx.state.isNewTable(table)) return;
-    const tableSql = qualified(table);
+    const tableSql = qualifiedSql(table);
     const sql = ctx.statement.sql.trim();
     const fixed = sql.replace(/^(create\s+(?:unique\s+)?index)(?=\s)/i, '$1 CONCURRENTLY');
     const outside = ctx.state.inTransaction
@@ -40,10 +41,3 @@ export default defineRule({
   },
 });
 
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-}
-
-function qualified(name: QualifiedName): string {
-  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
-}

@@ -5,6 +5,7 @@
  * skipped: nothing in production uses them yet.
  */
 import { defineRule } from '../define-rule.js';
+import { qualifiedSql } from '../names.js';
 import type { QualifiedName } from '../types.js';
 
 interface DropStmt {
@@ -30,7 +31,7 @@ export default defineRule({
     });
     const existing = indexes.filter((index) => !ctx.state.isNewIndex(index));
     if (existing.length === 0) return;
-    const names = existing.map(qualified).join(', ');
+    const names = existing.map(qualifiedSql).join(', ');
     // DROP INDEX CONCURRENTLY takes one index and no CASCADE.
     const canFix = indexes.length === 1 && stmt.behavior !== 'DROP_CASCADE';
     const sql = ctx.statement.sql.trim();
@@ -43,10 +44,3 @@ export default defineRule({
   },
 });
 
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-}
-
-function qualified(name: QualifiedName): string {
-  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
-}

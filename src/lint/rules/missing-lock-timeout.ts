@@ -18,6 +18,7 @@
  */
 import { alterTableCommandLock, LOCK_MODES, type LockMode } from '../../migrations/locks.js';
 import { defineRule } from '../define-rule.js';
+import { qualifiedSql } from '../names.js';
 import type { LintState, QualifiedName } from '../types.js';
 
 type Node = Record<string, unknown>;
@@ -36,7 +37,6 @@ interface LockNeed {
   target: string;
   location?: number | undefined;
 }
-
 
 const WRITE_BLOCKING = MODES.indexOf('SHARE');
 
@@ -76,7 +76,7 @@ function lockNeeds(kind: string, node: Node, state: LintState): LockNeed[] {
   const onTable = (rv: RangeVar | undefined, mode: LockMode): LockNeed[] => {
     if (!rv?.relname) return [];
     const table = tableOf(rv);
-    return state.isNewTable(table) ? [] : [{ mode, target: qualified(table), location: rv.location }];
+    return state.isNewTable(table) ? [] : [{ mode, target: qualifiedSql(table), location: rv.location }];
   };
 
   switch (kind) {
@@ -115,7 +115,7 @@ function lockNeeds(kind: string, node: Node, state: LintState): LockNeed[] {
         return objects
           .map(rangeVar)
           .filter((index) => !state.isNewIndex(tableOf(index)))
-          .map((index) => ({ mode: 'ACCESS EXCLUSIVE' as const, target: `the table of index ${qualified(tableOf(index))}` }));
+          .map((index) => ({ mode: 'ACCESS EXCLUSIVE' as const, target: `the table of index ${qualifiedSql(tableOf(index))}` }));
       }
       return [];
     }
@@ -134,7 +134,7 @@ function lockNeeds(kind: string, node: Node, state: LintState): LockNeed[] {
       const relation = node['relation'] as RangeVar | undefined;
       if (node['kind'] === 'REINDEX_OBJECT_TABLE') return onTable(relation, 'ACCESS EXCLUSIVE');
       if (node['kind'] === 'REINDEX_OBJECT_INDEX' && relation && !state.isNewIndex(tableOf(relation))) {
-        return [{ mode: 'ACCESS EXCLUSIVE', target: `index ${qualified(tableOf(relation))}`, location: relation.location }];
+        return [{ mode: 'ACCESS EXCLUSIVE', target: `index ${qualifiedSql(tableOf(relation))}`, location: relation.location }];
       }
       return [];
     }
@@ -192,10 +192,3 @@ function tableOf(rv: RangeVar): QualifiedName {
   return { schema: rv.schemaname, name: rv.relname };
 }
 
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-}
-
-function qualified(name: QualifiedName): string {
-  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
-}

@@ -10,6 +10,7 @@
  * `prodguard check`.
  */
 import { defineRule } from '../define-rule.js';
+import { qualifiedSql, quoteIdent } from '../names.js';
 import { allowedValues, columnRefs } from '../check-values.js';
 import type { QualifiedName } from '../types.js';
 
@@ -139,7 +140,7 @@ export default defineRule({
       added: KnownConstraint,
       location: number | undefined,
     ): void {
-      const tableSql = qualified(table);
+      const tableSql = qualifiedSql(table);
       const oldName = quoteIdent(replaced.name);
       const what =
         replaced.name === newName
@@ -281,10 +282,3 @@ function truncate(name: string): string {
   return name.length > 63 ? name.slice(0, 63) : name;
 }
 
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-}
-
-function qualified(name: QualifiedName): string {
-  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
-}

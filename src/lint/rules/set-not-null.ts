@@ -7,6 +7,7 @@
  * `ctx.state.hasNotNullCheck` for checks it has no record of.
  */
 import { defineRule } from '../define-rule.js';
+import { alteredTable, qualifiedSql, quoteIdent } from '../names.js';
 import type { QualifiedName } from '../types.js';
 
 interface RangeVar {
@@ -56,13 +57,12 @@ export default defineRule({
     'SET NOT NULL on an existing column without a validated CHECK (col IS NOT NULL) scans the whole table under an ACCESS EXCLUSIVE lock.',
   on: ['AlterTableStmt'],
   check(ctx) {
-    if (ctx.statement.kind !== 'AlterTableStmt' || !ctx.node) return;
-    const stmt = ctx.node as unknown as AlterTableStmt;
-    if (stmt.objtype !== 'OBJECT_TABLE' || !stmt.relation) return;
-    const table: QualifiedName = { schema: stmt.relation.schemaname, name: stmt.relation.relname };
+    const altered = alteredTable<AlterTableStmt>(ctx);
+    if (!altered) return;
+    const { stmt, table } = altered;
     const proofs = proofsFor(ctx.memory, table);
     const isNew = ctx.state.isNewTable(table);
-    const tableSql = qualified(table);
+    const tableSql = qualifiedSql(table);
     // Catalog changes of this statement only count for later statements: PostgreSQL checks
     // SET NOT NULL before it adds or validates the constraints of the same ALTER TABLE.
     const afterStatement: (() => void)[] = [];
@@ -222,10 +222,3 @@ function truncateIdent(name: string): string {
   return name.length > 63 ? name.slice(0, 63) : name;
 }
 
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
-}
-
-function qualified(name: QualifiedName): string {
-  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
-}
