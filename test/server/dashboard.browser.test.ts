@@ -68,9 +68,14 @@ describe('the dashboard in Chromium against a real PostgreSQL', () => {
     expect(await text('[data-testid="count-public.users"]')).toBe('12');
     expect(await text('[data-testid="count-public.bookings"]')).toBe('5');
     // The age chart draws one bar per bucket, with the API's values.
-    const bars = await page.locator('[data-testid="age-chart"] rect.bar').evaluateAll((rects) => rects.map((r) => [r.getAttribute('data-label'), Number(r.getAttribute('data-value')), r.getBoundingClientRect().height]));
+    const readBars = () =>
+      page.locator('[data-testid="age-chart"] rect.bar').evaluateAll((rects) => rects.map((r) => [r.getAttribute('data-label'), Number(r.getAttribute('data-value')), r.getBoundingClientRect().height] as const));
+    const bars = await readBars();
     expect(bars.map(([label, value]) => [label, value])).toEqual(summary.buckets.map((b) => [b.label, b.count]));
-    for (const [, value, height] of bars) expect(Number(height) > 0).toBe(Number(value) > 0);
+    // Drawn heights come from layout, which a loaded machine may not have finished: poll for it.
+    await expect
+      .poll(async () => (await readBars()).map(([label, value, height]) => [label, height > 0 === value > 0]), { timeout: 10_000, interval: 100 })
+      .toEqual(summary.buckets.map((b) => [b.label, true]));
     expect(await page.locator('[data-testid="trend-chart"] circle').count()).toBe(24);
     expect(await page.locator('[data-testid="trend-chart"] polyline').count()).toBe(1);
     // Alert threshold 15 is crossed; the stale users are flagged.
