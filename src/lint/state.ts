@@ -57,19 +57,35 @@ function notNullColumn(expr: unknown): string | undefined {
   return listName(fields)?.name;
 }
 
-function lockTimeoutValue(value: string | undefined): boolean {
+/** A timeout value that limits anything: a number other than 0 (with or without a unit). */
+function timeoutValue(value: string | undefined): boolean {
   if (value === undefined) return false;
   const number = Number.parseFloat(value);
   return !Number.isNaN(number) && number !== 0;
 }
 
+/** The session timeouts the engine follows through a file (`SET`, `SET LOCAL`, `RESET`, set_config). */
+const TIMEOUTS = ['lock_timeout', 'statement_timeout'] as const;
+type Timeout = (typeof TIMEOUTS)[number];
+
 export class RunState implements LintState {
   inTransaction = false;
   implicitTransaction = false;
-  lockTimeoutSet = false;
 
   private explicitTransaction = false;
-  private lockTimeoutIsLocal = false;
+  /** Per timeout: whether it is set (non-zero) and whether only for the current transaction. */
+  private readonly timeouts: Record<Timeout, { set: boolean; local: boolean }> = {
+    lock_timeout: { set: false, local: false },
+    statement_timeout: { set: false, local: false },
+  };
+
+  get lockTimeoutSet(): boolean {
+    return this.timeouts.lock_timeout.set;
+  }
+
+  get statementTimeoutSet(): boolean {
+    return this.timeouts.statement_timeout.set;
+  }
   private readonly tables = new NameSet();
   private readonly indexes = new NameSet();
   private readonly enums = new Map<string, { schema: string; values: string[] }[]>();
@@ -100,8 +116,7 @@ export class RunState implements LintState {
     this.implicitTransaction = file.transaction === 'per-file';
     this.explicitTransaction = false;
     this.inTransaction = this.implicitTransaction;
-    this.lockTimeoutSet = false;
-    this.lockTimeoutIsLocal = false;
+    for (const name of TIMEOUTS) this.timeouts[name] = { set: false, local: false };
   }
 
   /** Records what the statement changes. Call after every rule has checked it. */
@@ -173,7 +188,8 @@ export class RunState implements LintState {
       case 'TRANS_STMT_ROLLBACK':
       case 'TRANS_STMT_PREPARE':
         this.explicitTransaction = false;
-        if (this.lockTimeoutIsLocal && !this.implicitTransaction) this.lockTimeoutSet = false;
+        // SET LOCAL ends with the explicit transaction (a tool's per-file transaction lasts the file).
+        for (const name of TIMEOUTS) if (this.timeouts[name].local && !this.implicitTransaction) this.timeouts[name].set = false;
         break;
       default:
         break;
@@ -184,30 +200,30 @@ export class RunState implements LintState {
   private applySet(node: Node): void {
     const kind = node['kind'];
     if (kind === 'VAR_RESET_ALL') {
-      this.lockTimeoutSet = false;
+      for (const name of TIMEOUTS) this.timeouts[name].set = false;
       return;
     }
-    if (node['name'] !== 'lock_timeout') return;
+    const name = node['name'];
+    if (name !== 'lock_timeout' && name !== 'statement_timeout') return;
     if (kind === 'VAR_SET_VALUE') {
       const args = node['args'] as unknown[] | undefined;
-      this.lockTimeoutSet = lockTimeoutValue(constValue(args?.[0]));
-      this.lockTimeoutIsLocal = node['is_local'] === true;
+      this.timeouts[name] = { set: timeoutValue(constValue(args?.[0])), local: node['is_local'] === true };
     } else {
-      this.lockTimeoutSet = false;
+      this.timeouts[name].set = false;
     }
   }
 
-  /** `SELECT set_config('lock_timeout', '5s', is_local)`. */
+  /** `SELECT set_config('lock_timeout', '5s', is_local)` (or statement_timeout). */
   private applySelect(node: Node): void {
     const targets = node['targetList'] as { ResTarget?: { val?: Node } }[] | undefined;
     if (targets === undefined) return;
     for (const target of targets) {
       const call = target.ResTarget?.val?.['FuncCall'] as { funcname?: unknown; args?: unknown[] } | undefined;
       if (call === undefined || listName(call.funcname)?.name !== 'set_config') continue;
-      if (constValue(call.args?.[0]) !== 'lock_timeout') continue;
-      this.lockTimeoutSet = lockTimeoutValue(constValue(call.args?.[1]));
+      const name = constValue(call.args?.[0]);
+      if (name !== 'lock_timeout' && name !== 'statement_timeout') continue;
       const local = (call.args?.[2] as Node | undefined)?.['A_Const'] as { boolval?: { boolval?: boolean } } | undefined;
-      this.lockTimeoutIsLocal = local?.boolval?.boolval === true;
+      this.timeouts[name] = { set: timeoutValue(constValue(call.args?.[1])), local: local?.boolval?.boolval === true };
     }
   }
 

@@ -42,6 +42,8 @@ export interface LintState {
   implicitTransaction: boolean;
   /** True when `SET lock_timeout` (non-zero) ran earlier in this file. */
   lockTimeoutSet: boolean;
+  /** True when `SET statement_timeout` (non-zero) ran earlier in this file. */
+  statementTimeoutSet: boolean;
   /** Values of an enum type as last defined in this run (CREATE TYPE / ADD VALUE / RENAME VALUE), if known. */
   enumValues(name: QualifiedName): string[] | undefined;
   /** Columns given `CHECK (col IS NOT NULL)` earlier in this run, per table, as `schema.table.column`. */

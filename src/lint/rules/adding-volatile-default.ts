@@ -172,14 +172,14 @@ function at(location: number | undefined): { location?: number } {
   return location !== undefined ? { location } : {};
 }
 
-function isNullConstant(expr: Node): boolean {
+export function isNullConstant(expr: Node): boolean {
   let current: Node | undefined = expr;
   while (current?.['TypeCast']) current = (current['TypeCast'] as { arg?: Node }).arg;
   return (current?.['A_Const'] as { isnull?: boolean } | undefined)?.isnull === true;
 }
 
-/** The first function call in `expr` that is volatile or not known to be non-volatile. */
-function firstVolatileCall(node: unknown): { name: string; location?: number | undefined } | undefined {
+/** The first function call in `expr` that is volatile or not known to be non-volatile (also used by missing-statement-timeout). */
+export function firstVolatileCall(node: unknown): { name: string; location?: number | undefined } | undefined {
   if (Array.isArray(node)) {
     for (const item of node) {
       const found = firstVolatileCall(item);

@@ -40,6 +40,10 @@ import preferTimestamptz from './prefer-timestamptz.js';
 import banCharField from './ban-char-field.js';
 import transactionNesting from './transaction-nesting.js';
 import addingSerialPrimaryKeyField from './adding-serial-primary-key-field.js';
+import banDropNotNull from './ban-drop-not-null.js';
+import missingStatementTimeout from './missing-statement-timeout.js';
+import preferBigintOverSmallint from './prefer-bigint-over-smallint.js';
+import preferRobustStmts from './prefer-robust-stmts.js';
 // --- group B (end)
 
 export const allRules: readonly Rule[] = [
@@ -78,5 +82,9 @@ export const allRules: readonly Rule[] = [
   banCharField,
   transactionNesting,
   addingSerialPrimaryKeyField,
+  banDropNotNull,
+  missingStatementTimeout,
+  preferBigintOverSmallint,
+  preferRobustStmts,
   // --- group B list (end)
 ];

@@ -1,0 +1,81 @@
+import rule from '../../../src/lint/rules/missing-statement-timeout.js';
+import { ruleTester } from '../rule-tester.js';
+
+ruleTester(rule, {
+  valid: [
+    `SET statement_timeout = '5min';\nALTER TABLE users ALTER COLUMN age TYPE bigint;`,
+    `SET statement_timeout TO 300000;\nCREATE INDEX users_age_idx ON users (age);`,
+    `SELECT set_config('statement_timeout', '5min', false);\nALTER TABLE users ALTER COLUMN email SET NOT NULL;`,
+    { code: `SET LOCAL statement_timeout = '5min';\nALTER TABLE users ALTER COLUMN age TYPE bigint;`, transaction: 'per-file' },
+    `BEGIN;\nSET LOCAL statement_timeout = '5min';\nALTER TABLE users ADD CONSTRAINT age_check CHECK (age > 0);\nCOMMIT;`,
+    // New tables are empty: nothing to scan.
+    'CREATE TABLE users (id bigint, age int);\nALTER TABLE users ALTER COLUMN age TYPE bigint;\nCREATE INDEX users_age_idx ON users (age);',
+    // Quick forms: catalog-only changes, and the forms that do not block writes.
+    'ALTER TABLE users ADD COLUMN age integer;',
+    "ALTER TABLE users ADD COLUMN status text NOT NULL DEFAULT 'new';",
+    'ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();',
+    'ALTER TABLE users ADD CONSTRAINT age_check CHECK (age > 0) NOT VALID;',
+    'ALTER TABLE users VALIDATE CONSTRAINT age_check;',
+    'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx;',
+    'ALTER TABLE users DROP COLUMN age;',
+    'CREATE INDEX CONCURRENTLY users_age_idx ON users (age);',
+    'REINDEX TABLE CONCURRENTLY users;',
+    'REFRESH MATERIALIZED VIEW CONCURRENTLY stats;',
+    'VACUUM users;',
+    "UPDATE users SET age = 0 WHERE id < 1000;",
+  ],
+  invalid: [
+    {
+      name: 'reported once per file, at the first slow statement',
+      code: 'ALTER TABLE users ALTER COLUMN age TYPE bigint;\nCREATE INDEX users_age_idx ON users (age);',
+      errors: [
+        {
+          line: 1,
+          column: 13,
+          endColumn: 18,
+          severity: 'warning',
+          message: /ALTER COLUMN TYPE rewrites or scans the whole of users while holding a lock that blocks writes .*no statement_timeout is set/,
+          help: /SET statement_timeout = '5min'/,
+          fix: "SET statement_timeout = '5min';",
+        },
+      ],
+    },
+    { code: 'CREATE INDEX users_age_idx ON users (age);', errors: [{ line: 1, column: 31, message: /CREATE INDEX reads the whole of users/ }] },
+    { code: 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;', errors: [{ message: /SET NOT NULL scans/ }] },
+    { code: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);', errors: [{ message: /ADD FOREIGN KEY without NOT VALID scans the whole of orders/ }] },
+    { code: 'ALTER TABLE users ADD PRIMARY KEY (id);', errors: [{ message: /builds its index over the whole of users/ }] },
+    { code: 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();', errors: [{ message: /ADD COLUMN with this DEFAULT rewrites/ }] },
+    { code: "ALTER TABLE users ADD COLUMN status text DEFAULT 'new';", pgVersion: 10, errors: [{ message: /ADD COLUMN with this DEFAULT rewrites/ }] },
+    { code: 'ALTER TABLE users ADD COLUMN n bigserial;', errors: [{ message: /serial type fills every row/ }] },
+    { code: 'CLUSTER users USING users_pkey;', errors: [{ message: /CLUSTER rewrites the whole of users/ }] },
+    { code: 'VACUUM FULL users;', errors: [{ message: /VACUUM FULL rewrites/ }] },
+    { code: 'REINDEX TABLE users;', errors: [{ message: /REINDEX rebuilds every index of users/ }] },
+    { code: 'REFRESH MATERIALIZED VIEW stats;', errors: [{ message: /REFRESH MATERIALIZED VIEW recomputes the whole of stats/ }] },
+    {
+      name: 'statement_timeout = 0 disables the timeout',
+      code: 'SET statement_timeout = 0;\nCREATE INDEX users_age_idx ON users (age);',
+      errors: [{ line: 2 }],
+    },
+    {
+      name: 'RESET and RESET ALL clear it',
+      code: "SET statement_timeout = '5min';\nRESET statement_timeout;\nCREATE INDEX users_age_idx ON users (age);",
+      errors: [{ line: 3 }],
+    },
+    {
+      name: 'SET LOCAL ends with its transaction',
+      code: "BEGIN;\nSET LOCAL statement_timeout = '5min';\nCOMMIT;\nCREATE INDEX users_age_idx ON users (age);",
+      errors: [{ line: 4, fix: "SET statement_timeout = '5min';" }],
+    },
+    {
+      name: 'in a transaction the fix is SET LOCAL',
+      code: 'ALTER TABLE users ALTER COLUMN age TYPE bigint;',
+      transaction: 'per-file',
+      errors: [{ fix: "SET LOCAL statement_timeout = '5min';" }],
+    },
+    {
+      name: 'a lock_timeout alone does not bound the time the lock is held',
+      code: "SET lock_timeout = '2s';\nALTER TABLE users ALTER COLUMN age TYPE bigint;",
+      errors: [{ line: 2 }],
+    },
+  ],
+});
