@@ -73,18 +73,32 @@ export class RunState implements LintState {
   implicitTransaction = false;
 
   private explicitTransaction = false;
-  /** Per timeout: whether it is set (non-zero) and whether only for the current transaction. */
-  private readonly timeouts: Record<Timeout, { set: boolean; local: boolean }> = {
-    lock_timeout: { set: false, local: false },
-    statement_timeout: { set: false, local: false },
+  /**
+   * Per timeout: whether the session value limits anything (non-zero), and the value of a
+   * `SET LOCAL` for the current transaction when there is one (it wins until the transaction ends).
+   */
+  private readonly timeouts: Record<Timeout, { session: boolean; local: boolean | undefined }> = {
+    lock_timeout: { session: false, local: undefined },
+    statement_timeout: { session: false, local: undefined },
   };
 
   get lockTimeoutSet(): boolean {
-    return this.timeouts.lock_timeout.set;
+    return this.timeoutSet('lock_timeout');
   }
 
   get statementTimeoutSet(): boolean {
-    return this.timeouts.statement_timeout.set;
+    return this.timeoutSet('statement_timeout');
+  }
+
+  private timeoutSet(name: Timeout): boolean {
+    const timeout = this.timeouts[name];
+    return timeout.local ?? timeout.session;
+  }
+
+  /** `SET` / `SET LOCAL` / set_config of a timeout. PostgreSQL ignores a SET LOCAL outside a transaction. */
+  private setTimeout(name: Timeout, value: boolean, local: boolean): void {
+    if (!local) this.timeouts[name] = { session: value, local: undefined };
+    else if (this.inTransaction) this.timeouts[name].local = value;
   }
   private readonly tables = new NameSet();
   private readonly indexes = new NameSet();
@@ -116,7 +130,7 @@ export class RunState implements LintState {
     this.implicitTransaction = file.transaction === 'per-file';
     this.explicitTransaction = false;
     this.inTransaction = this.implicitTransaction;
-    for (const name of TIMEOUTS) this.timeouts[name] = { set: false, local: false };
+    for (const name of TIMEOUTS) this.timeouts[name] = { session: false, local: undefined };
   }
 
   /** Records what the statement changes. Call after every rule has checked it. */
@@ -189,7 +203,7 @@ export class RunState implements LintState {
       case 'TRANS_STMT_PREPARE':
         this.explicitTransaction = false;
         // SET LOCAL ends with the explicit transaction (a tool's per-file transaction lasts the file).
-        for (const name of TIMEOUTS) if (this.timeouts[name].local && !this.implicitTransaction) this.timeouts[name].set = false;
+        if (!this.implicitTransaction) for (const name of TIMEOUTS) this.timeouts[name].local = undefined;
         break;
       default:
         break;
@@ -200,16 +214,17 @@ export class RunState implements LintState {
   private applySet(node: Node): void {
     const kind = node['kind'];
     if (kind === 'VAR_RESET_ALL') {
-      for (const name of TIMEOUTS) this.timeouts[name].set = false;
+      for (const name of TIMEOUTS) this.timeouts[name] = { session: false, local: undefined };
       return;
     }
     const name = node['name'];
     if (name !== 'lock_timeout' && name !== 'statement_timeout') return;
     if (kind === 'VAR_SET_VALUE') {
       const args = node['args'] as unknown[] | undefined;
-      this.timeouts[name] = { set: timeoutValue(constValue(args?.[0])), local: node['is_local'] === true };
+      this.setTimeout(name, timeoutValue(constValue(args?.[0])), node['is_local'] === true);
     } else {
-      this.timeouts[name].set = false;
+      // RESET / SET ... TO DEFAULT: back to the server default (no timeout).
+      this.setTimeout(name, false, node['is_local'] === true);
     }
   }
 
@@ -220,10 +235,10 @@ export class RunState implements LintState {
     for (const target of targets) {
       const call = target.ResTarget?.val?.['FuncCall'] as { funcname?: unknown; args?: unknown[] } | undefined;
       if (call === undefined || listName(call.funcname)?.name !== 'set_config') continue;
-      const name = constValue(call.args?.[0]);
+      const name = constValue(call.args?.[0])?.toLowerCase();
       if (name !== 'lock_timeout' && name !== 'statement_timeout') continue;
       const local = (call.args?.[2] as Node | undefined)?.['A_Const'] as { boolval?: { boolval?: boolean } } | undefined;
-      this.timeouts[name] = { set: timeoutValue(constValue(call.args?.[1])), local: local?.boolval?.boolval === true };
+      this.setTimeout(name, timeoutValue(constValue(call.args?.[1])), local?.boolval?.boolval === true);
     }
   }
 

@@ -130,7 +130,37 @@ describe('LintState', () => {
       migrationFileFromText('2.sql', 'SELECT 6;', 'plain'),
     ];
     await lintFiles(files, { rules: [rule] });
-    expect(seen).toEqual([false, true, true, false, false, true, true, false, true, true, false, false, false]);
+    // SET LOCAL outside a transaction block is ignored by PostgreSQL (a WARNING), so it sets nothing.
+    expect(seen).toEqual([false, true, true, false, false, false, false, false, true, true, false, false, false]);
+  });
+
+  it('a SET LOCAL lasts its transaction and then the session value is back; set_config names are case-insensitive', async () => {
+    const { rule, seen } = recorder((ctx) => [ctx.state.lockTimeoutSet, ctx.state.statementTimeoutSet]);
+    await lintText(
+      [
+        "SET statement_timeout = '5min';",
+        'BEGIN;',
+        'SET LOCAL statement_timeout = 0;',
+        'SELECT 1;',
+        'COMMIT;',
+        'SELECT 2;',
+        "SELECT set_config('Lock_Timeout', '2s', false);",
+        'RESET ALL;',
+        'SELECT 3;',
+      ].join('\n'),
+      { rules: [rule] },
+    );
+    expect(seen).toEqual([
+      [false, false],
+      [false, true],
+      [false, true],
+      [false, false],
+      [false, false],
+      [false, true],
+      [false, true],
+      [true, true],
+      [false, false],
+    ]);
   });
 
   it('SET LOCAL lock_timeout ends with the explicit transaction', async () => {

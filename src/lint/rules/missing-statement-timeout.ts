@@ -7,13 +7,15 @@
  * statement_timeout bounds how long it is held. On a table bigger than expected the statement runs
  * for minutes and every write (or read) of the table waits behind it.
  *
- * Counted: ALTER TABLE subcommands that rewrite or scan the table (ALTER COLUMN TYPE, SET NOT NULL,
- * ADD CHECK / FOREIGN KEY without NOT VALID, ADD PRIMARY KEY / UNIQUE / EXCLUDE without USING
- * INDEX, ADD COLUMN that fills existing rows (a volatile default, serial, identity, a stored
- * generated column; any default before PostgreSQL 11), SET TABLESPACE,
- * SET LOGGED / UNLOGGED, SET ACCESS METHOD), CREATE INDEX without CONCURRENTLY, REINDEX without
- * CONCURRENTLY, CLUSTER, VACUUM FULL and REFRESH MATERIALIZED VIEW without CONCURRENTLY. Statements
- * that wait without blocking traffic (the CONCURRENTLY forms, VALIDATE CONSTRAINT) are not.
+ * Counted: ALTER TABLE subcommands that rewrite or scan the table (ALTER COLUMN TYPE, SET NOT NULL
+ * unless a validated CHECK (col IS NOT NULL) proves it on PostgreSQL 12+, SET EXPRESSION, ADD CHECK /
+ * FOREIGN KEY / NOT NULL without NOT VALID, ADD PRIMARY KEY / UNIQUE / EXCLUDE without USING INDEX,
+ * ADD COLUMN that fills existing rows (a volatile default, serial, identity, a stored generated
+ * column; any default before PostgreSQL 11) or carries a UNIQUE / PRIMARY KEY / CHECK, SET
+ * TABLESPACE, SET LOGGED / UNLOGGED, SET ACCESS METHOD), CREATE INDEX without CONCURRENTLY,
+ * REINDEX TABLE / INDEX without CONCURRENTLY, CLUSTER, VACUUM FULL and REFRESH MATERIALIZED VIEW
+ * without CONCURRENTLY or WITH NO DATA. Statements that wait without blocking traffic (the
+ * CONCURRENTLY forms, VALIDATE CONSTRAINT) are not.
  */
 import { isSerialType } from '../columns.js';
 import { defineRule } from '../define-rule.js';
@@ -29,16 +31,25 @@ interface RangeVar {
   location?: number;
 }
 
+/** What the statement's lock blocks while it works: ACCESS EXCLUSIVE blocks reads too. */
+type Blocks = 'reads and writes' | 'writes';
+
 interface SlowWork {
   /** What the statement does, for the message: followed by the table's name. */
   what: string;
+  blocks: Blocks;
   table: string;
   location?: number | undefined;
 }
 
+interface Slow {
+  what: string;
+  blocks: Blocks;
+}
+
 const REWRITES: Readonly<Record<string, string>> = {
-  AT_AlterColumnType: 'ALTER COLUMN TYPE rewrites or scans the whole of',
-  AT_SetNotNull: 'SET NOT NULL scans the whole of',
+  AT_AlterColumnType: 'ALTER COLUMN TYPE (unless it only widens the type) rewrites the whole of',
+  AT_SetExpression: 'SET EXPRESSION rewrites the whole of',
   AT_SetTableSpace: 'SET TABLESPACE copies the whole of',
   AT_SetLogged: 'SET LOGGED rewrites the whole of',
   AT_SetUnLogged: 'SET UNLOGGED rewrites the whole of',
@@ -61,7 +72,7 @@ export default defineRule({
     ctx.memory.set(key, true);
     const local = ctx.state.inTransaction ? 'SET LOCAL statement_timeout' : 'SET statement_timeout';
     ctx.report({
-      message: `${work.what} ${work.table} while holding a lock that blocks writes to it, and no statement_timeout is set in this file: on a table larger than expected the statement runs for minutes and traffic on ${work.table} queues behind it the whole time. (Reported once per file.)`,
+      message: `${work.what} ${work.table} while holding a lock that blocks ${work.blocks} on it, and no statement_timeout is set in this file: on a table larger than expected the statement runs for minutes and traffic on ${work.table} queues behind it the whole time. (Reported once per file.)`,
       help: `Start the file with ${local} = '5min' (sized to the table) besides lock_timeout, so a statement that takes too long is cancelled and rolled back instead of blocking the table; for big tables prefer the forms that do not block (CREATE INDEX CONCURRENTLY, ADD CONSTRAINT ... NOT VALID then VALIDATE CONSTRAINT). If your migration runner already sets statement_timeout, suppress this rule in config.`,
       fix: `${local} = '5min';`,
       ...(work.location !== undefined ? { location: work.location } : {}),
@@ -73,84 +84,128 @@ function tableOf(rv: RangeVar): QualifiedName {
   return { schema: rv.schemaname, name: rv.relname };
 }
 
-/** The slow, write-blocking work the statement does on an existing table, if any. */
+/** Whether a `(OPTION value)` DefElem is switched on: no value, or a true-ish one. */
+function optionOn(options: unknown, name: string): boolean {
+  for (const item of (options as { DefElem?: { defname?: string; arg?: unknown } }[] | undefined) ?? []) {
+    if (item.DefElem?.defname !== name) continue;
+    const arg = item.DefElem.arg as { Boolean?: { boolval?: boolean }; Integer?: { ival?: number }; String?: { sval?: string } } | undefined;
+    if (arg === undefined) return true;
+    if (arg.Boolean) return arg.Boolean.boolval === true;
+    if (arg.Integer) return (arg.Integer.ival ?? 0) !== 0;
+    return !['false', 'off', '0', 'no'].includes((arg.String?.sval ?? '').toLowerCase());
+  }
+  return false;
+}
+
+/** The slow, traffic-blocking work the statement does on an existing table, if any. */
 function slowWork(kind: string, node: Node, state: LintState, pgVersion: number): SlowWork | undefined {
-  const existing = (rv: RangeVar | undefined): string | undefined => {
-    if (!rv?.relname) return undefined;
+  const on = (rv: RangeVar | undefined, slow: Slow | undefined): SlowWork | undefined => {
+    if (slow === undefined || !rv?.relname) return undefined;
     const table = tableOf(rv);
-    return state.isNewTable(table) ? undefined : qualifiedSql(table);
+    if (state.isNewTable(table)) return undefined;
+    return { ...slow, table: qualifiedSql(table), location: rv.location };
   };
-  const on = (rv: RangeVar | undefined, what: string): SlowWork | undefined => {
-    const table = existing(rv);
-    return table === undefined ? undefined : { what, table, location: rv?.location };
-  };
+  const accessExclusive = (what: string): Slow => ({ what, blocks: 'reads and writes' });
 
   switch (kind) {
     case 'AlterTableStmt': {
       if (node['objtype'] !== 'OBJECT_TABLE' && node['objtype'] !== 'OBJECT_MATVIEW') return undefined;
       const relation = node['relation'] as RangeVar | undefined;
+      if (!relation?.relname) return undefined;
       for (const item of (node['cmds'] as { AlterTableCmd?: Node }[] | undefined) ?? []) {
-        const what = slowCommand(item.AlterTableCmd, pgVersion);
-        if (what !== undefined) return on(relation, what);
+        const work = on(relation, slowCommand(item.AlterTableCmd, tableOf(relation), state, pgVersion));
+        if (work !== undefined) return work;
       }
       return undefined;
     }
     case 'IndexStmt':
-      return node['concurrent'] === true ? undefined : on(node['relation'] as RangeVar | undefined, 'CREATE INDEX reads the whole of');
+      return node['concurrent'] === true ? undefined : on(node['relation'] as RangeVar | undefined, { what: 'CREATE INDEX reads the whole of', blocks: 'writes' });
     case 'ReindexStmt': {
-      const params = (node['params'] as { DefElem?: { defname?: string } }[] | undefined) ?? [];
-      if (params.some((p) => p.DefElem?.defname === 'concurrently') || node['kind'] !== 'REINDEX_OBJECT_TABLE') return undefined;
-      return on(node['relation'] as RangeVar | undefined, 'REINDEX rebuilds every index of');
+      if (optionOn(node['params'], 'concurrently')) return undefined;
+      const relation = node['relation'] as RangeVar | undefined;
+      if (node['kind'] === 'REINDEX_OBJECT_TABLE') return on(relation, accessExclusive('REINDEX rebuilds every index of'));
+      if (node['kind'] === 'REINDEX_OBJECT_INDEX' && relation?.relname && !state.isNewIndex(tableOf(relation))) {
+        // The index's table is not named: the index build reads all of it while writes wait.
+        return { what: 'REINDEX INDEX rebuilds', blocks: 'writes', table: `index ${qualifiedSql(tableOf(relation))} from the whole of its table`, location: relation.location };
+      }
+      return undefined;
     }
     case 'ClusterStmt':
-      return on(node['relation'] as RangeVar | undefined, 'CLUSTER rewrites the whole of');
+      return on(node['relation'] as RangeVar | undefined, accessExclusive('CLUSTER rewrites the whole of'));
     case 'VacuumStmt': {
-      const options = (node['options'] as { DefElem?: { defname?: string } }[] | undefined) ?? [];
-      if (!options.some((o) => o.DefElem?.defname === 'full')) return undefined;
+      if (!optionOn(node['options'], 'full')) return undefined;
       for (const rel of (node['rels'] as { VacuumRelation?: { relation?: RangeVar } }[] | undefined) ?? []) {
-        const work = on(rel.VacuumRelation?.relation, 'VACUUM FULL rewrites the whole of');
+        const work = on(rel.VacuumRelation?.relation, accessExclusive('VACUUM FULL rewrites the whole of'));
         if (work !== undefined) return work;
       }
       return undefined;
     }
     case 'RefreshMatViewStmt':
-      return node['concurrent'] === true ? undefined : on(node['relation'] as RangeVar | undefined, 'REFRESH MATERIALIZED VIEW recomputes the whole of');
+      if (node['concurrent'] === true || node['skipData'] === true) return undefined;
+      return on(node['relation'] as RangeVar | undefined, accessExclusive('REFRESH MATERIALIZED VIEW recomputes the whole of'));
     default:
       return undefined;
   }
 }
 
+interface ColumnConstraint {
+  contype?: string;
+  raw_expr?: Node;
+  generated_kind?: string;
+  skip_validation?: boolean;
+  indexname?: string;
+}
+
 /** What a slow ALTER TABLE subcommand does to the table ("... the whole of"), or undefined for a quick one. */
-function slowCommand(cmd: Node | undefined, pgVersion: number): string | undefined {
+function slowCommand(cmd: Node | undefined, table: QualifiedName, state: LintState, pgVersion: number): Slow | undefined {
   if (cmd === undefined) return undefined;
   const subtype = String(cmd['subtype']);
   const rewrite = REWRITES[subtype];
-  if (rewrite !== undefined) return rewrite;
+  if (rewrite !== undefined) return { what: rewrite, blocks: 'reads and writes' };
+  if (subtype === 'AT_SetNotNull') {
+    // PostgreSQL 12+ skips the scan when a validated CHECK (col IS NOT NULL) proves it.
+    const column = cmd['name'] as string | undefined;
+    if (pgVersion >= 12 && column !== undefined && state.hasNotNullCheck(table, column)) return undefined;
+    return { what: 'SET NOT NULL scans the whole of', blocks: 'reads and writes' };
+  }
   const def = cmd['def'] as Node | undefined;
   if (subtype === 'AT_AddConstraint') {
-    const con = def?.['Constraint'] as { contype?: string; skip_validation?: boolean; indexname?: string } | undefined;
-    if (con === undefined) return undefined;
-    if ((con.contype === 'CONSTR_CHECK' || con.contype === 'CONSTR_FOREIGN') && con.skip_validation !== true) {
-      return `ADD ${con.contype === 'CONSTR_CHECK' ? 'CHECK' : 'FOREIGN KEY'} without NOT VALID scans the whole of`;
-    }
-    if ((con.contype === 'CONSTR_PRIMARY' || con.contype === 'CONSTR_UNIQUE' || con.contype === 'CONSTR_EXCLUSION') && con.indexname === undefined) {
-      return 'ADD PRIMARY KEY / UNIQUE / EXCLUDE builds its index over the whole of';
-    }
-    return undefined;
+    const con = def?.['Constraint'] as ColumnConstraint | undefined;
+    return con === undefined ? undefined : slowConstraint(con);
   }
   if (subtype === 'AT_AddColumn') {
-    const column = def?.['ColumnDef'] as
-      | { typeName?: { names?: { String?: { sval?: string } }[] }; constraints?: { Constraint?: { contype?: string; raw_expr?: Node; generated_kind?: string } }[] }
-      | undefined;
-    if (isSerialType(column?.typeName?.names?.at(-1)?.String?.sval ?? '')) return 'ADD COLUMN with a serial type fills every row of';
+    const column = def?.['ColumnDef'] as { typeName?: { names?: { String?: { sval?: string } }[] }; constraints?: { Constraint?: ColumnConstraint }[] } | undefined;
+    if (isSerialType(column?.typeName?.names?.at(-1)?.String?.sval ?? '')) return { what: 'ADD COLUMN with a serial type fills every row of', blocks: 'reads and writes' };
     for (const item of column?.constraints ?? []) {
       const con = item.Constraint;
-      if (con?.contype === 'CONSTR_IDENTITY') return 'ADD COLUMN ... GENERATED AS IDENTITY fills every row of';
-      if (con?.contype === 'CONSTR_GENERATED' && con.generated_kind !== 'v') return 'ADD COLUMN ... GENERATED ALWAYS AS ... STORED rewrites the whole of';
-      if (con?.contype === 'CONSTR_DEFAULT' && con.raw_expr !== undefined && !isNullConstant(con.raw_expr)) {
-        if (pgVersion < 11 || firstVolatileCall(con.raw_expr) !== undefined) return 'ADD COLUMN with this DEFAULT rewrites the whole of';
+      if (con === undefined) continue;
+      if (con.contype === 'CONSTR_IDENTITY') return { what: 'ADD COLUMN ... GENERATED AS IDENTITY fills every row of', blocks: 'reads and writes' };
+      if (con.contype === 'CONSTR_GENERATED' && con.generated_kind !== 'v') return { what: 'ADD COLUMN ... GENERATED ALWAYS AS ... STORED rewrites the whole of', blocks: 'reads and writes' };
+      if (con.contype === 'CONSTR_DEFAULT' && con.raw_expr !== undefined && !isNullConstant(con.raw_expr)) {
+        if (pgVersion < 11 || firstVolatileCall(con.raw_expr) !== undefined) return { what: 'ADD COLUMN with this DEFAULT rewrites the whole of', blocks: 'reads and writes' };
       }
+      const slow = con.contype === 'CONSTR_NOTNULL' ? undefined : slowConstraint(con);
+      if (slow !== undefined) return slow;
     }
   }
   return undefined;
+}
+
+/** A constraint added to an existing table that scans it or builds an index over it. */
+function slowConstraint(con: ColumnConstraint): Slow | undefined {
+  if (con.skip_validation === true) return undefined;
+  switch (con.contype) {
+    case 'CONSTR_CHECK':
+      return { what: 'ADD CHECK without NOT VALID scans the whole of', blocks: 'reads and writes' };
+    case 'CONSTR_NOTNULL':
+      return { what: 'ADD CONSTRAINT ... NOT NULL scans the whole of', blocks: 'reads and writes' };
+    case 'CONSTR_FOREIGN':
+      return { what: 'ADD FOREIGN KEY without NOT VALID scans the whole of', blocks: 'writes' };
+    case 'CONSTR_PRIMARY':
+    case 'CONSTR_UNIQUE':
+    case 'CONSTR_EXCLUSION':
+      return con.indexname === undefined ? { what: 'ADD PRIMARY KEY / UNIQUE / EXCLUDE builds its index over the whole of', blocks: 'reads and writes' } : undefined;
+    default:
+      return undefined;
+  }
 }

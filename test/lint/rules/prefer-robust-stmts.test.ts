@@ -13,6 +13,11 @@ ruleTester(rule, {
     // Re-runnable forms.
     'CREATE TABLE IF NOT EXISTS t (id bigint);\nSELECT 1;',
     'CREATE INDEX CONCURRENTLY IF NOT EXISTS t_n_idx ON t (n);',
+    'DROP INDEX IF EXISTS app.t_n_idx;\nCREATE INDEX CONCURRENTLY t_n_idx ON app.t (n);',
+    // An unnamed CHECK / UNIQUE / FOREIGN KEY is added again under a new name: no failure.
+    'ALTER TABLE t ADD CHECK (n > 0);\nSELECT 1;',
+    // A DROP CONSTRAINT IF EXISTS inside a transaction still counts for a later ADD outside it.
+    'BEGIN;\nALTER TABLE t DROP CONSTRAINT IF EXISTS c;\nCOMMIT;\nALTER TABLE t ADD CONSTRAINT c CHECK (n > 0) NOT VALID;\nSELECT 1;',
     'CREATE INDEX ON t (n);\nSELECT 1;',
     'CREATE SCHEMA IF NOT EXISTS app;\nCREATE EXTENSION IF NOT EXISTS pgcrypto;\nCREATE SEQUENCE IF NOT EXISTS s;\nSELECT 1;',
     'DROP TABLE IF EXISTS old;\nDROP INDEX CONCURRENTLY IF EXISTS t_n_idx;\nSELECT 1;',
@@ -31,10 +36,19 @@ ruleTester(rule, {
           line: 1,
           column: 1,
           severity: 'warning',
-          message: /CREATE INDEX fails if it runs a second time, and this file does not run in a transaction/,
-          help: /CREATE INDEX IF NOT EXISTS \(and DROP INDEX CONCURRENTLY IF EXISTS first/,
+          message: /CREATE INDEX CONCURRENTLY t_n_idx runs outside a transaction, and when it fails .* leaves an INVALID index named t_n_idx behind: rerunning the migration then fails with "already exists"\.$/,
+          help: /CREATE INDEX CONCURRENTLY IF NOT EXISTS t_n_idx, or put DROP INDEX CONCURRENTLY IF EXISTS t_n_idx; before it/,
         },
       ],
+    },
+    {
+      code: 'DROP MATERIALIZED VIEW stats;\nDROP INDEX CONCURRENTLY t_old_idx;\nSELECT 1;',
+      errors: [{ line: 1, message: /^DROP MATERIALIZED VIEW fails/, help: /DROP MATERIALIZED VIEW IF EXISTS/ }, { line: 2, message: /^DROP INDEX CONCURRENTLY fails/, help: /DROP INDEX CONCURRENTLY IF EXISTS/ }],
+    },
+    {
+      name: 'an unnamed PRIMARY KEY fails on a rerun (a table has one)',
+      code: 'ALTER TABLE t ADD PRIMARY KEY (id);\nSELECT 1;',
+      errors: [{ message: /^ADD CONSTRAINT PRIMARY KEY on t fails/ }],
     },
     {
       code: 'CREATE TABLE t (id bigint);\nALTER TABLE t ADD COLUMN n int;\nDROP TABLE old;\n/* end */ ;',
