@@ -83,10 +83,10 @@ export default defineRule({
     if (!ctx.node) return;
     const node = ctx.node;
     const kind = ctx.statement.kind;
-    const dropped = droppedInFile(ctx.memory, ctx.file.path);
     // What a later statement may rely on, recorded in and out of transactions alike.
-    remember(kind, node, dropped);
+    remember(kind, node, () => droppedInFile(ctx.memory, ctx.file.path));
     if (ctx.state.inTransaction) return;
+    const dropped = droppedInFile(ctx.memory, ctx.file.path);
 
     if (kind === 'IndexStmt' && node['concurrent'] === true) {
       const name = node['idxname'] as string | undefined;
@@ -159,20 +159,22 @@ export default defineRule({
 });
 
 /** Records `DROP INDEX ... IF EXISTS` and `DROP CONSTRAINT IF EXISTS`, which make a later create robust. */
-function remember(kind: string, node: Record<string, unknown>, dropped: Set<string>): void {
+function remember(kind: string, node: Record<string, unknown>, dropped: () => Set<string>): void {
   if (kind === 'DropStmt' && node['removeType'] === 'OBJECT_INDEX' && node['missing_ok'] === true) {
     for (const object of (node['objects'] as { List?: { items?: { String?: { sval?: string } }[] } }[] | undefined) ?? []) {
       const name = object.List?.items?.at(-1)?.String?.sval;
-      if (name !== undefined) dropped.add(`index\0${name}`);
+      if (name !== undefined) dropped().add(`index\0${name}`);
     }
     return;
   }
   if (kind !== 'AlterTableStmt' || node['objtype'] !== 'OBJECT_TABLE') return;
+  const cmds = (node['cmds'] as { AlterTableCmd?: Command }[] | undefined) ?? [];
+  if (!cmds.some((item) => item.AlterTableCmd?.subtype === 'AT_DropConstraint' && item.AlterTableCmd.missing_ok === true)) return;
   const table = rangeVarName(node['relation']);
   if (table === undefined) return;
-  for (const item of (node['cmds'] as { AlterTableCmd?: Command }[] | undefined) ?? []) {
+  for (const item of cmds) {
     const cmd = item.AlterTableCmd;
-    if (cmd?.subtype === 'AT_DropConstraint' && cmd.missing_ok === true) dropped.add(`${tableKey(table)}\0${cmd.name ?? ''}`);
+    if (cmd?.subtype === 'AT_DropConstraint' && cmd.missing_ok === true) dropped().add(`${tableKey(table)}\0${cmd.name ?? ''}`);
   }
 }
 
