@@ -66,6 +66,13 @@ export interface MeasureTarget {
   from: string;
   where?: string | undefined;
   spec: FingerprintSpec;
+  /**
+   * The key columns may hold NULL (they are not the table's primary key any more: a guide's key
+   * after the migration dropped it). A NULL key hashes to NULL, which sum and avg skip: the hash is
+   * then read as coalesce(h, 0), so such a row still counts and adds 0 to the sum, as it did when
+   * the count came from count(*).
+   */
+  nullableKey?: boolean | undefined;
 }
 
 export interface MeasureOptions {
@@ -132,7 +139,7 @@ interface SumAvgRow {
 
 /** Counts and fingerprints one table or filtered entity. One scan, plus one for keys when asked. */
 export async function measure(tx: Queryable, target: MeasureTarget, options: MeasureOptions): Promise<MeasuredSet> {
-  const hash = hashExpression(target.spec);
+  const hash = target.nullableKey === true && target.spec.method === 'primary-key' ? `coalesce(${hashExpression(target.spec)}, 0)` : hashExpression(target.spec);
   const inner = `SELECT ${hash} AS h FROM ${target.from}${whereClause(target.where)}`;
   let result: MeasuredSet;
   if (options.buckets > 1) {

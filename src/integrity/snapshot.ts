@@ -74,6 +74,11 @@ function specFor(table: CatalogTable, guide: FingerprintSpec | undefined): Finge
   return { method: guide.method, columns: guide.columns, hashes: guide.columns.map((c) => hashKindFor(types.get(c) ?? '')) };
 }
 
+/** Whether a primary-key spec's columns are not (all) NOT NULL for sure: not the table's current primary key. */
+function nullableKey(table: CatalogTable, spec: FingerprintSpec): boolean {
+  return spec.method === 'primary-key' && spec.columns.join('\0') !== table.primaryKey.join('\0');
+}
+
 function relation(table: CatalogTable): string {
   const name = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
   return table.kind === 'r' ? `ONLY ${name}` : name;
@@ -133,7 +138,7 @@ export async function takeSnapshot(db: Db, options: SnapshotOptions = {}): Promi
         label: tableId(table),
         weight: table.pages,
         run: async (q) => {
-          const measured = await measure(q, { from: relation(table), spec }, { buckets, keysUpTo, forceKeys });
+          const measured = await measure(q, { from: relation(table), spec, nullableKey: nullableKey(table, spec) }, { buckets, keysUpTo, forceKeys });
           tables.push({ schema: table.schema, name: table.name, columns: table.columns, weak: spec.method === 'whole-row', ...measured });
         },
       });
@@ -153,7 +158,7 @@ export async function takeSnapshot(db: Db, options: SnapshotOptions = {}): Promi
         run: async (q) => {
           const measured = await measure(
             q,
-            { from: relation(table), where: entity.where, spec },
+            { from: relation(table), where: entity.where, spec, nullableKey: nullableKey(table, spec) },
             { buckets, keysUpTo, forceKeys: guide?.keys !== undefined },
           );
           entities.push({ ...entity, weak: spec.method === 'whole-row', ...measured });

@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/db/open.js';
 import type { Db } from '../../src/db/types.js';
+import { compareSnapshots } from '../../src/integrity/compare.js';
 import { countFrom, measure } from '../../src/integrity/fingerprint.js';
+import { takeSnapshot } from '../../src/integrity/snapshot.js';
 import type { FingerprintSpec } from '../../src/integrity/types.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 
@@ -111,5 +113,20 @@ describe('measure falls back to count(*) where sum / avg cannot count', () => {
       ]);
       expect(split.rows).toBe(5);
     });
+  });
+});
+
+describe('a key that is no longer the primary key', () => {
+  it('counts rows whose key became NULL, as count(*) would', async () => {
+    await pg.exec(`CREATE TABLE nk (id bigint PRIMARY KEY, v int); INSERT INTO nk SELECT g, g FROM generate_series(1, 100) g;`);
+    const before = await takeSnapshot(pg, { include: ['nk'] });
+    expect(before.tables[0]).toMatchObject({ rows: 100, fingerprint: { method: 'primary-key', columns: ['id'] } });
+    // The migration drops the primary key and lets NULL ids in.
+    await pg.exec(`ALTER TABLE nk DROP CONSTRAINT nk_pkey, ALTER COLUMN id DROP NOT NULL; INSERT INTO nk VALUES (NULL, 0), (NULL, 0);`);
+    const after = await takeSnapshot(pg, { guide: before });
+    // The guide's key (id) is used again: both NULL-id rows count, and add nothing to the sum.
+    expect(after.tables[0]).toMatchObject({ rows: 102, sum: before.tables[0]!.sum });
+    const report = compareSnapshots(before, after);
+    expect(report.items.find((i) => i.id === 'public.nk')).toMatchObject({ verdict: 'grew' });
   });
 });
