@@ -6,6 +6,7 @@
 import { quoteIdent } from '../db/introspect.js';
 import { allowedValues, columnRefs } from '../lint/check-values.js';
 import { isSerialType } from '../lint/columns.js';
+import { defaultCheckName } from '../lint/names.js';
 import { alterTableCommandLock, pgLockName, pgLockStrength } from '../migrations/locks.js';
 import type { PgNode } from '../migrations/types.js';
 import { checkExpressionText, clauseText, typeText, usingExpressionText } from './sql-text.js';
@@ -123,9 +124,6 @@ function tableOf(rv: RangeVar): TableRef {
   return rv.schemaname ? { schema: rv.schemaname, name: rv.relname } : { name: rv.relname };
 }
 
-function truncate(name: string): string {
-  return name.length > 63 ? name.slice(0, 63) : name;
-}
 
 
 /** serial types fill new rows (and existing ones, for ADD COLUMN) from their sequence. */
@@ -380,7 +378,7 @@ function constraintQuestion(table: TableRef, con: Constraint, sql: string): Ques
       const expression = con.location !== undefined ? checkExpressionText(sql, con.location) : undefined;
       if (expression === undefined) return undefined;
       const columns = [...new Set(columnRefs(con.raw_expr))];
-      const constraint = con.conname ?? truncate(columns.length === 1 ? `${table.name}_${columns[0]}_check` : `${table.name}_check`);
+      const constraint = con.conname ?? defaultCheckName(table.name, columns);
       return { kind: 'check', table, constraint, expression, notValid, values: toRecord(allowedValues(con.raw_expr)) };
     }
     case 'CONSTR_UNIQUE':

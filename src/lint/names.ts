@@ -87,3 +87,21 @@ export function quoteIdent(name: string): string {
 export function qualifiedSql(name: QualifiedName): string {
   return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
 }
+
+/** An identifier cut to PostgreSQL's 63-character limit (NAMEDATALEN - 1). */
+export function truncateIdent(name: string): string {
+  return name.length > 63 ? name.slice(0, 63) : name;
+}
+
+/**
+ * The name PostgreSQL gives an unnamed constraint: `<table>_<columns>_<suffix>` (suffix `check`,
+ * `fkey`, `key`, `pkey`, `excl`, `not_null`), cut to 63 characters.
+ */
+export function defaultConstraintName(table: string, columns: readonly string[], suffix: string): string {
+  return truncateIdent([table, ...columns, suffix].join('_'));
+}
+
+/** PostgreSQL's name for an unnamed CHECK: `<table>_<column>_check` when it uses one column, else `<table>_check`. */
+export function defaultCheckName(table: string, columns: readonly string[]): string {
+  return defaultConstraintName(table, columns.length === 1 ? columns : [], 'check');
+}

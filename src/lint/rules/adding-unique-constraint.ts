@@ -5,7 +5,7 @@
  * with `ADD CONSTRAINT ... USING INDEX`, which is a catalog-only change.
  */
 import { defineRule } from '../define-rule.js';
-import { alteredTable, qualifiedSql, quoteIdent } from '../names.js';
+import { alteredTable, defaultConstraintName, qualifiedSql, quoteIdent, truncateIdent } from '../names.js';
 
 interface Constraint {
   contype: string;
@@ -45,9 +45,9 @@ export default defineRule({
         if (!con || (con.contype !== 'CONSTR_UNIQUE' && con.contype !== 'CONSTR_PRIMARY') || con.indexname) continue;
         const primary = con.contype === 'CONSTR_PRIMARY';
         const columns = (con.keys ?? []).map((k) => k.String?.sval ?? '');
-        const name = con.conname ?? (primary ? `${table.name}_pkey` : truncate([table.name, ...columns, 'key'].join('_')));
+        const name = con.conname ?? defaultConstraintName(table.name, primary ? [] : columns, primary ? 'pkey' : 'key');
         const kind = primary ? 'PRIMARY KEY' : 'UNIQUE';
-        const index = quoteIdent(truncate(`${name}_idx`));
+        const index = quoteIdent(truncateIdent(`${name}_idx`));
         const columnList = columns.map(quoteIdent).join(', ');
         ctx.report({
           message: `ADD CONSTRAINT ${quoteIdent(name)} ${kind} builds a unique index over every row of ${tableSql} while holding an ACCESS EXCLUSIVE lock: all reads and writes on ${tableSql} wait until the index is built${primary ? ' (and PRIMARY KEY also scans to make its columns NOT NULL)' : ''}.`,
@@ -74,7 +74,4 @@ export default defineRule({
   },
 });
 
-function truncate(name: string): string {
-  return name.length > 63 ? name.slice(0, 63) : name;
-}
 

@@ -7,7 +7,8 @@
  * `ADD ... NOT VALID`, where the lock of the ADD is still held during the validating scan.
  */
 import { defineRule } from '../define-rule.js';
-import { alteredTable, qualifiedSql, quoteIdent } from '../names.js';
+import { columnRefs } from '../check-values.js';
+import { alteredTable, defaultCheckName, defaultConstraintName, qualifiedSql, quoteIdent } from '../names.js';
 import type { QualifiedName } from '../types.js';
 
 type Node = Record<string, unknown>;
@@ -116,27 +117,11 @@ export default defineRule({
 function defaultName(table: string, con: Constraint): string {
   if (con.contype === 'CONSTR_FOREIGN') {
     const columns = (con.fk_attrs ?? []).map((a) => a.String?.sval ?? '');
-    return truncate([table, ...columns, 'fkey'].join('_'));
+    return defaultConstraintName(table, columns, 'fkey');
   }
-  const columns = [...new Set(columnRefs(con.raw_expr))];
-  return truncate(columns.length === 1 ? `${table}_${columns[0]}_check` : `${table}_check`);
+  return defaultCheckName(table, [...new Set(columnRefs(con.raw_expr))]);
 }
 
-function columnRefs(node: unknown): string[] {
-  if (Array.isArray(node)) return node.flatMap(columnRefs);
-  if (!node || typeof node !== 'object') return [];
-  const record = node as Node;
-  const ref = record['ColumnRef'] as { fields?: { String?: { sval: string } }[] } | undefined;
-  if (ref) {
-    const name = ref.fields?.at(-1)?.String?.sval;
-    return name === undefined ? [] : [name];
-  }
-  return Object.values(record).flatMap(columnRefs);
-}
-
-function truncate(name: string): string {
-  return name.length > 63 ? name.slice(0, 63) : name;
-}
 
 function tableKey(table: QualifiedName): string {
   return `${table.schema ?? 'public'}.${table.name}`;

@@ -10,7 +10,7 @@
  * `prodguard check`.
  */
 import { defineRule } from '../define-rule.js';
-import { qualifiedSql, quoteIdent } from '../names.js';
+import { defaultCheckName, defaultConstraintName, qualifiedSql, quoteIdent } from '../names.js';
 import { allowedValues, columnRefs } from '../check-values.js';
 import type { QualifiedName } from '../types.js';
 
@@ -209,7 +209,7 @@ function remember(
   if (con.contype === 'CONSTR_CHECK') {
     const columns = [...new Set(columnRefs(con.raw_expr))];
     known = { kind: 'check', values: allowedValues(con.raw_expr), columns };
-    name = con.conname ?? truncate(columns.length === 1 ? `${table.name}_${columns[0]}_check` : `${table.name}_check`);
+    name = con.conname ?? defaultCheckName(table.name, columns);
   } else {
     const keys = (con.fk_attrs ?? con.keys ?? []).map((k) => k.String?.sval ?? '');
     const columns = keys.length > 0 ? keys : column !== undefined ? [column] : [];
@@ -226,7 +226,7 @@ function remember(
               : 'not_null';
     name =
       con.conname ??
-      truncate(con.contype === 'CONSTR_PRIMARY' ? `${table.name}_pkey` : [table.name, ...columns, suffix].join('_'));
+      defaultConstraintName(table.name, con.contype === 'CONSTR_PRIMARY' ? [] : columns, suffix);
     // Column-level DEFAULT / NOT NULL / identity are not constraints that can be dropped by name here.
     if (!['CONSTR_PRIMARY', 'CONSTR_UNIQUE', 'CONSTR_FOREIGN', 'CONSTR_EXCLUSION', 'CONSTR_NOTNULL'].includes(con.contype)) {
       return { name, known };
@@ -278,7 +278,4 @@ function sqlLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-function truncate(name: string): string {
-  return name.length > 63 ? name.slice(0, 63) : name;
-}
 

@@ -7,7 +7,7 @@
  * `ctx.state.hasNotNullCheck` for checks it has no record of.
  */
 import { defineRule } from '../define-rule.js';
-import { alteredTable, qualifiedSql, quoteIdent } from '../names.js';
+import { alteredTable, defaultCheckName, defaultConstraintName, qualifiedSql, quoteIdent } from '../names.js';
 import type { QualifiedName } from '../types.js';
 
 interface RangeVar {
@@ -134,7 +134,7 @@ export default defineRule({
 
     function reportSetNotNull(column: string): void {
       const col = quoteIdent(column);
-      const checkName = truncateIdent(`${table.name}_${column}_not_null`);
+      const checkName = defaultConstraintName(table.name, [column], 'not_null');
       const check = quoteIdent(checkName);
       const message = `SET NOT NULL on ${tableSql}.${col} scans the whole table to prove there are no NULLs ${LOCK_MESSAGE}.`;
       if (ctx.pgVersion < 12) {
@@ -213,12 +213,4 @@ function notNullColumns(expr: Record<string, unknown> | undefined): string[] {
   return [];
 }
 
-/** PostgreSQL's name for an unnamed CHECK: `<table>_<column>_check` when it uses one column. */
-function defaultCheckName(table: string, columns: string[]): string {
-  return truncateIdent(columns.length === 1 ? `${table}_${columns[0]}_check` : `${table}_check`);
-}
-
-function truncateIdent(name: string): string {
-  return name.length > 63 ? name.slice(0, 63) : name;
-}
 
