@@ -105,3 +105,19 @@ export function defaultConstraintName(table: string, columns: readonly string[],
 export function defaultCheckName(table: string, columns: readonly string[]): string {
   return defaultConstraintName(table, columns.length === 1 ? columns : [], 'check');
 }
+
+/**
+ * Whether a parenthesised option (`REINDEX (CONCURRENTLY) ...`, `VACUUM (FULL false) ...`: a list
+ * of DefElem nodes) is on: given without a value, or with a true-ish one.
+ */
+export function optionOn(options: unknown, name: string): boolean {
+  for (const item of (options as { DefElem?: { defname?: string; arg?: unknown } }[] | undefined) ?? []) {
+    if (item.DefElem?.defname !== name) continue;
+    const arg = item.DefElem.arg as { Boolean?: { boolval?: boolean }; Integer?: { ival?: number }; String?: { sval?: string } } | undefined;
+    if (arg === undefined) return true;
+    if (arg.Boolean) return arg.Boolean.boolval === true;
+    if (arg.Integer) return (arg.Integer.ival ?? 0) !== 0;
+    return !['false', 'off', '0', 'no'].includes((arg.String?.sval ?? '').toLowerCase());
+  }
+  return false;
+}

@@ -18,7 +18,7 @@
  */
 import { alterTableCommandLock, LOCK_MODES, type LockMode } from '../../migrations/locks.js';
 import { defineRule } from '../define-rule.js';
-import { qualifiedSql } from '../names.js';
+import { optionOn, qualifiedSql } from '../names.js';
 import type { LintState, QualifiedName } from '../types.js';
 
 type Node = Record<string, unknown>;
@@ -128,9 +128,7 @@ function lockNeeds(kind: string, node: Node, state: LintState): LockNeed[] {
     case 'IndexStmt':
       return node['concurrent'] === true ? [] : onTable(node['relation'] as RangeVar | undefined, 'SHARE');
     case 'ReindexStmt': {
-      const params = (node['params'] as { DefElem?: { defname?: string; arg?: unknown } }[] | undefined) ?? [];
-      const concurrent = params.some((p) => p.DefElem?.defname === 'concurrently' && !isOff(p.DefElem.arg));
-      if (concurrent) return [];
+      if (optionOn(node['params'], 'concurrently')) return [];
       const relation = node['relation'] as RangeVar | undefined;
       if (node['kind'] === 'REINDEX_OBJECT_TABLE') return onTable(relation, 'ACCESS EXCLUSIVE');
       if (node['kind'] === 'REINDEX_OBJECT_INDEX' && relation && !state.isNewIndex(tableOf(relation))) {
@@ -141,9 +139,7 @@ function lockNeeds(kind: string, node: Node, state: LintState): LockNeed[] {
     case 'ClusterStmt':
       return onTable(node['relation'] as RangeVar | undefined, 'ACCESS EXCLUSIVE');
     case 'VacuumStmt': {
-      const options = (node['options'] as { DefElem?: { defname?: string; arg?: unknown } }[] | undefined) ?? [];
-      const full = options.some((o) => o.DefElem?.defname === 'full' && !isOff(o.DefElem.arg));
-      if (!full) return [];
+      if (!optionOn(node['options'], 'full')) return [];
       return ((node['rels'] as { VacuumRelation?: { relation?: RangeVar } }[] | undefined) ?? []).flatMap((r) =>
         onTable(r.VacuumRelation?.relation, 'ACCESS EXCLUSIVE'),
       );
@@ -174,14 +170,6 @@ function foreignKeys(node: Node | undefined): RangeVar[] {
   if (constraint) return constraint.contype === 'CONSTR_FOREIGN' && constraint.pktable ? [constraint.pktable] : [];
   const column = node['ColumnDef'] as { constraints?: Node[] } | undefined;
   return (column?.constraints ?? []).flatMap(foreignKeys);
-}
-
-function isOff(arg: unknown): boolean {
-  const value = arg as { Boolean?: { boolval?: boolean }; Integer?: { ival?: number }; String?: { sval?: string } } | undefined;
-  if (!value) return false;
-  if (value.Boolean) return value.Boolean.boolval !== true;
-  if (value.Integer) return (value.Integer.ival ?? 0) === 0;
-  return ['false', 'off', '0', 'no'].includes((value.String?.sval ?? '').toLowerCase());
 }
 
 function rangeVar(parts: string[]): RangeVar {

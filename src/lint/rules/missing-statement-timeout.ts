@@ -17,10 +17,9 @@
  * without CONCURRENTLY or WITH NO DATA. Statements that wait without blocking traffic (the
  * CONCURRENTLY forms, VALIDATE CONSTRAINT) are not.
  */
-import { isSerialType } from '../columns.js';
 import { defineRule } from '../define-rule.js';
-import { qualifiedSql } from '../names.js';
-import { firstVolatileCall, isNullConstant } from './adding-volatile-default.js';
+import { optionOn, qualifiedSql } from '../names.js';
+import { columnFill, type ColumnDef, type ColumnFill } from './adding-volatile-default.js';
 import type { LintState, QualifiedName } from '../types.js';
 
 type Node = Record<string, unknown>;
@@ -82,19 +81,6 @@ export default defineRule({
 
 function tableOf(rv: RangeVar): QualifiedName {
   return { schema: rv.schemaname, name: rv.relname };
-}
-
-/** Whether a `(OPTION value)` DefElem is switched on: no value, or a true-ish one. */
-function optionOn(options: unknown, name: string): boolean {
-  for (const item of (options as { DefElem?: { defname?: string; arg?: unknown } }[] | undefined) ?? []) {
-    if (item.DefElem?.defname !== name) continue;
-    const arg = item.DefElem.arg as { Boolean?: { boolval?: boolean }; Integer?: { ival?: number }; String?: { sval?: string } } | undefined;
-    if (arg === undefined) return true;
-    if (arg.Boolean) return arg.Boolean.boolval === true;
-    if (arg.Integer) return (arg.Integer.ival ?? 0) !== 0;
-    return !['false', 'off', '0', 'no'].includes((arg.String?.sval ?? '').toLowerCase());
-  }
-  return false;
 }
 
 /** The slow, traffic-blocking work the statement does on an existing table, if any. */
@@ -174,22 +160,27 @@ function slowCommand(cmd: Node | undefined, table: QualifiedName, state: LintSta
     return con === undefined ? undefined : slowConstraint(con);
   }
   if (subtype === 'AT_AddColumn') {
-    const column = def?.['ColumnDef'] as { typeName?: { names?: { String?: { sval?: string } }[] }; constraints?: { Constraint?: ColumnConstraint }[] } | undefined;
-    if (isSerialType(column?.typeName?.names?.at(-1)?.String?.sval ?? '')) return { what: 'ADD COLUMN with a serial type fills every row of', blocks: 'reads and writes' };
-    for (const item of column?.constraints ?? []) {
+    const column = def?.['ColumnDef'] as (ColumnDef & { constraints?: { Constraint?: ColumnConstraint }[] }) | undefined;
+    if (column === undefined) return undefined;
+    const fill = columnFill(column, pgVersion);
+    if (fill !== undefined) return { what: `ADD COLUMN ${FILLS[fill.kind]} the whole of`, blocks: 'reads and writes' };
+    for (const item of column.constraints ?? []) {
       const con = item.Constraint;
-      if (con === undefined) continue;
-      if (con.contype === 'CONSTR_IDENTITY') return { what: 'ADD COLUMN ... GENERATED AS IDENTITY fills every row of', blocks: 'reads and writes' };
-      if (con.contype === 'CONSTR_GENERATED' && con.generated_kind !== 'v') return { what: 'ADD COLUMN ... GENERATED ALWAYS AS ... STORED rewrites the whole of', blocks: 'reads and writes' };
-      if (con.contype === 'CONSTR_DEFAULT' && con.raw_expr !== undefined && !isNullConstant(con.raw_expr)) {
-        if (pgVersion < 11 || firstVolatileCall(con.raw_expr) !== undefined) return { what: 'ADD COLUMN with this DEFAULT rewrites the whole of', blocks: 'reads and writes' };
-      }
-      const slow = con.contype === 'CONSTR_NOTNULL' ? undefined : slowConstraint(con);
+      const slow = con === undefined || con.contype === 'CONSTR_NOTNULL' ? undefined : slowConstraint(con);
       if (slow !== undefined) return slow;
     }
   }
   return undefined;
 }
+
+/** How ADD COLUMN fills the table, by adding-volatile-default's reasons. */
+const FILLS: Readonly<Record<ColumnFill['kind'], string>> = {
+  serial: 'with a serial type fills',
+  identity: '... GENERATED AS IDENTITY fills',
+  stored: '... GENERATED ALWAYS AS ... STORED rewrites',
+  default: 'with a DEFAULT (before PostgreSQL 11) rewrites',
+  'volatile-default': 'with a volatile DEFAULT rewrites',
+};
 
 /** A constraint added to an existing table that scans it or builds an index over it. */
 function slowConstraint(con: ColumnConstraint): Slow | undefined {
