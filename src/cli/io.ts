@@ -8,6 +8,11 @@ import { type Colors, createColors } from '../report/colors.js';
  */
 export interface Io {
   out(text: string): void;
+  /**
+   * Writes text whose every value already went through `redact` (a report renderer that redacts
+   * value by value, so a large report is not scanned again as a whole).
+   */
+  outRedacted(text: string): void;
   err(text: string): void;
   /** Whether stdout is a terminal (progress bars, colour). */
   readonly isTTY: boolean;
@@ -40,6 +45,7 @@ export function createIo(stdout: Sink, stderr: Sink, env: NodeJS.ProcessEnv): Io
   const redact = (text: string) => redactText(text, secrets);
   return {
     out: (text) => void stdout.write(redact(text)),
+    outRedacted: (text) => void stdout.write(text),
     err: (text) => void stderr.write(redact(text)),
     isTTY: Boolean(stdout.isTTY),
     stderrIsTTY: Boolean(stderr.isTTY),

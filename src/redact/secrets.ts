@@ -68,9 +68,13 @@ const KEYWORD_DSN_PASSWORD = /\b(password|sslpassword)\s*=\s*('(?:[^'\\]|\\.)*'|
  */
 export function redactText(text: string, knownSecrets: Iterable<string> = []): string {
   // A text without `://` cannot hold a URL password; lint output of tens of MB usually has none.
-  let out = (text.includes('://') ? replaceSpans(text, findSecrets(text, URL_PASSWORD)) : text)
-    .replace(URL_SECRET_PARAM, (_whole, sep: string, name: string) => `${sep}${name}=${REDACTED}`)
-    .replace(KEYWORD_DSN_PASSWORD, (_whole, key: string) => `${key}=${REDACTED}`);
+  let out = text.includes('://') ? replaceSpans(text, findSecrets(text, URL_PASSWORD)) : text;
+  // Both patterns need an `=`; most lint messages have none.
+  if (out.includes('=')) {
+    out = out
+      .replace(URL_SECRET_PARAM, (_whole, sep: string, name: string) => `${sep}${name}=${REDACTED}`)
+      .replace(KEYWORD_DSN_PASSWORD, (_whole, key: string) => `${key}=${REDACTED}`);
+  }
   for (const secret of knownSecrets) {
     // Very short "secrets" would redact ordinary words; such passwords are still caught in URLs above.
     if (secret.length < 4) continue;

@@ -1,6 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LintResult } from '../../src/lint/engine.js';
-import { renderLintGithub, renderLintJson, renderLintSarif, renderLintText } from '../../src/lint/report/index.js';
+import { lintJson, renderLintGithub, renderLintJson, renderLintSarif, renderLintText } from '../../src/lint/report/index.js';
+import type { Finding } from '../../src/lint/types.js';
+import { redactText } from '../../src/redact/secrets.js';
 
 const sql = 'SELECT 1;\n  ALTER TABLE users DROP COLUMN email;\nDROP TABLE\n  t;\n';
 
@@ -87,6 +90,49 @@ describe('renderLintJson', () => {
     expect(Object.keys((parsed['findings'] as object[])[0]!)).toEqual([
       'rule', 'severity', 'file', 'line', 'column', 'endLine', 'endColumn', 'message', 'help', 'fix',
     ]);
+  });
+
+  it('writes exactly what JSON.stringify(lintJson(result), null, 2) writes, for any text in the findings', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 40 });
+    const finding: fc.Arbitrary<Finding> = fc.record(
+      {
+        rule: fc.constantFrom('ban-drop-column', 'set-not-null'),
+        severity: fc.constantFrom('error' as const, 'warning' as const),
+        file: fc.oneof(text, fc.constant('prisma/migrations/1_a/migration.sql')),
+        line: fc.nat(),
+        column: fc.nat(),
+        endLine: fc.nat(),
+        endColumn: fc.nat(),
+        message: fc.oneof(text, fc.string({ unit: 'binary', maxLength: 20 })),
+        help: fc.oneof(text, fc.constant('Keep it.')),
+        fix: text,
+      },
+      { requiredKeys: ['rule', 'severity', 'file', 'line', 'column', 'endLine', 'endColumn', 'message', 'help'] },
+    );
+    fc.assert(
+      fc.property(fc.array(finding, { maxLength: 8 }), fc.boolean(), (findings, noFiles) => {
+        const run: LintResult = { ...result, files: noFiles ? [] : result.files, findings };
+        expect(renderLintJson(run)).toBe(`${JSON.stringify(lintJson(run), null, 2)}\n`);
+      }),
+    );
+  });
+
+  it('passes every string value through the redactor it is given', () => {
+    const url = 'postgresql://app:Sup3rSecret-t0ken@db.internal:5432/app?sslmode=require';
+    const withSecrets: LintResult = {
+      ...result,
+      files: [{ ...result.files[0]!, path: `migrations/${url}.sql` }],
+      findings: [
+        { ...result.findings[0]!, message: `reads ${url}`, help: 'set password=hunter22 in the DSN', fix: `-- ${url}` },
+      ],
+    };
+    const out = renderLintJson(withSecrets, (value) => redactText(value, ['hunter22']));
+    expect(out).not.toContain('Sup3rSecret-t0ken');
+    expect(out).not.toContain('hunter22');
+    const parsed = JSON.parse(out) as { findings: Finding[]; files: { path: string }[] };
+    expect(parsed.findings[0]!.message).toBe('reads postgresql://app:***@db.internal:5432/app?sslmode=require');
+    expect(parsed.findings[0]!.fix).toBe('-- postgresql://app:***@db.internal:5432/app?sslmode=require');
+    expect(parsed.files[0]!.path).toContain('app:***@');
   });
 });
 

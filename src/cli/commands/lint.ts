@@ -139,7 +139,7 @@ async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise
   const sources = new Map(files.map((f) => [f.path, f.text]));
   switch (format) {
     case 'json':
-      cli.io.out(report.renderLintJson(result));
+      cli.io.outRedacted(report.renderLintJson(result, cli.io.redact));
       break;
     case 'sarif':
       cli.io.out(report.renderLintSarif(result));

@@ -44,7 +44,45 @@ export function lintJson(result: LintResult): LintJson {
   };
 }
 
-/** The JSON report as text (see {@link lintJson} for the shape). */
-export function renderLintJson(result: LintResult): string {
-  return `${JSON.stringify(lintJson(result), null, 2)}\n`;
+/**
+ * The JSON report as text (see {@link lintJson} for the shape): the same text as
+ * `JSON.stringify(lintJson(result), null, 2)` plus a newline, written out by hand.
+ *
+ * A large run has tens of thousands of findings whose rule, severity, file and help repeat: each
+ * distinct value is escaped (and passed through `redact`, when given) once. `redact` sees every
+ * string value before it is escaped, so the caller need not scan the whole text again.
+ */
+export function renderLintJson(result: LintResult, redact?: (text: string) => string): string {
+  const cache = new Map<string, string>();
+  const value = (text: string): string => JSON.stringify(redact === undefined ? text : redact(text));
+  const repeated = (text: string): string => {
+    let escaped = cache.get(text);
+    if (escaped === undefined) cache.set(text, (escaped = value(text)));
+    return escaped;
+  };
+  let out = `{\n  "pgVersion": ${result.pgVersion},\n  "files": `;
+  if (result.files.length === 0) out += '[]';
+  else {
+    out += '[';
+    let first = true;
+    for (const file of result.files) {
+      out += `${first ? '' : ','}\n    {\n      "path": ${repeated(file.path)},\n      "layout": ${repeated(file.layout)},\n      "transaction": ${repeated(file.transaction)},\n      "level": ${file.level},\n      "statements": ${file.statements}\n    }`;
+      first = false;
+    }
+    out += '\n  ]';
+  }
+  out += ',\n  "findings": ';
+  if (result.findings.length === 0) out += '[]';
+  else {
+    out += '[';
+    let first = true;
+    for (const f of result.findings) {
+      out += `${first ? '' : ','}\n    {\n      "rule": ${repeated(f.rule)},\n      "severity": ${repeated(f.severity)},\n      "file": ${repeated(f.file)},\n      "line": ${f.line},\n      "column": ${f.column},\n      "endLine": ${f.endLine},\n      "endColumn": ${f.endColumn},\n      "message": ${value(f.message)},\n      "help": ${repeated(f.help)}${f.fix === undefined ? '' : `,\n      "fix": ${value(f.fix)}`}\n    }`;
+      first = false;
+    }
+    out += '\n  ]';
+  }
+  const s = result.summary;
+  out += `,\n  "summary": {\n    "files": ${s.files},\n    "statements": ${s.statements},\n    "errors": ${s.errors},\n    "warnings": ${s.warnings}\n  }\n}\n`;
+  return out;
 }
