@@ -138,9 +138,20 @@ async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise
   const report = await import('../../lint/report/index.js');
   const sources = new Map(files.map((f) => [f.path, f.text]));
   switch (format) {
-    case 'json':
-      cli.io.outRedacted(report.renderLintJson(result, cli.io.redact));
+    case 'json': {
+      // Written in pieces of about 1 MB: a report of tens of MB held whole was copied by the
+      // young-generation GC again and again while it was being built.
+      let chunk = '';
+      for (const part of report.lintJsonParts(result, cli.io.redact)) {
+        chunk += part;
+        if (chunk.length >= 1 << 20) {
+          cli.io.outRedacted(chunk);
+          chunk = '';
+        }
+      }
+      cli.io.outRedacted(chunk);
       break;
+    }
     case 'sarif':
       cli.io.out(report.renderLintSarif(result));
       break;

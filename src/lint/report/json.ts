@@ -53,8 +53,18 @@ export function lintJson(result: LintResult): LintJson {
  * string value before it is escaped, so the caller need not scan the whole text again.
  */
 export function renderLintJson(result: LintResult, redact?: (text: string) => string): string {
+  let out = '';
+  for (const part of lintJsonParts(result, redact)) out += part;
+  return out;
+}
+
+/**
+ * {@link renderLintJson}'s text in pieces (about one per finding), for writers that send a large
+ * report out as it is made instead of holding all of it.
+ */
+export function* lintJsonParts(result: LintResult, redact?: (text: string) => string): Generator<string> {
   const cache = new Map<string, string>();
-  const value = (text: string): string => JSON.stringify(redact === undefined ? text : redact(text));
+  const value = (text: string): string => jsonString(redact === undefined ? text : redact(text));
   const repeated = (text: string): string => {
     let escaped = cache.get(text);
     if (escaped === undefined) cache.set(text, (escaped = value(text)));
@@ -71,18 +81,25 @@ export function renderLintJson(result: LintResult, redact?: (text: string) => st
     }
     out += '\n  ]';
   }
-  out += ',\n  "findings": ';
-  if (result.findings.length === 0) out += '[]';
+  yield `${out},\n  "findings": `;
+  if (result.findings.length === 0) yield '[]';
   else {
-    out += '[';
-    let first = true;
+    let separator = '[';
     for (const f of result.findings) {
-      out += `${first ? '' : ','}\n    {\n      "rule": ${repeated(f.rule)},\n      "severity": ${repeated(f.severity)},\n      "file": ${repeated(f.file)},\n      "line": ${f.line},\n      "column": ${f.column},\n      "endLine": ${f.endLine},\n      "endColumn": ${f.endColumn},\n      "message": ${value(f.message)},\n      "help": ${repeated(f.help)}${f.fix === undefined ? '' : `,\n      "fix": ${value(f.fix)}`}\n    }`;
-      first = false;
+      yield `${separator}\n    {\n      "rule": ${repeated(f.rule)},\n      "severity": ${repeated(f.severity)},\n      "file": ${repeated(f.file)},\n      "line": ${f.line},\n      "column": ${f.column},\n      "endLine": ${f.endLine},\n      "endColumn": ${f.endColumn},\n      "message": ${value(f.message)},\n      "help": ${repeated(f.help)}${f.fix === undefined ? '' : `,\n      "fix": ${value(f.fix)}`}\n    }`;
+      separator = ',';
     }
-    out += '\n  ]';
+    yield '\n  ]';
   }
   const s = result.summary;
-  out += `,\n  "summary": {\n    "files": ${s.files},\n    "statements": ${s.statements},\n    "errors": ${s.errors},\n    "warnings": ${s.warnings}\n  }\n}\n`;
-  return out;
+  yield `,\n  "summary": {\n    "files": ${s.files},\n    "statements": ${s.statements},\n    "errors": ${s.errors},\n    "warnings": ${s.warnings}\n  }\n}\n`;
+}
+
+/** Characters JSON.stringify writes as escapes other than `\"` and `\\` (controls, surrogates). */
+const SPECIAL = /[\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify(text)`, faster for the usual text with no control characters or surrogates. */
+function jsonString(text: string): string {
+  if (SPECIAL.test(text)) return JSON.stringify(text);
+  return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
