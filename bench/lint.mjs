@@ -7,6 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const { requireFreshBuild } = await import('./fresh.mjs');
+requireFreshBuild(root);
 const fileCount = Number(process.argv[2] ?? 3000);
 const runs = Number(process.argv[3] ?? 3);
 const corpus = path.join(root, 'bench', '.corpus', 'lint');
@@ -62,12 +64,12 @@ function generate(dir, count) {
   return bytes;
 }
 
-function timeCommand(cmd, args) {
+function timeCommand(cmd, args, cwd = root) {
   const samples = [];
   let status;
   for (let i = 0; i < runs; i++) {
     const started = process.hrtime.bigint();
-    const result = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+    const result = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
     samples.push(Number(process.hrtime.bigint() - started) / 1e9);
     status = result.status;
     if (status !== 0 && status !== 1) throw new Error(`${cmd} exited ${status}: ${result.stderr}`);
@@ -90,6 +92,14 @@ if (!existsSync(squawk)) {
 }
 const prodguard = path.join(root, 'bin', 'prodguard.js');
 
+// The floor: the same command with every rule turned off in a config (discovery, the WASM parser,
+// reading its trees, the engine's own checks and the report), so the rules' share can be told
+// apart from the parser's.
+const floorDir = path.join(corpus, 'no-rules');
+mkdirSync(floorDir, { recursive: true });
+const ruleIds = JSON.parse(spawnSync(process.execPath, [path.join(root, 'bin', 'prodguard.js'), 'rules', '--format', 'json'], { encoding: 'utf8' }).stdout).map((rule) => rule.id);
+writeFileSync(path.join(floorDir, 'prodguard.config.json'), JSON.stringify({ lint: { rules: Object.fromEntries(ruleIds.map((id) => [id, 'off'])) } }));
+
 const node = timeCommand(process.execPath, ['-e', '0']);
 console.log(`node -e 0 (start-up floor): ${node.min.toFixed(3)} s / ${node.median.toFixed(3)} s (min / median of ${runs})`);
 
@@ -99,9 +109,12 @@ for (const [label, count] of [['project (200 files)', 200], [`large (${fileCount
   const migrations = path.join(dir, 'prisma', 'migrations');
   const files = readdirSync(migrations).map((d) => path.join(migrations, d, 'migration.sql'));
   const pg = timeCommand(process.execPath, [prodguard, 'lint', migrations, '--format', 'json']);
+  const floor = timeCommand(process.execPath, [prodguard, 'lint', migrations, '--format', 'json'], floorDir);
   const sq = timeCommand(squawk, ['--reporter', 'gcc', ...files]);
   console.log(`${label}: ${(bytes / 1e6).toFixed(1)} MB, ${runs} runs (min / median)`);
   console.log(`  prodguard lint  ${pg.min.toFixed(3)} s / ${pg.median.toFixed(3)} s`);
+  console.log(`  prodguard lint, every rule off (floor) ${floor.min.toFixed(3)} s / ${floor.median.toFixed(3)} s`);
   console.log(`  squawk          ${sq.min.toFixed(3)} s / ${sq.median.toFixed(3)} s`);
   console.log(`  ratio prodguard/squawk ${(pg.min / sq.min).toFixed(2)}x (min)  ${(pg.median / sq.median).toFixed(2)}x (median)`);
+  console.log(`  ratio floor/squawk     ${(floor.min / sq.min).toFixed(2)}x (min)  ${(floor.median / sq.median).toFixed(2)}x (median)`);
 }
