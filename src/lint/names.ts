@@ -1,4 +1,5 @@
 /** Reading names out of libpg-query nodes. Identifiers come as the parser gives them (unquoted ones lower-cased). */
+import { NON_UNRESERVED_KEYWORDS } from './keywords.js';
 import type { QualifiedName } from './types.js';
 
 type Node = Record<string, unknown>;
@@ -78,9 +79,22 @@ export function alteredTable<S>(ctx: { statement: { kind: string }; node: Record
   return table ? { stmt: ctx.node as unknown as S, table } : undefined;
 }
 
-/** An identifier as SQL: quoted only when it has to be (as the migration author would write it). */
+/** quoteIdent's answers: a run meets the same few thousand names over and over. */
+const quoted = new Map<string, string>();
+
+/**
+ * An identifier as SQL: quoted only when it has to be, by PostgreSQL's own rule (quote_ident):
+ * unless it is lower-case letters, digits and underscores not starting with a digit, and not a
+ * keyword that cannot stand as a name (`"user"`, `"order"`, `"group"`).
+ */
 export function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+  let sql = quoted.get(name);
+  if (sql === undefined) {
+    sql = /^[a-z_][a-z0-9_]*$/.test(name) && !NON_UNRESERVED_KEYWORDS.has(name) ? name : `"${name.replaceAll('"', '""')}"`;
+    if (quoted.size >= 10_000) quoted.clear();
+    quoted.set(name, sql);
+  }
+  return sql;
 }
 
 /** A table name as SQL for messages and suggested fixes: `schema.table` when qualified. */

@@ -151,7 +151,7 @@ export function ruleTester(rule: Rule, tests: RuleTests): void {
           expect(own.length, `expected ${item.errors.length} finding(s), got:\n${own.map(describeFinding).join('\n')}`).toBe(
             item.errors.length,
           );
-          item.errors.forEach((error, index) => {
+          for (const [index, error] of item.errors.entries()) {
             const finding = own[index] as Finding;
             const where = `finding ${index + 1} (${describeFinding(finding)})`;
             if (error.line !== undefined) expect(finding.line, `${where}: line`).toBe(error.line);
@@ -169,9 +169,14 @@ export function ruleTester(rule: Rule, tests: RuleTests): void {
             else if (error.fix !== undefined) {
               expect(finding.fix !== undefined && matches(finding.fix, error.fix), `${where}: fix ${String(error.fix)}`).toBe(true);
             }
+            if (finding.fix !== undefined) {
+              // A suggested rewrite must be SQL the parser reads: names quoted where PostgreSQL needs it.
+              const fix = await lintText(finding.fix, { rules: [], path: 'fix.sql' });
+              expect(fix.findings.map(describeFinding), `${where}: the fix must parse`).toEqual([]);
+            }
             expect(finding.message.length, `${where}: message must say what breaks`).toBeGreaterThan(0);
             expect(finding.help.length, `${where}: help must say what to do`).toBeGreaterThan(0);
-          });
+          }
         });
       }
     });

@@ -20,6 +20,16 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'a table named by a reserved word is quoted in the message and the fix',
+      code: 'ALTER TABLE "order" ADD CONSTRAINT positive CHECK (total > 0);',
+      errors: [
+        {
+          message: /every existing row of "order"/,
+          fix: 'ALTER TABLE "order" ADD CONSTRAINT positive CHECK (total > 0) NOT VALID;\n-- in a separate transaction:\nALTER TABLE "order" VALIDATE CONSTRAINT positive;',
+        },
+      ],
+    },
+    {
       code: 'ALTER TABLE orders ADD CONSTRAINT orders_amount_check CHECK (amount > 0);',
       errors: [
         {
