@@ -86,6 +86,8 @@ interface ActiveRule {
   /** Severity from config, which wins over the rule's and the report's. */
   configured: Severity | undefined;
   memory: Map<string, unknown>;
+  /** Emptied at the start of each file (RuleContext.fileMemory). */
+  fileMemory: Map<string, unknown>;
 }
 
 interface Ignore {
@@ -198,7 +200,7 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
   for (const rule of rules) {
     const setting = settings[rule.id];
     if (setting === 'off') continue;
-    active.push({ rule, configured: setting, memory: new Map() });
+    active.push({ rule, configured: setting, memory: new Map(), fileMemory: new Map() });
   }
   const builtin = new Map<string, RuleSetting>();
   for (const rule of BUILTIN_RULES) builtin.set(rule.id, severityOf(rule, settings));
@@ -216,6 +218,7 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
     const parsed = await parsedFile(fileIndex);
     const fileFindings: Finding[] = [];
     state.startFile(file);
+    for (const entry of active) if (entry.fileMemory.size > 0) entry.fileMemory.clear();
     let level: SafetyLevel = 1;
 
     const emit = (
@@ -333,11 +336,13 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
           state,
           pgVersion,
           memory: undefined as unknown as Map<string, unknown>,
+          fileMemory: undefined as unknown as Map<string, unknown>,
           report,
         };
         for (const entry of handlers) {
           current = entry;
           ctx.memory = entry.memory;
+          ctx.fileMemory = entry.fileMemory;
           try {
             entry.rule.check(ctx);
           } catch (error) {

@@ -60,14 +60,11 @@ export function tableKey(table: QualifiedName): string {
   return `${table.schema ?? 'public'}\0${table.name}`;
 }
 
-/** Map key of a column of a table (see tableKey); `columnKeyName` reads the column back. */
+/** Map key of a column of a table (see tableKey). */
 export function columnKey(table: QualifiedName, column: string): string {
   return `${table.schema ?? 'public'}\0${table.name}\0${column}`;
 }
 
-export function columnKeyName(key: string): string {
-  return key.slice(key.lastIndexOf('\0') + 1);
-}
 
 /**
  * The table an `ALTER TABLE` statement (not ALTER INDEX/VIEW/...) changes, with its node typed as

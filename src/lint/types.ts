@@ -80,6 +80,11 @@ export interface RuleContext {
    * (e.g. DROP CONSTRAINT followed by ADD CONSTRAINT on the same table).
    */
   memory: Map<string, unknown>;
+  /**
+   * Per-rule memory for the current file only: empty at the start of each file (what a rule
+   * tracks through one file, such as its transaction, without keys built from the file's path).
+   */
+  fileMemory: Map<string, unknown>;
   report(descriptor: ReportDescriptor): void;
 }
 

@@ -106,6 +106,24 @@ describe('LintState', () => {
     expect(seen.every((s) => (s as boolean[])[0] && (s as boolean[])[1])).toBe(true);
   });
 
+  it('gives each rule a file memory that is empty at the start of every file and a run memory that is not', async () => {
+    const { rule, seen } = recorder((ctx) => {
+      const inFile = ((ctx.fileMemory.get('n') as number | undefined) ?? 0) + 1;
+      const inRun = ((ctx.memory.get('n') as number | undefined) ?? 0) + 1;
+      ctx.fileMemory.set('n', inFile);
+      ctx.memory.set('n', inRun);
+      return [inFile, inRun];
+    });
+    const files = [
+      migrationFileFromText('same.sql', 'SELECT 1;\nSELECT 2;', 'plain'),
+      migrationFileFromText('other.sql', 'SELECT 3;', 'plain'),
+      // The same path again is still another file.
+      migrationFileFromText('same.sql', 'SELECT 4;\nSELECT 5;', 'plain'),
+    ];
+    await lintFiles(files, { rules: [rule] });
+    expect(seen).toEqual([[1, 1], [2, 2], [1, 3], [1, 4], [2, 5]]);
+  });
+
   it('knows lock_timeout: SET, SET LOCAL, set_config, zero, RESET, per file', async () => {
     const { rule, seen } = recorder((ctx) => ctx.state.lockTimeoutSet);
     const files = [

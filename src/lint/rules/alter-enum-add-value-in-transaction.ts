@@ -34,11 +34,10 @@ export default defineRule({
   summary:
     'ALTER TYPE ... ADD VALUE inside a transaction: fails before PostgreSQL 12; from 12 on, the new value cannot be used until the transaction commits.',
   check(ctx) {
-    const key = `file:${ctx.file.path}`;
-    let tx = ctx.memory.get(key) as TransactionState | undefined;
+    let tx = ctx.fileMemory.get('tx') as TransactionState | undefined;
     if (!tx) {
       tx = { added: new Map(), createdTypes: new Set() };
-      ctx.memory.set(key, tx);
+      ctx.fileMemory.set('tx', tx);
     }
     const kind = ctx.statement.kind;
     const node = ctx.node;

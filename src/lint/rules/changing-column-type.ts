@@ -11,7 +11,7 @@
  * says so; anything else is an error. Tables created earlier in the run are skipped.
  */
 import { defineRule } from '../define-rule.js';
-import { columnKey, columnKeyName, tableKey } from '../names.js';
+import { tableKey } from '../names.js';
 import type { QualifiedName } from '../types.js';
 
 type Node = Record<string, unknown>;
@@ -88,26 +88,26 @@ export default defineRule({
   check(ctx) {
     if (!ctx.node) return;
     const types = columnTypes(ctx.memory);
-    const utcKey = `utc:${ctx.file.path}`;
 
     switch (ctx.statement.kind) {
       case 'VariableSetStmt': {
         const stmt = ctx.node as { kind?: string; name?: string; args?: Node[] };
-        if (stmt.kind === 'VAR_RESET_ALL') ctx.memory.delete(utcKey);
+        if (stmt.kind === 'VAR_RESET_ALL') ctx.fileMemory.delete('utc');
         if (stmt.name !== 'timezone') return;
         const zone = (stmt.args?.[0]?.['A_Const'] as { sval?: { sval?: string } } | undefined)?.sval?.sval;
-        if (stmt.kind === 'VAR_SET_VALUE' && zone !== undefined && UTC_ZONES.has(zone.toLowerCase())) ctx.memory.set(utcKey, true);
-        else ctx.memory.delete(utcKey);
+        if (stmt.kind === 'VAR_SET_VALUE' && zone !== undefined && UTC_ZONES.has(zone.toLowerCase())) ctx.fileMemory.set('utc', true);
+        else ctx.fileMemory.delete('utc');
         return;
       }
       case 'CreateStmt': {
         const stmt = ctx.node as { relation?: RangeVar; tableElts?: { ColumnDef?: ColumnDef }[] };
         if (!stmt.relation) return;
         const table = tableOf(stmt.relation);
-        forgetTable(types, table);
+        const columns = new Map<string, ColumnType>();
+        types.set(tableKey(table), columns);
         for (const element of stmt.tableElts ?? []) {
           const column = element.ColumnDef;
-          if (column?.colname !== undefined && column.typeName) setType(types, table, column.colname, typeOf(column));
+          if (column?.colname !== undefined && column.typeName) columns.set(column.colname, typeOf(column));
         }
         return;
       }
@@ -116,7 +116,7 @@ export default defineRule({
         if (stmt.removeType !== 'OBJECT_TABLE') return;
         for (const object of stmt.objects ?? []) {
           const parts = (object.List?.items ?? []).map((item) => item.String?.sval ?? '');
-          forgetTable(types, { schema: parts.length > 1 ? parts.at(-2) : undefined, name: parts.at(-1) ?? '' });
+          types.delete(tableKey({ schema: parts.length > 1 ? parts.at(-2) : undefined, name: parts.at(-1) ?? '' }));
         }
         return;
       }
@@ -125,18 +125,14 @@ export default defineRule({
         if (!stmt.relation || stmt.newname === undefined) return;
         const table = tableOf(stmt.relation);
         if (stmt.renameType === 'OBJECT_COLUMN' && stmt.subname !== undefined) {
-          const type = types.get(columnKey(table, stmt.subname));
-          types.delete(columnKey(table, stmt.subname));
-          if (type) setType(types, table, stmt.newname, type);
+          const columns = types.get(tableKey(table));
+          const type = columns?.get(stmt.subname);
+          columns?.delete(stmt.subname);
+          if (type) columnsOf(types, table).set(stmt.newname, type);
         } else if (stmt.renameType === 'OBJECT_TABLE') {
-          const renamed = { schema: table.schema, name: stmt.newname };
-          const moved: [string, ColumnType][] = [];
-          for (const key of keysByTable.get(types)?.get(tableKey(table)) ?? []) {
-            const type = types.get(key);
-            if (type) moved.push([columnKeyName(key), type]);
-          }
-          forgetTable(types, table);
-          for (const [column, type] of moved) setType(types, renamed, column, type);
+          const columns = types.get(tableKey(table));
+          types.delete(tableKey(table));
+          if (columns) types.set(tableKey({ schema: table.schema, name: stmt.newname }), columns);
         }
         return;
       }
@@ -150,7 +146,8 @@ export default defineRule({
     if (stmt.objtype !== 'OBJECT_TABLE' || !stmt.relation) return;
     const table = tableOf(stmt.relation);
     const isNew = ctx.state.isNewTable(table);
-    const utc = ctx.memory.get(utcKey) === true;
+    let columns: Map<string, ColumnType> | undefined;
+    const utc = ctx.fileMemory.get('utc') === true;
 
     for (const item of stmt.cmds ?? []) {
       const cmd = item.AlterTableCmd;
@@ -158,21 +155,21 @@ export default defineRule({
       if (!cmd) continue;
       if (cmd.subtype === 'AT_AddColumn' && def?.colname !== undefined && def.typeName) {
         // ADD COLUMN IF NOT EXISTS may have met an existing column of another type.
-        if (cmd.missing_ok) types.delete(columnKey(table, def.colname));
-        else setType(types, table, def.colname, typeOf(def));
+        if (cmd.missing_ok) types.get(tableKey(table))?.delete(def.colname);
+        else (columns ??= columnsOf(types, table)).set(def.colname, typeOf(def));
         continue;
       }
       if (cmd.name === undefined) continue;
       if (cmd.subtype === 'AT_DropColumn') {
-        types.delete(columnKey(table, cmd.name));
+        types.get(tableKey(table))?.delete(cmd.name);
         continue;
       }
       if (cmd.subtype !== 'AT_AlterColumnType' || !def?.typeName) continue;
 
-      const key = columnKey(table, cmd.name);
-      const from = types.get(key);
+      columns ??= columnsOf(types, table);
+      const from = columns.get(cmd.name);
       const to = typeOf(def);
-      setType(types, table, cmd.name, to);
+      columns.set(cmd.name, to);
       if (isNew) continue;
 
       const plainUsing = def.raw_default === undefined || isColumnItself(def.raw_default, cmd.name);
@@ -308,8 +305,11 @@ function isColumnItself(expr: Node, column: string): boolean {
   return fields?.at(-1)?.String?.sval === column;
 }
 
-function columnTypes(memory: Map<string, unknown>): Map<string, ColumnType> {
-  let types = memory.get('types') as Map<string, ColumnType> | undefined;
+/** The declared column types the run has seen, by table (tableKey) and column. */
+type ColumnTypes = Map<string, Map<string, ColumnType>>;
+
+function columnTypes(memory: Map<string, unknown>): ColumnTypes {
+  let types = memory.get('types') as ColumnTypes | undefined;
   if (!types) {
     types = new Map();
     memory.set('types', types);
@@ -317,38 +317,16 @@ function columnTypes(memory: Map<string, unknown>): Map<string, ColumnType> {
   return types;
 }
 
-/** Column keys per table, so forgetting a table does not scan every column of the run. */
-const keysByTable = new WeakMap<Map<string, ColumnType>, Map<string, Set<string>>>();
-
-
-function rememberKey(types: Map<string, ColumnType>, table: QualifiedName, key: string): void {
-  let byTable = keysByTable.get(types);
-  if (!byTable) keysByTable.set(types, (byTable = new Map()));
-  const tk = tableKey(table);
-  let keys = byTable.get(tk);
-  if (!keys) byTable.set(tk, (keys = new Set()));
-  keys.add(key);
-}
-
-function forgetTable(types: Map<string, ColumnType>, table: QualifiedName): void {
-  const byTable = keysByTable.get(types);
-  const tk = tableKey(table);
-  const keys = byTable?.get(tk);
-  if (!keys) return;
-  for (const key of keys) types.delete(key);
-  byTable?.delete(tk);
-}
-
 function tableOf(relation: RangeVar): QualifiedName {
   return { schema: relation.schemaname, name: relation.relname };
 }
 
-
-/** Records a column's type, keeping the per-table index used by forgetTable in step. */
-function setType(types: Map<string, ColumnType>, table: QualifiedName, column: string, type: ColumnType): void {
-  const key = columnKey(table, column);
-  types.set(key, type);
-  rememberKey(types, table, key);
+/** The table's column types, created when the run has none for it yet. */
+function columnsOf(types: ColumnTypes, table: QualifiedName): Map<string, ColumnType> {
+  const key = tableKey(table);
+  let columns = types.get(key);
+  if (!columns) types.set(key, (columns = new Map()));
+  return columns;
 }
 
 function quote(name: string): string {

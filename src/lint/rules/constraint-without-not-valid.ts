@@ -50,11 +50,10 @@ export default defineRule({
     'ADD CONSTRAINT CHECK / FOREIGN KEY on an existing table without NOT VALID scans the whole table while blocking writes (and, for CHECK, reads).',
   on: ['TransactionStmt', 'AlterTableStmt'],
   check(ctx) {
-    const key = `file:${ctx.file.path}`;
-    let file = ctx.memory.get(key) as FileState | undefined;
+    let file = ctx.fileMemory.get('file') as FileState | undefined;
     if (!file) {
       file = { generation: 0, notValid: new Map() };
-      ctx.memory.set(key, file);
+      ctx.fileMemory.set('file', file);
     }
     if (ctx.statement.kind === 'TransactionStmt') {
       if (BOUNDARIES.has(String(ctx.node?.['kind']))) file.generation += 1;
@@ -65,7 +64,8 @@ export default defineRule({
     const { stmt, table } = altered;
     const tableSql = qualifiedSql(table);
     const isNew = ctx.state.isNewTable(table);
-    const cmds = (stmt.cmds ?? []).flatMap((c) => (c.AlterTableCmd ? [c.AlterTableCmd] : []));
+    const cmds: NonNullable<NonNullable<AlterTableStmt['cmds']>[number]['AlterTableCmd']>[] = [];
+    for (const item of stmt.cmds ?? []) if (item.AlterTableCmd) cmds.push(item.AlterTableCmd);
     // Constraints added NOT VALID by this very statement: always the same transaction as a VALIDATE in it.
     const addedHere = new Map<string, boolean>();
 

@@ -48,14 +48,13 @@ export default defineRule({
     'A statement that needs a write-blocking lock on an existing table runs with no SET lock_timeout earlier in the file.',
   check(ctx) {
     if (ctx.state.lockTimeoutSet || !ctx.node) return;
-    const key = `file:${ctx.file.path}`;
-    if (ctx.memory.get(key) === true) return;
+    if (ctx.fileMemory.get('reported') === true) return;
     const needs = lockNeeds(ctx.statement.kind, ctx.node, ctx.state);
     const strongest = needs
       .filter((n) => MODES.indexOf(n.mode) >= WRITE_BLOCKING)
       .sort((a, b) => MODES.indexOf(b.mode) - MODES.indexOf(a.mode))[0];
     if (!strongest) return;
-    ctx.memory.set(key, true);
+    ctx.fileMemory.set('reported', true);
     const blocked =
       strongest.mode === 'ACCESS EXCLUSIVE'
         ? 'every read and write'

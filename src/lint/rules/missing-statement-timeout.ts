@@ -64,11 +64,10 @@ export default defineRule({
   on: ['AlterTableStmt', 'IndexStmt', 'ReindexStmt', 'ClusterStmt', 'VacuumStmt', 'RefreshMatViewStmt'],
   check(ctx) {
     if (ctx.state.statementTimeoutSet || !ctx.node) return;
-    const key = `file:${ctx.file.path}`;
-    if (ctx.memory.get(key) === true) return;
+    if (ctx.fileMemory.get('reported') === true) return;
     const work = slowWork(ctx.statement.kind, ctx.node, ctx.state, ctx.pgVersion);
     if (work === undefined) return;
-    ctx.memory.set(key, true);
+    ctx.fileMemory.set('reported', true);
     const local = ctx.state.inTransaction ? 'SET LOCAL statement_timeout' : 'SET statement_timeout';
     ctx.report({
       message: `${work.what} ${work.table} while holding a lock that blocks ${work.blocks} on it, and no statement_timeout is set in this file: on a table larger than expected the statement runs for minutes and traffic on ${work.table} queues behind it the whole time. (Reported once per file.)`,

@@ -84,9 +84,9 @@ export default defineRule({
     const node = ctx.node;
     const kind = ctx.statement.kind;
     // What a later statement may rely on, recorded in and out of transactions alike.
-    remember(kind, node, () => droppedInFile(ctx.memory, ctx.file.path));
+    remember(kind, node, () => droppedInFile(ctx.fileMemory));
     if (ctx.state.inTransaction) return;
-    const dropped = droppedInFile(ctx.memory, ctx.file.path);
+    const dropped = droppedInFile(ctx.fileMemory);
 
     if (kind === 'IndexStmt' && node['concurrent'] === true) {
       const name = node['idxname'] as string | undefined;
@@ -201,9 +201,8 @@ function statementFollows(file: { text: string; upText: string; upOffset: number
 }
 
 /** Indexes (`index \0 name`) and constraints (`table key \0 name`) dropped with IF EXISTS earlier in this file. */
-function droppedInFile(memory: Map<string, unknown>, file: string): Set<string> {
-  const key = `dropped:${file}`;
-  let dropped = memory.get(key) as Set<string> | undefined;
-  if (dropped === undefined) memory.set(key, (dropped = new Set()));
+function droppedInFile(fileMemory: Map<string, unknown>): Set<string> {
+  let dropped = fileMemory.get('dropped') as Set<string> | undefined;
+  if (dropped === undefined) fileMemory.set('dropped', (dropped = new Set()));
   return dropped;
 }

@@ -24,11 +24,10 @@ export default defineRule({
   on: ['TransactionStmt'],
   check(ctx) {
     if (ctx.statement.kind !== 'TransactionStmt' || !ctx.node) return;
-    const key = `file:${ctx.file.path}`;
-    let file = ctx.memory.get(key) as FileState | undefined;
+    let file = ctx.fileMemory.get('file') as FileState | undefined;
     if (!file) {
       file = { openedAt: undefined };
-      ctx.memory.set(key, file);
+      ctx.fileMemory.set('file', file);
     }
     const kind = String(ctx.node['kind']);
     const line = ctx.statement.span.start.line;
