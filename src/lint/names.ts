@@ -60,12 +60,6 @@ export function tableKey(table: QualifiedName): string {
   return `${table.schema ?? 'public'}\0${table.name}`;
 }
 
-/** Map key of a column of a table (see tableKey). */
-export function columnKey(table: QualifiedName, column: string): string {
-  return `${table.schema ?? 'public'}\0${table.name}\0${column}`;
-}
-
-
 /**
  * The table an `ALTER TABLE` statement (not ALTER INDEX/VIEW/...) changes, with its node typed as
  * the rule reads it; undefined for any other statement.

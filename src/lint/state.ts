@@ -3,7 +3,7 @@
  * statement they check; the engine applies each statement after every rule has seen it.
  */
 import type { MigrationFile, ParsedStatement } from '../migrations/types.js';
-import { constValue, listName, objectName, rangeVarName, schemaKey } from './names.js';
+import { constValue, listName, objectName, rangeVarName, schemaKey, tableKey } from './names.js';
 import type { LintState, QualifiedName } from './types.js';
 
 type Node = Record<string, unknown>;
@@ -104,6 +104,8 @@ export class RunState implements LintState {
   private readonly indexes = new NameSet();
   private readonly enums = new Map<string, { schema: string; values: string[] }[]>();
   private readonly notNullChecks: NotNullCheck[] = [];
+  /** Columns added by ALTER TABLE ... ADD COLUMN in this run, by tableKey. */
+  private readonly addedColumns = new Map<string, Set<string>>();
 
   isNewTable(name: QualifiedName): boolean {
     return this.tables.has(name);
@@ -111,6 +113,10 @@ export class RunState implements LintState {
 
   isNewIndex(name: QualifiedName): boolean {
     return this.indexes.has(name);
+  }
+
+  isNewColumn(table: QualifiedName, column: string): boolean {
+    return this.addedColumns.get(tableKey(table))?.has(column) === true;
   }
 
   enumValues(name: QualifiedName): string[] | undefined {
@@ -256,6 +262,7 @@ export class RunState implements LintState {
         case 'OBJECT_FOREIGN_TABLE':
           this.tables.delete(name);
           this.notNullChecksOf(name, () => false);
+          this.addedColumns.delete(tableKey(name));
           break;
         case 'OBJECT_INDEX':
           this.indexes.delete(name);
@@ -280,10 +287,23 @@ export class RunState implements LintState {
       case 'OBJECT_SEQUENCE':
       case 'OBJECT_FOREIGN_TABLE': {
         const name = rangeVarName(node['relation']);
-        if (name && this.tables.has(name)) {
+        if (name === undefined) return;
+        if (this.tables.has(name)) {
           this.tables.delete(name);
           this.tables.add({ schema: name.schema, name: newname });
         }
+        const added = this.addedColumns.get(tableKey(name));
+        if (added !== undefined) {
+          this.addedColumns.delete(tableKey(name));
+          this.addedColumns.set(tableKey({ schema: name.schema, name: newname }), added);
+        }
+        return;
+      }
+      case 'OBJECT_COLUMN': {
+        const name = rangeVarName(node['relation']);
+        const added = name === undefined ? undefined : this.addedColumns.get(tableKey(name));
+        const subname = node['subname'] as string | undefined;
+        if (added !== undefined && subname !== undefined && added.delete(subname)) added.add(newname);
         return;
       }
       case 'OBJECT_INDEX': {
@@ -335,6 +355,21 @@ export class RunState implements LintState {
       const cmd = item.AlterTableCmd;
       if (cmd === undefined) continue;
       switch (cmd['subtype']) {
+        case 'AT_AddColumn': {
+          // ADD COLUMN IF NOT EXISTS may have met an existing column full of data.
+          const column = ((cmd['def'] as Node | undefined)?.['ColumnDef'] as { colname?: string } | undefined)?.colname;
+          if (column === undefined || cmd['missing_ok'] === true) break;
+          const key = tableKey(table);
+          let added = this.addedColumns.get(key);
+          if (added === undefined) this.addedColumns.set(key, (added = new Set()));
+          added.add(column);
+          break;
+        }
+        case 'AT_DropColumn': {
+          const column = cmd['name'] as string | undefined;
+          if (column !== undefined) this.addedColumns.get(tableKey(table))?.delete(column);
+          break;
+        }
         case 'AT_AddConstraint': {
           const constraint = (cmd['def'] as Node | undefined)?.['Constraint'] as Node | undefined;
           if (constraint?.['contype'] !== 'CONSTR_CHECK') break;

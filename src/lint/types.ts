@@ -36,6 +36,12 @@ export interface LintState {
   isNewTable(name: QualifiedName): boolean;
   /** True when the index was created earlier in this run. */
   isNewIndex(name: QualifiedName): boolean;
+  /**
+   * True when `ALTER TABLE ... ADD COLUMN` (without IF NOT EXISTS) added the column earlier in
+   * this run and it has not been dropped since (followed through RENAME COLUMN and RENAME TO).
+   * Columns of tables created in the run are covered by isNewTable.
+   */
+  isNewColumn(table: QualifiedName, column: string): boolean;
   /** True when an explicit `BEGIN` is open, or the tool wraps the file in a transaction. */
   inTransaction: boolean;
   /** True when the file wraps statements implicitly (tool per-file transaction). */

@@ -124,6 +124,24 @@ describe('LintState', () => {
     expect(seen).toEqual([[1, 1], [2, 2], [1, 3], [1, 4], [2, 5]]);
   });
 
+  it('knows the columns added in the run through renames and drops', async () => {
+    const { rule, seen } = recorder((ctx) =>
+      ['a', 'b', 'c', 'd'].filter((column) => ctx.state.isNewColumn({ name: ctx.statement.sql.includes('t2') ? 't2' : 't' }, column)).join(''),
+    );
+    const files = [
+      migrationFileFromText('1.sql', 'ALTER TABLE t ADD COLUMN a int, ADD COLUMN IF NOT EXISTS d int;\nALTER TABLE public.t ADD COLUMN b int;\nSELECT 1;', 'plain'),
+      migrationFileFromText(
+        '2.sql',
+        'ALTER TABLE t RENAME COLUMN a TO c;\nALTER TABLE t DROP COLUMN b;\nSELECT 2;\nALTER TABLE t RENAME TO t2;\nSELECT 3 /* t2 */;\nDROP TABLE t2;\nSELECT 4 /* t2 */;',
+        'plain',
+      ),
+    ];
+    await lintFiles(files, { rules: [rule] });
+    // State before each statement (the probe asks about t2 where the statement names it): IF NOT
+    // EXISTS may have met an existing column, so d is not new.
+    expect(seen).toEqual(['', 'a', 'ab', 'ab', 'bc', 'c', '', 'c', 'c', '']);
+  });
+
   it('knows lock_timeout: SET, SET LOCAL, set_config, zero, RESET, per file', async () => {
     const { rule, seen } = recorder((ctx) => ctx.state.lockTimeoutSet);
     const files = [

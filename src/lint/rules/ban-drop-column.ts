@@ -1,10 +1,9 @@
 /**
  * ban-drop-column: `ALTER TABLE ... DROP COLUMN` on an existing table deletes the column's data and
  * breaks clients that still read or write it. Skipped for tables created earlier in the run, and for
- * columns added earlier in the run (neither can hold production data yet).
+ * columns added earlier in the run (state.isNewColumn; neither can hold production data yet).
  */
 import { defineRule } from '../define-rule.js';
-import { columnKey } from '../names.js';
 import type { QualifiedName } from '../types.js';
 
 interface RangeVar {
@@ -35,23 +34,20 @@ export default defineRule({
     const stmt = ctx.node as AlterTableStmt;
     if (stmt.objtype !== 'OBJECT_TABLE' || !stmt.relation) return;
     const table: QualifiedName = { schema: stmt.relation.schemaname, name: stmt.relation.relname };
-    const added = addedColumns(ctx.memory);
-    const isNew = ctx.state.isNewTable(table);
+    if (ctx.state.isNewTable(table)) return;
+    // Columns added by this very statement (the run state takes it in only after the statement).
+    let addedHere: Set<string> | undefined;
 
     for (const item of stmt.cmds ?? []) {
       const cmd = item.AlterTableCmd;
       if (!cmd) continue;
       if (cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef?.colname !== undefined) {
         // ADD COLUMN IF NOT EXISTS may have met an existing column full of data.
-        if (!cmd.missing_ok) added.add(columnKey(table, cmd.def.ColumnDef.colname));
+        if (!cmd.missing_ok) (addedHere ??= new Set()).add(cmd.def.ColumnDef.colname);
         continue;
       }
       if (cmd.subtype !== 'AT_DropColumn' || cmd.name === undefined) continue;
-      const key = columnKey(table, cmd.name);
-      if (isNew || added.has(key)) {
-        added.delete(key);
-        continue;
-      }
+      if (addedHere?.delete(cmd.name) === true || ctx.state.isNewColumn(table, cmd.name)) continue;
       const column = quote(cmd.name);
       const tableSql = display(table);
       ctx.report({
@@ -64,15 +60,6 @@ export default defineRule({
     }
   },
 });
-
-function addedColumns(memory: Map<string, unknown>): Set<string> {
-  let added = memory.get('added') as Set<string> | undefined;
-  if (!added) {
-    added = new Set();
-    memory.set('added', added);
-  }
-  return added;
-}
 
 function quote(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;

@@ -4,7 +4,6 @@
  * added earlier in the run.
  */
 import { defineRule } from '../define-rule.js';
-import { columnKey } from '../names.js';
 import type { QualifiedName } from '../types.js';
 
 interface RangeVar {
@@ -19,45 +18,19 @@ interface RenameStmt {
   subname?: string;
   newname?: string;
 }
-interface AlterTableStmt {
-  relation?: RangeVar;
-  cmds?: { AlterTableCmd?: { subtype: string; missing_ok?: boolean; def?: { ColumnDef?: { colname?: string } } } }[];
-  objtype?: string;
-}
 
 export default defineRule({
   id: 'renaming-column',
   severity: 'error',
   level: 3,
   summary: 'RENAME COLUMN breaks every client that still uses the old name the moment the migration commits.',
-  on: ['AlterTableStmt', 'RenameStmt'],
+  on: ['RenameStmt'],
   check(ctx) {
     if (!ctx.node) return;
-    const added = addedColumns(ctx.memory);
-
-    if (ctx.statement.kind === 'AlterTableStmt') {
-      const stmt = ctx.node as AlterTableStmt;
-      if (!stmt.relation) return;
-      const table = tableOf(stmt.relation);
-      for (const item of stmt.cmds ?? []) {
-        const colname = item.AlterTableCmd?.def?.ColumnDef?.colname;
-        // ADD COLUMN IF NOT EXISTS may have met an existing column that clients use.
-        if (item.AlterTableCmd?.subtype === 'AT_AddColumn' && !item.AlterTableCmd.missing_ok && colname !== undefined) {
-          added.add(columnKey(table, colname));
-        }
-      }
-      return;
-    }
-
-    if (ctx.statement.kind !== 'RenameStmt') return;
     const stmt = ctx.node as RenameStmt;
     if (stmt.renameType !== 'OBJECT_COLUMN' || !stmt.relation || stmt.subname === undefined || stmt.newname === undefined) return;
     const table = tableOf(stmt.relation);
-    const key = columnKey(table, stmt.subname);
-    if (ctx.state.isNewTable(table) || added.has(key)) {
-      if (added.delete(key)) added.add(columnKey(table, stmt.newname));
-      return;
-    }
+    if (ctx.state.isNewTable(table) || ctx.state.isNewColumn(table, stmt.subname)) return;
 
     const tableSql = display(table);
     const oldName = quote(stmt.subname);
@@ -72,15 +45,6 @@ export default defineRule({
     });
   },
 });
-
-function addedColumns(memory: Map<string, unknown>): Set<string> {
-  let added = memory.get('added') as Set<string> | undefined;
-  if (!added) {
-    added = new Set();
-    memory.set('added', added);
-  }
-  return added;
-}
 
 function tableOf(relation: RangeVar): QualifiedName {
   return { schema: relation.schemaname, name: relation.relname };

@@ -7,10 +7,19 @@ ruleTester(rule, {
     'CREATE TABLE "App"."Users" (id bigint, "Email" text);\nALTER TABLE "App"."Users" DROP COLUMN IF EXISTS "Email";',
     // A column added earlier in the run holds no production data yet.
     'ALTER TABLE users ADD COLUMN nickname text;\nALTER TABLE users DROP COLUMN nickname;',
+    // ... also when it was renamed, or its table was, before the drop; or added by the same statement.
+    'ALTER TABLE users ADD COLUMN nick text;\nALTER TABLE users RENAME COLUMN nick TO nickname;\nALTER TABLE users DROP COLUMN nickname;',
+    'ALTER TABLE users ADD COLUMN nick text;\nALTER TABLE users RENAME TO members;\nALTER TABLE members DROP COLUMN nick;',
+    'ALTER TABLE users ADD COLUMN nick text, DROP COLUMN nick;',
     'ALTER TABLE users DROP CONSTRAINT users_email_key;',
     'ALTER TABLE users ALTER COLUMN email DROP NOT NULL;',
   ],
   invalid: [
+    {
+      name: 'a column added in the run and dropped once is not new when it is dropped again',
+      code: 'ALTER TABLE users ADD COLUMN nick text;\nALTER TABLE users DROP COLUMN nick;\nALTER TABLE users DROP COLUMN IF EXISTS nick;',
+      errors: [{ line: 3 }],
+    },
     {
       code: 'ALTER TABLE users DROP COLUMN email;',
       errors: [

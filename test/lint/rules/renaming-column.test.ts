@@ -7,11 +7,17 @@ ruleTester(rule, {
     'CREATE TABLE "App"."Users" (id bigint, "Mail" text);\nALTER TABLE IF EXISTS "App"."Users" RENAME "Mail" TO "Email";',
     // A column added earlier in the run, renamed before anyone uses it.
     'ALTER TABLE users ADD COLUMN nick text;\nALTER TABLE users RENAME COLUMN nick TO nickname;',
+    'ALTER TABLE users ADD COLUMN nick text;\nALTER TABLE users RENAME COLUMN nick TO nickname;\nALTER TABLE users RENAME COLUMN nickname TO handle;',
     // A table renamed away from its new name is still new.
     'CREATE TABLE t1 (id bigint, a text);\nALTER TABLE t1 RENAME TO t2;\nALTER TABLE t2 RENAME COLUMN a TO b;',
     'ALTER TABLE users RENAME CONSTRAINT users_mail_key TO users_email_key;',
   ],
   invalid: [
+    {
+      name: 'a column added in the run and dropped, then an old column of the same name renamed',
+      code: 'ALTER TABLE users ADD COLUMN nick text;\nALTER TABLE users DROP COLUMN nick;\nALTER TABLE users RENAME COLUMN nick TO handle;',
+      errors: [{ line: 3 }],
+    },
     {
       code: 'ALTER TABLE users RENAME COLUMN mail TO email;',
       errors: [
