@@ -62,3 +62,25 @@ export const SERIAL_BASE_TYPES: Readonly<Record<string, 'smallint' | 'integer' |
 export function isSerialType(name: string): boolean {
   return Object.hasOwn(SERIAL_BASE_TYPES, name);
 }
+
+/** A column type as declared: base name without pg_catalog, type modifiers, array, collation. */
+export interface ColumnType {
+  name: string;
+  mods: number[] | undefined;
+  array: boolean;
+  collation: string | undefined;
+}
+
+/** The type a column definition declares (CREATE TABLE, ADD COLUMN, ALTER COLUMN ... TYPE). */
+export function declaredType(column: {
+  typeName?: TypeName & { typmods?: unknown[] };
+  collClause?: { collname?: { String?: { sval: string } }[] };
+}): ColumnType {
+  const names = (column.typeName?.names ?? []).map((n) => n.String?.sval ?? '');
+  const base = names[0] === 'pg_catalog' ? names.slice(1) : names;
+  const mods = column.typeName?.typmods?.map(
+    (mod) => ((mod as Record<string, unknown>)['A_Const'] as { ival?: { ival?: number } } | undefined)?.ival?.ival ?? 0,
+  );
+  const collation = column.collClause?.collname?.map((n) => n.String?.sval ?? '').join('.');
+  return { name: base.join('.'), mods: mods && mods.length > 0 ? mods : undefined, array: (column.typeName?.arrayBounds?.length ?? 0) > 0, collation };
+}

@@ -4,6 +4,7 @@
  */
 import type { MigrationFile, ParsedStatement } from '../migrations/types.js';
 import { constValue, listName, objectName, rangeVarName, schemaKey, tableKey } from './names.js';
+import { declaredType, type ColumnType } from './columns.js';
 import type { LintState, QualifiedName } from './types.js';
 
 type Node = Record<string, unknown>;
@@ -106,6 +107,8 @@ export class RunState implements LintState {
   private readonly notNullChecks: NotNullCheck[] = [];
   /** Columns added by ALTER TABLE ... ADD COLUMN in this run, by tableKey. */
   private readonly addedColumns = new Map<string, Set<string>>();
+  /** Column types declared in this run, by tableKey and column. */
+  private readonly columnTypes = new Map<string, Map<string, ColumnType>>();
 
   isNewTable(name: QualifiedName): boolean {
     return this.tables.has(name);
@@ -117,6 +120,17 @@ export class RunState implements LintState {
 
   isNewColumn(table: QualifiedName, column: string): boolean {
     return this.addedColumns.get(tableKey(table))?.has(column) === true;
+  }
+
+  columnType(table: QualifiedName, column: string): ColumnType | undefined {
+    return this.columnTypes.get(tableKey(table))?.get(column);
+  }
+
+  private typesOf(table: QualifiedName): Map<string, ColumnType> {
+    const key = tableKey(table);
+    let types = this.columnTypes.get(key);
+    if (types === undefined) this.columnTypes.set(key, (types = new Map()));
+    return types;
   }
 
   enumValues(name: QualifiedName): string[] | undefined {
@@ -153,7 +167,15 @@ export class RunState implements LintState {
       case 'CreateStmt':
       case 'CreateForeignTableStmt': {
         const name = rangeVarName(node['relation'] ?? (node['base'] as Node | undefined)?.['relation']);
-        if (name) this.tables.add(name);
+        if (name === undefined) return;
+        this.tables.add(name);
+        const types = new Map<string, ColumnType>();
+        this.columnTypes.set(tableKey(name), types);
+        const elements = (node['tableElts'] ?? (node['base'] as Node | undefined)?.['tableElts']) as { ColumnDef?: { colname?: string; typeName?: object } }[] | undefined;
+        for (const element of elements ?? []) {
+          const column = element.ColumnDef;
+          if (column?.colname !== undefined && column.typeName) types.set(column.colname, declaredType(column));
+        }
         return;
       }
       case 'CreateTableAsStmt': {
@@ -263,6 +285,7 @@ export class RunState implements LintState {
           this.tables.delete(name);
           this.notNullChecksOf(name, () => false);
           this.addedColumns.delete(tableKey(name));
+          this.columnTypes.delete(tableKey(name));
           break;
         case 'OBJECT_INDEX':
           this.indexes.delete(name);
@@ -292,18 +315,27 @@ export class RunState implements LintState {
           this.tables.delete(name);
           this.tables.add({ schema: name.schema, name: newname });
         }
-        const added = this.addedColumns.get(tableKey(name));
-        if (added !== undefined) {
-          this.addedColumns.delete(tableKey(name));
-          this.addedColumns.set(tableKey({ schema: name.schema, name: newname }), added);
+        const renamed = tableKey({ schema: name.schema, name: newname });
+        for (const byTable of [this.addedColumns, this.columnTypes] as Map<string, unknown>[]) {
+          const entry = byTable.get(tableKey(name));
+          if (entry === undefined) continue;
+          byTable.delete(tableKey(name));
+          byTable.set(renamed, entry);
         }
         return;
       }
       case 'OBJECT_COLUMN': {
         const name = rangeVarName(node['relation']);
-        const added = name === undefined ? undefined : this.addedColumns.get(tableKey(name));
         const subname = node['subname'] as string | undefined;
-        if (added !== undefined && subname !== undefined && added.delete(subname)) added.add(newname);
+        if (name === undefined || subname === undefined) return;
+        const added = this.addedColumns.get(tableKey(name));
+        if (added !== undefined && added.delete(subname)) added.add(newname);
+        const types = this.columnTypes.get(tableKey(name));
+        const type = types?.get(subname);
+        if (types !== undefined && type !== undefined) {
+          types.delete(subname);
+          types.set(newname, type);
+        }
         return;
       }
       case 'OBJECT_INDEX': {
@@ -356,18 +388,32 @@ export class RunState implements LintState {
       if (cmd === undefined) continue;
       switch (cmd['subtype']) {
         case 'AT_AddColumn': {
-          // ADD COLUMN IF NOT EXISTS may have met an existing column full of data.
-          const column = ((cmd['def'] as Node | undefined)?.['ColumnDef'] as { colname?: string } | undefined)?.colname;
-          if (column === undefined || cmd['missing_ok'] === true) break;
+          const def = (cmd['def'] as Node | undefined)?.['ColumnDef'] as { colname?: string; typeName?: object } | undefined;
+          const column = def?.colname;
+          if (column === undefined) break;
+          // ADD COLUMN IF NOT EXISTS may have met an existing column full of data, of another type.
+          if (cmd['missing_ok'] === true) {
+            this.columnTypes.get(tableKey(table))?.delete(column);
+            break;
+          }
           const key = tableKey(table);
           let added = this.addedColumns.get(key);
           if (added === undefined) this.addedColumns.set(key, (added = new Set()));
           added.add(column);
+          if (def?.typeName) this.typesOf(table).set(column, declaredType(def));
           break;
         }
         case 'AT_DropColumn': {
           const column = cmd['name'] as string | undefined;
-          if (column !== undefined) this.addedColumns.get(tableKey(table))?.delete(column);
+          if (column === undefined) break;
+          this.addedColumns.get(tableKey(table))?.delete(column);
+          this.columnTypes.get(tableKey(table))?.delete(column);
+          break;
+        }
+        case 'AT_AlterColumnType': {
+          const column = cmd['name'] as string | undefined;
+          const def = (cmd['def'] as Node | undefined)?.['ColumnDef'] as { typeName?: object } | undefined;
+          if (column !== undefined && def?.typeName) this.typesOf(table).set(column, declaredType(def));
           break;
         }
         case 'AT_AddConstraint': {

@@ -5,6 +5,7 @@
  * statement when a rule has no `on`); rules never re-parse.
  */
 import type { MigrationFile, ParsedStatement, PgNode, Span } from '../migrations/types.js';
+import type { ColumnType } from './columns.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -42,6 +43,11 @@ export interface LintState {
    * Columns of tables created in the run are covered by isNewTable.
    */
   isNewColumn(table: QualifiedName, column: string): boolean;
+  /**
+   * The column's type as last declared in this run (CREATE TABLE, ADD COLUMN, ALTER COLUMN TYPE,
+   * followed through renames), if the run declared it. Read-only.
+   */
+  columnType(table: QualifiedName, column: string): ColumnType | undefined;
   /** True when an explicit `BEGIN` is open, or the tool wraps the file in a transaction. */
   inTransaction: boolean;
   /** True when the file wraps statements implicitly (tool per-file transaction). */

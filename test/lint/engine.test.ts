@@ -142,6 +142,32 @@ describe('LintState', () => {
     expect(seen).toEqual(['', 'a', 'ab', 'ab', 'bc', 'c', '', 'c', 'c', '']);
   });
 
+  it('knows the column types the run declared, through renames, type changes and drops', async () => {
+    const { rule, seen } = recorder((ctx) => {
+      const t = ctx.statement.sql.includes('t2') ? 't2' : 't';
+      const type = (column: string): string => {
+        const found = ctx.state.columnType({ name: t }, column);
+        return found === undefined ? '-' : `${found.name}${found.mods ? `(${found.mods.join(',')})` : ''}${found.array ? '[]' : ''}`;
+      };
+      return `${type('a')} ${type('b')}`;
+    });
+    await lintText(
+      [
+        'CREATE TABLE t (a varchar(10), b pg_catalog.int4[]);',
+        'ALTER TABLE t ALTER COLUMN a TYPE numeric(12,2);',
+        'ALTER TABLE t RENAME COLUMN b TO c;',
+        'ALTER TABLE t ADD COLUMN b text, DROP COLUMN a;',
+        'ALTER TABLE t ADD COLUMN IF NOT EXISTS a int;',
+        'ALTER TABLE t RENAME TO t2;',
+        'SELECT 1 /* t2 */;',
+        'DROP TABLE t2;',
+        'SELECT 2 /* t2 */;',
+      ].join('\n'),
+      { rules: [rule] },
+    );
+    expect(seen).toEqual(['- -', 'varchar(10) int4[]', 'numeric(12,2) int4[]', 'numeric(12,2) -', '- text', '- -', '- text', '- text', '- -']);
+  });
+
   it('knows lock_timeout: SET, SET LOCAL, set_config, zero, RESET, per file', async () => {
     const { rule, seen } = recorder((ctx) => ctx.state.lockTimeoutSet);
     const files = [

@@ -11,7 +11,7 @@
  * says so; anything else is an error. Tables created earlier in the run are skipped.
  */
 import { defineRule } from '../define-rule.js';
-import { tableKey } from '../names.js';
+import { declaredType, type ColumnType } from '../columns.js';
 import type { QualifiedName } from '../types.js';
 
 type Node = Record<string, unknown>;
@@ -42,15 +42,7 @@ interface AlterTableCmd {
   def?: { ColumnDef?: ColumnDef };
 }
 
-/** A column type as declared: base name without pg_catalog, type modifiers, array, collation. */
-interface ColumnType {
-  name: string;
-  mods: number[] | undefined;
-  array: boolean;
-  collation: string | undefined;
-}
-
-type Verdict = 'no-rewrite' | 'rewrite' | 'indexes' | 'timezone' | 'unknown';
+export type Verdict = 'no-rewrite' | 'rewrite' | 'indexes' | 'timezone' | 'unknown';
 
 /** Targets that some old type reaches without a rewrite: with the old type unknown, only a warning. */
 const WIDENING_TARGETS: Record<string, string> = {
@@ -84,10 +76,9 @@ export default defineRule({
   level: 3,
   summary:
     'ALTER COLUMN TYPE rewrites the whole table under an ACCESS EXCLUSIVE lock, except widenings that need no rewrite (varchar(n) to larger or text, numeric precision increase, ...).',
-  on: ['VariableSetStmt', 'CreateStmt', 'DropStmt', 'RenameStmt', 'AlterTableStmt'],
+  on: ['VariableSetStmt', 'AlterTableStmt'],
   check(ctx) {
     if (!ctx.node) return;
-    const types = columnTypes(ctx.memory);
 
     switch (ctx.statement.kind) {
       case 'VariableSetStmt': {
@@ -97,43 +88,6 @@ export default defineRule({
         const zone = (stmt.args?.[0]?.['A_Const'] as { sval?: { sval?: string } } | undefined)?.sval?.sval;
         if (stmt.kind === 'VAR_SET_VALUE' && zone !== undefined && UTC_ZONES.has(zone.toLowerCase())) ctx.fileMemory.set('utc', true);
         else ctx.fileMemory.delete('utc');
-        return;
-      }
-      case 'CreateStmt': {
-        const stmt = ctx.node as { relation?: RangeVar; tableElts?: { ColumnDef?: ColumnDef }[] };
-        if (!stmt.relation) return;
-        const table = tableOf(stmt.relation);
-        const columns = new Map<string, ColumnType>();
-        types.set(tableKey(table), columns);
-        for (const element of stmt.tableElts ?? []) {
-          const column = element.ColumnDef;
-          if (column?.colname !== undefined && column.typeName) columns.set(column.colname, typeOf(column));
-        }
-        return;
-      }
-      case 'DropStmt': {
-        const stmt = ctx.node as { removeType?: string; objects?: { List?: { items?: StringNode[] } }[] };
-        if (stmt.removeType !== 'OBJECT_TABLE') return;
-        for (const object of stmt.objects ?? []) {
-          const parts = (object.List?.items ?? []).map((item) => item.String?.sval ?? '');
-          types.delete(tableKey({ schema: parts.length > 1 ? parts.at(-2) : undefined, name: parts.at(-1) ?? '' }));
-        }
-        return;
-      }
-      case 'RenameStmt': {
-        const stmt = ctx.node as { renameType?: string; relation?: RangeVar; subname?: string; newname?: string };
-        if (!stmt.relation || stmt.newname === undefined) return;
-        const table = tableOf(stmt.relation);
-        if (stmt.renameType === 'OBJECT_COLUMN' && stmt.subname !== undefined) {
-          const columns = types.get(tableKey(table));
-          const type = columns?.get(stmt.subname);
-          columns?.delete(stmt.subname);
-          if (type) columnsOf(types, table).set(stmt.newname, type);
-        } else if (stmt.renameType === 'OBJECT_TABLE') {
-          const columns = types.get(tableKey(table));
-          types.delete(tableKey(table));
-          if (columns) types.set(tableKey({ schema: table.schema, name: stmt.newname }), columns);
-        }
         return;
       }
       case 'AlterTableStmt':
@@ -146,7 +100,9 @@ export default defineRule({
     if (stmt.objtype !== 'OBJECT_TABLE' || !stmt.relation) return;
     const table = tableOf(stmt.relation);
     const isNew = ctx.state.isNewTable(table);
-    let columns: Map<string, ColumnType> | undefined;
+    // Columns typed (or dropped: undefined) by earlier commands of this statement; the run state
+    // takes the statement in only after every rule has seen it.
+    const here = new Map<string, ColumnType | undefined>();
     const utc = ctx.fileMemory.get('utc') === true;
 
     for (const item of stmt.cmds ?? []) {
@@ -155,25 +111,23 @@ export default defineRule({
       if (!cmd) continue;
       if (cmd.subtype === 'AT_AddColumn' && def?.colname !== undefined && def.typeName) {
         // ADD COLUMN IF NOT EXISTS may have met an existing column of another type.
-        if (cmd.missing_ok) types.get(tableKey(table))?.delete(def.colname);
-        else (columns ??= columnsOf(types, table)).set(def.colname, typeOf(def));
+        here.set(def.colname, cmd.missing_ok ? undefined : declaredType(def));
         continue;
       }
       if (cmd.name === undefined) continue;
       if (cmd.subtype === 'AT_DropColumn') {
-        types.get(tableKey(table))?.delete(cmd.name);
+        here.set(cmd.name, undefined);
         continue;
       }
       if (cmd.subtype !== 'AT_AlterColumnType' || !def?.typeName) continue;
 
-      columns ??= columnsOf(types, table);
-      const from = columns.get(cmd.name);
-      const to = typeOf(def);
-      columns.set(cmd.name, to);
+      const from = here.has(cmd.name) ? here.get(cmd.name) : ctx.state.columnType(table, cmd.name);
+      const to = declaredType(def);
+      here.set(cmd.name, to);
       if (isNew) continue;
 
-      const plainUsing = def.raw_default === undefined || isColumnItself(def.raw_default, cmd.name);
-      const verdict = from ? compare(from, to, plainUsing, ctx.pgVersion, utc) : plainUsing && WIDENING_TARGETS[to.name] && !to.array ? 'unknown' : 'rewrite';
+      const plain = plainUsing(def, cmd.name);
+      const verdict = from ? typeChangeVerdict(from, to, plain, ctx.pgVersion, utc) : plain && WIDENING_TARGETS[to.name] && !to.array ? 'unknown' : 'rewrite';
       if (verdict === 'no-rewrite') continue;
       const column = `${display(table)}.${quote(cmd.name)}`;
       const toSql = typeSql(to);
@@ -189,7 +143,7 @@ export default defineRule({
           ctx.report({
             message:
               `Changing the type of ${column} ${change} rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE lock` +
-              (plainUsing ? '' : ' (the USING expression recomputes every row)') +
+              (plain ? '' : ' (the USING expression recomputes every row)') +
               ': every read and write on the table waits until it finishes, and clients that expect the old type may break.',
             help: expandContract,
             ...location,
@@ -232,7 +186,12 @@ export default defineRule({
   },
 });
 
-function compare(from: ColumnType, to: ColumnType, plainUsing: boolean, pgVersion: number, utc: boolean): Verdict {
+/**
+ * What changing a column from one declared type to another costs: no rewrite, a rewrite, index
+ * rebuilds only (collation), or no rewrite only with the session TimeZone UTC (timestamp <->
+ * timestamptz, PostgreSQL 12+; `utc` says whether it is set so).
+ */
+export function typeChangeVerdict(from: ColumnType, to: ColumnType, plainUsing: boolean, pgVersion: number, utc: boolean): Verdict {
   if (!plainUsing) return 'rewrite';
   if (from.array !== to.array) return 'rewrite';
   const verdict = compareBase(from, to, pgVersion, utc);
@@ -286,17 +245,14 @@ function sameMods(a: number[] | undefined, b: number[] | undefined): boolean {
   return a.length === b.length && a.every((mod, i) => mod === b[i]);
 }
 
-function typeOf(column: ColumnDef): ColumnType {
-  const names = (column.typeName?.names ?? []).map((n) => n.String?.sval ?? '');
-  const base = names[0] === 'pg_catalog' ? names.slice(1) : names;
-  const mods = column.typeName?.typmods?.map((mod) => (mod['A_Const'] as { ival?: { ival?: number } } | undefined)?.ival?.ival ?? 0);
-  const collation = column.collClause?.collname?.map((n) => n.String?.sval ?? '').join('.');
-  return { name: base.join('.'), mods: mods && mods.length > 0 ? mods : undefined, array: (column.typeName?.arrayBounds?.length ?? 0) > 0, collation };
-}
-
 function typeSql(type: ColumnType): string {
   const name = DISPLAY_NAMES[type.name] ?? type.name.split('.').map((part) => (/^[a-z_][a-z0-9_]*$/.test(part) ? part : quote(part))).join('.');
   return `${name}${type.mods ? `(${type.mods.join(',')})` : ''}${type.array ? '[]' : ''}`;
+}
+
+/** Whether ALTER COLUMN ... TYPE keeps the values as they are: no USING, or `USING col` itself. */
+export function plainUsing(def: { raw_default?: unknown }, column: string): boolean {
+  return def.raw_default === undefined || isColumnItself(def.raw_default as Node, column);
 }
 
 /** `USING col`: the value unchanged, which still allows a change without rewrite. */
@@ -305,28 +261,8 @@ function isColumnItself(expr: Node, column: string): boolean {
   return fields?.at(-1)?.String?.sval === column;
 }
 
-/** The declared column types the run has seen, by table (tableKey) and column. */
-type ColumnTypes = Map<string, Map<string, ColumnType>>;
-
-function columnTypes(memory: Map<string, unknown>): ColumnTypes {
-  let types = memory.get('types') as ColumnTypes | undefined;
-  if (!types) {
-    types = new Map();
-    memory.set('types', types);
-  }
-  return types;
-}
-
 function tableOf(relation: RangeVar): QualifiedName {
   return { schema: relation.schemaname, name: relation.relname };
-}
-
-/** The table's column types, created when the run has none for it yet. */
-function columnsOf(types: ColumnTypes, table: QualifiedName): Map<string, ColumnType> {
-  const key = tableKey(table);
-  let columns = types.get(key);
-  if (!columns) types.set(key, (columns = new Map()));
-  return columns;
 }
 
 function quote(name: string): string {

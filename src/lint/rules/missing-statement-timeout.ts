@@ -19,7 +19,9 @@
  */
 import { defineRule } from '../define-rule.js';
 import { optionOn, qualifiedSql } from '../names.js';
+import { declaredType } from '../columns.js';
 import { columnFill, type ColumnDef, type ColumnFill } from './adding-volatile-default.js';
+import { plainUsing, typeChangeVerdict } from './changing-column-type.js';
 import type { LintState, QualifiedName } from '../types.js';
 
 type Node = Record<string, unknown>;
@@ -145,6 +147,7 @@ interface ColumnConstraint {
 function slowCommand(cmd: Node | undefined, table: QualifiedName, state: LintState, pgVersion: number): Slow | undefined {
   if (cmd === undefined) return undefined;
   const subtype = String(cmd['subtype']);
+  if (subtype === 'AT_AlterColumnType' && onlyWidens(cmd, table, state, pgVersion)) return undefined;
   const rewrite = REWRITES[subtype];
   if (rewrite !== undefined) return { what: rewrite, blocks: 'reads and writes' };
   if (subtype === 'AT_SetNotNull') {
@@ -170,6 +173,19 @@ function slowCommand(cmd: Node | undefined, table: QualifiedName, state: LintSta
     }
   }
   return undefined;
+}
+
+/**
+ * ALTER COLUMN ... TYPE that changes only the catalog: the run declared the old type and
+ * changing-column-type's verdict is "no rewrite" (the session TimeZone is not followed here, so a
+ * timestamp <-> timestamptz change still counts as a rewrite).
+ */
+function onlyWidens(cmd: Node, table: QualifiedName, state: LintState, pgVersion: number): boolean {
+  const column = cmd['name'] as string | undefined;
+  const def = (cmd['def'] as Node | undefined)?.['ColumnDef'] as (Parameters<typeof declaredType>[0] & { raw_default?: unknown }) | undefined;
+  if (column === undefined || def?.typeName === undefined) return false;
+  const from = state.columnType(table, column);
+  return from !== undefined && typeChangeVerdict(from, declaredType(def), plainUsing(def, column), pgVersion, false) === 'no-rewrite';
 }
 
 /** How ADD COLUMN fills the table, by adding-volatile-default's reasons. */

@@ -3,6 +3,9 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    // The old type is known from the run and the change only widens it: a catalog change.
+    'ALTER TABLE users ADD COLUMN note varchar(100);\nALTER TABLE users ALTER COLUMN note TYPE varchar(200);',
+    'ALTER TABLE users ADD COLUMN note varchar(100);\nALTER TABLE users RENAME COLUMN note TO remark;\nALTER TABLE users ALTER COLUMN remark TYPE text;',
     `SET statement_timeout = '5min';\nALTER TABLE users ALTER COLUMN age TYPE bigint;`,
     `SET statement_timeout TO 300000;\nCREATE INDEX users_age_idx ON users (age);`,
     `SELECT set_config('statement_timeout', '5min', false);\nALTER TABLE users ALTER COLUMN email SET NOT NULL;`,
@@ -31,6 +34,16 @@ ruleTester(rule, {
     "SET LOCAL statement_timeout = '5min';\nSET statement_timeout = '5min';\nCREATE INDEX users_age_idx ON users (age);",
   ],
   invalid: [
+    {
+      name: 'a narrowing of a type the run declared rewrites',
+      code: 'ALTER TABLE users ADD COLUMN note varchar(100);\nALTER TABLE users ALTER COLUMN note TYPE varchar(50);',
+      errors: [{ line: 2, message: /^ALTER COLUMN TYPE \(unless it only widens the type\) rewrites the whole of users/ }],
+    },
+    {
+      name: 'a widening with a USING expression recomputes every row',
+      code: 'ALTER TABLE users ADD COLUMN note varchar(100);\nALTER TABLE users ALTER COLUMN note TYPE text USING upper(note);',
+      errors: [{ line: 2 }],
+    },
     {
       name: 'reported once per file, at the first slow statement',
       code: 'ALTER TABLE users ALTER COLUMN age TYPE bigint;\nCREATE INDEX users_age_idx ON users (age);',
