@@ -66,7 +66,10 @@ export function isSerialType(name: string): boolean {
 /** A column type as declared: base name without pg_catalog, type modifiers, array, collation. */
 export interface ColumnType {
   name: string;
+  /** Integer type modifiers (`varchar(20)`, `numeric(12,2)`). */
   mods: number[] | undefined;
+  /** Modifiers that are not all integers, as written (`geometry(Point,4326)`: "Point,4326"). */
+  otherMods?: string | undefined;
   array: boolean;
   collation: string | undefined;
 }
@@ -78,9 +81,26 @@ export function declaredType(column: {
 }): ColumnType {
   const names = (column.typeName?.names ?? []).map((n) => n.String?.sval ?? '');
   const base = names[0] === 'pg_catalog' ? names.slice(1) : names;
-  const mods = column.typeName?.typmods?.map(
-    (mod) => ((mod as Record<string, unknown>)['A_Const'] as { ival?: { ival?: number } } | undefined)?.ival?.ival ?? 0,
-  );
+  const mods = (column.typeName?.typmods ?? []).map(typmod);
   const collation = column.collClause?.collname?.map((n) => n.String?.sval ?? '').join('.');
-  return { name: base.join('.'), mods: mods && mods.length > 0 ? mods : undefined, array: (column.typeName?.arrayBounds?.length ?? 0) > 0, collation };
+  const type: ColumnType = { name: base.join('.'), mods: undefined, array: (column.typeName?.arrayBounds?.length ?? 0) > 0, collation };
+  if (mods.length > 0) {
+    if (mods.every((mod) => typeof mod === 'number')) type.mods = mods as number[];
+    else type.otherMods = mods.join(',');
+  }
+  return type;
+}
+
+/** One type modifier: an integer, or its text (a string, a name such as PostGIS's `Point`). */
+function typmod(node: unknown): number | string {
+  const value = node as { A_Const?: { ival?: { ival?: number }; sval?: { sval?: string }; fval?: { fval?: string } }; ColumnRef?: { fields?: { String?: { sval?: string } }[] } };
+  const constant = value.A_Const;
+  if (constant !== undefined) {
+    if (constant.sval !== undefined) return `'${constant.sval.sval ?? ''}'`;
+    if (constant.fval !== undefined) return constant.fval.fval ?? '0';
+    return constant.ival?.ival ?? 0;
+  }
+  const fields = value.ColumnRef?.fields;
+  if (fields !== undefined) return fields.map((field) => field.String?.sval ?? '*').join('.');
+  return '?';
 }

@@ -196,11 +196,18 @@ export function typeChangeVerdict(from: ColumnType, to: ColumnType, plainUsing: 
   if (from.array !== to.array) return 'rewrite';
   const verdict = compareBase(from, to, pgVersion, utc);
   if (from.array && verdict === 'no-rewrite' && !(from.name === to.name && sameMods(from.mods, to.mods))) return 'rewrite';
-  if (verdict === 'no-rewrite' && to.collation !== undefined && to.collation !== from.collation) return 'indexes';
+  // No COLLATE on the new type means the type's default collation: a column declared with another
+  // one changes collation too.
+  if (verdict === 'no-rewrite' && to.collation !== from.collation) return 'indexes';
   return verdict;
 }
 
 function compareBase(from: ColumnType, to: ColumnType, pgVersion: number, utc: boolean): Verdict {
+  // Modifiers that are not integers (PostGIS's geometry(Point,4326)) are applied by a function:
+  // only the very same ones leave the values alone.
+  if (from.otherMods !== undefined || to.otherMods !== undefined) {
+    return from.name === to.name && from.otherMods === to.otherMods && sameMods(from.mods, to.mods) ? 'no-rewrite' : 'rewrite';
+  }
   if (from.name === to.name) {
     if (sameMods(from.mods, to.mods)) return 'no-rewrite';
     switch (to.name) {
@@ -247,7 +254,8 @@ function sameMods(a: number[] | undefined, b: number[] | undefined): boolean {
 
 function typeSql(type: ColumnType): string {
   const name = DISPLAY_NAMES[type.name] ?? type.name.split('.').map((part) => (/^[a-z_][a-z0-9_]*$/.test(part) ? part : quote(part))).join('.');
-  return `${name}${type.mods ? `(${type.mods.join(',')})` : ''}${type.array ? '[]' : ''}`;
+  const mods = type.otherMods ?? type.mods?.join(',');
+  return `${name}${mods !== undefined ? `(${mods})` : ''}${type.array ? '[]' : ''}`;
 }
 
 /** Whether ALTER COLUMN ... TYPE keeps the values as they are: no USING, or `USING col` itself. */

@@ -12,6 +12,16 @@ ruleTester(rule, {
     { code: 'ALTER TABLE users DROP CONSTRAINT users_email_check;', pgVersion: 18 },
     { code: 'ALTER TABLE users DROP CONSTRAINT orders_email_not_null;', pgVersion: 18 },
     { code: 'CREATE TABLE users (email text NOT NULL);\nALTER TABLE users DROP CONSTRAINT users_email_not_null;', pgVersion: 18 },
+    {
+      // The safe SET NOT NULL pattern names its CHECK like a NOT NULL constraint; dropping it keeps NOT NULL.
+      code: [
+        'ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;',
+        'ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;',
+        'ALTER TABLE users ALTER COLUMN email SET NOT NULL;',
+        'ALTER TABLE users DROP CONSTRAINT users_email_not_null;',
+      ].join('\n'),
+      pgVersion: 18,
+    },
   ],
   invalid: [
     {
@@ -43,6 +53,28 @@ ruleTester(rule, {
           help: /Deploy every reader that handles NULL in "Email" first/,
         },
       ],
+    },
+    {
+      name: 'PostgreSQL 18: a generated name with a number, from the name the table had before RENAME TO, of a renamed column',
+      code: [
+        'ALTER TABLE users RENAME TO members;',
+        'ALTER TABLE members RENAME COLUMN email TO mail;',
+        'ALTER TABLE members RENAME COLUMN mail TO address;',
+        'ALTER TABLE members DROP CONSTRAINT users_email_not_null1;',
+      ].join('\n'),
+      pgVersion: 18,
+      errors: [{ line: 4, message: /^DROP CONSTRAINT users_email_not_null1 \(the NOT NULL constraint of address on PostgreSQL 18\+\) on members\.address:/ }],
+    },
+    {
+      name: 'PostgreSQL 18: a name once given to a NOT NULL constraint and then to a CHECK',
+      code: [
+        'ALTER TABLE users ADD CONSTRAINT c1 NOT NULL a;',
+        'ALTER TABLE users DROP CONSTRAINT c1;',
+        'ALTER TABLE users ADD CONSTRAINT c1 CHECK (a > 0) NOT VALID;',
+        'ALTER TABLE users DROP CONSTRAINT c1;',
+      ].join('\n'),
+      pgVersion: 18,
+      errors: [{ line: 2, message: /^DROP CONSTRAINT c1 \(the NOT NULL constraint of a on PostgreSQL 18\+\)/ }],
     },
     {
       name: 'PostgreSQL 18: DROP CONSTRAINT of a NOT NULL constraint named earlier in the run',

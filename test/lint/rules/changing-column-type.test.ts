@@ -3,6 +3,8 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    // The same non-integer modifiers (PostGIS): nothing changes.
+    'ALTER TABLE places ADD COLUMN geom geometry(Point, 4326);\nALTER TABLE places ALTER COLUMN geom TYPE geometry(Point, 4326);',
     // A table created earlier in the run has no rows to rewrite.
     'CREATE TABLE users (id int, name varchar(50));\nALTER TABLE users ALTER COLUMN id TYPE bigint;',
     'CREATE TABLE "App"."Users" ("Id" int);\nALTER TABLE IF EXISTS "App"."Users" ALTER COLUMN "Id" SET DATA TYPE bigint;',
@@ -25,6 +27,16 @@ ruleTester(rule, {
     'ALTER TABLE users ALTER COLUMN name SET DEFAULT \'x\';',
   ],
   invalid: [
+    {
+      name: 'no COLLATE on the new type resets a declared collation to the default one',
+      code: 'ALTER TABLE users ADD COLUMN code varchar(10) COLLATE "C";\nALTER TABLE users ALTER COLUMN code TYPE text;',
+      errors: [{ line: 2, message: /^Changing the collation of "users"\."code" rebuilds every index/ }],
+    },
+    {
+      name: 'non-integer type modifiers that change (PostGIS) rewrite',
+      code: 'ALTER TABLE places ADD COLUMN geom geometry(Point, 4326);\nALTER TABLE places ALTER COLUMN geom TYPE geometry(Polygon, 4326);',
+      errors: [{ line: 2, message: /^Changing the type of "places"\."geom" from geometry\(point,4326\) to geometry\(polygon,4326\) rewrites the whole table/ }],
+    },
     {
       code: 'ALTER TABLE users ALTER COLUMN id TYPE bigint;',
       errors: [

@@ -40,6 +40,11 @@ ruleTester(rule, {
       errors: [{ line: 2, message: /^ALTER COLUMN TYPE \(unless it only widens the type\) rewrites the whole of users/ }],
     },
     {
+      name: 'a type change that resets a declared collation rebuilds the indexes',
+      code: 'ALTER TABLE users ADD COLUMN code text COLLATE "C";\nALTER TABLE users ALTER COLUMN code TYPE text;',
+      errors: [{ line: 2 }],
+    },
+    {
       name: 'a widening with a USING expression recomputes every row',
       code: 'ALTER TABLE users ADD COLUMN note varchar(100);\nALTER TABLE users ALTER COLUMN note TYPE text USING upper(note);',
       errors: [{ line: 2 }],
