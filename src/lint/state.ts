@@ -204,6 +204,8 @@ export class RunState implements LintState {
         return this.applyDrop(node);
       case 'RenameStmt':
         return this.applyRename(node);
+      case 'AlterObjectSchemaStmt':
+        return this.applySetSchema(node);
       case 'CreateEnumStmt': {
         const name = listName(node['typeName']);
         if (name === undefined) return;
@@ -353,6 +355,46 @@ export class RunState implements LintState {
         if (entry === undefined) return;
         this.deleteEnum(name);
         this.setEnum({ schema: name.schema, name: newname }, entry.values);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** `ALTER TABLE ... SET SCHEMA` (and views, sequences, types): what the run knows moves along. */
+  private applySetSchema(node: Node): void {
+    const schema = node['newschema'] as string | undefined;
+    if (schema === undefined) return;
+    switch (node['objectType']) {
+      case 'OBJECT_TABLE':
+      case 'OBJECT_VIEW':
+      case 'OBJECT_MATVIEW':
+      case 'OBJECT_SEQUENCE':
+      case 'OBJECT_FOREIGN_TABLE': {
+        const name = rangeVarName(node['relation']);
+        if (name === undefined) return;
+        const moved = { schema, name: name.name };
+        if (this.tables.has(name)) {
+          this.tables.delete(name);
+          this.tables.add(moved);
+        }
+        for (const byTable of [this.addedColumns, this.columnTypes] as Map<string, unknown>[]) {
+          const entry = byTable.get(tableKey(name));
+          if (entry === undefined) continue;
+          byTable.delete(tableKey(name));
+          byTable.set(tableKey(moved), entry);
+        }
+        for (const check of this.notNullChecks) if (sameTable(check.table, name)) check.table = moved;
+        return;
+      }
+      case 'OBJECT_TYPE':
+      case 'OBJECT_DOMAIN': {
+        const name = objectName(node['object']);
+        const entry = name === undefined ? undefined : this.findEnum(name);
+        if (name === undefined || entry === undefined) return;
+        this.deleteEnum(name);
+        this.setEnum({ schema, name: name.name }, entry.values);
         return;
       }
       default:

@@ -168,6 +168,31 @@ describe('LintState', () => {
     expect(seen).toEqual(['- -', 'varchar(10) int4[]', 'numeric(12,2) int4[]', 'numeric(12,2) -', '- text', '- -', '- text', '- text', '- -']);
   });
 
+  it('follows ALTER ... SET SCHEMA: tables, their added columns and types, and enums move along', async () => {
+    const { rule, seen } = recorder((ctx) => [
+      ctx.state.isNewTable({ name: 't' }),
+      ctx.state.isNewTable({ schema: 'archive', name: 't' }),
+      ctx.state.isNewColumn({ schema: 'archive', name: 'users' }, 'x'),
+      ctx.state.columnType({ schema: 'archive', name: 'users' }, 'x')?.name ?? '-',
+      ctx.state.enumValues({ schema: 'archive', name: 'mood' })?.join('|') ?? '-',
+      ctx.state.enumValues({ schema: 'app', name: 'mood' })?.join('|') ?? '-',
+    ]);
+    await lintText(
+      [
+        'CREATE TABLE t (id int);',
+        'ALTER TABLE users ADD COLUMN x int8;',
+        "CREATE TYPE app.mood AS ENUM ('ok', 'sad');",
+        'ALTER TABLE t SET SCHEMA archive;',
+        'ALTER TABLE users SET SCHEMA archive;',
+        'ALTER TYPE app.mood SET SCHEMA archive;',
+        'SELECT 1;',
+      ].join('\n'),
+      { rules: [rule] },
+    );
+    expect(seen.at(3)).toEqual([true, false, false, '-', '-', 'ok|sad']);
+    expect(seen.at(-1)).toEqual([false, true, true, 'int8', 'ok|sad', '-']);
+  });
+
   it('knows lock_timeout: SET, SET LOCAL, set_config, zero, RESET, per file', async () => {
     const { rule, seen } = recorder((ctx) => ctx.state.lockTimeoutSet);
     const files = [

@@ -3,6 +3,8 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    // A table created in the run stays new when it moves to another schema.
+    'CREATE TABLE t (id int);\nALTER TABLE t SET SCHEMA archive;\nDROP TABLE archive.t;',
     // A table created earlier in the same file holds no production data.
     'CREATE TABLE import_batch (id bigint);\nDROP TABLE import_batch;',
     'CREATE TABLE "Staging"."ImportBatch" (id bigint);\nDROP TABLE IF EXISTS "Staging"."ImportBatch";',
