@@ -134,6 +134,16 @@ describe('renderLintJson', () => {
     expect(parsed.findings[0]!.fix).toBe('-- postgresql://app:***@db.internal:5432/app?sslmode=require');
     expect(parsed.files[0]!.path).toContain('app:***@');
   });
+
+  it('redacts a URL password with a control character in it, as a scan of the escaped text would', () => {
+    const withTab: LintResult = {
+      ...result,
+      findings: [{ ...result.findings[1]!, message: 'reads postgres://u:pa\tss-S3cret@db/app' }],
+    };
+    const out = renderLintJson(withTab, (value) => redactText(value));
+    expect(out).not.toContain('S3cret');
+    expect(() => JSON.parse(out) as unknown).not.toThrow();
+  });
 });
 
 describe('renderLintGithub', () => {

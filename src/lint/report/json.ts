@@ -64,7 +64,13 @@ export function renderLintJson(result: LintResult, redact?: (text: string) => st
  */
 export function* lintJsonParts(result: LintResult, redact?: (text: string) => string): Generator<string> {
   const cache = new Map<string, string>();
-  const value = (text: string): string => jsonString(redact === undefined ? text : redact(text));
+  const value = (text: string): string => {
+    if (redact === undefined) return jsonString(text);
+    const escaped = jsonString(redact(text));
+    // A control character (a tab inside a URL, say) ends a match in the raw text; escaped, it
+    // does not: look at the escaped form too, as a scan of the whole report would.
+    return SPECIAL.test(text) ? redact(escaped) : escaped;
+  };
   const repeated = (text: string): string => {
     let escaped = cache.get(text);
     if (escaped === undefined) cache.set(text, (escaped = value(text)));
