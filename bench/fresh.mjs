@@ -18,7 +18,23 @@ export function staleOutputs(root) {
     }
   };
   walk(path.join(root, 'src'));
+  // The bin runs the bundle (scripts/bundle.mjs): it must be newer than the compiled files too.
+  const bundle = path.join(root, 'dist', 'bundle', 'cli.js');
+  const main = path.join(root, 'dist', 'cli', 'main.js');
+  if (!existsSync(bundle) || (existsSync(main) && statSync(bundle).mtimeMs < newestMtime(path.join(root, 'dist')))) stale.push('dist/bundle (scripts/bundle.mjs)');
   return stale;
+}
+
+/** The newest modification time of the compiled files under dist (not the bundle itself). */
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'bundle') newest = Math.max(newest, newestMtime(file));
+    } else if (entry.name.endsWith('.js')) newest = Math.max(newest, statSync(file).mtimeMs);
+  }
+  return newest;
 }
 
 export function requireFreshBuild(root) {

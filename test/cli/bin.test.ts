@@ -1,14 +1,16 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/prodguard.js', import.meta.url).pathname;
 
-async function bin(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function bin(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, cwd });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -33,4 +35,28 @@ describe('the installed bin (built dist/)', () => {
   it('sets exit code 2 for a usage error', async () => {
     expect((await bin(['preflight', '--format', 'xml'])).code).toBe(2);
   });
+
+  // The bin runs the bundled CLI (scripts/bundle.mjs): config files of every format load through it.
+  for (const [name, text] of [
+    ['prodguard.config.yaml', 'lint:\n  rules:\n    ban-drop-table: off\n'],
+    ['prodguard.config.json', '{ "lint": { "rules": { "ban-drop-table": "off" } } }'],
+    ['prodguard.config.ts', "export default { lint: { rules: { 'ban-drop-table': 'off' as const } } };\n"],
+  ] as const) {
+    it(`reads ${name}`, async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'prodguard-bin-'));
+      try {
+        writeFileSync(path.join(dir, name), text);
+        writeFileSync(path.join(dir, 'm.sql'), 'DROP TABLE users;\n');
+        const off = await bin(['lint', 'm.sql', '--format', 'json'], dir);
+        expect(off.stderr).toBe('');
+        expect(off.code).toBe(0);
+        rmSync(path.join(dir, name));
+        const on = await bin(['lint', 'm.sql', '--format', 'json'], dir);
+        expect(on.code).toBe(1);
+        expect(on.stdout).toContain('"rule": "ban-drop-table"');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
