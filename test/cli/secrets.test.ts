@@ -124,7 +124,8 @@ describe('no command prints a password', () => {
     mkdirSync(path.join(dir, 'migrations'));
     writeFileSync(path.join(dir, 'migrations', '001_move.sql'), `DROP TABLE users; -- moved to ${url}\n`);
     for (const args of invocations(url)[name] ?? []) {
-      const run = await runCli(args, { cwd: dir, env: { STAGING_URL: url, DATABASE_URL: url } });
+      // TMPDIR of its own: the demo empties <temp>/prodguard-demo, which test/deploy/demo.test.ts uses at the same time.
+      const run = await runCli(args, { cwd: dir, env: { STAGING_URL: url, DATABASE_URL: url, TMPDIR: dir } });
       expect(run.code, `${args.join(' ')}\n${run.stderr}`).toBeLessThan(3);
       assertClean(run.stdout + run.stderr, args.join(' '));
       // HTML reports are output too.

@@ -1,5 +1,6 @@
+import os from 'node:os';
 import type { Command } from 'commander';
-import { type DemoResult, runDemo } from '../../deploy/demo.js';
+import { type DemoResult, prepareDemoBackupDir, runDemo } from '../../deploy/demo.js';
 import { formatMs, renderPhase, renderRollback } from '../../deploy/render.js';
 import { ExitCode } from '../../errors.js';
 import type { Colors } from '../../report/colors.js';
@@ -63,6 +64,8 @@ async function demoCommand(cli: CliContext, flags: DemoFlags): Promise<number> {
   const text = format === 'text';
   if (text) cli.io.out(`${c.bold('prodguard demo')}: the guarded deploy of examples/booking on an embedded PostgreSQL (PGlite): no server, no config\n`);
   const result = await runDemo({
+    // The command's own environment decides the temp directory (TMPDIR), as for any other program.
+    backupDir: prepareDemoBackupDir(cli.env['TMPDIR'] || os.tmpdir()),
     scenarioStarted: (scenario, index) => {
       if (text) cli.io.out(`\n${c.bold(`▶ ${index + 1}/4  ${scenario.file}`)}: ${scenario.title}\n`);
     },
