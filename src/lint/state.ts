@@ -312,18 +312,7 @@ export class RunState implements LintState {
       case 'OBJECT_SEQUENCE':
       case 'OBJECT_FOREIGN_TABLE': {
         const name = rangeVarName(node['relation']);
-        if (name === undefined) return;
-        if (this.tables.has(name)) {
-          this.tables.delete(name);
-          this.tables.add({ schema: name.schema, name: newname });
-        }
-        const renamed = tableKey({ schema: name.schema, name: newname });
-        for (const byTable of [this.addedColumns, this.columnTypes] as Map<string, unknown>[]) {
-          const entry = byTable.get(tableKey(name));
-          if (entry === undefined) continue;
-          byTable.delete(tableKey(name));
-          byTable.set(renamed, entry);
-        }
+        if (name !== undefined) this.moveRelation(name, { schema: name.schema, name: newname });
         return;
       }
       case 'OBJECT_COLUMN': {
@@ -350,11 +339,7 @@ export class RunState implements LintState {
       }
       case 'OBJECT_TYPE': {
         const name = objectName(node['object']);
-        if (name === undefined) return;
-        const entry = this.findEnum(name);
-        if (entry === undefined) return;
-        this.deleteEnum(name);
-        this.setEnum({ schema: name.schema, name: newname }, entry.values);
+        if (name !== undefined) this.moveEnum(name, { schema: name.schema, name: newname });
         return;
       }
       default:
@@ -373,33 +358,44 @@ export class RunState implements LintState {
       case 'OBJECT_SEQUENCE':
       case 'OBJECT_FOREIGN_TABLE': {
         const name = rangeVarName(node['relation']);
-        if (name === undefined) return;
-        const moved = { schema, name: name.name };
-        if (this.tables.has(name)) {
-          this.tables.delete(name);
-          this.tables.add(moved);
-        }
-        for (const byTable of [this.addedColumns, this.columnTypes] as Map<string, unknown>[]) {
-          const entry = byTable.get(tableKey(name));
-          if (entry === undefined) continue;
-          byTable.delete(tableKey(name));
-          byTable.set(tableKey(moved), entry);
-        }
-        for (const check of this.notNullChecks) if (sameTable(check.table, name)) check.table = moved;
+        if (name !== undefined) this.moveRelation(name, { schema, name: name.name });
         return;
       }
       case 'OBJECT_TYPE':
       case 'OBJECT_DOMAIN': {
         const name = objectName(node['object']);
-        const entry = name === undefined ? undefined : this.findEnum(name);
-        if (name === undefined || entry === undefined) return;
-        this.deleteEnum(name);
-        this.setEnum({ schema, name: name.name }, entry.values);
+        if (name !== undefined) this.moveEnum(name, { schema, name: name.name });
         return;
       }
       default:
         return;
     }
+  }
+
+  /**
+   * A relation renamed or moved to another schema: whether it is new, the columns the run added
+   * to it, their declared types and its NOT NULL checks go with it.
+   */
+  private moveRelation(from: QualifiedName, to: QualifiedName): void {
+    if (this.tables.has(from)) {
+      this.tables.delete(from);
+      this.tables.add(to);
+    }
+    for (const byTable of [this.addedColumns, this.columnTypes] as Map<string, unknown>[]) {
+      const entry = byTable.get(tableKey(from));
+      if (entry === undefined) continue;
+      byTable.delete(tableKey(from));
+      byTable.set(tableKey(to), entry);
+    }
+    for (const check of this.notNullChecks) if (sameTable(check.table, from)) check.table = to;
+  }
+
+  /** An enum type renamed or moved to another schema keeps its values. */
+  private moveEnum(from: QualifiedName, to: QualifiedName): void {
+    const entry = this.findEnum(from);
+    if (entry === undefined) return;
+    this.deleteEnum(from);
+    this.setEnum(to, entry.values);
   }
 
   private applyAlterEnum(node: Node): void {

@@ -3,6 +3,8 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    // A validated CHECK (col IS NOT NULL) proves SET NOT NULL also after the table is renamed.
+    "SET lock_timeout = '2s';\nALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID;\nCOMMIT;\nALTER TABLE users VALIDATE CONSTRAINT users_email_nn;\nALTER TABLE users RENAME TO members;\nALTER TABLE members ALTER COLUMN email SET NOT NULL;",
     // The old type is known from the run and the change only widens it: a catalog change.
     'ALTER TABLE users ADD COLUMN note varchar(100);\nALTER TABLE users ALTER COLUMN note TYPE varchar(200);',
     'ALTER TABLE users ADD COLUMN note varchar(100);\nALTER TABLE users RENAME COLUMN note TO remark;\nALTER TABLE users ALTER COLUMN remark TYPE text;',
