@@ -20,8 +20,7 @@ export function staleOutputs(root) {
   walk(path.join(root, 'src'));
   // The bin runs the bundle (scripts/bundle.mjs): it must be newer than the compiled files too.
   const bundle = path.join(root, 'dist', 'bundle', 'cli.js');
-  const main = path.join(root, 'dist', 'cli', 'main.js');
-  if (!existsSync(bundle) || (existsSync(main) && statSync(bundle).mtimeMs < newestMtime(path.join(root, 'dist')))) stale.push('dist/bundle (scripts/bundle.mjs)');
+  if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestMtime(path.join(root, 'dist'))) stale.push('dist/bundle (scripts/bundle.mjs)');
   return stale;
 }
 
