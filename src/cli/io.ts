@@ -12,7 +12,7 @@ export interface Io {
    * Writes text whose every value already went through `redact` (a report renderer that redacts
    * value by value, so a large report is not scanned again as a whole).
    */
-  outRedacted(text: string): void;
+  outRedacted(text: string | Uint8Array): void;
   err(text: string): void;
   /** Whether stdout is a terminal (progress bars, colour). */
   readonly isTTY: boolean;
@@ -30,7 +30,7 @@ export interface Io {
 }
 
 export interface Sink {
-  write(text: string): unknown;
+  write(text: string | Uint8Array): unknown;
   isTTY?: boolean | undefined;
 }
 
@@ -70,6 +70,7 @@ export function createIo(stdout: Sink, stderr: Sink, env: NodeJS.ProcessEnv): Io
 export function memoryIo(env: NodeJS.ProcessEnv = {}): Io & { stdout(): string; stderr(): string } {
   let out = '';
   let err = '';
-  const io = createIo({ write: (t: string) => (out += t) }, { write: (t: string) => (err += t) }, env);
+  const text = (t: string | Uint8Array): string => (typeof t === 'string' ? t : Buffer.from(t.buffer, t.byteOffset, t.byteLength).toString('utf8'));
+  const io = createIo({ write: (t) => (out += text(t)) }, { write: (t) => (err += text(t)) }, env);
   return Object.assign(io, { stdout: () => out, stderr: () => err });
 }

@@ -35,6 +35,12 @@ export interface LintOptions {
   templateValues?: Readonly<Record<string, string>> | undefined;
   /** Worker threads that parse ahead (see ParsePool); default: parse in this thread. */
   parsePool?: ParsePool | undefined;
+  /**
+   * Takes each file's findings (sorted, after the file is linted) instead of the result: the
+   * result's `findings` is then empty (its summary still counts them). For reports that write
+   * findings out as they come rather than holding tens of thousands of them.
+   */
+  findingSink?: ((findings: readonly Finding[]) => void) | undefined;
 }
 
 export interface LintFileResult {
@@ -56,7 +62,7 @@ export interface LintSummary {
 export interface LintResult {
   pgVersion: number;
   files: LintFileResult[];
-  /** Sorted by file order, then line, then column. */
+  /** Sorted by file order, then line, then column; empty when a `findingSink` took them. */
   findings: Finding[];
   summary: LintSummary;
 }
@@ -209,6 +215,9 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
 
   const state = new RunState();
   const findings: Finding[] = [];
+  const sink = options.findingSink;
+  let errors = 0;
+  let warnings = 0;
   const fileResults: LintFileResult[] = [];
   let statementCount = 0;
   const parsedFile = await parsedInOrder(files, templateValues, options.parsePool);
@@ -364,7 +373,12 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
     reportStrayIgnores(parsed, fileIgnores, emitBuiltin, lineSpan);
 
     fileFindings.sort((a, b) => a.line - b.line || a.column - b.column);
-    for (const finding of fileFindings) findings.push(finding);
+    for (const finding of fileFindings) {
+      if (finding.severity === 'error') errors++;
+      else warnings++;
+      if (sink === undefined) findings.push(finding);
+    }
+    if (sink !== undefined && fileFindings.length > 0) sink(fileFindings);
     statementCount += parsed.statements.length;
     fileResults.push({
       path: file.path,
@@ -375,12 +389,6 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
     });
   }
 
-  let errors = 0;
-  let warnings = 0;
-  for (const finding of findings) {
-    if (finding.severity === 'error') errors++;
-    else warnings++;
-  }
   return {
     pgVersion,
     files: fileResults,

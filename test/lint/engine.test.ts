@@ -6,7 +6,7 @@ import { UsageError } from '../../src/errors.js';
 import { defineRule } from '../../src/lint/define-rule.js';
 import { lintFiles, lintText } from '../../src/lint/engine.js';
 import { allRules } from '../../src/lint/rules/index.js';
-import type { Rule, RuleContext } from '../../src/lint/types.js';
+import type { Finding, Rule, RuleContext } from '../../src/lint/types.js';
 import { discoverMigrations } from '../../src/migrations/discover.js';
 import { migrationFileFromText } from '../../src/migrations/layouts.js';
 
@@ -378,6 +378,25 @@ describe('findings', () => {
     expect(result.summary).toEqual({ files: 1, statements: 4, errors: 3, warnings: 0 });
     expect(result.files).toEqual([{ path: 'm.sql', layout: 'plain', transaction: 'none', level: 3, statements: 4 }]);
     expect((await lintText('SELECT 1', { rules: [], pgVersion: 17 })).pgVersion).toBe(17);
+  });
+
+  it('hands each file\'s sorted findings to a findingSink instead of keeping them, with the same summary', async () => {
+    const docs = path.resolve(import.meta.dirname, '../../docs/rules');
+    const files = readdirSync(docs)
+      .sort()
+      .map((name, i) => migrationFileFromText(`${i}.sql`, [...readFileSync(path.join(docs, name), 'utf8').matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]).join('\n'), 'plain'));
+    const kept = await lintFiles(files);
+    const handed: (readonly Finding[])[] = [];
+    const streamed = await lintFiles(files, { findingSink: (findings) => handed.push([...findings]) });
+    expect(kept.findings.length).toBeGreaterThan(100);
+    expect(streamed.findings).toEqual([]);
+    expect(handed.flat()).toEqual(kept.findings);
+    for (const group of handed) {
+      expect(group.length).toBeGreaterThan(0);
+      expect(new Set(group.map((f) => f.file)).size).toBe(1);
+    }
+    expect(streamed.summary).toEqual(kept.summary);
+    expect(streamed.files).toEqual(kept.files);
   });
 
   it('narrows the span to a node location', async () => {

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LintResult } from '../../src/lint/engine.js';
-import { lintJson, renderLintGithub, renderLintJson, renderLintSarif, renderLintText } from '../../src/lint/report/index.js';
+import {
+  lintJson,
+  lintJsonStream,
+  renderLintGithub,
+  renderLintJson,
+  renderLintSarif,
+  renderLintText,
+} from '../../src/lint/report/index.js';
 import type { Finding } from '../../src/lint/types.js';
 import { redactText } from '../../src/redact/secrets.js';
 
@@ -40,6 +47,13 @@ const result: LintResult = {
   ],
   summary: { files: 2, statements: 4, errors: 1, warnings: 1 },
 };
+
+/** A stream's report decoded, as it reaches stdout. */
+function streamed(stream: ReturnType<typeof lintJsonStream>, run: LintResult): string {
+  const bytes: Buffer[] = [];
+  for (const part of stream.parts(run)) bytes.push(typeof part === 'string' ? Buffer.from(part) : Buffer.from(part));
+  return Buffer.concat(bytes).toString('utf8');
+}
 
 describe('renderLintText', () => {
   it('prints location, severity, rule, the SQL line underlined, help, fix, levels and the summary', () => {
@@ -115,6 +129,47 @@ describe('renderLintJson', () => {
         expect(renderLintJson(run)).toBe(`${JSON.stringify(lintJson(run), null, 2)}\n`);
       }),
     );
+  });
+
+  it('streams the same text, findings handed over file by file, as renderLintJson writes', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 40 });
+    const finding: fc.Arbitrary<Finding> = fc.record(
+      {
+        rule: fc.constantFrom('ban-drop-column', 'set-not-null'),
+        severity: fc.constantFrom('error' as const, 'warning' as const),
+        file: fc.constant('prisma/migrations/1_a/migration.sql'),
+        line: fc.nat(),
+        column: fc.nat(),
+        endLine: fc.nat(),
+        endColumn: fc.nat(),
+        message: fc.oneof(text, fc.constant('postgres://app:Sup3rSecret@db/app'), fc.string({ unit: 'binary', maxLength: 20 })),
+        help: fc.oneof(text, fc.constant('Keep it.')),
+        fix: text,
+      },
+      { requiredKeys: ['rule', 'severity', 'file', 'line', 'column', 'endLine', 'endColumn', 'message', 'help'] },
+    );
+    const redact = (value: string): string => redactText(value, ['hunter22']);
+    fc.assert(
+      fc.property(fc.array(fc.array(finding, { maxLength: 5 }), { maxLength: 5 }), (perFile) => {
+        const findings = perFile.flat();
+        const stream = lintJsonStream(redact);
+        for (const group of perFile) stream.add(group);
+        expect(streamed(stream, { ...result, findings: [] })).toBe(renderLintJson({ ...result, findings }, redact));
+      }),
+    );
+  });
+
+  it('streams a report of many MB across its byte blocks without splitting a character', () => {
+    const findings: Finding[] = Array.from({ length: 6000 }, (_, i) => ({
+      ...result.findings[0]!,
+      line: i,
+      message: `${'é€𝄞 '.repeat(i % 97)}row ${i}: "quoted" \\ back`,
+    }));
+    const stream = lintJsonStream();
+    for (let i = 0; i < findings.length; i += 700) stream.add(findings.slice(i, i + 700));
+    const out = streamed(stream, { ...result, findings: [] });
+    expect(out.length).toBeGreaterThan(2 << 20);
+    expect(out).toBe(renderLintJson({ ...result, findings }));
   });
 
   it('passes every string value through the redactor it is given', () => {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { LoadedConfig } from '../../config/load.js';
-import type { LintResult } from '../../lint/engine.js';
+import type { LintOptions, LintResult } from '../../lint/engine.js';
 import { ParsePool } from '../../migrations/parse-pool.js';
 import type { MigrationFile, MigrationLayout, TransactionMode } from '../../migrations/types.js';
 import type { CliContext } from '../context.js';
@@ -82,7 +82,12 @@ export interface LintRun {
  * Discovers and lints the given paths (default: config "migrations") with the config's settings.
  * @throws UsageError when there is nothing to lint or a path does not exist.
  */
-export async function lintProject(cli: CliContext, paths: string[], flags: Omit<LintFlags, 'format' | 'failOn' | 'report'>): Promise<LintRun> {
+export async function lintProject(
+  cli: CliContext,
+  paths: string[],
+  flags: Omit<LintFlags, 'format' | 'failOn' | 'report'>,
+  findingSink?: LintOptions['findingSink'],
+): Promise<LintRun> {
   // The engine (every rule module), discovery and the config schema load side by side.
   const [loaded, { lintFiles }, { discoverMigrations }] = await Promise.all([
     cli.config(),
@@ -121,6 +126,7 @@ export async function lintProject(cli: CliContext, paths: string[], flags: Omit<
       ruleSettings: loaded.config.lint.rules,
       templateValues: loaded.config.lint.templateValues,
       parsePool,
+      findingSink,
     });
   } finally {
     await parsePool?.close();
@@ -130,7 +136,9 @@ export async function lintProject(cli: CliContext, paths: string[], flags: Omit<
 
 async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise<number> {
   const format = cli.format(flags.format, FORMATS);
-  const { files, result, loaded } = await lintProject(cli, paths, flags);
+  // The JSON report is rendered as the engine goes (the HTML report needs the findings whole).
+  const stream = format === 'json' && !flags.report ? (await import('../../lint/report/json.js')).lintJsonStream(cli.io.redact) : undefined;
+  const { files, result, loaded } = await lintProject(cli, paths, flags, stream?.add);
   if (flags.report) {
     const { lintView } = await import('../../html/views.js');
     await writeHtmlReport(cli, flags.report, { title: 'prodguard lint', views: { lint: lintView(result) } });
@@ -139,6 +147,10 @@ async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise
   const sources = new Map(files.map((f) => [f.path, f.text]));
   switch (format) {
     case 'json': {
+      if (stream !== undefined) {
+        for (const part of stream.parts(result)) cli.io.outRedacted(part);
+        break;
+      }
       // Written in pieces of about 1 MB: a report of tens of MB held whole was copied by the
       // young-generation GC again and again while it was being built.
       let chunk = '';
