@@ -150,11 +150,11 @@ interface JsonValues {
 function jsonValues(redact: ((text: string) => string) | undefined): JsonValues {
   const cache = new Map<string, string>();
   const value = (text: string): string => {
-    if (redact === undefined) return jsonString(text);
-    const escaped = jsonString(redact(text));
+    if (!SPECIAL.test(text)) return plainJsonString(redact === undefined ? text : redact(text));
+    if (redact === undefined) return JSON.stringify(text);
     // A control character (a tab inside a URL, say) ends a match in the raw text; escaped, it
     // does not: look at the escaped form too, as a scan of the whole report would.
-    return SPECIAL.test(text) ? redact(escaped) : escaped;
+    return redact(JSON.stringify(redact(text)));
   };
   const repeated = (text: string): string => {
     let escaped = cache.get(text);
@@ -187,8 +187,12 @@ function tailJson(s: LintSummary): string {
 /** Characters JSON.stringify writes as escapes other than `\"` and `\\` (controls, surrogates). */
 const SPECIAL = /[\u0000-\u001f\ud800-\udfff]/;
 
-/** `JSON.stringify(text)`, faster for the usual text with no control characters or surrogates. */
-function jsonString(text: string): string {
-  if (SPECIAL.test(text)) return JSON.stringify(text);
-  return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+const QUOTE_OR_BACKSLASH = /["\\]/g;
+
+/**
+ * `JSON.stringify(text)` for text without control characters or lone surrogates (redaction only
+ * replaces spans with `***`, so redacted text stays such text).
+ */
+function plainJsonString(text: string): string {
+  return `"${text.replace(QUOTE_OR_BACKSLASH, '\\$&')}"`;
 }
