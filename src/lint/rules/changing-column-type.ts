@@ -54,6 +54,7 @@ const WIDENING_TARGETS: Record<string, string> = {
   timestamp: 'timestamp with a lower precision, or timestamptz with the session TimeZone set to UTC on PostgreSQL 12+',
   timestamptz: 'timestamptz with a lower precision, or timestamp with the session TimeZone set to UTC on PostgreSQL 12+',
   time: 'time with a lower precision',
+  timetz: 'timetz with a lower precision',
   interval: 'an interval with a narrower range or precision',
 };
 
@@ -213,10 +214,13 @@ function compareBase(from: ColumnType, to: ColumnType, pgVersion: number, utc: b
     switch (to.name) {
       case 'varchar':
       case 'varbit':
+        return widens(from.mods?.[0], to.mods?.[0]) ? 'no-rewrite' : 'rewrite';
       case 'timestamp':
       case 'timestamptz':
       case 'time':
-        return widens(from.mods?.[0], to.mods?.[0]) ? 'no-rewrite' : 'rewrite';
+      case 'timetz':
+        // PostgreSQL's TemporalSimplify: a precision of 6 (the most there is) keeps any value.
+        return widens(from.mods?.[0], to.mods?.[0]) || (to.mods?.[0] ?? 0) >= 6 ? 'no-rewrite' : 'rewrite';
       case 'numeric': {
         if (to.mods === undefined) return 'no-rewrite';
         if (from.mods === undefined) return 'rewrite';
@@ -258,10 +262,23 @@ function typeSql(type: ColumnType): string {
   return `${name}${mods !== undefined ? `(${mods})` : ''}${type.array ? '[]' : ''}`;
 }
 
-/** Whether ALTER COLUMN ... TYPE keeps the values as they are: no USING, or `USING col` itself. */
-export function plainUsing(def: { raw_default?: unknown }, column: string): boolean {
-  return def.raw_default === undefined || isColumnItself(def.raw_default as Node, column);
+/**
+ * Whether ALTER COLUMN ... TYPE keeps the values as they are: no USING, `USING col` itself, or
+ * `USING col::<the new type>` (Django writes it for every type change): PostgreSQL plans that
+ * cast like the implicit one, so a widening still skips the rewrite.
+ */
+export function plainUsing(def: { raw_default?: unknown; typeName?: ColumnDefType['typeName'] }, column: string): boolean {
+  if (def.raw_default === undefined) return true;
+  const expr = def.raw_default as Node;
+  if (isColumnItself(expr, column)) return true;
+  const cast = expr['TypeCast'] as { arg?: Node; typeName?: ColumnDefType['typeName'] } | undefined;
+  if (cast?.arg === undefined || cast.typeName === undefined || def.typeName === undefined || !isColumnItself(cast.arg, column)) return false;
+  const target = declaredType({ typeName: cast.typeName });
+  const to = declaredType({ typeName: def.typeName });
+  return target.name === to.name && target.array === to.array && target.otherMods === to.otherMods && sameMods(target.mods, to.mods);
 }
+
+type ColumnDefType = Parameters<typeof declaredType>[0];
 
 /** `USING col`: the value unchanged, which still allows a change without rewrite. */
 function isColumnItself(expr: Node, column: string): boolean {

@@ -19,6 +19,15 @@ ruleTester(rule, {
     'ALTER TABLE hosts ADD COLUMN addr cidr;\nALTER TABLE hosts ALTER COLUMN addr TYPE inet;',
     'ALTER TABLE events ADD COLUMN at timestamp(0);\nALTER TABLE events ALTER COLUMN at TYPE timestamp(6);',
     'ALTER TABLE users ADD COLUMN name varchar(50);\nALTER TABLE users ALTER COLUMN name TYPE varchar(80) USING name;',
+    // USING col::<the new type> (Django) is planned like no USING (relfilenode unchanged on PostgreSQL 15).
+    'ALTER TABLE users ADD COLUMN name varchar(100);\nALTER TABLE users ALTER COLUMN name TYPE varchar(200) USING name::varchar(200);',
+    'ALTER TABLE users ADD COLUMN name varchar(100);\nALTER TABLE users ALTER COLUMN name TYPE text USING "name"::text;',
+    'ALTER TABLE items ADD COLUMN g numeric(10,2);\nALTER TABLE items ALTER COLUMN g TYPE numeric(12,2) USING items.g::numeric(12,2);',
+    // Precision 6 is the most a timestamp or time has: any value fits (PostgreSQL's TemporalSimplify).
+    'ALTER TABLE events ADD COLUMN at timestamp;\nALTER TABLE events ALTER COLUMN at TYPE timestamp(6);',
+    'ALTER TABLE events ADD COLUMN at time;\nALTER TABLE events ALTER COLUMN at TYPE time(6);',
+    'ALTER TABLE events ADD COLUMN at timestamp(3);\nALTER TABLE events ALTER COLUMN at TYPE timestamp;',
+    'ALTER TABLE events ADD COLUMN at timetz(2);\nALTER TABLE events ALTER COLUMN at TYPE timetz(4);',
     // PostgreSQL 12+: timestamp to timestamptz with the session in UTC is catalog-only.
     {
       code: "ALTER TABLE events ADD COLUMN at timestamp;\nSET timezone = 'UTC';\nALTER TABLE events ALTER COLUMN at TYPE timestamptz;",
@@ -60,12 +69,19 @@ ruleTester(rule, {
         'ALTER TABLE users ADD COLUMN name varchar(100), ADD COLUMN price numeric(10,2);',
         'ALTER TABLE users ALTER COLUMN name TYPE varchar(50),',
         '  ALTER COLUMN price TYPE numeric(12,3);',
-        'ALTER TABLE users ALTER COLUMN code TYPE integer USING code::integer;',
+        'ALTER TABLE users ALTER COLUMN code TYPE integer USING trim(code)::integer;',
+        'ALTER TABLE users ALTER COLUMN name TYPE varchar(20) USING name::varchar(20);',
+        'ALTER TABLE users ALTER COLUMN ref TYPE integer USING ref::integer;',
+        'ALTER TABLE users ADD COLUMN at timestamp(6);',
+        'ALTER TABLE users ALTER COLUMN at TYPE timestamp(3);',
       ].join('\n'),
       errors: [
         { line: 2, column: 32, message: 'from varchar(100) to varchar(50)' },
         { line: 3, column: 16, message: 'from numeric(10,2) to numeric(12,3)' },
         { line: 4, column: 32, message: 'the USING expression recomputes every row' },
+        { line: 5, column: 32, message: /from varchar\(50\) to varchar\(20\) rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE lock:/ },
+        { line: 6, column: 32, message: /^Changing the type of "users"\."ref" to integer rewrites/ },
+        { line: 8, column: 32, message: 'from timestamp(6) to timestamp(3)' },
       ],
     },
     {
