@@ -6,7 +6,9 @@
  * open transaction) blocks every later conflicting request on the table. Which statements count:
  *
  * - ACCESS EXCLUSIVE (blocks reads and writes): most ALTER TABLE forms, DROP TABLE, TRUNCATE,
- *   RENAME, DROP INDEX / DROP TRIGGER, REINDEX, CLUSTER, VACUUM FULL, REFRESH MATERIALIZED VIEW;
+ *   RENAME, SET SCHEMA, DROP INDEX / DROP TRIGGER, CREATE / ALTER / DROP POLICY, CREATE / DROP
+ *   RULE, REINDEX, CLUSTER, VACUUM FULL, REFRESH MATERIALIZED VIEW, and the table an ATTACH
+ *   PARTITION attaches;
  * - SHARE ROW EXCLUSIVE (blocks writes): ADD FOREIGN KEY (on both tables, NOT VALID or not),
  *   CREATE TRIGGER, ENABLE/DISABLE TRIGGER, and CREATE TABLE ... REFERENCES an existing table;
  * - SHARE (blocks writes): CREATE INDEX without CONCURRENTLY;
@@ -90,6 +92,10 @@ function lockNeeds(kind: string, node: Node, state: LintState): LockNeed[] {
         const referenced = foreignKeys(cmd['def'] as Node | undefined);
         needs.push(...onTable(relation, alterTableCommandLock(cmd)));
         for (const fk of referenced) needs.push(...onTable(fk, 'SHARE ROW EXCLUSIVE'));
+        // The table being attached is locked ACCESS EXCLUSIVE (the parent only SHARE UPDATE EXCLUSIVE).
+        if (cmd['subtype'] === 'AT_AttachPartition') {
+          needs.push(...onTable((cmd['def'] as { PartitionCmd?: { name?: RangeVar } } | undefined)?.PartitionCmd?.name, 'ACCESS EXCLUSIVE'));
+        }
       }
       return needs;
     }
@@ -107,7 +113,7 @@ function lockNeeds(kind: string, node: Node, state: LintState): LockNeed[] {
       if (removeType === 'OBJECT_TABLE') {
         return objects.flatMap((parts) => onTable(rangeVar(parts), 'ACCESS EXCLUSIVE'));
       }
-      if (removeType === 'OBJECT_TRIGGER') {
+      if (removeType === 'OBJECT_TRIGGER' || removeType === 'OBJECT_POLICY' || removeType === 'OBJECT_RULE') {
         return objects.flatMap((parts) => onTable(rangeVar(parts.slice(0, -1)), 'ACCESS EXCLUSIVE'));
       }
       if (removeType === 'OBJECT_INDEX' && node['concurrent'] !== true) {
@@ -124,6 +130,13 @@ function lockNeeds(kind: string, node: Node, state: LintState): LockNeed[] {
       );
     case 'CreateTrigStmt':
       return onTable(node['relation'] as RangeVar | undefined, 'SHARE ROW EXCLUSIVE');
+    case 'CreatePolicyStmt':
+    case 'AlterPolicyStmt':
+      return onTable(node['table'] as RangeVar | undefined, 'ACCESS EXCLUSIVE');
+    case 'RuleStmt':
+      return onTable(node['relation'] as RangeVar | undefined, 'ACCESS EXCLUSIVE');
+    case 'AlterObjectSchemaStmt':
+      return node['objectType'] === 'OBJECT_TABLE' ? onTable(node['relation'] as RangeVar | undefined, 'ACCESS EXCLUSIVE') : [];
     case 'IndexStmt':
       return node['concurrent'] === true ? [] : onTable(node['relation'] as RangeVar | undefined, 'SHARE');
     case 'ReindexStmt': {

@@ -21,6 +21,8 @@ ruleTester(rule, {
     'REFRESH MATERIALIZED VIEW CONCURRENTLY stats;',
     'SELECT * FROM users;',
     'CREATE TABLE logs (id bigint);',
+    // Policies and rules on a table created in the run.
+    'CREATE TABLE notes (id bigint);\nCREATE POLICY p ON notes USING (true);\nCREATE RULE r AS ON INSERT TO notes DO NOTHING;',
   ],
   invalid: [
     {
@@ -68,6 +70,18 @@ ruleTester(rule, {
       name: 'SET LOCAL ends with its transaction',
       code: `BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN a integer;\nCOMMIT;\nALTER TABLE users ADD COLUMN b integer;`,
       errors: [{ line: 5, column: 13 }],
+    },
+    // ACCESS EXCLUSIVE on the table, checked in pg_locks on PostgreSQL 15.
+    { name: 'CREATE POLICY', code: 'CREATE POLICY p ON users USING (id = 1);', errors: [{ line: 1, column: 20, message: /ACCESS EXCLUSIVE lock on users/ }] },
+    { name: 'ALTER POLICY', code: 'ALTER POLICY p ON app.users USING (true);', errors: [{ line: 1, column: 19, message: /ACCESS EXCLUSIVE lock on app\.users/ }] },
+    { name: 'DROP POLICY', code: 'DROP POLICY p ON users;', errors: [{ line: 1, message: /ACCESS EXCLUSIVE lock on users/ }] },
+    { name: 'CREATE RULE', code: 'CREATE RULE r AS ON INSERT TO users DO NOTHING;', errors: [{ line: 1, column: 31, message: /ACCESS EXCLUSIVE lock on users/ }] },
+    { name: 'DROP RULE', code: 'DROP RULE r ON users;', errors: [{ line: 1, message: /ACCESS EXCLUSIVE lock on users/ }] },
+    { name: 'SET SCHEMA', code: 'ALTER TABLE users SET SCHEMA archive;', errors: [{ line: 1, column: 13, message: /ACCESS EXCLUSIVE lock on users/ }] },
+    {
+      name: 'ATTACH PARTITION locks the attached table ACCESS EXCLUSIVE',
+      code: 'ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM (1) TO (2);',
+      errors: [{ line: 1, column: 37, message: /ACCESS EXCLUSIVE lock on events_2024/ }],
     },
     {
       name: 'ADD FOREIGN KEY NOT VALID still takes SHARE ROW EXCLUSIVE',
