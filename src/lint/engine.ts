@@ -41,6 +41,13 @@ export interface LintOptions {
    * findings out as they come rather than holding tens of thousands of them.
    */
   findingSink?: ((findings: readonly Finding[]) => void) | undefined;
+  /**
+   * Migrations already applied before `files` (in the order they were applied): read first so
+   * the rules know the schema they built (column types, enum values, constraints), but nothing
+   * they create is new, nothing in them is reported, and they are not in the result. `lint
+   * --since` passes the unchanged migrations here.
+   */
+  context?: readonly MigrationFile[] | undefined;
 }
 
 export interface LintFileResult {
@@ -220,11 +227,17 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
   let warnings = 0;
   const fileResults: LintFileResult[] = [];
   let statementCount = 0;
-  const parsedFile = await parsedInOrder(files, templateValues, options.parsePool);
+  const context = options.context ?? [];
+  const all = context.length === 0 ? files : [...context, ...files];
+  const parsedFile = await parsedInOrder(all, templateValues, options.parsePool);
 
-  for (let fileIndex = 0; fileIndex < files.length; fileIndex++) {
-    const file = files[fileIndex]!;
-    const parsed = await parsedFile(fileIndex);
+  for (let index = 0; index < all.length; index++) {
+    const file = all[index]!;
+    const parsed = await parsedFile(index);
+    if (index < context.length) {
+      readApplied(parsed, active, rulesFor, state, pgVersion);
+      continue;
+    }
     const fileFindings: Finding[] = [];
     state.startFile(file);
     for (const entry of active) if (entry.fileMemory.size > 0) entry.fileMemory.clear();
@@ -352,16 +365,7 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
           current = entry;
           ctx.memory = entry.memory;
           ctx.fileMemory = entry.fileMemory;
-          try {
-            entry.rule.check(ctx);
-          } catch (error) {
-            throw new Error(
-              `rule ${entry.rule.id} failed on ${file.path}:${stmt.span.start.line}:${stmt.span.start.column}: ${
-                error instanceof Error ? error.message : String(error)
-              }`,
-              { cause: error },
-            );
-          }
+          runCheck(entry.rule, ctx);
         }
         current = undefined;
       }
@@ -395,6 +399,55 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
     findings,
     summary: { files: fileResults.length, statements: statementCount, errors, warnings },
   };
+}
+
+/** Runs a rule's check; a rule that throws names itself and the statement's position. */
+function runCheck(rule: Rule, ctx: RuleContext): void {
+  try {
+    rule.check(ctx);
+  } catch (error) {
+    const at = ctx.statement.span.start;
+    throw new Error(`rule ${rule.id} failed on ${ctx.file.path}:${at.line}:${at.column}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Takes in an already-applied migration: the rules see each statement (their reports are
+ * dropped) and the run state records it as existing schema, not as new objects.
+ */
+function readApplied(
+  parsed: ParsedMigration,
+  active: readonly ActiveRule[],
+  rulesFor: (kind: string) => readonly ActiveRule[],
+  state: RunState,
+  pgVersion: number,
+): void {
+  const file = parsed.file;
+  state.startFile(file, true);
+  for (const entry of active) if (entry.fileMemory.size > 0) entry.fileMemory.clear();
+  const ignore = (): void => undefined;
+  for (const stmt of parsed.statements) {
+    if (stmt.node === undefined) continue;
+    const ctx: RuleContext = {
+      file,
+      statement: stmt,
+      node: stmt.node[stmt.kind] as Record<string, unknown> | undefined,
+      state,
+      pgVersion,
+      memory: undefined as unknown as Map<string, unknown>,
+      fileMemory: undefined as unknown as Map<string, unknown>,
+      report: ignore,
+    };
+    for (const entry of rulesFor(stmt.kind)) {
+      ctx.memory = entry.memory;
+      ctx.fileMemory = entry.fileMemory;
+      runCheck(entry.rule, ctx);
+    }
+    state.apply(stmt);
+  }
+  state.startFile(file, false);
 }
 
 /**

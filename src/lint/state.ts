@@ -145,8 +145,16 @@ export class RunState implements LintState {
     return false;
   }
 
+  /**
+   * True while the engine reads a migration that is already applied (lintFiles' `context`): the
+   * tables, indexes and columns it creates exist with their rows, so they are not new; their
+   * types, enum values and constraints are still learned.
+   */
+  applied = false;
+
   /** Resets what lasts one file: the transaction and lock_timeout. */
-  startFile(file: MigrationFile): void {
+  startFile(file: MigrationFile, applied = false): void {
+    this.applied = applied;
     this.implicitTransaction = file.transaction === 'per-file';
     this.explicitTransaction = false;
     this.inTransaction = this.implicitTransaction;
@@ -166,12 +174,14 @@ export class RunState implements LintState {
         return this.applySelect(node);
       case 'CreateStmt':
       case 'CreateForeignTableStmt': {
-        const name = rangeVarName(node['relation'] ?? (node['base'] as Node | undefined)?.['relation']);
-        if (name === undefined) return;
-        this.tables.add(name);
+        const base = (node['base'] as Node | undefined) ?? node;
+        const name = rangeVarName(base['relation']);
+        // IF NOT EXISTS may have met a table that exists, with rows, and columns of its own.
+        if (name === undefined || base['if_not_exists'] === true) return;
+        if (!this.applied) this.tables.add(name);
         const types = new Map<string, ColumnType>();
         this.columnTypes.set(tableKey(name), types);
-        const elements = (node['tableElts'] ?? (node['base'] as Node | undefined)?.['tableElts']) as { ColumnDef?: { colname?: string; typeName?: object } }[] | undefined;
+        const elements = base['tableElts'] as { ColumnDef?: { colname?: string; typeName?: object } }[] | undefined;
         for (const element of elements ?? []) {
           const column = element.ColumnDef;
           if (column?.colname !== undefined && column.typeName) types.set(column.colname, declaredType(column));
@@ -180,22 +190,22 @@ export class RunState implements LintState {
       }
       case 'CreateTableAsStmt': {
         const name = rangeVarName((node['into'] as Node | undefined)?.['rel']);
-        if (name) this.tables.add(name);
+        if (name && node['if_not_exists'] !== true && !this.applied) this.tables.add(name);
         return;
       }
       case 'ViewStmt': {
         const name = rangeVarName(node['view']);
-        if (name) this.tables.add(name);
+        if (name && !this.applied) this.tables.add(name);
         return;
       }
       case 'CreateSeqStmt': {
         const name = rangeVarName(node['sequence']);
-        if (name) this.tables.add(name);
+        if (name && node['if_not_exists'] !== true && !this.applied) this.tables.add(name);
         return;
       }
       case 'IndexStmt': {
         const idxname = node['idxname'] as string | undefined;
-        if (idxname !== undefined) {
+        if (idxname !== undefined && node['if_not_exists'] !== true && !this.applied) {
           this.indexes.add({ schema: (node['relation'] as { schemaname?: string } | undefined)?.schemaname, name: idxname });
         }
         return;
@@ -434,10 +444,12 @@ export class RunState implements LintState {
             this.columnTypes.get(tableKey(table))?.delete(column);
             break;
           }
-          const key = tableKey(table);
-          let added = this.addedColumns.get(key);
-          if (added === undefined) this.addedColumns.set(key, (added = new Set()));
-          added.add(column);
+          if (!this.applied) {
+            const key = tableKey(table);
+            let added = this.addedColumns.get(key);
+            if (added === undefined) this.addedColumns.set(key, (added = new Set()));
+            added.add(column);
+          }
           if (def?.typeName) this.typesOf(table).set(column, declaredType(def));
           break;
         }

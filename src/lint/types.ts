@@ -60,6 +60,12 @@ export interface LintState {
   enumValues(name: QualifiedName): string[] | undefined;
   /** Columns given `CHECK (col IS NOT NULL)` earlier in this run, per table, as `schema.table.column`. */
   hasNotNullCheck(table: QualifiedName, column: string): boolean;
+  /**
+   * True while the engine reads an already-applied migration (lintFiles' `context`) so the rules
+   * learn the schema it built: nothing it creates is new, and what the rules report is dropped.
+   * Rules that remember objects created in the run must not remember these.
+   */
+  readonly applied: boolean;
 }
 
 export interface QualifiedName {

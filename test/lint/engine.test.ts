@@ -70,6 +70,72 @@ describe('LintState', () => {
     expect(seen).toEqual([false, true, true, false, false, false, false]);
   });
 
+  it('does not count IF NOT EXISTS creations as new: the object may have been there, with its rows', async () => {
+    const { rule, seen } = recorder((ctx) => [ctx.state.isNewTable(tableName(ctx)), ctx.state.isNewIndex({ name: 'users_email_idx' })]);
+    await lintText(
+      [
+        'CREATE TABLE IF NOT EXISTS users (id bigint primary key);',
+        'CREATE INDEX IF NOT EXISTS users_email_idx ON users (email);',
+        'CREATE SEQUENCE IF NOT EXISTS users_seq;',
+        'CREATE TABLE IF NOT EXISTS users_copy AS SELECT * FROM users;',
+        'ALTER TABLE users ADD COLUMN email text NOT NULL;',
+        'ALTER TABLE users_seq OWNER TO app;',
+        'ALTER TABLE users_copy ADD COLUMN x int;',
+      ].join('\n'),
+      { rules: [rule] },
+    );
+    expect(seen.slice(4)).toEqual([
+      [false, false],
+      [false, false],
+      [false, false],
+    ]);
+    const { findings } = await lintText('CREATE TABLE IF NOT EXISTS users (id bigint primary key);\nALTER TABLE users ADD COLUMN email text NOT NULL;\nDROP TABLE users;');
+    expect(findings.map((f) => f.rule)).toEqual(expect.arrayContaining(['adding-required-column', 'ban-drop-table']));
+  });
+
+  it('reads already-applied migrations as the existing schema: known, not new, not reported', async () => {
+    const applied = [
+      migrationFileFromText(
+        '1_init.sql',
+        "CREATE SCHEMA billing;\nCREATE TYPE status AS ENUM ('draft', 'paid', 'void');\nCREATE TABLE users (id bigint PRIMARY KEY, email varchar(50), status status);\nDROP TABLE legacy;",
+        'plain',
+      ),
+      migrationFileFromText('2_more.sql', 'ALTER TABLE users ADD COLUMN name varchar(20);', 'plain'),
+    ];
+    const pending = migrationFileFromText(
+      '3_new.sql',
+      [
+        "SET lock_timeout = '1s';",
+        "SET statement_timeout = '1min';",
+        'ALTER TABLE users ALTER COLUMN email TYPE varchar(100);',
+        'ALTER TABLE users DROP COLUMN name;',
+        "CREATE TYPE status_new AS ENUM ('draft', 'paid');",
+        'ALTER TABLE users ALTER COLUMN status TYPE status_new USING status::text::status_new;',
+        'DROP TYPE status;',
+        'ALTER TYPE status_new RENAME TO status;',
+        'DROP SCHEMA billing;',
+        'DROP TABLE users;',
+      ].join('\n'),
+      'plain',
+    );
+    const result = await lintFiles([pending], { context: applied });
+    const rules = result.findings.map((f) => `${f.line} ${f.rule}`);
+    // The widening of a type the applied migrations declared is not reported; the rest is.
+    expect(rules).not.toContain('3 changing-column-type');
+    expect(rules).toEqual(expect.arrayContaining(['4 ban-drop-column', '9 ban-drop-schema', '10 ban-drop-table']));
+    const removed = result.findings.find((f) => f.rule === 'enum-value-removed');
+    expect(removed?.message).toContain("'void'");
+    expect(result.findings.every((f) => f.file === '3_new.sql')).toBe(true);
+    expect(result.files.map((f) => f.path)).toEqual(['3_new.sql']);
+    expect(result.summary.files).toBe(1);
+
+    // Linted as one run instead, the same statements are on objects the run created.
+    const asRun = await lintFiles([...applied, pending]);
+    const runRules = asRun.findings.filter((f) => f.file === '3_new.sql').map((f) => f.rule);
+    expect(runRules).not.toContain('ban-drop-table');
+    expect(runRules).not.toContain('ban-drop-schema');
+  });
+
   it('distinguishes schemas: an unqualified name is not the new app.t', async () => {
     const { rule, seen } = recorder((ctx) => ctx.state.isNewTable(tableName(ctx)));
     await lintText('CREATE TABLE app.t (id int);\nALTER TABLE app.t ADD x int;\nALTER TABLE audit.t ADD x int;\nALTER TABLE t ADD x int;', {

@@ -32,7 +32,7 @@ export default defineRule({
 
     if (ctx.statement.kind === 'CreateDomainStmt') {
       const names = (ctx.node as { domainname?: { String?: { sval: string } }[] }).domainname ?? [];
-      created.add(domainKey(names.map((part) => part.String?.sval ?? '')));
+      if (!ctx.state.applied) created.add(domainKey(names.map((part) => part.String?.sval ?? '')));
       return;
     }
     if (ctx.statement.kind !== 'AlterDomainStmt') return;

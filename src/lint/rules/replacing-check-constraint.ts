@@ -68,8 +68,9 @@ export default defineRule({
     if (!ctx.node) return;
 
     if (kind === 'CreateStmt') {
-      const stmt = ctx.node as { relation?: RangeVar; tableElts?: Node[] };
-      if (!stmt.relation) return;
+      const stmt = ctx.node as { relation?: RangeVar; tableElts?: Node[]; if_not_exists?: boolean };
+      // IF NOT EXISTS may leave a table as it was: its constraints are not the ones written here.
+      if (!stmt.relation || stmt.if_not_exists === true) return;
       const table = tableOf(stmt.relation);
       const state = freshTable(ctx.memory, table);
       state.createdIn = ctx.file.path;

@@ -44,6 +44,11 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'CREATE TABLE IF NOT EXISTS may have kept an existing table and its rows',
+      code: 'CREATE TABLE IF NOT EXISTS t (c int CONSTRAINT t_c_check CHECK (c > 0));\nALTER TABLE t DROP CONSTRAINT t_c_check;\nALTER TABLE t ADD CONSTRAINT t_c_check CHECK (c > 1) NOT VALID;',
+      errors: [{ line: 3, message: /t_c_check on t is dropped and re-created/ }],
+    },
+    {
       name: 'seed incident, old definition unknown',
       code: `${seedDrop}\n${seedAdd}`,
       errors: [
