@@ -251,7 +251,9 @@ export async function runDeploy(options: DeployOptions): Promise<DeployReport> {
     ['lint', async () => {
       const pending = plan?.pending ?? [];
       if (pending.length === 0) return { status: 'skip', message: 'no pending migrations to lint' };
-      const result = await lintFiles(pending, options.lint ?? {});
+      // The applied migrations are read as the existing schema: what they created is not new.
+      const applied = options.files.filter((file) => !pending.includes(file));
+      const result = await lintFiles(pending, { ...options.lint, context: applied });
       const details = result.findings.map((f) => `${f.severity} ${f.rule} ${f.file}:${f.line}:${f.column}: ${f.message}`);
       let errors = result.summary.errors;
       if (options.requireRollback) {

@@ -274,6 +274,21 @@ describe('prodguard deploy: failures and their record', () => {
     expect(await p.dbs.test.sql(`SELECT count(*)::int AS n FROM information_schema.columns WHERE column_name = 'phone'`)).toEqual([{ n: 1 }]);
   });
 
+  it('lint reads the applied migrations as the existing schema: a widening of a type they declared passes', async () => {
+    const p = await project();
+    p.write('migrations/001_gadgets.sql', 'CREATE TABLE gadgets (id bigint PRIMARY KEY, name varchar(50));\n');
+    const first = await p.run(['deploy', '--env', 'test', '--', ...psql('migrations/001_gadgets.sql')]);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    p.write('migrations/002_widen.sql', "SET lock_timeout = '1s';\nSET statement_timeout = '1min';\nALTER TABLE gadgets ALTER COLUMN name TYPE varchar(100);\n");
+    p.write('migrations/003_drop.sql', 'DROP TABLE gadgets;\n');
+    const second = await p.run(['deploy', '--env', 'test', '--dry-run']);
+    // 001 is applied: the drop of its table is reported; the widening of its column is known to be safe.
+    expect(second.code).toBe(1);
+    expect(second.stdout).toContain('ban-drop-table');
+    expect(second.stdout).not.toContain('changing-column-type');
+    expect(second.stdout).toMatch(/FAIL\s+lint\s+2 files, 1 error/);
+  });
+
   it('deploy.requireRollback: a migration without a down script fails lint; one with it passes', async () => {
     const p = await project({ config: 'deploy:\n  requireRollback: true\n' });
     p.write('migrations/001_add_notes.sql', ADD_NOTES);
