@@ -48,6 +48,8 @@ interface KnownConstraint {
 interface DroppedConstraint {
   name: string;
   known: KnownConstraint | undefined;
+  /** The file that dropped it. */
+  file: string;
 }
 interface TableState {
   constraints: Map<string, KnownConstraint>;
@@ -120,7 +122,7 @@ export default defineRule({
       const cmd = item.AlterTableCmd;
       if (!cmd) continue;
       if (cmd.subtype === 'AT_DropConstraint' && cmd.name !== undefined) {
-        state.dropped.push({ name: cmd.name, known: state.constraints.get(cmd.name) });
+        state.dropped.push({ name: cmd.name, known: state.constraints.get(cmd.name), file: ctx.file.path });
         state.constraints.delete(cmd.name);
       } else if (cmd.subtype === 'AT_AddColumn') {
         const col = cmd.def?.ColumnDef;
@@ -129,7 +131,7 @@ export default defineRule({
         const con = cmd.def.Constraint;
         const added = remember(state, table, con, undefined);
         if (con.contype !== 'CONSTR_CHECK' || isNew) continue;
-        const replaced = takeReplaced(state, added.name, added.known);
+        const replaced = takeReplaced(state, added.name, added.known, ctx.file.path);
         if (!replaced) continue;
         reportReplacement(replaced, added.name, added.known, con.location);
       }
@@ -239,14 +241,16 @@ function remember(
 
 /**
  * The dropped constraint this new CHECK replaces: the one with the same name, else a dropped check
- * on a shared column, else a dropped constraint whose definition the run never showed.
+ * on a shared column, else a constraint dropped in the same file whose definition the run never
+ * showed and whose name is not PostgreSQL's name for another kind (`_fkey`, `_pkey`, `_key`,
+ * `_excl`, `_not_null`).
  */
-function takeReplaced(state: TableState, name: string, added: KnownConstraint): DroppedConstraint | undefined {
+function takeReplaced(state: TableState, name: string, added: KnownConstraint, file: string): DroppedConstraint | undefined {
   const candidates = state.dropped;
   const index = [
     candidates.findIndex((d) => d.name === name && d.known?.kind !== 'other'),
     candidates.findIndex((d) => d.known?.kind === 'check' && d.known.columns.some((c) => added.columns.includes(c))),
-    candidates.findIndex((d) => d.known === undefined),
+    candidates.findIndex((d) => d.known === undefined && d.file === file && !OTHER_KIND_NAME.test(d.name)),
   ].find((i) => i >= 0);
   if (index === undefined) return undefined;
   const [replaced] = candidates.splice(index, 1);
@@ -274,6 +278,9 @@ function removedValues(
   if (!compared) return undefined;
   return removed.length > 0 ? removed : 'widened';
 }
+
+/** PostgreSQL's default names for constraints that are not CHECKs. */
+const OTHER_KIND_NAME = /_(?:fkey|pkey|key|excl|not_null)\d*$/;
 
 function sqlLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;

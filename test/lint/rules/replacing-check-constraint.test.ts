@@ -11,6 +11,9 @@ const seedOld = `ALTER TABLE "Activity" ADD CONSTRAINT "Activity_type_check" CHE
 
 ruleTester(rule, {
   valid: [
+    // An unknown dropped constraint named like a foreign key / unique key / primary key is not the CHECK's old self.
+    'ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey;\nALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0) NOT VALID;',
+    'ALTER TABLE orders DROP CONSTRAINT orders_code_key, ADD CONSTRAINT orders_total_positive CHECK (total >= 0) NOT VALID;',
     seedDrop,
     seedOld,
     // Widening the list removes nothing.
@@ -153,5 +156,16 @@ describe('replacing-check-constraint across files of one run', () => {
     });
     expect(findings[0]?.message).toContain("'member_program_item_schedule'");
     expect(findings[0]?.help).toContain('prodguard check');
+  });
+
+  it('pairs a CHECK with an unknown dropped constraint of another name only in the same file', async () => {
+    const files = [
+      migrationFileFromText('1.sql', 'ALTER TABLE orders DROP CONSTRAINT orders_total_rule;', 'plain'),
+      migrationFileFromText('2.sql', 'ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0) NOT VALID;', 'plain'),
+      migrationFileFromText('3.sql', 'ALTER TABLE items DROP CONSTRAINT items_qty_rule;\nALTER TABLE items ADD CONSTRAINT items_qty_positive CHECK (qty > 0) NOT VALID;', 'plain'),
+    ];
+    const { findings } = await lintFiles(files, { rules: [rule] });
+    expect(findings.map((f) => [f.file, f.line])).toEqual([['3.sql', 2]]);
+    expect(findings[0]?.message).toContain('replaces the dropped constraint items_qty_rule');
   });
 });
