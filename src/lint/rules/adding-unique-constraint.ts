@@ -3,6 +3,9 @@
  * existing table builds the unique index inside ALTER TABLE, under an ACCESS EXCLUSIVE lock.
  * The safe form builds the index with CREATE UNIQUE INDEX CONCURRENTLY first and then attaches it
  * with `ADD CONSTRAINT ... USING INDEX`, which is a catalog-only change.
+ * `ADD CONSTRAINT ... EXCLUDE` builds its index the same way and has no such alternative
+ * (PostgreSQL cannot attach an exclusion constraint to an existing index): it is reported with
+ * the ways around it.
  */
 import { defineRule } from '../define-rule.js';
 import { alteredTable, defaultConstraintName, qualifiedSql, quoteIdent, truncateIdent } from '../names.js';
@@ -29,7 +32,7 @@ export default defineRule({
   severity: 'warning',
   level: 3,
   summary:
-    'ADD UNIQUE / PRIMARY KEY on an existing table builds the index under an ACCESS EXCLUSIVE lock; build it CONCURRENTLY and attach it with USING INDEX.',
+    'ADD UNIQUE / PRIMARY KEY / EXCLUDE on an existing table builds the index under an ACCESS EXCLUSIVE lock; build it CONCURRENTLY and attach it with USING INDEX.',
   on: ['AlterTableStmt'],
   check(ctx) {
     const altered = alteredTable<AlterTableStmt>(ctx);
@@ -40,7 +43,15 @@ export default defineRule({
 
     for (const item of stmt.cmds ?? []) {
       const cmd = item.AlterTableCmd;
-      if (cmd?.subtype === 'AT_AddConstraint') {
+      if (cmd?.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.contype === 'CONSTR_EXCLUSION') {
+        const con = cmd.def.Constraint;
+        const name = con.conname === undefined ? 'EXCLUDE' : `${quoteIdent(con.conname)} EXCLUDE`;
+        ctx.report({
+          message: `ADD CONSTRAINT ${name} builds its index over every row of ${tableSql} while holding an ACCESS EXCLUSIVE lock: all reads and writes on ${tableSql} wait until the index is built (and the build fails on rows that already conflict).`,
+          help: 'An exclusion constraint cannot be attached to an index built CONCURRENTLY. Add it in a quiet window with a lock_timeout, or while the table is still small; on a large table, enforce the rule in the application or a trigger and add the constraint to a new table you move the rows to.',
+          ...(con.location !== undefined ? { location: con.location } : {}),
+        });
+      } else if (cmd?.subtype === 'AT_AddConstraint') {
         const con = cmd.def?.Constraint;
         if (!con || (con.contype !== 'CONSTR_UNIQUE' && con.contype !== 'CONSTR_PRIMARY') || con.indexname) continue;
         const primary = con.contype === 'CONSTR_PRIMARY';

@@ -5,6 +5,7 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    'CREATE TABLE bookings (room int, during tstzrange);\nALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);',
     'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx;',
     'ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_idx;',
     'CREATE TABLE users (id bigint, email text);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);',
@@ -13,6 +14,11 @@ ruleTester(rule, {
     'ALTER TABLE users ADD COLUMN handle text;',
   ],
   invalid: [
+    {
+      name: 'ADD CONSTRAINT ... EXCLUDE builds its index under ACCESS EXCLUSIVE (pg_locks, PostgreSQL 15)',
+      code: 'ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&);',
+      errors: [{ line: 1, column: 26, severity: 'warning', message: /^ADD CONSTRAINT no_overlap EXCLUDE builds its index over every row of bookings while holding an ACCESS EXCLUSIVE lock/, help: /cannot be attached to an index built CONCURRENTLY/ }],
+    },
     {
       code: 'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);',
       errors: [
