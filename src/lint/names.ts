@@ -100,10 +100,37 @@ export function truncateIdent(name: string): string {
 
 /**
  * The name PostgreSQL gives an unnamed constraint: `<table>_<columns>_<suffix>` (suffix `check`,
- * `fkey`, `key`, `pkey`, `excl`, `not_null`), cut to 63 characters.
+ * `fkey`, `key`, `pkey`, `excl`, `not_null`), made to fit 63 bytes the way PostgreSQL's
+ * makeObjectName does it: the suffix stays whole, and the longer of the table name and the
+ * column part loses bytes first (never half a character).
  */
 export function defaultConstraintName(table: string, columns: readonly string[], suffix: string): string {
-  return truncateIdent([table, ...columns, suffix].join('_'));
+  return makeObjectName(table, columns.length > 0 ? columns.join('_') : undefined, suffix);
+}
+
+/** NAMEDATALEN - 1: the longest identifier PostgreSQL keeps, in bytes. */
+const MAX_IDENTIFIER_BYTES = 63;
+
+function makeObjectName(name1: string, name2: string | undefined, label: string): string {
+  const bytes1 = Buffer.from(name1);
+  const bytes2 = name2 === undefined ? undefined : Buffer.from(name2);
+  const available = MAX_IDENTIFIER_BYTES - (bytes2 === undefined ? 0 : 1) - (Buffer.byteLength(label) + 1);
+  let length1 = bytes1.length;
+  let length2 = bytes2?.length ?? 0;
+  while (length1 + length2 > available) {
+    if (length1 > length2) length1--;
+    else length2--;
+  }
+  const part1 = clipBytes(bytes1, length1);
+  return bytes2 === undefined ? `${part1}_${label}` : `${part1}_${clipBytes(bytes2, length2)}_${label}`;
+}
+
+/** The first `length` bytes of UTF-8 text, cut back to a whole character (pg_mbcliplen). */
+function clipBytes(bytes: Buffer, length: number): string {
+  let end = length;
+  // A continuation byte (10xxxxxx) at the cut means a character would be split.
+  while (end > 0 && end < bytes.length && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
 }
 
 /** PostgreSQL's name for an unnamed CHECK: `<table>_<column>_check` when it uses one column, else `<table>_check`. */

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import fc from 'fast-check';
+import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NON_UNRESERVED_KEYWORDS } from '../../src/lint/keywords.js';
-import { qualifiedSql, quoteIdent } from '../../src/lint/names.js';
+import { defaultCheckName, defaultConstraintName, qualifiedSql, quoteIdent } from '../../src/lint/names.js';
 import { loadPgWasm, type PgWasm } from '../../src/migrations/pg-wasm.js';
+import { createTestDatabase } from '../helpers/pg.js';
 
 const require = createRequire(import.meta.url);
 
@@ -62,6 +65,55 @@ describe('quoteIdent', () => {
     for (let i = 0; i < 3; i++) {
       expect(quoteIdent('user')).toBe('"user"');
       expect(quoteIdent('users')).toBe('users');
+    }
+  });
+});
+
+describe('defaultConstraintName', () => {
+  it('gives the names PostgreSQL gives unnamed CHECK, FOREIGN KEY, UNIQUE and PRIMARY KEY constraints, cut as it cuts them', async () => {
+    const db = await createTestDatabase('names');
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query('CREATE TABLE ref (id int PRIMARY KEY)');
+      // Names up to 63 bytes (PostgreSQL would cut longer ones as it reads them), some multibyte.
+      const part = fc
+        .tuple(fc.constantFrom('a', 'o', 'x'), fc.array(fc.constantFrom('a', 'b', 'z', '_', '1', 'é', '日'), { minLength: 2, maxLength: 40, size: 'max' }))
+        .map(([first, rest]) => first + rest.join(''))
+        .filter((name) => Buffer.byteLength(name) <= 63 && !NON_UNRESERVED_KEYWORDS.has(name));
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(part, part, part, async (table, a, b) => {
+          fc.pre(a !== b);
+          const t = quoteIdent(table);
+          const [ca, cb] = [quoteIdent(a), quoteIdent(b)];
+          const schema = `s${run++}`;
+          await client.query(`CREATE SCHEMA ${schema}; SET search_path = ${schema}, public`);
+          try {
+            await client.query(`CREATE TABLE ${t} (${ca} int, ${cb} int)`);
+            await client.query(`ALTER TABLE ${t} ADD CHECK (${ca} > 0), ADD CHECK (${ca} > ${cb}), ADD FOREIGN KEY (${ca}) REFERENCES public.ref (id)`);
+            await client.query(`ALTER TABLE ${t} ADD UNIQUE (${ca}, ${cb}), ADD PRIMARY KEY (${cb})`);
+            const rows = (
+              await client.query<{ conname: string; contype: string; n: number }>(
+                `SELECT conname, contype::text, cardinality(conkey) AS n FROM pg_constraint WHERE conrelid = '${schema}.${t.replaceAll("'", "''")}'::regclass`,
+              )
+            ).rows;
+            const actual = Object.fromEntries(rows.map((r) => [`${r.contype}${r.contype === 'c' ? r.n : ''}`, r.conname]));
+            expect(actual).toEqual({
+              c1: defaultCheckName(table, [a]),
+              c2: defaultCheckName(table, [a, b]),
+              f: defaultConstraintName(table, [a], 'fkey'),
+              u: defaultConstraintName(table, [a, b], 'key'),
+              p: defaultConstraintName(table, [], 'pkey'),
+            });
+          } finally {
+            await client.query(`DROP SCHEMA ${schema} CASCADE; SET search_path = public`);
+          }
+        }),
+        { numRuns: 40 },
+      );
+    } finally {
+      await client.end();
     }
   });
 });
