@@ -509,10 +509,11 @@ export class RunState implements LintState {
   private findEnum(name: QualifiedName): { schema: string; values: string[] } | undefined {
     const entries = this.enums.get(name.name);
     if (entries === undefined) return undefined;
+    // Schemas match as tables' do (unqualified is public): billing.status is not status.
     const key = schemaKey(name.schema);
     for (let i = entries.length - 1; i >= 0; i--) {
       const entry = entries[i]!;
-      if (key === '' || entry.schema === '' || entry.schema === key) return entry;
+      if (entry.schema === key) return entry;
     }
     return undefined;
   }
@@ -528,7 +529,7 @@ export class RunState implements LintState {
     const entries = this.enums.get(name.name);
     if (entries === undefined) return;
     const key = schemaKey(name.schema);
-    const kept = entries.filter((entry) => !(key === '' || entry.schema === '' || entry.schema === key));
+    const kept = entries.filter((entry) => entry.schema !== key);
     if (kept.length === 0) this.enums.delete(name.name);
     else this.enums.set(name.name, kept);
   }

@@ -14,6 +14,8 @@ const prismaRebuild = [
 
 ruleTester(rule, {
   valid: [
+    // billing.status is another type than (public) status.
+    "CREATE TYPE billing.status AS ENUM ('paid', 'due');\nDROP TYPE IF EXISTS status;\nCREATE TYPE status AS ENUM ('draft', 'published');",
     "CREATE TYPE mood AS ENUM ('sad', 'ok');",
     "ALTER TYPE mood ADD VALUE 'happy';",
     // A rebuild that keeps every value (here: to reorder them) removes nothing.
