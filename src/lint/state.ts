@@ -3,7 +3,8 @@
  * statement they check; the engine applies each statement after every rule has seen it.
  */
 import type { MigrationFile, ParsedStatement } from '../migrations/types.js';
-import { constValue, listName, objectName, rangeVarName, schemaKey, tableKey } from './names.js';
+import { columnRefs } from './check-values.js';
+import { constValue, defaultCheckName, defaultConstraintName, listName, objectName, rangeVarName, schemaKey, tableKey } from './names.js';
 import { declaredType, type ColumnType } from './columns.js';
 import type { LintState, QualifiedName } from './types.js';
 
@@ -38,10 +39,12 @@ class NameSet {
   }
 }
 
+/** A constraint that proves columns hold no NULL once validated: CHECK (col IS NOT NULL [AND ...]) or PostgreSQL 18's NOT NULL col. */
 interface NotNullCheck {
   table: QualifiedName;
-  constraint: string | undefined;
-  column: string;
+  /** Its name: as written, or the one PostgreSQL gives it. */
+  constraint: string;
+  columns: string[];
   validated: boolean;
 }
 
@@ -50,12 +53,37 @@ function sameTable(a: QualifiedName, b: QualifiedName): boolean {
   return schemaKey(a.schema) === schemaKey(b.schema);
 }
 
-/** The column of `CHECK (col IS NOT NULL)`, if the expression is exactly that. */
-function notNullColumn(expr: unknown): string | undefined {
-  const test = (expr as Node | undefined)?.['NullTest'] as { arg?: Node; nulltesttype?: string } | undefined;
-  if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
-  const fields = (test.arg?.['ColumnRef'] as { fields?: unknown } | undefined)?.fields;
-  return listName(fields)?.name;
+/** Columns that `expr` proves non-null: `col IS NOT NULL`, possibly ANDed with other conditions. */
+function notNullColumns(expr: unknown): string[] {
+  const node = expr as Node | undefined;
+  if (node === undefined) return [];
+  const test = node['NullTest'] as { arg?: Node; nulltesttype?: string } | undefined;
+  if (test !== undefined) {
+    if (test.nulltesttype !== 'IS_NOT_NULL') return [];
+    const name = listName((test.arg?.['ColumnRef'] as { fields?: unknown } | undefined)?.fields)?.name;
+    return name === undefined ? [] : [name];
+  }
+  const bool = node['BoolExpr'] as { boolop?: string; args?: unknown[] } | undefined;
+  if (bool?.boolop === 'AND_EXPR') return (bool.args ?? []).flatMap(notNullColumns);
+  return [];
+}
+
+/** The NOT NULL proof an added constraint gives, if any (`column`: the column it is declared on). */
+function notNullProof(table: QualifiedName, constraint: Node, column: string | undefined): NotNullCheck | undefined {
+  const conname = constraint['conname'] as string | undefined;
+  if (constraint['contype'] === 'CONSTR_CHECK') {
+    const columns = notNullColumns(constraint['raw_expr']);
+    if (columns.length === 0) return undefined;
+    const name = conname ?? defaultCheckName(table.name, column !== undefined ? [column] : [...new Set(columnRefs(constraint['raw_expr']))]);
+    return { table, constraint: name, columns, validated: constraint['skip_validation'] !== true };
+  }
+  if (constraint['contype'] === 'CONSTR_NOTNULL' && column === undefined) {
+    const columns = ((constraint['keys'] as { String?: { sval?: string } }[] | undefined) ?? []).map((key) => key.String?.sval ?? '');
+    if (columns.length === 0) return undefined;
+    const name = conname ?? defaultConstraintName(table.name, columns.slice(0, 1), 'not_null');
+    return { table, constraint: name, columns, validated: constraint['skip_validation'] !== true };
+  }
+  return undefined;
 }
 
 /** A timeout value that limits anything: a number other than 0 (with or without a unit). */
@@ -139,10 +167,15 @@ export class RunState implements LintState {
   }
 
   hasNotNullCheck(table: QualifiedName, column: string): boolean {
+    return this.notNullProofs(table, column).some((proof) => proof.validated);
+  }
+
+  notNullProofs(table: QualifiedName, column: string): { constraint: string; validated: boolean }[] {
+    const proofs: { constraint: string; validated: boolean }[] = [];
     for (const check of this.notNullChecks) {
-      if (check.validated && check.column === column && sameTable(check.table, table)) return true;
+      if (check.columns.includes(column) && sameTable(check.table, table)) proofs.push({ constraint: check.constraint, validated: check.validated });
     }
-    return false;
+    return proofs;
   }
 
   /**
@@ -337,6 +370,21 @@ export class RunState implements LintState {
           types.delete(subname);
           types.set(newname, type);
         }
+        // PostgreSQL rewrites the constraints that use the column to the new name.
+        this.notNullChecksOf(name, (check) => {
+          check.columns = check.columns.map((column) => (column === subname ? newname : column));
+          return true;
+        });
+        return;
+      }
+      case 'OBJECT_TABCONSTRAINT': {
+        const name = rangeVarName(node['relation']);
+        const subname = node['subname'] as string | undefined;
+        if (name === undefined || subname === undefined) return;
+        this.notNullChecksOf(name, (check) => {
+          if (check.constraint === subname) check.constraint = newname;
+          return true;
+        });
         return;
       }
       case 'OBJECT_INDEX': {
@@ -451,6 +499,11 @@ export class RunState implements LintState {
             added.add(column);
           }
           if (def?.typeName) this.typesOf(table).set(column, declaredType(def));
+          // A CHECK on the new column is validated as it is added.
+          for (const item of (def as { constraints?: { Constraint?: Node }[] } | undefined)?.constraints ?? []) {
+            const proof = item.Constraint === undefined ? undefined : notNullProof(table, item.Constraint, column);
+            if (proof !== undefined) this.notNullChecks.push(proof);
+          }
           break;
         }
         case 'AT_DropColumn': {
@@ -458,6 +511,8 @@ export class RunState implements LintState {
           if (column === undefined) break;
           this.addedColumns.get(tableKey(table))?.delete(column);
           this.columnTypes.get(tableKey(table))?.delete(column);
+          // PostgreSQL drops the constraints that use the column with it.
+          this.notNullChecksOf(table, (check) => !check.columns.includes(column));
           break;
         }
         case 'AT_AlterColumnType': {
@@ -468,15 +523,8 @@ export class RunState implements LintState {
         }
         case 'AT_AddConstraint': {
           const constraint = (cmd['def'] as Node | undefined)?.['Constraint'] as Node | undefined;
-          if (constraint?.['contype'] !== 'CONSTR_CHECK') break;
-          const column = notNullColumn(constraint['raw_expr']);
-          if (column === undefined) break;
-          this.notNullChecks.push({
-            table,
-            constraint: constraint['conname'] as string | undefined,
-            column,
-            validated: constraint['skip_validation'] !== true,
-          });
+          const proof = constraint === undefined ? undefined : notNullProof(table, constraint, undefined);
+          if (proof !== undefined) this.notNullChecks.push(proof);
           break;
         }
         case 'AT_ValidateConstraint': {

@@ -58,8 +58,15 @@ export interface LintState {
   statementTimeoutSet: boolean;
   /** Values of an enum type as last defined in this run (CREATE TYPE / ADD VALUE / RENAME VALUE), if known. */
   enumValues(name: QualifiedName): string[] | undefined;
-  /** Columns given `CHECK (col IS NOT NULL)` earlier in this run, per table, as `schema.table.column`. */
+  /** True when a validated constraint of this run proves the column holds no NULL (see notNullProofs). */
   hasNotNullCheck(table: QualifiedName, column: string): boolean;
+  /**
+   * The constraints added earlier in this run that prove the column holds no NULL once validated:
+   * `CHECK (col IS NOT NULL [AND ...])` (table or column constraint) and PostgreSQL 18's `NOT NULL
+   * col` constraints, with their names (as written or as PostgreSQL names them), followed through
+   * VALIDATE, DROP CONSTRAINT, RENAME CONSTRAINT, RENAME COLUMN, DROP COLUMN and table renames.
+   */
+  notNullProofs(table: QualifiedName, column: string): { constraint: string; validated: boolean }[];
   /**
    * True while the engine reads an already-applied migration (lintFiles' `context`) so the rules
    * learn the schema it built: nothing it creates is new, and what the rules report is dropped.

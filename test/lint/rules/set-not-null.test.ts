@@ -10,6 +10,13 @@ const checkPattern = [
 
 ruleTester(rule, {
   valid: [
+    // The proof follows RENAME COLUMN and RENAME CONSTRAINT, as PostgreSQL's catalog does.
+    'ALTER TABLE t ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT t_c_nn;\nALTER TABLE t RENAME COLUMN c TO d;\nALTER TABLE t ALTER COLUMN d SET NOT NULL;',
+    'ALTER TABLE t ADD CONSTRAINT a CHECK (c IS NOT NULL) NOT VALID;\nALTER TABLE t RENAME CONSTRAINT a TO b;\nALTER TABLE t VALIDATE CONSTRAINT b;\nALTER TABLE t ALTER COLUMN c SET NOT NULL;',
+    // Unnamed CHECKs get PostgreSQL's names: <table>_check when they use two columns, <table>_<col>_check for one.
+    'ALTER TABLE t ADD CHECK (a IS NOT NULL AND b IS NOT NULL) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT t_check;\nALTER TABLE t ALTER COLUMN a SET NOT NULL, ALTER COLUMN b SET NOT NULL;',
+    'ALTER TABLE t ADD CHECK (a IS NOT NULL AND a > 0) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT t_a_check;\nALTER TABLE t ALTER COLUMN a SET NOT NULL;',
+    'ALTER TABLE t ADD COLUMN c int CHECK (c IS NOT NULL);\nALTER TABLE t ALTER COLUMN c SET NOT NULL;',
     // New table in the same file: no rows to scan.
     'CREATE TABLE users (id bigint, email text);\nALTER TABLE users ALTER COLUMN email SET NOT NULL;',
     'CREATE TABLE app."Users" (id bigint, "Email" text);\nALTER TABLE app."Users" ALTER COLUMN "Email" SET NOT NULL;',
@@ -37,6 +44,11 @@ ruleTester(rule, {
     'ALTER TABLE users ALTER COLUMN email DROP NOT NULL;',
   ],
   invalid: [
+    {
+      name: 'DROP COLUMN takes its CHECK with it',
+      code: 'ALTER TABLE t ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL);\nALTER TABLE t DROP COLUMN c;\nALTER TABLE t ADD COLUMN c int;\nALTER TABLE t ALTER COLUMN c SET NOT NULL;',
+      errors: [{ line: 4, message: /^SET NOT NULL on t\.c scans the whole table/ }],
+    },
     {
       code: 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;',
       errors: [
