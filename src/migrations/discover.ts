@@ -2,11 +2,11 @@
  * Discovers migration files from paths, directories, globs and `-` (stdin), recognises the
  * layout of the tool that owns them and orders them as that tool applies them.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { changedFilesSince } from './git.js';
+import { changedFilesIn } from './git.js';
 import { migrationFileFromText } from './layouts.js';
 import type { MigrationFile, MigrationLayout, TransactionMode } from './types.js';
 
@@ -41,6 +41,14 @@ interface DirectoryScan {
   entries: Entry[];
 }
 
+/** A directory's entries by what they are (symbolic links followed), each list in name order. */
+interface Listing {
+  files: string[];
+  dirs: string[];
+  /** Symbolic links whose target does not exist; also in `files`, so the layout picks them by name. */
+  broken: Set<string>;
+}
+
 // Flyway: V<version>__<description>.sql (version parts separated by . or _), R__<description>.sql.
 const FLYWAY_VERSIONED = /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const FLYWAY_REPEATABLE = /^R__(.+)\.sql$/;
@@ -49,6 +57,8 @@ const GOLANG_UP = /^(\d+)_(.*)\.up\.sql$/;
 const GOLANG_ANY = /^\d+_.*\.(up|down)\.sql$/;
 // Supabase: <timestamp>_<name>.sql.
 const SUPABASE_FILE = /^(\d+)_(.*)\.sql$/;
+// Prisma: <timestamp>_<name> folders (`0_init` when baselining), each holding migration.sql.
+const PRISMA_FOLDER = /^\d+_/;
 const GLOB_CHARS = /[*?[{]/;
 
 function compareNumeric(a: string, b: string): number {
@@ -60,6 +70,26 @@ function compareNumeric(a: string, b: string): number {
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const DIGIT_RUNS = /\d+|\D+/g;
+
+/**
+ * Natural order: runs of digits compare as numbers, so `2_b.sql` comes before `10_c.sql`. Plain
+ * SQL directories are applied by scripts and runners that order numeric prefixes as numbers
+ * (unpadded `1_`, `2_`, ..., `10_` is common); padded and timestamp names keep their text order.
+ */
+function compareNatural(a: string, b: string): number {
+  const pa = a.match(DIGIT_RUNS) ?? [];
+  const pb = b.match(DIGIT_RUNS) ?? [];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i]!;
+    const y = pb[i]!;
+    const numeric = /^\d/.test(x) && /^\d/.test(y);
+    const c = numeric ? compareNumeric(x, y) : compareStrings(x, y);
+    if (c !== 0) return c;
+  }
+  return pa.length - pb.length || compareStrings(a, b);
 }
 
 /** Flyway order: versioned by numeric version parts, then repeatables by description. */
@@ -88,21 +118,72 @@ function isSqlFile(name: string): boolean {
   return name.toLowerCase().endsWith('.sql');
 }
 
-async function listDirectory(dir: string): Promise<{ files: string[]; dirs: string[] }> {
+/**
+ * The error for a migration path that cannot be read. A CI linter must not pass a migration it
+ * never read, and the migration tool would fail on it too, so this is the user's to fix (exit 2,
+ * naming the path), not a crash and not a file silently left out. A dangling symbolic link on
+ * the way is named with its target, the usual cause (a link committed to a file that moved).
+ */
+function unreadablePath(absolute: string, error: unknown): UsageError {
+  const code = (error as NodeJS.ErrnoException).code;
+  for (let at = absolute; code === 'ENOENT' || code === 'ELOOP'; at = path.dirname(at)) {
+    try {
+      if (lstatSync(at).isSymbolicLink()) {
+        try {
+          statSync(at);
+        } catch {
+          return new UsageError(`broken symbolic link: ${at} -> ${readlinkSync(at)}`, {
+            code: 'PRODGUARD_NO_SUCH_PATH',
+            hint: 'Point the link at the migration or remove it: its migration tool could not read it either.',
+          });
+        }
+      }
+    } catch {
+      // This part of the path does not exist either: look further up.
+    }
+    if (path.dirname(at) === at) break;
+  }
+  if (code === 'ENOENT') return new UsageError(`no such file or directory: ${absolute}`, { code: 'PRODGUARD_NO_SUCH_PATH' });
+  const reason = error instanceof Error ? error.message : String(error);
+  return new UsageError(`cannot read ${absolute}: ${reason}`, { code: 'PRODGUARD_UNREADABLE_PATH' });
+}
+
+/**
+ * Lists a directory. Symbolic links are followed (stat), so a linked migration or a linked Prisma
+ * folder counts like the real thing. A dangling link goes in `files` under its name: when its
+ * layout picks it, reading it fails with a usage error naming it (`unreadablePath`); a dangling
+ * link the tool would not read (a README) stays harmless.
+ */
+async function listDirectory(dir: string): Promise<Listing> {
   const files: string[] = [];
   const dirs: string[] = [];
-  for (const dirent of await readdir(dir, { withFileTypes: true })) {
+  const broken = new Set<string>();
+  let dirents;
+  try {
+    dirents = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    throw unreadablePath(dir, error);
+  }
+  for (const dirent of dirents) {
     if (dirent.isDirectory()) dirs.push(dirent.name);
-    else if (dirent.isFile() || dirent.isSymbolicLink()) files.push(dirent.name);
+    else if (dirent.isFile()) files.push(dirent.name);
+    else if (dirent.isSymbolicLink()) {
+      const target = await stat(path.join(dir, dirent.name)).catch(() => undefined);
+      if (target === undefined) {
+        files.push(dirent.name);
+        broken.add(dirent.name);
+      } else if (target.isDirectory()) dirs.push(dirent.name);
+      else if (target.isFile()) files.push(dirent.name);
+    }
   }
   files.sort(compareStrings);
   dirs.sort(compareStrings);
-  return { files, dirs };
+  return { files, dirs, broken };
 }
 
 function recogniseDirectory(
   dir: string,
-  listing: { files: string[]; dirs: string[] },
+  listing: Listing,
   prismaFolders: string[],
 ): MigrationLayout {
   if (existsSync(path.join(dir, 'meta', '_journal.json'))) return 'drizzle';
@@ -146,6 +227,12 @@ async function scanDirectory(dir: string, forced: MigrationLayout | undefined, d
   const listing = await listDirectory(dir);
   const prismaFolders = listing.dirs.filter((sub) => existsSync(path.join(dir, sub, 'migration.sql')));
   const layout = forced ?? recogniseDirectory(dir, listing, prismaFolders);
+  if (layout === 'prisma') {
+    // A dangling link named like a migration folder was one: keep its place, so reading it
+    // reports the link instead of the migration silently missing from the run.
+    prismaFolders.push(...[...listing.broken].filter((name) => PRISMA_FOLDER.test(name) && !isSqlFile(name)));
+    prismaFolders.sort(compareStrings);
+  }
   const entries: Entry[] = [];
   const add = (file: string, version: string, name: string, transaction?: TransactionMode): void => {
     entries.push({ absolute: file, layout, group: dir, order: entries.length, version, name, transaction });
@@ -199,6 +286,7 @@ async function scanDirectory(dir: string, forced: MigrationLayout | undefined, d
           }
         }
       }
+      sql.sort(compareNatural);
       for (const file of sql) {
         const base = file.replace(/\.sql$/i, '');
         const version = /^\d+/.exec(base)?.[0] ?? base;
@@ -257,9 +345,15 @@ export async function expandGlob(pattern: string, cwd: string): Promise<string[]
   const base = path.resolve(cwd, baseRelative === '' ? (normalized.startsWith('/') ? '/' : '.') : baseRelative);
   const matcher = globToRegExp(segments.slice(fixed.length).join('/'));
   const matches: string[] = [];
+  // Linked directories are walked like listDirectory follows them; each real directory once, so
+  // a link to an ancestor does not loop.
+  const walked = new Set<string>();
   const walk = async (dir: string, relative: string): Promise<void> => {
     let dirents;
     try {
+      const real = await realpath(dir);
+      if (walked.has(real)) return;
+      walked.add(real);
       dirents = await readdir(dir, { withFileTypes: true });
     } catch {
       return;
@@ -269,7 +363,10 @@ export async function expandGlob(pattern: string, cwd: string): Promise<string[]
       const rel = relative === '' ? dirent.name : `${relative}/${dirent.name}`;
       const absolute = path.join(dir, dirent.name);
       if (matcher.test(rel)) matches.push(absolute);
-      if (dirent.isDirectory() && !SKIPPED_DIRECTORIES.has(dirent.name)) await walk(absolute, rel);
+      if (SKIPPED_DIRECTORIES.has(dirent.name)) continue;
+      const isDirectory =
+        dirent.isDirectory() || (dirent.isSymbolicLink() && (await stat(absolute).catch(() => undefined))?.isDirectory());
+      if (isDirectory) await walk(absolute, rel);
     }
   };
   await walk(base, '');
@@ -298,9 +395,12 @@ function stripBom(text: string): string {
  * Finds the migration files named by `inputs` (files, directories, globs, `-` for stdin), in the
  * order their tool applies them: inputs keep their order, files of one migrations directory are
  * sorted by the tool's rule (Flyway versions numerically, golang-migrate by version, Drizzle by
- * its journal, others by name). Down migrations (`.down.sql`, `-- migrate:down`) are left out.
+ * its journal, plain SQL in natural order (`2_b` before `10_c`), others by name). Down migrations
+ * (`.down.sql`, `-- migrate:down`) are left out.
  *
- * @throws UsageError (`PRODGUARD_NO_SUCH_PATH`) for a path that does not exist or a glob that matches nothing.
+ * @throws UsageError (`PRODGUARD_NO_SUCH_PATH`) for a path that does not exist, a glob that matches
+ *   nothing or a dangling symbolic link the tool would read; (`PRODGUARD_UNREADABLE_PATH`) for a
+ *   migration or directory that cannot be read.
  * @throws UsageError / MissingBinaryError from `--since` (unknown ref, no git).
  * @example
  * const files = await discoverMigrations(['prisma/migrations'], { since: 'origin/main' });
@@ -339,6 +439,29 @@ export async function discoverMigrations(
     return { absolute, layout, group: parent, order: Number.MAX_SAFE_INTEGER, version: base, name: base };
   };
 
+  /**
+   * The entry of a Prisma migration folder named on its own (or matched by a glob): its
+   * migration.sql as the migrations directory's scan sees it, the way `fileEntry` finds a
+   * migration.sql named explicitly, so the folder, the file and the whole directory all lint
+   * with layout prisma and its transaction. Scanned alone, the folder would look like plain SQL
+   * (and its down.sql would be linted as a migration). A folder counts when it holds
+   * migration.sql and sits in a `migrations` directory or has Prisma's `<timestamp>_<name>` name.
+   */
+  const prismaFolderEntry = async (dir: string): Promise<Entry | undefined> => {
+    if (forced !== undefined && forced !== 'prisma') return undefined;
+    const file = path.join(dir, 'migration.sql');
+    if (!existsSync(file)) return undefined;
+    const parent = path.dirname(dir);
+    if (path.basename(parent) !== 'migrations' && !PRISMA_FOLDER.test(path.basename(dir))) return undefined;
+    return (await scan(parent)).entries.find((entry) => entry.absolute === file && entry.layout === 'prisma');
+  };
+
+  /** The entries of a directory given or matched: a Prisma migration folder's one, or its scan's. */
+  const directoryEntries = async (dir: string): Promise<Entry[]> => {
+    const folder = await prismaFolderEntry(dir);
+    return folder ? [folder] : (await scan(dir)).entries;
+  };
+
   const entries: (Entry | 'stdin')[] = [];
   for (const input of inputs) {
     if (input === '-') {
@@ -353,7 +476,7 @@ export async function discoverMigrations(
       stats = undefined;
     }
     if (stats?.isDirectory()) {
-      entries.push(...(await scan(absolute)).entries);
+      entries.push(...(await directoryEntries(absolute)));
     } else if (stats?.isFile()) {
       entries.push((await fileEntry(absolute, true))!);
     } else if (GLOB_CHARS.test(input)) {
@@ -362,16 +485,20 @@ export async function discoverMigrations(
         throw new UsageError(`no file matches ${input}`, { code: 'PRODGUARD_NO_SUCH_PATH' });
       }
       for (const match of matches) {
-        const matchStats = await stat(match);
-        if (matchStats.isDirectory()) {
+        // A dangling link is not a directory: named *.sql, its read reports it.
+        const matchStats = await stat(match).catch(() => undefined);
+        if (matchStats?.isDirectory()) {
           // A directory matched by the glob counts only when it holds migrations itself.
-          const found = await scan(match);
-          entries.push(...found.entries.filter((entry) => entry.group === match));
+          const folder = await prismaFolderEntry(match);
+          if (folder) entries.push(folder);
+          else entries.push(...(await scan(match)).entries.filter((entry) => entry.group === match));
         } else if (isSqlFile(match)) {
           const entry = await fileEntry(match, false);
           if (entry) entries.push(entry);
         }
       }
+    } else if ((await lstat(absolute).catch(() => undefined))?.isSymbolicLink()) {
+      throw new UsageError(`broken symbolic link: ${input} -> ${await readlink(absolute)}`, { code: 'PRODGUARD_NO_SUCH_PATH' });
     } else {
       throw new UsageError(`no such file or directory: ${input}`, { code: 'PRODGUARD_NO_SUCH_PATH' });
     }
@@ -399,11 +526,15 @@ export async function discoverMigrations(
 
   let selected = unique;
   if (options.since !== undefined) {
-    const changed = await changedFilesSince(options.since, cwd);
+    // Git runs where the migrations are (their directories' repositories), not in cwd.
+    const groups = unique.flatMap((entry) => (entry === 'stdin' ? [] : [entry.group]));
+    const changed = groups.length === 0 ? new Set<string>() : await changedFilesIn(options.since, groups);
     const kept: (Entry | 'stdin')[] = [];
     for (const entry of unique) {
       if (entry === 'stdin') kept.push(entry);
-      else if (changed.has(entry.absolute) || changed.has(await realpath(entry.absolute))) kept.push(entry);
+      else if (changed.has(entry.absolute)) kept.push(entry);
+      // A dangling link has no real path: kept if git names the link itself.
+      else if (changed.has(await realpath(entry.absolute).catch(() => entry.absolute))) kept.push(entry);
     }
     selected = kept;
   }
@@ -424,7 +555,12 @@ export async function discoverMigrations(
       );
       continue;
     }
-    const text = stripBom(readFileSync(entry.absolute, 'utf8'));
+    let text;
+    try {
+      text = stripBom(readFileSync(entry.absolute, 'utf8'));
+    } catch (error) {
+      throw unreadablePath(entry.absolute, error);
+    }
     files.push(
       migrationFileFromText(displayPath(entry.absolute, cwd), text, entry.layout, {
         transaction: options.transaction ?? entry.transaction,

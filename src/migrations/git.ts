@@ -35,29 +35,31 @@ function splitZ(output: string): string[] {
 }
 
 /**
- * Absolute real paths of the files added, modified or renamed since `ref`: committed changes since
- * the merge base of `ref` and HEAD (`git diff REF...HEAD`), uncommitted changes to tracked files,
- * and untracked files that are not ignored.
+ * The real path of the top of the git repository that contains `cwd`.
  *
- * @throws MissingBinaryError when git is not installed.
- * @throws UsageError when `cwd` is not in a git repository or `ref` is not a commit.
- * @example
- * const changed = await changedFilesSince('origin/main', process.cwd());
+ * @throws UsageError (`PRODGUARD_NOT_A_GIT_REPOSITORY`) when `cwd` is not in one.
  */
-export async function changedFilesSince(ref: string, cwd: string): Promise<Set<string>> {
-  if (ref.trim() === '' || ref.startsWith('-')) {
-    throw new UsageError(`--since: "${ref}" is not a git ref`, { code: 'PRODGUARD_UNKNOWN_GIT_REF' });
-  }
+async function repositoryRoot(cwd: string): Promise<string> {
   const top = await git(['rev-parse', '--show-toplevel'], cwd);
   if (top.code !== 0) {
     throw new UsageError(`--since needs a git repository, and ${cwd} is not inside one`, {
       code: 'PRODGUARD_NOT_A_GIT_REPOSITORY',
     });
   }
-  const root = await realpath(top.stdout.trim());
+  return realpath(top.stdout.trim());
+}
+
+function checkRef(ref: string): void {
+  if (ref.trim() === '' || ref.startsWith('-')) {
+    throw new UsageError(`--since: "${ref}" is not a git ref`, { code: 'PRODGUARD_UNKNOWN_GIT_REF' });
+  }
+}
+
+/** The changed files of the repository whose top is `root` (see `changedFilesSince`). */
+async function changedInRepository(ref: string, root: string): Promise<Set<string>> {
   const verify = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], root);
   if (verify.code !== 0) {
-    throw new UsageError(`--since: unknown git ref "${ref}"`, {
+    throw new UsageError(`--since: unknown git ref "${ref}" in ${root}`, {
       code: 'PRODGUARD_UNKNOWN_GIT_REF',
       hint: 'Give a branch, tag or commit that exists here (in CI, fetch it first: git fetch origin main).',
     });
@@ -81,5 +83,40 @@ export async function changedFilesSince(ref: string, cwd: string): Promise<Set<s
     if (result.code !== 0) continue;
     for (const entry of splitZ(result.stdout)) files.add(path.join(root, entry));
   }
+  return files;
+}
+
+/**
+ * Absolute real paths of the files added, modified or renamed since `ref`: committed changes since
+ * the merge base of `ref` and HEAD (`git diff REF...HEAD`), uncommitted changes to tracked files,
+ * and untracked files that are not ignored.
+ *
+ * @throws MissingBinaryError when git is not installed.
+ * @throws UsageError when `cwd` is not in a git repository or `ref` is not a commit.
+ * @example
+ * const changed = await changedFilesSince('origin/main', process.cwd());
+ */
+export async function changedFilesSince(ref: string, cwd: string): Promise<Set<string>> {
+  checkRef(ref);
+  return changedInRepository(ref, await repositoryRoot(cwd));
+}
+
+/**
+ * `changedFilesSince` for files in `dirs`: git runs in the repository that holds each directory,
+ * not in the process's working directory, so `cd /tmp && prodguard lint /repo/migrations --since
+ * main` asks /repo. Directories of one repository cost one set of git calls; the paths linted may
+ * also span several repositories (a submodule, two checkouts), each asked about its own files.
+ *
+ * @throws MissingBinaryError when git is not installed.
+ * @throws UsageError when a directory is not in a git repository or `ref` is not a commit there.
+ * @example
+ * const changed = await changedFilesIn('origin/main', ['/repo/prisma/migrations']);
+ */
+export async function changedFilesIn(ref: string, dirs: Iterable<string>): Promise<Set<string>> {
+  checkRef(ref);
+  const roots = new Set<string>();
+  for (const dir of new Set(dirs)) roots.add(await repositoryRoot(dir));
+  const files = new Set<string>();
+  for (const root of roots) for (const file of await changedInRepository(ref, root)) files.add(file);
   return files;
 }

@@ -42,7 +42,8 @@ export interface FileFromTextOptions {
 
 /**
  * Builds a MigrationFile from its text: extracts the up section for dbmate and node-pg-migrate
- * (also when a plain-directory file turns out to have such sections) and picks the transaction mode.
+ * (also when a plain-directory file or stdin turns out to have such sections) and picks the
+ * transaction mode: that tool's, so stdin gets the same mode as the file read from disk.
  */
 export function migrationFileFromText(
   path: string,
@@ -53,25 +54,27 @@ export function migrationFileFromText(
   let upText = text;
   let upOffset = 0;
   let wrapped = true;
-  let effectiveLayout = layout;
+  // The tool the text's sections name: it decides the transaction default, for stdin too.
+  let tool = layout;
   const sniff = layout === 'plain' || layout === 'stdin';
   if ((layout === 'dbmate' || sniff) && hasDbmateSections(text)) {
     const section = dbmateUpSection(text);
     ({ upText, upOffset } = section);
     wrapped = section.transaction;
-    if (layout === 'plain') effectiveLayout = 'dbmate';
+    tool = 'dbmate';
   } else if ((layout === 'node-pg-migrate' || sniff) && hasNodePgMigrateSections(text)) {
     ({ upText, upOffset } = nodePgMigrateUpSection(text));
-    if (layout === 'plain') effectiveLayout = 'node-pg-migrate';
+    tool = 'node-pg-migrate';
   }
-  const transaction =
-    options.transaction ?? (wrapped ? DEFAULT_TRANSACTION[effectiveLayout] : 'none');
+  const transaction = options.transaction ?? (wrapped ? DEFAULT_TRANSACTION[tool] : 'none');
   return {
     path,
     text,
     upText,
     upOffset,
-    layout: effectiveLayout,
+    // A plain file takes its tool's layout; stdin stays `stdin`, which tells later steps (check's
+    // ledgers, --since) that it has no path on disk and no tool's ledger to look in.
+    layout: layout === 'plain' ? tool : layout,
     transaction,
     version: options.version ?? '',
     name: options.name ?? '',

@@ -8,7 +8,7 @@
  */
 import { loadPgWasm, type PgWasm, type ScanToken } from './pg-wasm.js';
 import { ByteOffsets, LineIndex, codePointsToChars } from './positions.js';
-import { hasPlaceholder, substitutePlaceholders, type Substitution } from './templates.js';
+import { hasPlaceholderInCode, substitutePlaceholders, type Substitution } from './templates.js';
 import type { MigrationFile, ParsedFile, ParsedStatement, PgNode } from './types.js';
 
 let loading: Promise<PgWasm> | undefined;
@@ -180,7 +180,8 @@ export function assembleMigration(file: MigrationFile, substitution: Substitutio
         push(piece.startChar, piece.endChar, piece.startByte, undefined, {
           message,
           at: Math.min(at, piece.endChar),
-          templated: hasPlaceholder(text),
+          // A placeholder inside a literal or a comment is not why the statement failed.
+          templated: hasPlaceholderInCode(text),
         });
       }
     }
@@ -283,7 +284,10 @@ function splitPieces(parser: PgWasm, input: string, bytes: ByteOffsets, drizzle:
   return pieces;
 }
 
-/** Character-level splitter for text the scanner rejects; an unterminated literal runs to the end. */
+/**
+ * Character-level splitter for text the scanner rejects; an unterminated literal or comment runs
+ * to the end, in the piece it starts or continues.
+ */
 function splitByHand(input: string, drizzle: boolean): Piece[] {
   const pieces: Piece[] = [];
   const length = input.length;
@@ -313,6 +317,7 @@ function splitByHand(input: string, drizzle: boolean): Piece[] {
       continue;
     }
     if (c === '/' && input[i + 1] === '*') {
+      const commentStart = i;
       let depth = 1;
       i += 2;
       while (i < length && depth > 0) {
@@ -323,6 +328,13 @@ function splitByHand(input: string, drizzle: boolean): Piece[] {
           depth--;
           i += 2;
         } else i++;
+      }
+      if (depth > 0) {
+        // Unterminated (PostgreSQL nests comments, so `/* /* */` is too): it runs to the end
+        // and PostgreSQL rejects the statement it is in. It must become a piece, so the parser
+        // reports the error at the comment instead of the rest of the file silently vanishing.
+        if (pieceStart === -1) pieceStart = commentStart;
+        lastEnd = length;
       }
       continue;
     }

@@ -11,6 +11,77 @@ export function hasPlaceholder(text: string): boolean {
   return (text.includes('{{') || text.includes('${')) && PLACEHOLDER_TEST.test(text);
 }
 
+const PLACEHOLDER_AT = /\{\{[\s\S]*?\}\}|\$\{[^}\n]*\}/y;
+const DOLLAR_TAG_AT = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
+const WORD_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
+
+/** End of a `'...'` / `"..."` literal opened at `start` (doubled quotes and E'' backslashes skipped). */
+function quotedEnd(text: string, start: number): number {
+  const quote = text[start];
+  const backslashes = quote === "'" && (text[start - 1] === 'E' || text[start - 1] === 'e');
+  let i = start + 1;
+  while (i < text.length) {
+    const c = text[i];
+    if (backslashes && c === '\\') i += 2;
+    else if (c === quote) {
+      if (text[i + 1] !== quote) return i + 1;
+      i += 2;
+    } else i++;
+  }
+  return text.length;
+}
+
+/** End of a `/* ... *\/` comment opened at `start`; PostgreSQL nests them. */
+function blockCommentEnd(text: string, start: number): number {
+  let depth = 1;
+  let i = start + 2;
+  while (i < text.length && depth > 0) {
+    if (text[i] === '/' && text[i + 1] === '*') {
+      depth++;
+      i += 2;
+    } else if (text[i] === '*' && text[i + 1] === '/') {
+      depth--;
+      i += 2;
+    } else i++;
+  }
+  return i;
+}
+
+/**
+ * Whether a placeholder stands where SQL code is, not inside a string literal, a quoted
+ * identifier, a comment or a dollar-quoted body. Only a placeholder in code can be why a
+ * statement fails to parse: `VALUES ('Hello {{ name }}'),` is a real syntax error, and calling it
+ * templated SQL would hide it behind a warning. A placeholder is matched before any quote inside
+ * it, so `{{ index .Options "Namespace" }}` counts as one.
+ */
+export function hasPlaceholderInCode(text: string): boolean {
+  if (!hasPlaceholder(text)) return false;
+  const length = text.length;
+  let i = 0;
+  while (i < length) {
+    const c = text[i];
+    if (c === '{' || c === '$') {
+      PLACEHOLDER_AT.lastIndex = i;
+      if (PLACEHOLDER_AT.test(text)) return true;
+    }
+    if (c === "'" || c === '"') i = quotedEnd(text, i);
+    else if (c === '-' && text[i + 1] === '-') {
+      const end = text.indexOf('\n', i);
+      i = end === -1 ? length : end + 1;
+    } else if (c === '/' && text[i + 1] === '*') i = blockCommentEnd(text, i);
+    else if (c === '$' && !(i > 0 && WORD_CHAR.test(text[i - 1]!))) {
+      DOLLAR_TAG_AT.lastIndex = i;
+      const tag = DOLLAR_TAG_AT.exec(text);
+      if (tag === null) i++;
+      else {
+        const close = text.indexOf(tag[0], i + tag[0].length);
+        i = close === -1 ? length : close + tag[0].length;
+      }
+    } else i++;
+  }
+  return false;
+}
+
 interface Segment {
   /** Range in the substituted text. */
   outStart: number;

@@ -88,6 +88,29 @@ describe('parseMigration', () => {
     expect(parsed.statements[1]!.span.start.line).toBe(2);
   });
 
+  it('reports an unterminated block comment as a syntax error at the comment, after the statements before it', () => {
+    const after = parse('DROP TABLE a;\n/* unterminated\nDROP TABLE b;\n');
+    expect(after.statements.map((s) => s.kind)).toEqual(['DropStmt', 'Unparsed']);
+    expect(after.statements[1]!.syntaxError?.message).toMatch(/unterminated \/\* comment/);
+    expect(after.statements[1]!.syntaxError?.position).toEqual({ line: 2, column: 1 });
+
+    const alone = parse('/* x\nDROP TABLE e;\n');
+    expect(alone.statements.map((s) => [s.kind, s.syntaxError?.position])).toEqual([['Unparsed', { line: 1, column: 1 }]]);
+
+    // In the middle of a statement: the statement is the error, at the comment.
+    const inside = parse('SELECT 1;\nSELECT 2 /* x');
+    expect(inside.statements.map((s) => s.kind)).toEqual(['SelectStmt', 'Unparsed']);
+    expect(inside.statements[1]!.syntaxError?.position).toEqual({ line: 2, column: 10 });
+  });
+
+  it('nests block comments as PostgreSQL does', () => {
+    const open = parse('SELECT 1;\n/* a /* b */ DROP TABLE x;\n');
+    expect(open.statements.map((s) => s.kind)).toEqual(['SelectStmt', 'Unparsed']);
+    expect(open.statements[1]!.syntaxError?.message).toMatch(/unterminated \/\* comment/);
+    const closed = parse("SELEC 1;\n/* a /* b */ ; */ DROP TABLE x; SELECT 'it''s /*';\nSELECT 3;");
+    expect(closed.statements.map((s) => s.kind)).toEqual(['Unparsed', 'DropStmt', 'SelectStmt', 'SelectStmt']);
+  });
+
   it('keeps SQL-standard function bodies (BEGIN ATOMIC ... END) whole when splitting', () => {
     const text =
       'SELEC 1;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END;\nSELECT 3;';
@@ -104,6 +127,26 @@ describe('parseMigration', () => {
       ['SelectStmt', false],
     ]);
     expect(where(parsed.statements[2])).toBe('3:1-3:9');
+  });
+
+  it('reports a real syntax error when placeholders stand only in literals, quoted names, comments or bodies', () => {
+    const texts = [
+      "INSERT INTO emails (body) VALUES ('Hello {{ name }}'),;",
+      "INSERT INTO emails (body) VALUES (E'it\\'s {{ name }}'),;",
+      'SELECT "{{ col }}" FROM;',
+      'SELECT 1 /* {{ x }} */ FROM;',
+      'SELECT 1 -- ${x}\nFROM;',
+      'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $body$ SELECT \'{{ x }}\' $body$ WRONG;',
+    ];
+    for (const text of texts) {
+      const [statement] = parse(text).statements;
+      expect(statement?.syntaxError, text).toBeDefined();
+      expect(statement?.templated, text).toBeUndefined();
+    }
+    // A placeholder in code still makes it templated SQL, quotes inside the placeholder included.
+    for (const text of ["SELECT 'a' || {{ .X }};", 'CREATE TABLE {{ .Schema }}.t (id int);', 'SELECT {{ index .O "a\'b" }} FROM t;']) {
+      expect(parse(text).statements[0]?.templated, text).toBe(true);
+    }
   });
 
   it('substitutes placeholder values and keeps positions in the original file', () => {
@@ -149,6 +192,16 @@ describe('parseMigration', () => {
     const parsed = parseMigration(file);
     expect(parsed.statements.map((s) => s.kind)).toEqual(['CreateStmt']);
     expect(where(parsed.statements[0])).toBe('2:1-2:24');
+  });
+
+  it('gives stdin the transaction default of the sections it has, and keeps its layout', () => {
+    const dbmate = migrationFileFromText('-', '-- migrate:up\nCREATE INDEX i ON t (a);\n-- migrate:down\n', 'stdin');
+    expect([dbmate.layout, dbmate.transaction, dbmate.upText]).toEqual(['stdin', 'per-file', 'CREATE INDEX i ON t (a);\n']);
+    const off = migrationFileFromText('-', '-- migrate:up transaction:false\nSELECT 1;\n', 'stdin');
+    expect(off.transaction).toBe('none');
+    const npm = migrationFileFromText('-', '-- Up Migration\nSELECT 1;\n-- Down Migration\n', 'stdin');
+    expect([npm.layout, npm.transaction]).toEqual(['stdin', 'per-file']);
+    expect(migrationFileFromText('-', 'SELECT 1;', 'stdin').transaction).toBe('none');
   });
 
   it('collects only the comment lines directly above a statement', () => {

@@ -1,0 +1,105 @@
+/**
+ * Discovery and parsing problems as a user of `prodguard lint` sees them: exit codes and messages
+ * of the real CLI (in-process, as the bin runs it) over real files, links and git repositories.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+let root: string;
+
+function write(relative: string, text: string): string {
+  const file = path.join(root, relative);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  return file;
+}
+
+beforeAll(() => {
+  root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'prodguard-lint-cli-')));
+});
+
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+interface JsonReport {
+  files: { path: string; layout: string; transaction: string }[];
+  findings: { rule: string; line: number; column: number }[];
+}
+
+describe('prodguard lint: discovery and parse problems', () => {
+  it('an unclosed block comment is a syntax error (exit 1), also when it starts the file', async () => {
+    write('comments/c2.sql', 'DROP TABLE a;\n/* unterminated\nDROP TABLE b;\n');
+    write('comments/c3.sql', '/* x\nDROP TABLE e;\n');
+    for (const [file, line] of [['comments/c2.sql', 2], ['comments/c3.sql', 1]] as const) {
+      const run = await runCli(['lint', file, '--format', 'json'], { cwd: root });
+      expect(run.code, file).toBe(1);
+      const report = JSON.parse(run.stdout) as JsonReport;
+      expect(report.findings.filter((f) => f.rule === 'syntax-error').map((f) => [f.line, f.column]), file).toEqual([[line, 1]]);
+    }
+  });
+
+  it('a syntax error next to {{ }} inside a string literal is an error, not templated SQL', async () => {
+    write('templated/bad.sql', "INSERT INTO emails (body) VALUES ('Hello {{ name }}'),;\n");
+    write('templated/real.sql', 'CREATE TABLE {{ .Schema }}.t (id int);\n');
+    const bad = await runCli(['lint', 'templated/bad.sql', '--format', 'json'], { cwd: root });
+    expect(bad.code).toBe(1);
+    expect((JSON.parse(bad.stdout) as JsonReport).findings.map((f) => f.rule)).toEqual(['syntax-error']);
+    const real = await runCli(['lint', 'templated/real.sql', '--format', 'json'], { cwd: root });
+    expect(real.code).toBe(0);
+    expect((JSON.parse(real.stdout) as JsonReport).findings.map((f) => f.rule)).toEqual(['templated-sql']);
+  });
+
+  it('a Prisma migration folder, a glob of them and its migration.sql all lint as prisma, per-file', async () => {
+    write('app/prisma/migrations/20240101_idx/migration.sql', 'CREATE INDEX i ON t (a);\n');
+    write('app/prisma/migrations/migration_lock.toml', 'provider = "postgresql"\n');
+    for (const input of [
+      'app/prisma/migrations',
+      'app/prisma/migrations/20240101_idx',
+      'app/prisma/migrations/*',
+      'app/prisma/migrations/20240101_idx/migration.sql',
+    ]) {
+      const run = await runCli(['lint', input, '--format', 'json'], { cwd: root });
+      const report = JSON.parse(run.stdout) as JsonReport;
+      expect(report.files.map((f) => [f.layout, f.transaction]), input).toEqual([['prisma', 'per-file']]);
+    }
+  });
+
+  it('a dangling symbolic link is a usage error naming it (exit 2); a link to a directory named *.sql is not read', async () => {
+    write('links/1.sql', 'SELECT 1;\n');
+    mkdirSync(path.join(root, 'links-dir'));
+    symlinkSync('../links-dir', path.join(root, 'links/3.sql'));
+    const ok = await runCli(['lint', 'links'], { cwd: root });
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).not.toMatch(/crashed/);
+
+    symlinkSync('nowhere.sql', path.join(root, 'links/2.sql'));
+    const broken = await runCli(['lint', 'links'], { cwd: root });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('PRODGUARD_NO_SUCH_PATH');
+    expect(broken.stderr).toContain(`broken symbolic link: ${path.join(root, 'links/2.sql')} -> nowhere.sql`);
+    expect(broken.stderr).not.toMatch(/crashed/);
+  });
+
+  it('--since asks the repository of the linted paths, from any working directory', async () => {
+    const repo = path.join(root, 'repo');
+    const git = (...args: string[]): string =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, encoding: 'utf8' });
+    write('repo/prisma/migrations/20240101_a/migration.sql', 'SELECT 1;\n');
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+    write('repo/prisma/migrations/20240102_b/migration.sql', 'DROP TABLE b;\n');
+    const elsewhere = path.join(root, 'not-a-repo');
+    mkdirSync(elsewhere);
+    const run = await runCli(['lint', path.join(repo, 'prisma/migrations'), '--since', 'main', '--format', 'json'], { cwd: elsewhere });
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout) as JsonReport;
+    expect(report.files.map((f) => path.basename(path.dirname(f.path)))).toEqual(['20240102_b']);
+    expect(run.code).toBe(1);
+  });
+});
