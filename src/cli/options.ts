@@ -16,7 +16,8 @@ export function addFormatOption(command: Command, formats: readonly string[]): C
 
 export function addFailOnOption(command: Command): Command {
   return command.addOption(
-    new Option('--fail-on <level>', 'exit 1 on findings of this level or worse').choices(['error', 'warning']).default('error'),
+    // No commander default: a config's failOn applies only when the flag is not given.
+    new Option('--fail-on <level>', 'exit 1 on findings of this level or worse (default: error)').choices(['error', 'warning']),
   );
 }
 

@@ -571,3 +571,21 @@ export async function discoverMigrations(
   }
   return files;
 }
+
+/**
+ * The paths (as in `files`) of the discovered migrations that git reports as added or changed
+ * since `ref` (uncommitted and untracked included), asking the repositories that hold them.
+ * stdin is never among them. For commands that read every migration and act on the changed ones
+ * (`lint --since` reads the others as the applied schema, `check --since` replays them).
+ */
+export async function changedSince(files: readonly MigrationFile[], ref: string, cwd: string): Promise<Set<string>> {
+  const onDisk = files.filter((file) => file.layout !== 'stdin');
+  const absolute = onDisk.map((file) => path.resolve(cwd, file.path));
+  const changed = absolute.length === 0 ? new Set<string>() : await changedFilesIn(ref, absolute.map((file) => path.dirname(file)));
+  const paths = new Set<string>();
+  for (let i = 0; i < onDisk.length; i++) {
+    const file = absolute[i]!;
+    if (changed.has(file) || changed.has(await realpath(file).catch(() => file))) paths.add(onDisk[i]!.path);
+  }
+  return paths;
+}

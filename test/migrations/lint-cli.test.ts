@@ -102,4 +102,57 @@ describe('prodguard lint: discovery and parse problems', () => {
     expect(report.files.map((f) => path.basename(path.dirname(f.path)))).toEqual(['20240102_b']);
     expect(run.code).toBe(1);
   });
+
+  it('--since reads the unchanged migrations as the applied schema: known types and enum values, nothing new', async () => {
+    const repo = path.join(root, 'context-repo');
+    const git = (...args: string[]): string =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, encoding: 'utf8' });
+    write(
+      'context-repo/prisma/migrations/20240101_init/migration.sql',
+      `CREATE TYPE "Status" AS ENUM ('draft', 'paid', 'void');\nCREATE TABLE "Invoice" ("id" BIGINT PRIMARY KEY, "note" VARCHAR(50), "status" "Status");\n`,
+    );
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+    write(
+      'context-repo/prisma/migrations/20240102_change/migration.sql',
+      [
+        `SET lock_timeout = '1s';`,
+        `SET statement_timeout = '1min';`,
+        `ALTER TABLE "Invoice" ALTER COLUMN "note" SET DATA TYPE VARCHAR(200);`,
+        `CREATE TYPE "Status_new" AS ENUM ('draft', 'paid');`,
+        `ALTER TABLE "Invoice" ALTER COLUMN "status" TYPE "Status_new" USING ("status"::text::"Status_new");`,
+        `ALTER TYPE "Status" RENAME TO "Status_old";`,
+        `ALTER TYPE "Status_new" RENAME TO "Status";`,
+        `DROP TYPE "Status_old";`,
+        `DROP TABLE "Invoice";`,
+      ].join('\n'),
+    );
+    const run = await runCli(['lint', 'prisma/migrations', '--since', 'main', '--format', 'json'], { cwd: repo });
+    expect(run.code, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout) as JsonReport & { findings: { rule: string; line: number; message: string }[] };
+    expect(report.files.map((f) => path.basename(path.dirname(f.path)))).toEqual(['20240102_change']);
+    const rules = report.findings.map((f) => `${f.line} ${f.rule}`);
+    // The widening of a varchar the applied migration declared rewrites nothing.
+    expect(rules).not.toContain('3 changing-column-type');
+    expect(rules).toContain('9 ban-drop-table');
+    expect(report.findings.find((f) => f.rule === 'enum-value-removed')?.message).toContain("'void'");
+  });
+
+  it('a path that holds no migration is a usage error (exit 2), not a clean run', async () => {
+    mkdirSync(path.join(root, 'empty'), { recursive: true });
+    write('notes/readme.txt', 'no SQL here\n');
+    for (const input of ['empty', 'notes']) {
+      const run = await runCli(['lint', input], { cwd: root });
+      expect(run.code, input).toBe(2);
+      expect(run.stderr).toContain('no migrations found');
+    }
+  });
+
+  it('--fail-on error wins over a config that says warning', async () => {
+    write('failon/prodguard.config.json', JSON.stringify({ lint: { failOn: 'warning' } }));
+    write('failon/m.sql', 'CREATE INDEX i ON t (a);\n');
+    expect((await runCli(['lint', 'm.sql'], { cwd: path.join(root, 'failon') })).code).toBe(1);
+    expect((await runCli(['lint', 'm.sql', '--fail-on', 'error'], { cwd: path.join(root, 'failon') })).code).toBe(0);
+  });
 });

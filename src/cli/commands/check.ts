@@ -1,5 +1,3 @@
-import { realpath } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CheckSelection } from '../../check/run.js';
@@ -9,8 +7,7 @@ import { openDb } from '../../db/open.js';
 import type { Db } from '../../db/types.js';
 import type { RollbackRehearsalReport } from '../../check/rollback-rehearsal.js';
 import { ExitCode, RefusedError, UsageError } from '../../errors.js';
-import { discoverMigrations } from '../../migrations/discover.js';
-import { changedFilesSince } from '../../migrations/git.js';
+import { changedSince, discoverMigrations } from '../../migrations/discover.js';
 import type { MigrationFile, MigrationLayout } from '../../migrations/types.js';
 import type { CliContext } from '../context.js';
 import { addFormatOption, addReportOption, addTargetOptions, layoutOption, type TargetOptions } from '../options.js';
@@ -124,14 +121,7 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
   if (select === undefined && db && paths.length > 0 && files.every((f) => f.layout === 'plain')) select = { kind: 'all' };
   if (flags.since !== undefined) {
     // Every migration is replayed; only those git reports as changed are checked (one discovery).
-    const changed = await changedFilesSince(flags.since, discover.cwd);
-    const paths = new Set<string>();
-    for (const f of files) {
-      if (f.layout === 'stdin') continue;
-      const absolute = path.resolve(discover.cwd, f.path);
-      if (changed.has(absolute) || changed.has(await realpath(absolute).catch(() => absolute))) paths.add(f.path);
-    }
-    select = { kind: 'since', paths };
+    select = { kind: 'since', paths: await changedSince(files, flags.since, discover.cwd) };
   }
 
   const { runCheck } = await import('../../check/run.js');

@@ -11,7 +11,7 @@ import { writeHtmlReport } from '../report-file.js';
 
 interface LintFlags {
   format?: string;
-  failOn: 'error' | 'warning';
+  failOn?: 'error' | 'warning' | undefined;
   since?: string;
   pgVersion?: string;
   layout?: Exclude<MigrationLayout, 'stdin'>;
@@ -26,7 +26,7 @@ export function register(program: Command, cli: CliContext): void {
     .command('lint')
     .description('lint migrations for statements that lose data, break running clients or lock tables')
     .argument('[paths...]', 'migration files, directories or globs; - reads stdin (default: config "migrations")')
-    .option('--since <ref>', 'only migrations added or changed since this git ref (e.g. origin/main)')
+    .option('--since <ref>', 'lint only migrations added or changed since this git ref (e.g. origin/main); the others are read as the applied schema')
     .option('--pg-version <major>', 'target PostgreSQL major version (default: config pgVersion, else 14)')
     .addOption(layoutOption())
     .addOption(new Option('--transaction <mode>', 'whether the migration tool wraps each file in a transaction').choices(['per-file', 'none']));
@@ -37,8 +37,13 @@ export function register(program: Command, cli: CliContext): void {
     .addHelpText(
       'after',
       `
-Exit codes: 0 no errors (warnings allowed), 1 errors found (or warnings under --fail-on warning),
-2 usage error (no such path, unknown rule id in config or comments).
+Exit codes: 0 no errors (warnings allowed), 1 errors found (or warnings under --fail-on warning;
+an unknown rule id in a prodguard-ignore comment is an unknown-rule error finding), 2 usage error
+(no such path, no migrations in it, unknown rule id in config).
+
+Migrations given together are one run: a table created by an earlier one is new for the later
+ones. With --since, only the changed migrations are linted and the others are read first as the
+schema already applied.
 
 Examples:
   $ prodguard lint prisma/migrations
@@ -89,7 +94,7 @@ export async function lintProject(
   findingSink?: LintOptions['findingSink'],
 ): Promise<LintRun> {
   // The engine (every rule module), discovery and the config schema load side by side.
-  const [loaded, { lintFiles }, { discoverMigrations }] = await Promise.all([
+  const [loaded, { lintFiles }, { changedSince, discoverMigrations }] = await Promise.all([
     cli.config(),
     import('../../lint/engine.js'),
     import('../../migrations/discover.js'),
@@ -108,16 +113,32 @@ export async function lintProject(
       throw new UsageError(`--pg-version must be a PostgreSQL major version such as 14, got "${flags.pgVersion}"`);
     }
   }
-  const files = await discoverMigrations(inputs, {
-    cwd: paths.length > 0 ? cli.cwd : loaded.dir,
+  const cwd = paths.length > 0 ? cli.cwd : loaded.dir;
+  const discovered = await discoverMigrations(inputs, {
+    cwd,
     layout: flags.layout ?? configured.layout,
     transaction: flags.transaction ?? configured.transaction,
-    since: flags.since,
     readStdin,
   });
+  if (discovered.length === 0) {
+    // A path that holds no migration is a wrong path, not a clean run: CI must not pass on it.
+    throw new UsageError(`no migrations found in ${inputs.join(', ')}`, {
+      code: 'PRODGUARD_NO_MIGRATIONS',
+      hint: 'give the directory that holds the migrations (prodguard lint prisma/migrations), a .sql file, or - for stdin',
+    });
+  }
+  // With --since the other migrations are already applied: the engine reads them first as the
+  // existing schema (what they created is not new; their types and enum values are known).
+  let files = discovered;
+  let context: MigrationFile[] = [];
+  if (flags.since !== undefined) {
+    const changed = await changedSince(discovered, flags.since, cwd);
+    files = discovered.filter((file) => file.layout === 'stdin' || changed.has(file.path));
+    context = discovered.filter((file) => !files.includes(file));
+  }
   // Worker threads parse ahead of the rules only for inputs big enough to repay starting them.
   let inputChars = 0;
-  for (const file of files) inputChars += file.upText.length;
+  for (const file of discovered) inputChars += file.upText.length;
   const parsePool = ParsePool.start({ inputChars });
   let result: LintResult;
   try {
@@ -127,6 +148,7 @@ export async function lintProject(
       templateValues: loaded.config.lint.templateValues,
       parsePool,
       findingSink,
+      context,
     });
   } finally {
     await parsePool?.close();
@@ -173,7 +195,8 @@ async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise
     default:
       cli.io.out(report.renderLintText(result, { color: cli.io.useColor(), cwd: cli.cwd, sources }));
   }
-  const failOn = flags.failOn === 'warning' || loaded.config.lint.failOn === 'warning' ? 'warning' : 'error';
+  // The flag wins over the config either way (`--fail-on error` with a config that says warning).
+  const failOn = flags.failOn ?? loaded.config.lint.failOn ?? 'error';
   if (result.summary.errors > 0) return ExitCode.failed;
   if (failOn === 'warning' && result.summary.warnings > 0) return ExitCode.failed;
   return ExitCode.ok;

@@ -8,7 +8,7 @@ import { addFailOnOption, addFormatOption, addTargetOptions, kindOption, type Ta
 
 interface PreflightFlags extends TargetOptions {
   format?: string;
-  failOn: 'error' | 'warning';
+  failOn?: 'error' | 'warning' | undefined;
   expect?: EnvironmentKind;
 }
 
