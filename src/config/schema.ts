@@ -73,7 +73,7 @@ export const migrationsSchema = z.union([
     layout: z
       .enum(['prisma', 'drizzle', 'supabase', 'flyway', 'golang-migrate', 'dbmate', 'node-pg-migrate', 'plain'])
       .optional(),
-    transaction: z.enum(['per-file', 'none']).optional(),
+    transaction: z.enum(['per-file', 'implicit', 'none']).optional(),
   }),
 ]);
 

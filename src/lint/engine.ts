@@ -239,7 +239,7 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
       continue;
     }
     const fileFindings: Finding[] = [];
-    state.startFile(file);
+    state.startFile(file, false, parsed.statements.length);
     for (const entry of active) if (entry.fileMemory.size > 0) entry.fileMemory.clear();
     let level: SafetyLevel = 1;
 
@@ -425,7 +425,7 @@ function readApplied(
   pgVersion: number,
 ): void {
   const file = parsed.file;
-  state.startFile(file, true);
+  state.startFile(file, true, parsed.statements.length);
   for (const entry of active) if (entry.fileMemory.size > 0) entry.fileMemory.clear();
   const ignore = (): void => undefined;
   for (const stmt of parsed.statements) {

@@ -185,10 +185,13 @@ export class RunState implements LintState {
    */
   applied = false;
 
-  /** Resets what lasts one file: the transaction and lock_timeout. */
-  startFile(file: MigrationFile, applied = false): void {
+  /**
+   * Resets what lasts one file: the transaction and lock_timeout. `statements`: how many the file
+   * has (an `implicit` file runs in a transaction only when it has more than one).
+   */
+  startFile(file: MigrationFile, applied = false, statements = 0): void {
     this.applied = applied;
-    this.implicitTransaction = file.transaction === 'per-file';
+    this.implicitTransaction = file.transaction === 'per-file' || (file.transaction === 'implicit' && statements > 1);
     this.explicitTransaction = false;
     this.inTransaction = this.implicitTransaction;
     for (const name of TIMEOUTS) this.timeouts[name] = { session: false, local: undefined };

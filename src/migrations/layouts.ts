@@ -15,18 +15,21 @@ import type { MigrationFile, MigrationLayout, TransactionMode } from './types.js
  * - supabase: `supabase db push` / `migration up` runs each file's statements in a transaction.
  * - flyway: each versioned migration runs in its own transaction on PostgreSQL (unless the
  *   script's `.conf` says `executeInTransaction=false`).
- * - golang-migrate: sends the file as-is with no BEGIN; PostgreSQL still runs a multi-statement
- *   query in an implicit transaction, but statements run exactly as the file says.
- * - dbmate: wraps each migration in a transaction unless `-- migrate:up transaction:false`.
+ * - golang-migrate: sends the file as-is with no BEGIN, as one query (unless the driver's
+ *   x-multi-statement mode is on); PostgreSQL runs a multi-statement query in an implicit
+ *   transaction, so CONCURRENTLY fails there unless alone.
+ * - dbmate: wraps each migration in a transaction unless `-- migrate:up transaction:false`, and then
+ *   sends the section as one query (implicit).
+ * Prisma and golang-migrate are `implicit`: one statement runs on its own, several in one transaction.
  * - node-pg-migrate: runs each migration in a transaction by default.
  * - plain / stdin: as `psql -f` runs a file: autocommit, no wrapping unless the file says BEGIN.
  */
 export const DEFAULT_TRANSACTION: Readonly<Record<MigrationLayout, TransactionMode>> = {
-  prisma: 'per-file',
+  prisma: 'implicit',
   drizzle: 'per-file',
   supabase: 'per-file',
   flyway: 'per-file',
-  'golang-migrate': 'none',
+  'golang-migrate': 'implicit',
   dbmate: 'per-file',
   'node-pg-migrate': 'per-file',
   plain: 'none',
@@ -66,7 +69,7 @@ export function migrationFileFromText(
     ({ upText, upOffset } = nodePgMigrateUpSection(text));
     tool = 'node-pg-migrate';
   }
-  const transaction = options.transaction ?? (wrapped ? DEFAULT_TRANSACTION[tool] : 'none');
+  const transaction = options.transaction ?? (wrapped ? DEFAULT_TRANSACTION[tool] : 'implicit');
   return {
     path,
     text,

@@ -14,8 +14,12 @@ export type MigrationLayout =
   | 'plain'
   | 'stdin';
 
-/** Whether the migration tool wraps each file in a transaction. */
-export type TransactionMode = 'per-file' | 'none';
+/**
+ * Whether the migration tool runs each file in a transaction: `per-file` (it wraps the file),
+ * `implicit` (it sends the file as one multi-statement query, which PostgreSQL runs as one
+ * implicit transaction when it holds more than one statement) or `none` (statement by statement).
+ */
+export type TransactionMode = 'per-file' | 'implicit' | 'none';
 
 export interface MigrationFile {
   /** Path as given or discovered, relative to the working directory where possible; `-` for stdin. */

@@ -653,7 +653,7 @@ describe('a 200-file Prisma-style directory', () => {
       expect(result.files).toHaveLength(200);
       expect(result.summary.statements).toBe(1600);
       expect(result.findings.filter((f) => f.rule === 'syntax-error')).toHaveLength(4);
-      expect(result.files.every((f) => f.layout === 'prisma' && f.transaction === 'per-file' && f.level === 3)).toBe(true);
+      expect(result.files.every((f) => f.layout === 'prisma' && f.transaction === 'implicit' && f.level === 3)).toBe(true);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

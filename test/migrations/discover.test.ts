@@ -28,7 +28,7 @@ afterAll(() => {
 });
 
 describe('discoverMigrations: layouts', () => {
-  it('Prisma: folders in name order, per-file transaction', async () => {
+  it('Prisma: folders in name order, one query per file (implicit transaction)', async () => {
     write('p1/prisma/migrations/20240102000000_second/migration.sql');
     write('p1/prisma/migrations/20240101000000_init/migration.sql');
     write('p1/prisma/migrations/migration_lock.toml', 'provider = "postgresql"');
@@ -38,8 +38,8 @@ describe('discoverMigrations: layouts', () => {
       'p1/prisma/migrations/20240102000000_second/migration.sql',
     ]);
     expect(files.map((f) => [f.layout, f.transaction, f.name])).toEqual([
-      ['prisma', 'per-file', 'init'],
-      ['prisma', 'per-file', 'second'],
+      ['prisma', 'implicit', 'init'],
+      ['prisma', 'implicit', 'second'],
     ]);
   });
 
@@ -89,11 +89,11 @@ describe('discoverMigrations: layouts', () => {
     expect(files[1]!.version).toBe('1.1');
   });
 
-  it('golang-migrate: up files by numeric version, down files ignored, no transaction', async () => {
+  it('golang-migrate: up files by numeric version, down files ignored, one query per file (implicit transaction)', async () => {
     for (const name of ['10_c.up.sql', '10_c.down.sql', '2_b.up.sql', '2_b.down.sql', '1_a.up.sql']) write(`gm/${name}`);
     const files = await discoverMigrations(['gm'], { cwd: root });
     expect(files.map((f) => path.basename(f.path))).toEqual(['1_a.up.sql', '2_b.up.sql', '10_c.up.sql']);
-    expect(files.every((f) => f.layout === 'golang-migrate' && f.transaction === 'none')).toBe(true);
+    expect(files.every((f) => f.layout === 'golang-migrate' && f.transaction === 'implicit')).toBe(true);
   });
 
   it('dbmate files in a plain folder: up section only, transaction per file', async () => {
@@ -102,7 +102,7 @@ describe('discoverMigrations: layouts', () => {
     const files = await discoverMigrations(['db/migrations'], { cwd: root });
     expect(files.map((f) => [f.layout, f.transaction, f.upOffset])).toEqual([
       ['dbmate', 'per-file', 14],
-      ['dbmate', 'none', 32],
+      ['dbmate', 'implicit', 32],
     ]);
     expect(files[0]!.upText).toBe('CREATE TABLE a (id int);\n');
   });
@@ -158,15 +158,15 @@ describe('discoverMigrations: inputs', () => {
     write('p2/prisma/migrations/20240102000000_idx/migration.sql', 'CREATE INDEX i ON a (id);');
     write('p2/prisma/migrations/20240102000000_idx/down.sql', 'DROP INDEX i;');
     write('p2/prisma/migrations/migration_lock.toml', 'provider = "postgresql"');
-    const expected = [['p2/prisma/migrations/20240102000000_idx/migration.sql', 'prisma', 'per-file', 'idx']];
+    const expected = [['p2/prisma/migrations/20240102000000_idx/migration.sql', 'prisma', 'implicit', 'idx']];
     const folder = await discoverMigrations(['p2/prisma/migrations/20240102000000_idx'], { cwd: root });
     expect(folder.map((f) => [paths([f])[0], f.layout, f.transaction, f.name])).toEqual(expected);
     const forced = await discoverMigrations(['p2/prisma/migrations/20240102000000_idx'], { cwd: root, layout: 'prisma' });
     expect(forced.map((f) => [paths([f])[0], f.layout, f.transaction, f.name])).toEqual(expected);
     const glob = await discoverMigrations(['p2/prisma/migrations/*'], { cwd: root });
     expect(glob.map((f) => [f.layout, f.transaction, f.name])).toEqual([
-      ['prisma', 'per-file', 'init'],
-      ['prisma', 'per-file', 'idx'],
+      ['prisma', 'implicit', 'init'],
+      ['prisma', 'implicit', 'idx'],
     ]);
     // Baselining's `0_init` outside a `migrations` directory counts too.
     write('p3/db/0_init/migration.sql');

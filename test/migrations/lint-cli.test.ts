@@ -54,7 +54,7 @@ describe('prodguard lint: discovery and parse problems', () => {
     expect((JSON.parse(real.stdout) as JsonReport).findings.map((f) => f.rule)).toEqual(['templated-sql']);
   });
 
-  it('a Prisma migration folder, a glob of them and its migration.sql all lint as prisma, per-file', async () => {
+  it('a Prisma migration folder, a glob of them and its migration.sql all lint as prisma (implicit transaction)', async () => {
     write('app/prisma/migrations/20240101_idx/migration.sql', 'CREATE INDEX i ON t (a);\n');
     write('app/prisma/migrations/migration_lock.toml', 'provider = "postgresql"\n');
     for (const input of [
@@ -65,7 +65,7 @@ describe('prodguard lint: discovery and parse problems', () => {
     ]) {
       const run = await runCli(['lint', input, '--format', 'json'], { cwd: root });
       const report = JSON.parse(run.stdout) as JsonReport;
-      expect(report.files.map((f) => [f.layout, f.transaction]), input).toEqual([['prisma', 'per-file']]);
+      expect(report.files.map((f) => [f.layout, f.transaction]), input).toEqual([['prisma', 'implicit']]);
     }
   });
 
@@ -130,7 +130,7 @@ describe('prodguard lint: discovery and parse problems', () => {
     );
     const run = await runCli(['lint', 'prisma/migrations', '--since', 'main', '--format', 'json'], { cwd: repo });
     expect(run.code, run.stderr).toBe(1);
-    const report = JSON.parse(run.stdout) as JsonReport & { findings: { rule: string; line: number; message: string }[] };
+    const report = JSON.parse(run.stdout) as { files: JsonReport['files']; findings: { rule: string; line: number; message: string }[] };
     expect(report.files.map((f) => path.basename(path.dirname(f.path)))).toEqual(['20240102_change']);
     const rules = report.findings.map((f) => `${f.line} ${f.rule}`);
     // The widening of a varchar the applied migration declared rewrites nothing.

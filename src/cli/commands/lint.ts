@@ -29,7 +29,9 @@ export function register(program: Command, cli: CliContext): void {
     .option('--since <ref>', 'lint only migrations added or changed since this git ref (e.g. origin/main); the others are read as the applied schema')
     .option('--pg-version <major>', 'target PostgreSQL major version (default: config pgVersion, else 14)')
     .addOption(layoutOption())
-    .addOption(new Option('--transaction <mode>', 'whether the migration tool wraps each file in a transaction').choices(['per-file', 'none']));
+    .addOption(
+      new Option('--transaction <mode>', 'how the migration tool runs each file: wrapped in a transaction, as one query (implicit transaction when several statements), or statement by statement').choices(['per-file', 'implicit', 'none']),
+    );
   addFormatOption(command, FORMATS);
   addFailOnOption(command);
   addReportOption(command);

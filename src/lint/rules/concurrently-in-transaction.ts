@@ -22,13 +22,18 @@ export default defineRule({
     if (!ctx.node || !ctx.state.inTransaction) return;
     const found = concurrentForm(ctx.statement.kind, ctx.node);
     if (!found) return;
-    const where = ctx.state.implicitTransaction
-      ? 'the migration tool runs this file inside a transaction'
-      : 'this statement follows an explicit BEGIN';
+    const oneQuery = ctx.file.transaction === 'implicit';
+    const where = !ctx.state.implicitTransaction
+      ? 'this statement follows an explicit BEGIN'
+      : oneQuery
+        ? 'the migration tool sends this file as one query, which PostgreSQL runs as one transaction when it holds more than one statement'
+        : 'the migration tool runs this file inside a transaction';
     ctx.report({
       message: `${found.form} cannot run inside a transaction block, and ${where}: PostgreSQL rejects it with "${found.form} cannot run inside a transaction block", the migration fails and everything before it in the transaction is rolled back.`,
       help: ctx.state.implicitTransaction
-        ? `Move ${found.form} into a migration file of its own and tell the migration tool to run that file without a transaction (most tools have a per-file "no transaction" marker; in prodguard's config set transaction: none for it).`
+        ? oneQuery
+          ? `Move ${found.form} into a migration file of its own, as its only statement: sent alone, it runs outside a transaction.`
+          : `Move ${found.form} into a migration file of its own and tell the migration tool to run that file without a transaction (most tools have a per-file "no transaction" marker; in prodguard's config set transaction: none for it).`
         : `Move ${found.form} after the COMMIT (or drop the BEGIN/COMMIT around it); it must run as a statement of its own, outside any transaction.`,
       ...(found.location !== undefined ? { location: found.location } : {}),
     });

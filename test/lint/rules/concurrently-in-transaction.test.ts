@@ -3,6 +3,9 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    // Sent as one query (Prisma, golang-migrate), a lone statement runs outside any transaction.
+    { code: 'CREATE INDEX CONCURRENTLY "t_a_idx" ON "t"("a");', transaction: 'implicit' },
+    { code: '-- CreateIndex\nDROP INDEX CONCURRENTLY IF EXISTS t_a_idx;', transaction: 'implicit' },
     'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
     'DROP INDEX CONCURRENTLY users_email_idx;',
     'REINDEX INDEX CONCURRENTLY users_email_idx;',
@@ -16,6 +19,15 @@ ruleTester(rule, {
     { code: 'REFRESH MATERIALIZED VIEW CONCURRENTLY stats;', transaction: 'per-file' },
   ],
   invalid: [
+    {
+      name: 'several statements sent as one query run in one implicit transaction',
+      code: 'CREATE INDEX CONCURRENTLY a_idx ON t (a);\nCREATE INDEX CONCURRENTLY b_idx ON t (b);',
+      transaction: 'implicit',
+      errors: [
+        { line: 1, message: /sends this file as one query, which PostgreSQL runs as one transaction/, help: /as its only statement/ },
+        { line: 2, message: /sends this file as one query/ },
+      ],
+    },
     {
       name: 'per-file transaction (Prisma, Flyway, ...)',
       code: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
