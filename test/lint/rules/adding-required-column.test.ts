@@ -16,6 +16,11 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'a NULL default, cast or not, fills nothing',
+      code: 'ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT NULL::int;\nALTER TABLE t ADD COLUMN d text NOT NULL DEFAULT CAST(NULL AS text);',
+      errors: [{ line: 1, message: /NOT NULL without a DEFAULT/ }, { line: 2, message: /NOT NULL without a DEFAULT/ }],
+    },
+    {
       code: 'ALTER TABLE users ADD COLUMN age integer NOT NULL;',
       errors: [
         {
