@@ -47,6 +47,13 @@ export function constValue(node: unknown): string | undefined {
   return undefined;
 }
 
+/** `NULL`, or NULL cast to a type (`NULL::int`, `CAST(NULL AS text)`): as a DEFAULT, it fills nothing. */
+export function isNullExpr(expr: unknown): boolean {
+  const node = expr as { A_Const?: { isnull?: boolean }; TypeCast?: { arg?: unknown } } | undefined;
+  if (node?.TypeCast !== undefined) return isNullExpr(node.TypeCast.arg);
+  return node?.A_Const?.isnull === true;
+}
+
 /** Schema as a matching key: unqualified and `public` are the same ('' ), as under the default search_path. */
 export function schemaKey(schema: string | undefined): string {
   return schema === undefined || schema === 'public' ? '' : schema;

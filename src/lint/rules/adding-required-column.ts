@@ -6,22 +6,12 @@
  */
 import { isSerialType } from '../columns.js';
 import { defineRule } from '../define-rule.js';
-import { alteredTable, qualifiedSql, quoteIdent } from '../names.js';
+import { alteredTable, isNullExpr, qualifiedSql, quoteIdent } from '../names.js';
 
 interface Constraint {
   contype: string;
-  raw_expr?: NullExpr;
+  raw_expr?: unknown;
   location?: number;
-}
-interface NullExpr {
-  A_Const?: { isnull?: boolean };
-  TypeCast?: { arg?: NullExpr };
-}
-
-/** `NULL`, or NULL cast to a type (`NULL::int`, `CAST(NULL AS text)`): a default that fills nothing. */
-function isNull(expr: NullExpr | undefined): boolean {
-  if (expr?.TypeCast !== undefined) return isNull(expr.TypeCast.arg);
-  return expr?.A_Const?.isnull === true;
 }
 interface ColumnDef {
   colname?: string;
@@ -56,7 +46,7 @@ export default defineRule({
       if (!notNull) continue;
       const fillsExistingRows = constraints.some(
         (c) =>
-          (c.contype === 'CONSTR_DEFAULT' && !isNull(c.raw_expr)) ||
+          (c.contype === 'CONSTR_DEFAULT' && !isNullExpr(c.raw_expr)) ||
           c.contype === 'CONSTR_IDENTITY' ||
           c.contype === 'CONSTR_GENERATED',
       );

@@ -3,6 +3,9 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    // A new column without a DEFAULT is NULL everywhere: its REFERENCES is marked valid without a scan (seq_scan unchanged on PostgreSQL 15).
+    'ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);',
+    'ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT NULL REFERENCES users (id);',
     // A validated CHECK (col IS NOT NULL) proves SET NOT NULL also after the table is renamed.
     "SET lock_timeout = '2s';\nALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID;\nCOMMIT;\nALTER TABLE users VALIDATE CONSTRAINT users_email_nn;\nALTER TABLE users RENAME TO members;\nALTER TABLE members ALTER COLUMN email SET NOT NULL;",
     // The old type is known from the run and the change only widens it: a catalog change.
@@ -36,6 +39,11 @@ ruleTester(rule, {
     "SET LOCAL statement_timeout = '5min';\nSET statement_timeout = '5min';\nCREATE INDEX users_age_idx ON users (age);",
   ],
   invalid: [
+    {
+      name: 'a new column with a DEFAULT and REFERENCES checks every row',
+      code: 'ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 1 REFERENCES users (id);',
+      errors: [{ line: 1, message: /ADD FOREIGN KEY without NOT VALID scans the whole of/ }],
+    },
     {
       name: 'a narrowing of a type the run declared rewrites',
       code: 'ALTER TABLE users ADD COLUMN note varchar(100);\nALTER TABLE users ALTER COLUMN note TYPE varchar(50);',
