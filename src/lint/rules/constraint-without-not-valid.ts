@@ -24,8 +24,12 @@ interface Constraint {
 }
 interface AlterTableStmt {
   relation?: { schemaname?: string; relname: string };
-  cmds?: { AlterTableCmd?: { subtype: string; name?: string; def?: { Constraint?: Constraint } } }[];
+  cmds?: { AlterTableCmd?: { subtype: string; name?: string; def?: { Constraint?: Constraint; ColumnDef?: ColumnDef } } }[];
   objtype?: string;
+}
+interface ColumnDef {
+  colname?: string;
+  constraints?: { Constraint?: Constraint }[];
 }
 
 interface FileState {
@@ -97,6 +101,19 @@ export default defineRule({
               }
             : {}),
           ...(con.location !== undefined ? { location: con.location } : {}),
+        });
+      } else if (cmd.subtype === 'AT_AddColumn' && !isNew) {
+        // A CHECK declared with the new column cannot be NOT VALID, and PostgreSQL checks it on
+        // every row (even when the column is NULL everywhere: seq_scan counted on PostgreSQL 15).
+        const col = cmd.def?.ColumnDef;
+        const check = col?.constraints?.map((c) => c.Constraint).find((c) => c?.contype === 'CONSTR_CHECK');
+        if (col?.colname === undefined || check === undefined) continue;
+        const column = quoteIdent(col.colname);
+        const name = quoteIdent(check.conname ?? defaultCheckName(table.name, [col.colname]));
+        ctx.report({
+          message: `ADD COLUMN ${column} ... CHECK checks every existing row of ${tableSql} while holding an ACCESS EXCLUSIVE lock on ${tableSql}: every read and write on it waits until the scan ends.`,
+          help: `Add the column without the CHECK, then ALTER TABLE ${tableSql} ADD CONSTRAINT ${name} CHECK (...) NOT VALID, and VALIDATE CONSTRAINT ${name} in a separate transaction (SHARE UPDATE EXCLUSIVE: reads and writes continue).`,
+          ...(check.location !== undefined ? { location: check.location } : {}),
         });
       } else if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name !== undefined) {
         const earlier = file.notValid.get(`${tableKey(table)}/${cmd.name}`);

@@ -5,6 +5,8 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    'CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN c int CHECK (c > 0);',
+    'ALTER TABLE t ADD COLUMN c int;',
     'ALTER TABLE orders ADD CONSTRAINT orders_amount_check CHECK (amount > 0) NOT VALID;',
     'ALTER TABLE orders ADD CONSTRAINT orders_user_fkey FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
     // Validation in its own statement outside a transaction: its own transaction.
@@ -19,6 +21,11 @@ ruleTester(rule, {
     'ALTER TABLE orders ADD CONSTRAINT orders_code_key UNIQUE (code);',
   ],
   invalid: [
+    {
+      name: 'a CHECK declared with ADD COLUMN checks every row (it cannot be NOT VALID)',
+      code: 'ALTER TABLE t ADD COLUMN c int DEFAULT 1 CHECK (c > 0);',
+      errors: [{ line: 1, column: 42, message: /^ADD COLUMN c \.\.\. CHECK checks every existing row of t while holding an ACCESS EXCLUSIVE lock/, help: /ADD CONSTRAINT t_c_check CHECK \(\.\.\.\) NOT VALID/ }],
+    },
     {
       name: 'a table named by a reserved word is quoted in the message and the fix',
       code: 'ALTER TABLE "order" ADD CONSTRAINT positive CHECK (total > 0);',
