@@ -655,7 +655,25 @@ function reportStrayIgnores(parsed: ParsedMigration, fileIgnores: Ignore[], emit
       'Put the comment on the line directly above the statement (no blank line between), or remove it.',
     );
   }
+  // At the end of a statement's line (`DROP TABLE b; -- prodguard-ignore ...`) it suppresses
+  // nothing either: ignores belong on the line above.
+  for (const statement of statements) {
+    const line = lines.lineOf(statement.span.endOffset);
+    const rest = lines.text.slice(statement.span.endOffset, lines.lineEnd(line));
+    const trailing = TRAILING_IGNORE.exec(rest);
+    if (trailing === null || parseIgnore(trailing[1]!.trim()) === undefined) continue;
+    const column = statement.span.endOffset - lines.lineStart(line) + trailing.index + trailing[0].length - trailing[1]!.length + 1;
+    emitBuiltin(
+      'unused-ignore',
+      lineSpan(line + 1, column, column + trailing[1]!.trimEnd().length),
+      'prodguard-ignore at the end of a statement suppresses nothing: it only works on the line directly above the statement',
+      'Move the comment to its own line directly above the statement.',
+    );
+  }
 }
+
+/** `; -- prodguard-ignore ...` after the end of a statement, on the same line. */
+const TRAILING_IGNORE = /^\s*;?\s*(--\s*prodguard-ignore.*)$/;
 
 function reportUnused(
   ignores: Ignore[],

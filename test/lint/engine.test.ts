@@ -498,6 +498,15 @@ describe('findings', () => {
 });
 
 describe('suppression and config', () => {
+  it('reports an ignore comment at the end of a statement\'s line, which suppresses nothing', async () => {
+    const result = await lintText('DROP TABLE b; -- prodguard-ignore test-no-drop: later\nSELECT 1; -- an ordinary comment', { rules: [noDrop] });
+    expect(result.findings.map((f) => [f.rule, f.line, f.column, f.endColumn])).toEqual([
+      ['test-no-drop', 1, 1, 13],
+      ['unused-ignore', 1, 15, 54],
+    ]);
+    expect(result.findings[1]!.message).toContain('only works on the line directly above the statement');
+  });
+
   it('prodguard-ignore suppresses the listed rules for the next statement only', async () => {
     const sql = [
       '-- prodguard-ignore test-no-drop, test-no-truncate: planned cleanup',
