@@ -20,7 +20,7 @@ export interface Io {
   readonly env: NodeJS.ProcessEnv;
   /** Adds secrets to scrub from all later output. */
   addSecrets(secrets: Iterable<string>): void;
-  /** Colours for stdout (off when NO_COLOR is set, --no-color is given, or stdout is not a TTY). */
+  /** Colours for stdout (off when NO_COLOR is set and not empty, --no-color is given, or stdout is not a TTY). */
   colors(): Colors;
   /** Whether stdout output should be coloured. */
   useColor(): boolean;
@@ -32,9 +32,40 @@ export interface Io {
 export interface Sink {
   write(text: string | Uint8Array): unknown;
   isTTY?: boolean | undefined;
+  /** A stream's `on`: when present, write errors are listened for (see {@link watchClosed}). */
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** Sinks whose reader has gone (`prodguard lint ... | head`): nothing more is written to them. */
+const closedSinks = new WeakSet<Sink>();
+const watchedSinks = new WeakSet<Sink>();
+
+/**
+ * Listens for the sink's write errors once. A reader that closes the pipe early (`| head -c 10`)
+ * is not a crash: the sink is marked closed, later writes are dropped and the command ends with
+ * its own exit code. Without a listener the EPIPE is an unhandled 'error' event and a stack
+ * trace. Other write errors (a full disk) stay errors.
+ */
+function watchClosed(sink: Sink): void {
+  if (typeof sink.on !== 'function' || watchedSinks.has(sink)) return;
+  watchedSinks.add(sink);
+  sink.on('error', (error) => {
+    // Writes made after the pipe broke fail too (ERR_STREAM_DESTROYED): one closing is enough.
+    if (closedSinks.has(sink)) return;
+    closedSinks.add(sink);
+    if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+  });
+}
+
+/** Writes unless the sink's reader has gone (a stream destroys itself on EPIPE before it says so). */
+function writeTo(sink: Sink, text: string | Uint8Array): void {
+  if (closedSinks.has(sink) || (sink as { destroyed?: unknown }).destroyed === true) return;
+  sink.write(text);
 }
 
 export function createIo(stdout: Sink, stderr: Sink, env: NodeJS.ProcessEnv): Io {
+  watchClosed(stdout);
+  watchClosed(stderr);
   const secrets = new Set<string>();
   for (const key of ['DATABASE_URL', 'PRODGUARD_TEST_DATABASE_URL']) {
     const value = env[key];
@@ -44,9 +75,9 @@ export function createIo(stdout: Sink, stderr: Sink, env: NodeJS.ProcessEnv): Io
   let colorOverride: boolean | undefined;
   const redact = (text: string) => redactText(text, secrets);
   return {
-    out: (text) => void stdout.write(redact(text)),
-    outRedacted: (text) => void stdout.write(text),
-    err: (text) => void stderr.write(redact(text)),
+    out: (text) => writeTo(stdout, redact(text)),
+    outRedacted: (text) => writeTo(stdout, text),
+    err: (text) => writeTo(stderr, redact(text)),
     isTTY: Boolean(stdout.isTTY),
     stderrIsTTY: Boolean(stderr.isTTY),
     env,
@@ -57,7 +88,8 @@ export function createIo(stdout: Sink, stderr: Sink, env: NodeJS.ProcessEnv): Io
       return createColors(this.useColor());
     },
     useColor() {
-      return colorOverride ?? (Boolean(stdout.isTTY) && !('NO_COLOR' in env) && env.TERM !== 'dumb');
+      // no-color.org: NO_COLOR disables colour when it is present and not an empty string.
+      return colorOverride ?? (Boolean(stdout.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb');
     },
     setColor(enabled) {
       colorOverride = enabled;

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ZodError } from 'zod';
 import { type ConfigProblem, ConfigError } from '../errors.js';
-import { redactText } from '../redact/secrets.js';
+import { isSecretKey } from '../redact/detectors.js';
+import { REDACTED, redactText } from '../redact/secrets.js';
 import { defaultConfig } from './defaults.js';
 import { findConfigFiles } from './find.js';
 import { interpolateEnv } from './interpolate.js';
@@ -122,16 +123,28 @@ function valueAt(input: unknown, keyPath: readonly (string | number)[]): { found
   return { found: true, value: current };
 }
 
+/**
+ * The bad value quoted in a problem message, at most 80 characters. Redacted before it is cut:
+ * cut first, a URL can lose the `@` after its password and no longer look like a URL, and the
+ * start of the password goes out.
+ */
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value, hideSecrets) ?? String(value);
   } catch {
     text = String(value);
   }
+  text = redactText(text);
   if (text.length > 80) text = `${text.slice(0, 77)}...`;
-  return redactText(text);
+  return text;
+}
+
+/** A JSON.stringify replacer: strings redacted one by one, and the value of a `password:`-like key hidden whole. */
+function hideSecrets(key: string, value: unknown): unknown {
+  if (key !== '' && (typeof value === 'string' || typeof value === 'number') && value !== '' && isSecretKey(key)) return REDACTED;
+  return typeof value === 'string' ? redactText(value) : value;
 }
 
 async function readConfigFile(file: string): Promise<unknown> {

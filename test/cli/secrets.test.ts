@@ -144,3 +144,81 @@ describe('no command prints a password', () => {
     }
   });
 });
+
+/**
+ * Secrets in migrations and in the environment, through lint's every output format: none may show,
+ * and every report must still parse as its format.
+ */
+describe('lint output keeps secrets out and stays valid', () => {
+  function project(files: Record<string, string>): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'prodguard-secrets-lint-'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+    return dir;
+  }
+
+  /** The data a report page embeds, parsed: it must be JSON after the page is redacted. */
+  function embeddedJson(html: string): unknown {
+    const m = /<script type="application\/json" id="prodguard-config">([\s\S]*?)<\/script>/.exec(html);
+    return JSON.parse(m?.[1] ?? '') as unknown;
+  }
+
+  it('scrubs the password of a keyword/value DATABASE_URL', async () => {
+    const dir = project({ 'k.sql': 'ALTER TABLE users DROP COLUMN "Zq9LongSecret";\nALTER TABLE users DROP COLUMN "quoted \' value";\n' });
+    for (const url of ['host=db user=app password=Zq9LongSecret dbname=x', "host=db password='quoted \\' value' dbname=x"]) {
+      const run = await runCli(['lint', 'k.sql'], { cwd: dir, env: { DATABASE_URL: url } });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('DROP COLUMN "***"');
+      expect(run.stdout + run.stderr).not.toContain(url.includes('Zq9') ? 'Zq9LongSecret' : "quoted ' value");
+    }
+  });
+
+  it('keeps a PGPASSWORD with % and : out of GitHub annotations (the runner decodes %25)', async () => {
+    const dir = project({ 'g.sql': 'ALTER TABLE users DROP COLUMN "Pw%9x:Q";\n' });
+    const run = await runCli(['lint', 'g.sql', '--format', 'github'], { cwd: dir, env: { PGPASSWORD: 'Pw%9x:Q' } });
+    expect(run.stdout).toContain('Dropping column "***"');
+    expect(run.stdout + run.stderr).not.toMatch(/Pw%(25)?9x/);
+  });
+
+  it('writes SARIF, JSON and an HTML report that parse, with password= values in identifiers', async () => {
+    const dir = project({
+      'up.sql': 'CREATE INDEX i ON users (email) WHERE password = "legacy";\n',
+      'a.sql': 'ALTER TABLE users DROP COLUMN "password=abc";\n',
+      't.sql': 'ALTER TABLE users DROP COLUMN "password=a\tb";\n',
+    });
+    const sarif = await runCli(['lint', 'up.sql', 'a.sql', 't.sql', '--format', 'sarif'], { cwd: dir });
+    expect(() => JSON.parse(sarif.stdout) as unknown, sarif.stdout).not.toThrow();
+    const json = await runCli(['lint', 'up.sql', 'a.sql', 't.sql', '--format', 'json'], { cwd: dir });
+    expect(() => JSON.parse(json.stdout) as unknown, json.stdout).not.toThrow();
+    const html = await runCli(['lint', 'a.sql', 't.sql', '--report', 'r.html'], { cwd: dir });
+    expect(html.code).toBe(1);
+    const page = readFileSync(path.join(dir, 'r.html'), 'utf8');
+    expect(JSON.stringify(embeddedJson(page))).toContain('Dropping column \\"password=***\\"');
+    for (const out of [sarif.stdout, json.stdout, page]) expect(out).not.toMatch(/password=abc|password=a\t/);
+  });
+
+  it('redacts an HTML report\'s title before it is HTML-escaped', async () => {
+    const { CliContext } = await import('../../src/cli/context.js');
+    const { memoryIo } = await import('../../src/cli/io.js');
+    const { writeHtmlReport } = await import('../../src/cli/report-file.js');
+    const dir = project({});
+    const cli = new CliContext(memoryIo({ PGPASSWORD: 'Ti"tle<S3cret' }), dir);
+    await writeHtmlReport(cli, 'r.html', { title: 'deploy Ti"tle<S3cret', views: {} });
+    const page = readFileSync(path.join(dir, 'r.html'), 'utf8');
+    expect(page).toContain('<title>deploy ***</title>');
+    expect(page).not.toContain('S3cret');
+    expect(embeddedJson(page)).toMatchObject({ title: 'deploy ***' });
+  });
+
+  it('quotes no part of a password in a config error', async () => {
+    const dir = project({
+      'prodguard.config.json': JSON.stringify({
+        environments: { production: { name: 'production', url: 'postgres://administrator:Sup3rS3cretPassw0rdXYZ@db.example.com/prod' } },
+      }),
+      'a.sql': 'SELECT 1;\n',
+    });
+    const run = await runCli(['lint', 'a.sql'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('postgres://administrator:***@');
+    expect(run.stderr).not.toContain('Sup3r');
+  });
+});

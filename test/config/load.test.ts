@@ -158,6 +158,23 @@ export default defineConfig({
     writeFileSync(path.join(root, 'prodguard.config.yaml'), 'session:\n  applicationName: ${MISSING_APP}\n');
     await expect(loadConfig({ cwd: root, env: {} })).rejects.toThrow(/session\.applicationName: environment variable MISSING_APP is not set/);
   });
+
+  it('quotes a bad value redacted before it is shortened: no part of a password shows', async () => {
+    const root = tempDir();
+    writeFileSync(
+      path.join(root, 'prodguard.config.json'),
+      JSON.stringify({
+        environments: { production: { name: 'production', url: 'postgres://administrator:Sup3rS3cretPassw0rdXYZ@db.example.com/prod' } },
+        verify: { checks: { password: 'hunter2-hunter2' } },
+      }),
+    );
+    const error = await loadConfig({ cwd: root, env: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = (error as ConfigError).message;
+    expect(text).toContain('(got {"production":{"name":"production","url":"postgres://administrator:***@db.exa...)');
+    expect(text).toContain('(got {"password":"***"})');
+    expect(text).not.toMatch(/Sup3r|hunter2/);
+  });
 });
 
 describe('resolveTarget', () => {

@@ -199,6 +199,18 @@ describe('renderLintJson', () => {
     expect(out).not.toContain('S3cret');
     expect(() => JSON.parse(out) as unknown).not.toThrow();
   });
+
+  it('stays JSON when a value with a control character holds a password= pair next to a quote', () => {
+    const quoted = 'Dropping column "password=a\tb" of "users"';
+    const withTab: LintResult = {
+      ...result,
+      files: [{ ...result.files[0]!, path: 'm/"password=a\tb".sql' }],
+      findings: [{ ...result.findings[0]!, message: quoted, help: `stop using ${quoted}`, fix: `-- ${quoted}\n-- "token=x\u001by"` }],
+    };
+    const out = renderLintJson(withTab, (value) => redactText(value, ['hunter22']));
+    const parsed = JSON.parse(out) as { findings: Finding[] };
+    expect(parsed.findings[0]!.message).toBe('Dropping column "password=***\tb" of "users"');
+  });
 });
 
 describe('renderLintGithub', () => {
@@ -212,6 +224,54 @@ describe('renderLintGithub', () => {
       '::warning file=prisma/migrations/1_a/migration.sql,line=3,col=1,endLine=4,endColumn=4,title=ban-drop-table::Dropping a table%0Ahelp: Keep it.',
       '',
     ]);
+  });
+});
+
+describe('renderLintGithub redaction and control characters', () => {
+  it('redacts values before escaping them, so a secret with % in it cannot pass as %25', () => {
+    const withSecret: LintResult = {
+      ...result,
+      findings: [{ ...result.findings[0]!, file: 'm/Pw%9x:Q.sql', message: 'Dropping column "Pw%9x:Q"', help: 'password=Pw%9x:Q' }],
+    };
+    const out = renderLintGithub(withSecret, (value) => redactText(value, ['Pw%9x:Q']));
+    expect(out).not.toContain('Pw%259x');
+    expect(out).toContain('file=m/***.sql,');
+    expect(out).toContain('::Dropping column "***"%0Ahelp: password=***');
+  });
+
+  it('shows escape sequences and other control characters instead of sending them to the log', () => {
+    const name = 'a\u001b[2J\u001b]0;pwned\u0007b\rc';
+    const out = renderLintGithub({ ...result, findings: [{ ...result.findings[0]!, message: `Dropping column "${name}"`, help: `stop using "${name}"` }] });
+    expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(out).toContain('Dropping column "a␛[2J␛]0;pwned␇b␍c"%0Ahelp: stop using "a␛[2J␛]0;pwned␇b␍c"');
+  });
+});
+
+describe('renderLintText control characters', () => {
+  it('shows escape sequences in the message, the SQL line, the help and the fix, and keeps the underline aligned', () => {
+    const line = 'ALTER TABLE "a\u001b[2J\u202eb" DROP COLUMN x;';
+    const column = line.indexOf('DROP') + 1;
+    const finding: Finding = {
+      ...result.findings[0]!,
+      file: 'm.sql',
+      line: 1,
+      column,
+      endLine: 1,
+      endColumn: line.length,
+      message: 'on "a\u001b[2J\u202eb"',
+      help: 'help \u001b]0;pwned\u0007',
+      fix: 'fix \u009b2J',
+    };
+    const text = renderLintText({ ...result, files: [], findings: [finding] }, { color: false, sources: { 'm.sql': `${line}\n` } });
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(`m.sql:1:${column} error ban-drop-column on "a␛[2J<U+202E>b"`);
+    expect(lines[1]).toBe('  1 | ALTER TABLE "a␛[2J<U+202E>b" DROP COLUMN x;');
+    // The carets start under DROP and end before the `;`, as on the shown line.
+    expect(lines[2]!.indexOf('^')).toBe(lines[1]!.indexOf('DROP'));
+    expect(lines[2]!.lastIndexOf('^')).toBe(lines[1]!.indexOf(';') - 1);
+    expect(text).toContain('help: help ␛]0;pwned␇');
+    expect(text).toContain('fix:  fix <U+009B>2J');
   });
 });
 
@@ -247,6 +307,49 @@ describe('renderLintSarif', () => {
         },
       ],
     });
+  });
+
+  it('gives each file a valid artifactLocation: relative and encoded, absolute as file://, stdin apart', () => {
+    const files = ['m/a#1?.sql', 'm/100% x.sql', 'c:drive.sql', '/tmp/out side/a.sql', '-'];
+    const sarif = JSON.parse(
+      renderLintSarif({ ...result, findings: files.map((file) => ({ ...result.findings[1]!, file })) }, { rules: [] }),
+    ) as { runs: { results: { locations: { physicalLocation: { artifactLocation: Record<string, string> } }[] }[] }[] };
+    expect(sarif.runs[0]!.results.map((r) => r.locations[0]!.physicalLocation.artifactLocation)).toEqual([
+      { uri: 'm/a%231%3F.sql', uriBaseId: '%SRCROOT%' },
+      { uri: 'm/100%25%20x.sql', uriBaseId: '%SRCROOT%' },
+      { uri: 'c%3Adrive.sql', uriBaseId: '%SRCROOT%' },
+      { uri: 'file:///tmp/out%20side/a.sql' },
+      { uri: 'stdin' },
+    ]);
+    for (const { uri } of sarif.runs[0]!.results.map((r) => r.locations[0]!.physicalLocation.artifactLocation)) {
+      // A relative reference resolves to the same path (no query or fragment swallowing part of it).
+      const resolved = new URL(uri!, 'file:///src/');
+      expect(resolved.search + resolved.hash).toBe('');
+    }
+  });
+
+  it('redacts every string value before serialising, and whole-text redaction keeps it JSON too', () => {
+    const withSecrets: LintResult = {
+      ...result,
+      findings: [
+        {
+          ...result.findings[0]!,
+          file: 'm/"password=abc".sql',
+          message: 'WHERE password = "legacy" AND "password=abc" AND "Pa\"ss<9word"',
+          help: 'see postgres://app:Sup3rSecret@db/x',
+          fix: '-- "password=a\tb"',
+        },
+      ],
+    };
+    const redact = (value: string): string => redactText(value, ['Pa"ss<9word']);
+    const out = renderLintSarif(withSecrets, { rules: [] }, redact);
+    const parsed = JSON.parse(out) as { runs: { results: { message: { text: string }; properties: { fix: string } }[] }[] };
+    expect(out).not.toMatch(/abc|Sup3rSecret|9word/);
+    expect(parsed.runs[0]!.results[0]!.message.text).toContain('AND "password=***" AND "***"');
+    expect(parsed.runs[0]!.results[0]!.properties.fix).toBe('-- "password=***\tb"');
+    // The CLI's output writer redacts whole texts: a SARIF log must survive that as JSON.
+    const unredacted = renderLintSarif(withSecrets, { rules: [] });
+    expect(() => JSON.parse(redactText(unredacted, ['Pa"ss<9word'])) as unknown).not.toThrow();
   });
 
   it('adds metadata for a rule it was not told about', () => {

@@ -76,3 +76,58 @@ describe('redactText', () => {
     expect(secretsOfUrl('postgresql://u:p%40ss@h/db?password=two&sslmode=disable')).toEqual(['p@ss', 'two']);
   });
 });
+
+describe('redactText on JSON text', () => {
+  /** Whole-text redaction of serialised JSON, as the CLI's output writer and HTML report do it. */
+  const redactJson = (value: unknown, known: string[] = []): string => redactText(JSON.stringify(value), known);
+
+  it('stops a bare value before an escaped quote or control character, so JSON stays JSON', () => {
+    for (const text of ['drop "password=abc" now', 'password=a\tb', 'x\n"password=abc"', 'go to https://h/p?token=abc"&x=1', '"password=abc\\"']) {
+      const out = redactJson({ text });
+      expect(() => JSON.parse(out) as unknown, out).not.toThrow();
+      expect(out, out).not.toContain('abc');
+    }
+    expect(redactJson('drop "password=abc" now')).toBe('"drop \\"password=***\\" now"');
+  });
+
+  it('still takes a libpq escape (\\\' and \\\\) into the value in plain text', () => {
+    expect(redactText("password=ab\\'cd\\\\ef dbname=x")).toBe('password=*** dbname=x');
+  });
+
+  it('property: redacting any JSON string leaves valid JSON without the known secret', () => {
+    const piece = fc.constantFrom('password=', 'sslpassword = ', '?token=', '&sig=', 'a', 'Zq9', '"', "'", '\\', '\t', '\n', '\u001b', ' ', '=', 'u0041', 'nfoo1', 'abc', 'x"y<z');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 16 }), fc.constantFrom('Zq9a', 'nfoo1', 'abc\\', '\\nfo', 'x"y<z'), (pieces, secret) => {
+        const out = redactJson({ message: pieces.join('') }, [secret]);
+        const parsed = JSON.parse(out) as { message: string };
+        expect(parsed.message).not.toContain(secret);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('replaces a known secret that follows an escape without cutting the escape in two', () => {
+    // `\nfoo1` is a newline and `foo1`, but the text holds `nfoo1` too.
+    expect(JSON.parse(redactText(JSON.stringify('a\nfoo1 b'), ['nfoo1']))).toBe('a*** b');
+    expect(JSON.parse(redactText(JSON.stringify('a\u001bcdef b'), ['1bcdef']))).toBe('a*** b');
+    // A secret ending in a backslash: its JSON form goes whole; as it is, it matches the start of `\n`.
+    expect(JSON.parse(redactText(JSON.stringify('tail abc\\"'), ['abc\\']))).toBe('tail ***"');
+    expect(JSON.parse(redactText(JSON.stringify('x abc\ny'), ['abc\\']))).toBe('x ***y');
+  });
+
+  it('finds a known secret escaped for a GitHub workflow command (the runner decodes it back)', () => {
+    expect(redactText('::error file=Pw%259x%3AQ.sql::drop "Pw%259x:Q"', ['Pw%9x:Q'])).toBe('::error file=***.sql::drop "***"');
+  });
+});
+
+describe('secretsOfUrl of a keyword/value connection string', () => {
+  it('returns the password of a libpq keyword/value string', () => {
+    expect(secretsOfUrl('host=db user=app password=Zq9LongSecret dbname=x')).toEqual(['Zq9LongSecret']);
+    expect(secretsOfUrl("host=db password = 'quoted \\' value' sslpassword=k\\ ey port=5432")).toEqual(["quoted ' value", 'k ey']);
+    expect(secretsOfUrl("dbname=x password=it's")).toEqual(["it's"]);
+  });
+
+  it('finds nothing in one without a password', () => {
+    expect(secretsOfUrl('host=db user=app dbname=x')).toEqual([]);
+  });
+});

@@ -189,10 +189,12 @@ async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise
       break;
     }
     case 'sarif':
-      cli.io.out(report.renderLintSarif(result));
+      // Each string value is redacted before it is serialised: whole-text redaction of the JSON
+      // could cut an escape in half.
+      cli.io.outRedacted(report.renderLintSarif(result, {}, cli.io.redact));
       break;
     case 'github':
-      cli.io.out(report.renderLintGithub(result));
+      cli.io.outRedacted(report.renderLintGithub(result, cli.io.redact));
       break;
     default:
       cli.io.out(report.renderLintText(result, { color: cli.io.useColor(), cwd: cli.cwd, sources }));

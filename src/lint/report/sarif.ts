@@ -2,6 +2,9 @@
  * SARIF 2.1.0 report for GitHub code scanning and other SARIF consumers: tool metadata with
  * every rule (summary, default level, safety level, help link) and one result per finding. Pure.
  */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { redactingReplacer } from '../../redact/values.js';
 import { BUILTIN_RULES, type LintResult } from '../engine.js';
 import { ruleDocPath } from '../define-rule.js';
 import { allRules } from '../rules/index.js';
@@ -35,15 +38,47 @@ function helpUri(info: SarifRuleInfo, base: string | undefined): string | undefi
   }
 }
 
-function toUri(file: string): string {
-  return encodeURI(file.split('\\').join('/'));
+/** What the engine calls the migration read from stdin (`prodguard lint -`). */
+const STDIN_FILE = '-';
+
+/**
+ * A finding's file as a SARIF artifactLocation (SARIF 2.1.0 §3.4). A path relative to the
+ * working directory is a relative reference against %SRCROOT% (what GitHub code scanning maps to
+ * the repository); an absolute path (a file outside the working directory) is an absolute
+ * file:// URI, which SHALL have no uriBaseId; stdin has no file at all, so it gets a stable
+ * relative reference of its own and no uriBaseId rather than pretending to be `-` in the source
+ * tree.
+ */
+function artifactLocation(file: string): { uri: string; uriBaseId?: string } {
+  if (file === STDIN_FILE) return { uri: 'stdin' };
+  if (path.isAbsolute(file)) return { uri: pathToFileURL(file).href };
+  return { uri: relativeUri(file), uriBaseId: '%SRCROOT%' };
+}
+
+/**
+ * A relative path as a relative URI reference: each segment percent-encoded, so `#` and `?` stay
+ * part of the name instead of starting a fragment or a query, and a `:` cannot make the first
+ * segment read as a scheme. `/` separates segments (Windows `\` too).
+ */
+function relativeUri(file: string): string {
+  return file.split(/[\\/]/).map(encodeSegment).join('/');
+}
+
+/** encodeURIComponent, minus the sub-delimiters and `@` that a path segment may hold as they are. */
+function encodeSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(/%(2[46BC]|3[BD]|40)/g, (escape) => decodeURIComponent(escape));
 }
 
 function ruleName(id: string): string {
   return id.replace(/(^|-)([a-z0-9])/g, (_, __, ch: string) => ch.toUpperCase());
 }
 
-export function renderLintSarif(result: LintResult, options: SarifReportOptions = {}): string {
+/**
+ * The SARIF log as text. `redact`, when given, sees every string value before it is serialised
+ * (and a file path before it becomes a URI): redacting the JSON text afterwards would miss a
+ * secret that JSON escaping or percent-encoding changed, so the caller can write the result as is.
+ */
+export function renderLintSarif(result: LintResult, options: SarifReportOptions = {}, redact?: (text: string) => string): string {
   const infos: SarifRuleInfo[] = [...(options.rules ?? [...allRules, ...BUILTIN_RULES])];
   const index = new Map<string, number>();
   infos.forEach((info, i) => {
@@ -84,7 +119,7 @@ export function renderLintSarif(result: LintResult, options: SarifReportOptions 
       locations: [
         {
           physicalLocation: {
-            artifactLocation: { uri: toUri(finding.file), uriBaseId: '%SRCROOT%' },
+            artifactLocation: artifactLocation(redact === undefined ? finding.file : redact(finding.file)),
             region: {
               startLine: finding.line,
               startColumn: finding.column,
@@ -113,5 +148,5 @@ export function renderLintSarif(result: LintResult, options: SarifReportOptions 
       },
     ],
   };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
+  return `${JSON.stringify(sarif, redact === undefined ? undefined : redactingReplacer(redact), 2)}\n`;
 }

@@ -1,10 +1,12 @@
 /**
  * Text report: for each finding `file:line:col severity rule-id message`, the SQL line with the
  * span underlined, the help and the safe rewrite; a level line per file; a summary that names the
- * target PostgreSQL version. Pure: returns the string, never prints.
+ * target PostgreSQL version. Pure: returns the string, never prints. Text from the migrations
+ * (names, SQL) goes out with its control characters shown, never acted on by the terminal.
  */
 import path from 'node:path';
 import pc from 'picocolors';
+import { showControls } from '../../redact/controls.js';
 import type { LintFileResult, LintResult } from '../engine.js';
 import type { Finding } from '../types.js';
 
@@ -25,9 +27,9 @@ function sourceOf(sources: TextReportOptions['sources'], file: string): string |
 }
 
 function shown(file: string, cwd: string | undefined): string {
-  if (cwd === undefined || !path.isAbsolute(file)) return file;
+  if (cwd === undefined || !path.isAbsolute(file)) return showControls(file);
   const relative = path.relative(cwd, file);
-  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+  return showControls(relative.startsWith('..') || path.isAbsolute(relative) ? file : relative);
 }
 
 function plural(count: number, word: string): string {
@@ -57,23 +59,27 @@ export function renderLintText(result: LintResult, options: TextReportOptions): 
   const renderFinding = (finding: Finding, getLine: (line: number) => string | undefined): void => {
     const severity = finding.severity === 'error' ? c.red(c.bold('error')) : c.yellow(c.bold('warning'));
     out.push(
-      `${c.bold(`${shown(finding.file, options.cwd)}:${finding.line}:${finding.column}`)} ${severity} ${c.dim(finding.rule)} ${finding.message}`,
+      `${c.bold(`${shown(finding.file, options.cwd)}:${finding.line}:${finding.column}`)} ${severity} ${c.dim(finding.rule)} ${showControls(finding.message)}`,
     );
     const line = getLine(finding.line);
     if (line !== undefined) {
-      const display = line.replace(/\t/g, ' ');
+      const spaced = line.replace(/\t/g, ' ');
+      const display = showControls(spaced);
+      // Where a column of the line is once shown (a control shown as `<U+202E>` is wider).
+      const at = (column: number): number =>
+        display === spaced ? column : showControls(spaced.slice(0, column)).length + Math.max(0, column - spaced.length);
       const number = String(finding.line);
       const gutter = ' '.repeat(number.length);
-      const start = Math.max(finding.column - 1, 0);
-      let end = finding.endLine === finding.line ? finding.endColumn - 1 : display.trimEnd().length;
+      const start = at(Math.max(finding.column - 1, 0));
+      let end = finding.endLine === finding.line ? at(finding.endColumn - 1) : display.trimEnd().length;
       if (end <= start) end = start + 1;
       const more = finding.endLine > finding.line ? c.dim(` ... (${plural(finding.endLine - finding.line, 'more line')})`) : '';
       out.push(`  ${c.dim(`${number} |`)} ${display}`);
       out.push(`  ${c.dim(`${gutter} |`)} ${' '.repeat(start)}${c.red('^'.repeat(Math.min(end, Math.max(display.length, start + 1)) - start))}${more}`);
     }
-    out.push(`  ${c.cyan('help:')} ${finding.help}`);
+    out.push(`  ${c.cyan('help:')} ${showControls(finding.help)}`);
     if (finding.fix !== undefined) {
-      const fix = finding.fix.split('\n');
+      const fix = showControls(finding.fix).split('\n');
       out.push(`  ${c.green('fix:')}  ${fix[0]}`);
       for (const rest of fix.slice(1)) out.push(`        ${rest}`);
     }
