@@ -4,6 +4,7 @@
  */
 import { DETECTORS } from '../redact/detectors.js';
 import { formatBytes } from '../report/bytes.js';
+import { artifactLocation } from '../report/sarif-location.js';
 import type { Colors } from '../report/colors.js';
 import type { ScanReport } from './scan.js';
 
@@ -48,7 +49,7 @@ export function renderScanSarif(report: ScanReport, toolVersion?: string): strin
           locations: [
             {
               physicalLocation: {
-                artifactLocation: { uri: encodeURI(f.file.split('\\').join('/')) },
+                artifactLocation: artifactLocation(f.file),
                 region: { startLine: f.line, startColumn: f.column },
               },
             },

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -130,6 +131,19 @@ describe('prodguard scan-logs', () => {
     expect(report.findings.every((f: { file: string }) => f.file === 'app.log')).toBe(true);
   });
 
+  it('SARIF locations are valid URIs: # and ? percent-encoded, a path outside the directory as file://', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'a#1?.log'), sampleLog());
+    const other = tempDir();
+    writeFileSync(path.join(other, 'b.log'), sampleLog());
+    const run = await runCli(['scan-logs', 'a#1?.log', path.join(other, 'b.log'), '--format', 'sarif'], { cwd: dir });
+    const locations = (JSON.parse(run.stdout) as { runs: { results: { locations: { physicalLocation: { artifactLocation: unknown } }[] }[] }[] }).runs[0]!.results.map(
+      (r) => r.locations[0]!.physicalLocation.artifactLocation,
+    );
+    expect(locations).toContainEqual({ uri: 'a%231%3F.log', uriBaseId: '%SRCROOT%' });
+    expect(locations).toContainEqual({ uri: pathToFileURL(path.join(other, 'b.log')).href });
+  });
+
   it('SARIF output names the detector as rule and the location', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'app.log'), sampleLog());
@@ -138,7 +152,10 @@ describe('prodguard scan-logs', () => {
     expect(sarif.version).toBe('2.1.0');
     const result = sarif.runs[0].results[0];
     expect(result.ruleId).toBe('email');
-    expect(result.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'app.log' }, region: { startLine: 2, startColumn: expect.any(Number) } });
+    expect(result.locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: 'app.log', uriBaseId: '%SRCROOT%' },
+      region: { startLine: 2, startColumn: expect.any(Number) },
+    });
     expect(sarif.runs[0].tool.driver.rules.map((r: { id: string }) => r.id)).toContain('jwt');
     expect(run.stdout).not.toContain(SECRETS.email);
   });
