@@ -2,6 +2,7 @@
  * Renderers for scan-logs reports: text, JSON (`{ findings, summary }`) and SARIF 2.1.0. Pure;
  * every match they print is already masked.
  */
+import { showControls } from '../redact/controls.js';
 import { DETECTORS } from '../redact/detectors.js';
 import { formatBytes } from '../report/bytes.js';
 import { artifactLocation } from '../report/sarif-location.js';
@@ -10,7 +11,8 @@ import type { ScanReport } from './scan.js';
 
 export function renderScanText(report: ScanReport, c: Colors): string {
   const lines = report.findings.map(
-    (f) => `${c.bold(`${f.file}:${f.line}:${f.column}`)}  ${c.red(f.detector)}  ${f.match}`,
+    // File names and matched text come from the logs: shown, never acted on by the terminal.
+    (f) => `${c.bold(`${showControls(f.file)}:${f.line}:${f.column}`)}  ${c.red(f.detector)}  ${showControls(f.match)}`,
   );
   const { files, bytes, findings } = report.summary;
   const shown = report.findings.length < findings ? ` (first ${report.findings.length} shown)` : '';

@@ -144,6 +144,15 @@ describe('prodguard scan-logs', () => {
     expect(locations).toContainEqual({ uri: pathToFileURL(path.join(other, 'b.log')).href });
   });
 
+  it('text output shows control characters in file names instead of sending them to the terminal', async () => {
+    const dir = tempDir();
+    const name = 'app\u001b]0;pwned\u0007.log';
+    writeFileSync(path.join(dir, name), sampleLog());
+    const run = await runCli(['scan-logs', name], { cwd: dir, env: { NO_COLOR: '1' } });
+    expect(run.stdout).not.toContain('\u001b');
+    expect(run.stdout).toContain('app\u241b]0;pwned\u2407.log:2:');
+  });
+
   it('SARIF output names the detector as rule and the location', async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'app.log'), sampleLog());
