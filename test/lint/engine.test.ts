@@ -97,7 +97,7 @@ describe('LintState', () => {
     const applied = [
       migrationFileFromText(
         '1_init.sql',
-        "CREATE SCHEMA billing;\nCREATE TYPE status AS ENUM ('draft', 'paid', 'void');\nCREATE TABLE users (id bigint PRIMARY KEY, email varchar(50), status status);\nDROP TABLE legacy;",
+        "CREATE SCHEMA billing;\nCREATE TYPE status AS ENUM ('draft', 'paid', 'void');\nCREATE TABLE users (id bigint PRIMARY KEY, email varchar(50), status status);\nDROP TABLE legacy;\nCREATE TYPE mood AS ENUM ('sad', 'ok');\nCREATE DOMAIN posint AS int;",
         'plain',
       ),
       migrationFileFromText('2_more.sql', 'ALTER TABLE users ADD COLUMN name varchar(20);', 'plain'),
@@ -115,6 +115,8 @@ describe('LintState', () => {
         'ALTER TYPE status_new RENAME TO status;',
         'DROP SCHEMA billing;',
         'DROP TABLE users;',
+        "ALTER TYPE mood RENAME VALUE 'sad' TO 'unhappy';",
+        'ALTER DOMAIN posint ADD CONSTRAINT posint_check CHECK (VALUE > 0);',
       ].join('\n'),
       'plain',
     );
@@ -122,7 +124,10 @@ describe('LintState', () => {
     const rules = result.findings.map((f) => `${f.line} ${f.rule}`);
     // The widening of a type the applied migrations declared is not reported; the rest is.
     expect(rules).not.toContain('3 changing-column-type');
-    expect(rules).toEqual(expect.arrayContaining(['4 ban-drop-column', '9 ban-drop-schema', '10 ban-drop-table']));
+    // Rules that remember what the run created must not count the applied migrations' objects.
+    expect(rules).toEqual(
+      expect.arrayContaining(['4 ban-drop-column', '9 ban-drop-schema', '10 ban-drop-table', '11 renaming-enum-value', '12 ban-alter-domain-with-add-constraint']),
+    );
     const removed = result.findings.find((f) => f.rule === 'enum-value-removed');
     expect(removed?.message).toContain("'void'");
     expect(result.findings.every((f) => f.file === '3_new.sql')).toBe(true);
