@@ -183,6 +183,9 @@ export class RunState implements LintState {
    * tables, indexes and columns it creates exist with their rows, so they are not new; their
    * types, enum values and constraints are still learned.
    */
+  /** The tool wraps the file in a transaction of its own (`per-file`), as opposed to sending it as one query. */
+  private toolTransaction = false;
+
   applied = false;
 
   /**
@@ -192,6 +195,7 @@ export class RunState implements LintState {
   startFile(file: MigrationFile, applied = false, statements = 0): void {
     this.applied = applied;
     this.implicitTransaction = file.transaction === 'per-file' || (file.transaction === 'implicit' && statements > 1);
+    this.toolTransaction = file.transaction === 'per-file';
     this.explicitTransaction = false;
     this.inTransaction = this.implicitTransaction;
     for (const name of TIMEOUTS) this.timeouts[name] = { session: false, local: undefined };
@@ -278,8 +282,9 @@ export class RunState implements LintState {
       case 'TRANS_STMT_ROLLBACK':
       case 'TRANS_STMT_PREPARE':
         this.explicitTransaction = false;
-        // SET LOCAL ends with the explicit transaction (a tool's per-file transaction lasts the file).
-        if (!this.implicitTransaction) for (const name of TIMEOUTS) this.timeouts[name].local = undefined;
+        // SET LOCAL ends with the transaction (PostgreSQL resets it at COMMIT, inside a
+        // multi-statement query too); a tool's per-file transaction is taken to last the file.
+        if (!this.toolTransaction) for (const name of TIMEOUTS) this.timeouts[name].local = undefined;
         break;
       default:
         break;

@@ -38,7 +38,8 @@ export default defineRule({
           message: `BEGIN while the transaction opened at line ${file.openedAt} is still open: PostgreSQL has no nested transactions, so it only warns "there is already a transaction in progress", and the next COMMIT or ROLLBACK ends the outer transaction too.`,
           help: 'Remove the inner BEGIN (and its COMMIT), or COMMIT the first transaction before starting the next; use SAVEPOINT for a partial rollback inside one transaction.',
         });
-      } else if (ctx.state.implicitTransaction) {
+      } else if (ctx.state.implicitTransaction && ctx.file.transaction !== 'implicit') {
+        // In a file sent as one query, BEGIN just turns the implicit transaction into an explicit one.
         ctx.report({
           message: 'BEGIN in a file that the migration tool already runs in a transaction: PostgreSQL only warns "there is already a transaction in progress", and the matching COMMIT ends the tool\'s transaction early, so later statements run without one and a failure leaves the migration half-applied.',
           help: 'Remove BEGIN/COMMIT and let the tool manage the transaction; or, if this file must control its own transactions, configure the tool (and prodguard\'s transaction setting) to run it without a wrapping transaction.',
@@ -49,7 +50,12 @@ export default defineRule({
     }
 
     if (END.has(kind)) {
-      if (file.openedAt === undefined && ctx.state.implicitTransaction) {
+      if (file.openedAt === undefined && ctx.state.implicitTransaction && ctx.file.transaction === 'implicit') {
+        ctx.report({
+          message: `${kind === 'TRANS_STMT_COMMIT' ? 'COMMIT' : kind === 'TRANS_STMT_ROLLBACK' ? 'ROLLBACK' : 'PREPARE TRANSACTION'} without BEGIN in a file the migration tool sends as one query: PostgreSQL warns "there is no transaction in progress", ends the implicit transaction of the statements before it and runs the rest in a new one, so a failure after it leaves the migration half-applied.`,
+          help: 'Remove it, or wrap the statements it should end in BEGIN ... COMMIT.',
+        });
+      } else if (file.openedAt === undefined && ctx.state.implicitTransaction) {
         ctx.report({
           message: `${kind === 'TRANS_STMT_COMMIT' ? 'COMMIT' : kind === 'TRANS_STMT_ROLLBACK' ? 'ROLLBACK' : 'PREPARE TRANSACTION'} ends the transaction the migration tool opened for this file: the statements after it run without a transaction, and the tool's own COMMIT at the end only warns "there is no transaction in progress".`,
           help: 'Remove it and let the tool manage the transaction, or configure the tool (and prodguard\'s transaction setting) to run this file without a wrapping transaction.',

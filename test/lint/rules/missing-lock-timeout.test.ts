@@ -26,6 +26,12 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'SET LOCAL ends at COMMIT in a file sent as one query too',
+      code: `BEGIN;\nSET LOCAL lock_timeout = '1s';\nALTER TABLE t ADD COLUMN note text;\nCOMMIT;\nALTER TABLE t DROP COLUMN legacy;`,
+      transaction: 'implicit',
+      errors: [{ line: 5, column: 13 }],
+    },
+    {
       name: 'reported once per file, at the first statement',
       code: 'ALTER TABLE users ADD COLUMN age integer;\nALTER TABLE users DROP COLUMN age;',
       errors: [

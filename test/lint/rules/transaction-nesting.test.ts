@@ -3,6 +3,8 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    // Sent as one query, BEGIN turns the implicit transaction into an explicit one: no warning (psql -c on PostgreSQL 15).
+    { code: 'BEGIN;\nALTER TABLE t ADD COLUMN note text;\nCOMMIT;', transaction: 'implicit' },
     'BEGIN;\nALTER TABLE t ADD COLUMN a integer;\nCOMMIT;',
     'BEGIN;\nALTER TABLE t ADD COLUMN a integer;\nCOMMIT;\nSTART TRANSACTION;\nALTER TABLE t ADD COLUMN b integer;\nEND;',
     'BEGIN;\nSAVEPOINT s;\nALTER TABLE t ADD COLUMN a integer;\nROLLBACK TO SAVEPOINT s;\nCOMMIT;',
@@ -10,6 +12,12 @@ ruleTester(rule, {
     { code: 'SAVEPOINT s;\nRELEASE SAVEPOINT s;', transaction: 'per-file' },
   ],
   invalid: [
+    {
+      name: 'COMMIT without BEGIN in a file sent as one query',
+      code: 'ALTER TABLE t ADD COLUMN a int;\nCOMMIT;\nALTER TABLE t ADD COLUMN b int;',
+      transaction: 'implicit',
+      errors: [{ line: 2, message: /^COMMIT without BEGIN in a file the migration tool sends as one query: PostgreSQL warns "there is no transaction in progress"/ }],
+    },
     {
       name: 'BEGIN in a file the tool wraps in a transaction',
       code: 'BEGIN;\nALTER TABLE t ADD COLUMN a integer;\nCOMMIT;',
