@@ -18,7 +18,7 @@
  * CONCURRENTLY forms, VALIDATE CONSTRAINT) are not.
  */
 import { defineRule } from '../define-rule.js';
-import { isNullExpr, optionOn, qualifiedSql } from '../names.js';
+import { optionOn, qualifiedSql } from '../names.js';
 import { declaredType } from '../columns.js';
 import { columnFill, type ColumnDef, type ColumnFill } from './adding-volatile-default.js';
 import { plainUsing, typeChangeVerdict } from './changing-column-type.js';
@@ -166,9 +166,10 @@ function slowCommand(cmd: Node | undefined, table: QualifiedName, state: LintSta
     if (column === undefined) return undefined;
     const fill = columnFill(column, pgVersion);
     if (fill !== undefined) return { what: `ADD COLUMN ${FILLS[fill.kind]} the whole of`, blocks: 'reads and writes' };
-    // A new column without a DEFAULT is NULL in every row: PostgreSQL marks its REFERENCES valid
-    // without checking a row (transformFKConstraints), so only a default makes the FK scan.
-    const defaulted = (column.constraints ?? []).some((item) => item.Constraint?.contype === 'CONSTR_DEFAULT' && !isNullExpr(item.Constraint.raw_expr));
+    // A new column without a DEFAULT clause is NULL in every row: PostgreSQL marks its REFERENCES
+    // valid without checking a row (transformFKConstraints). Any DEFAULT clause, even DEFAULT
+    // NULL, makes it check (seq_scan counted on PostgreSQL 15).
+    const defaulted = (column.constraints ?? []).some((item) => item.Constraint?.contype === 'CONSTR_DEFAULT');
     for (const item of column.constraints ?? []) {
       const con = item.Constraint;
       if (con === undefined || con.contype === 'CONSTR_NOTNULL' || (con.contype === 'CONSTR_FOREIGN' && !defaulted)) continue;
