@@ -115,10 +115,15 @@ export function defaultConstraintName(table: string, columns: readonly string[],
   return makeObjectName(table, columns.length > 0 ? columns.join('_') : undefined, suffix);
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** NAMEDATALEN - 1: the longest identifier PostgreSQL keeps, in bytes. */
 const MAX_IDENTIFIER_BYTES = 63;
 
 function makeObjectName(name1: string, name2: string | undefined, label: string): string {
+  const joined = name2 === undefined ? `${name1}_${label}` : `${name1}_${name2}_${label}`;
+  // The usual case, short ASCII names, needs no cutting (and no byte counting).
+  if (joined.length <= MAX_IDENTIFIER_BYTES && ASCII.test(joined)) return joined;
   const bytes1 = Buffer.from(name1);
   const bytes2 = name2 === undefined ? undefined : Buffer.from(name2);
   const available = MAX_IDENTIFIER_BYTES - (bytes2 === undefined ? 0 : 1) - (Buffer.byteLength(label) + 1);

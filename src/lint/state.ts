@@ -39,18 +39,15 @@ class NameSet {
   }
 }
 
-/** A constraint that proves columns hold no NULL once validated: CHECK (col IS NOT NULL [AND ...]) or PostgreSQL 18's NOT NULL col. */
+/**
+ * A constraint that proves columns hold no NULL once validated: CHECK (col IS NOT NULL [AND ...]),
+ * PostgreSQL 18's NOT NULL col, or a column declared NOT NULL.
+ */
 interface NotNullCheck {
-  table: QualifiedName;
   /** Its name: as written, or the one PostgreSQL gives it. */
   constraint: string;
   columns: string[];
   validated: boolean;
-}
-
-function sameTable(a: QualifiedName, b: QualifiedName): boolean {
-  if (a.name !== b.name) return false;
-  return schemaKey(a.schema) === schemaKey(b.schema);
 }
 
 /** Columns that `expr` proves non-null: `col IS NOT NULL`, possibly ANDed with other conditions. */
@@ -69,19 +66,25 @@ function notNullColumns(expr: unknown): string[] {
 }
 
 /** The NOT NULL proof an added constraint gives, if any (`column`: the column it is declared on). */
-function notNullProof(table: QualifiedName, constraint: Node, column: string | undefined): NotNullCheck | undefined {
+/**
+ * The NOT NULL proof a constraint gives, if any: a table constraint, or one declared on `column`
+ * (CREATE TABLE, ADD COLUMN; those are checked as they are added, so `validated`). A CHECK is
+ * named after the one column its expression uses, else `<table>_check`, as PostgreSQL names it.
+ */
+function notNullProof(table: QualifiedName, constraint: Node, column: string | undefined, validated: boolean): NotNullCheck | undefined {
   const conname = constraint['conname'] as string | undefined;
   if (constraint['contype'] === 'CONSTR_CHECK') {
     const columns = notNullColumns(constraint['raw_expr']);
     if (columns.length === 0) return undefined;
-    const name = conname ?? defaultCheckName(table.name, column !== undefined ? [column] : [...new Set(columnRefs(constraint['raw_expr']))]);
-    return { table, constraint: name, columns, validated: constraint['skip_validation'] !== true };
+    const name = conname ?? defaultCheckName(table.name, [...new Set(columnRefs(constraint['raw_expr']))]);
+    return { constraint: name, columns, validated };
   }
-  if (constraint['contype'] === 'CONSTR_NOTNULL' && column === undefined) {
-    const columns = ((constraint['keys'] as { String?: { sval?: string } }[] | undefined) ?? []).map((key) => key.String?.sval ?? '');
+  if (constraint['contype'] === 'CONSTR_NOTNULL') {
+    const keys = ((constraint['keys'] as { String?: { sval?: string } }[] | undefined) ?? []).map((key) => key.String?.sval ?? '');
+    const columns = column !== undefined ? [column] : keys;
     if (columns.length === 0) return undefined;
     const name = conname ?? defaultConstraintName(table.name, columns.slice(0, 1), 'not_null');
-    return { table, constraint: name, columns, validated: constraint['skip_validation'] !== true };
+    return { constraint: name, columns, validated };
   }
   return undefined;
 }
@@ -132,7 +135,8 @@ export class RunState implements LintState {
   private readonly tables = new NameSet();
   private readonly indexes = new NameSet();
   private readonly enums = new Map<string, { schema: string; values: string[] }[]>();
-  private readonly notNullChecks: NotNullCheck[] = [];
+  /** NOT NULL proofs by tableKey. */
+  private readonly notNullChecks = new Map<string, NotNullCheck[]>();
   /** Columns added by ALTER TABLE ... ADD COLUMN in this run, by tableKey. */
   private readonly addedColumns = new Map<string, Set<string>>();
   /** Column types declared in this run, by tableKey and column. */
@@ -172,8 +176,8 @@ export class RunState implements LintState {
 
   notNullProofs(table: QualifiedName, column: string): { constraint: string; validated: boolean }[] {
     const proofs: { constraint: string; validated: boolean }[] = [];
-    for (const check of this.notNullChecks) {
-      if (check.columns.includes(column) && sameTable(check.table, table)) proofs.push({ constraint: check.constraint, validated: check.validated });
+    for (const check of this.notNullChecks.get(tableKey(table)) ?? []) {
+      if (check.columns.includes(column)) proofs.push({ constraint: check.constraint, validated: check.validated });
     }
     return proofs;
   }
@@ -221,10 +225,16 @@ export class RunState implements LintState {
         if (!this.applied) this.tables.add(name);
         const types = new Map<string, ColumnType>();
         this.columnTypes.set(tableKey(name), types);
-        const elements = base['tableElts'] as { ColumnDef?: { colname?: string; typeName?: object } }[] | undefined;
+        const elements = base['tableElts'] as { ColumnDef?: { colname?: string; typeName?: object; constraints?: { Constraint?: Node }[] }; Constraint?: Node }[] | undefined;
+        this.notNullChecks.delete(tableKey(name));
         for (const element of elements ?? []) {
           const column = element.ColumnDef;
           if (column?.colname !== undefined && column.typeName) types.set(column.colname, declaredType(column));
+          // Constraints of a new table hold for every row from the start.
+          if (element.Constraint !== undefined) this.addNotNullProof(name, notNullProof(name, element.Constraint, undefined, true));
+          for (const item of column?.constraints ?? []) {
+            if (item.Constraint !== undefined && column?.colname !== undefined) this.addNotNullProof(name, notNullProof(name, item.Constraint, column.colname, true));
+          }
         }
         return;
       }
@@ -380,7 +390,7 @@ export class RunState implements LintState {
         }
         // PostgreSQL rewrites the constraints that use the column to the new name.
         this.notNullChecksOf(name, (check) => {
-          check.columns = check.columns.map((column) => (column === subname ? newname : column));
+          if (check.columns.includes(subname)) check.columns = check.columns.map((column) => (column === subname ? newname : column));
           return true;
         });
         return;
@@ -453,7 +463,11 @@ export class RunState implements LintState {
       byTable.delete(tableKey(from));
       byTable.set(tableKey(to), entry);
     }
-    for (const check of this.notNullChecks) if (sameTable(check.table, from)) check.table = to;
+    const checks = this.notNullChecks.get(tableKey(from));
+    if (checks !== undefined) {
+      this.notNullChecks.delete(tableKey(from));
+      this.notNullChecks.set(tableKey(to), checks);
+    }
   }
 
   /** An enum type renamed or moved to another schema keeps its values. */
@@ -509,8 +523,7 @@ export class RunState implements LintState {
           if (def?.typeName) this.typesOf(table).set(column, declaredType(def));
           // A CHECK on the new column is validated as it is added.
           for (const item of (def as { constraints?: { Constraint?: Node }[] } | undefined)?.constraints ?? []) {
-            const proof = item.Constraint === undefined ? undefined : notNullProof(table, item.Constraint, column);
-            if (proof !== undefined) this.notNullChecks.push(proof);
+            if (item.Constraint !== undefined) this.addNotNullProof(table, notNullProof(table, item.Constraint, column, true));
           }
           break;
         }
@@ -531,8 +544,7 @@ export class RunState implements LintState {
         }
         case 'AT_AddConstraint': {
           const constraint = (cmd['def'] as Node | undefined)?.['Constraint'] as Node | undefined;
-          const proof = constraint === undefined ? undefined : notNullProof(table, constraint, undefined);
-          if (proof !== undefined) this.notNullChecks.push(proof);
+          if (constraint !== undefined) this.addNotNullProof(table, notNullProof(table, constraint, undefined, constraint['skip_validation'] !== true));
           break;
         }
         case 'AT_ValidateConstraint': {
@@ -556,10 +568,20 @@ export class RunState implements LintState {
 
   /** Visits the checks of a table; those for which `keep` returns false are removed. */
   private notNullChecksOf(table: QualifiedName, keep: (check: NotNullCheck) => boolean): void {
-    for (let i = this.notNullChecks.length - 1; i >= 0; i--) {
-      const check = this.notNullChecks[i] as NotNullCheck;
-      if (sameTable(check.table, table) && !keep(check)) this.notNullChecks.splice(i, 1);
-    }
+    const checks = this.notNullChecks.get(tableKey(table));
+    if (checks === undefined) return;
+    let kept = 0;
+    for (const check of checks) if (keep(check)) checks[kept++] = check;
+    checks.length = kept;
+    if (kept === 0) this.notNullChecks.delete(tableKey(table));
+  }
+
+  private addNotNullProof(table: QualifiedName, proof: NotNullCheck | undefined): void {
+    if (proof === undefined) return;
+    const key = tableKey(table);
+    const checks = this.notNullChecks.get(key);
+    if (checks === undefined) this.notNullChecks.set(key, [proof]);
+    else checks.push(proof);
   }
 
   private findEnum(name: QualifiedName): { schema: string; values: string[] } | undefined {

@@ -141,6 +141,17 @@ describe('LintState', () => {
     expect(runRules).not.toContain('ban-drop-schema');
   });
 
+  it('learns NOT NULL proofs from the CREATE TABLE of an applied migration', async () => {
+    const applied = migrationFileFromText('1.sql', 'CREATE TABLE t (a int CHECK (a IS NOT NULL), b int, c int NOT NULL, d int, CONSTRAINT b_nn CHECK (b IS NOT NULL));', 'plain');
+    const pending = migrationFileFromText(
+      '2.sql',
+      "SET lock_timeout = '1s';\nSET statement_timeout = '1min';\nALTER TABLE t ALTER COLUMN a SET NOT NULL, ALTER COLUMN b SET NOT NULL, ALTER COLUMN c SET NOT NULL;\nALTER TABLE t ALTER COLUMN d SET NOT NULL;",
+      'plain',
+    );
+    const result = await lintFiles([pending], { context: [applied] });
+    expect(result.findings.filter((f) => f.rule === 'set-not-null').map((f) => [f.line, f.message.slice(0, 24)])).toEqual([[4, 'SET NOT NULL on t.d scan']]);
+  });
+
   it('distinguishes schemas: an unqualified name is not the new app.t', async () => {
     const { rule, seen } = recorder((ctx) => ctx.state.isNewTable(tableName(ctx)));
     await lintText('CREATE TABLE app.t (id int);\nALTER TABLE app.t ADD x int;\nALTER TABLE audit.t ADD x int;\nALTER TABLE t ADD x int;', {

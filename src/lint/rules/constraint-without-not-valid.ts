@@ -109,7 +109,7 @@ export default defineRule({
         const check = col?.constraints?.map((c) => c.Constraint).find((c) => c?.contype === 'CONSTR_CHECK');
         if (col?.colname === undefined || check === undefined) continue;
         const column = quoteIdent(col.colname);
-        const name = quoteIdent(check.conname ?? defaultCheckName(table.name, [col.colname]));
+        const name = quoteIdent(check.conname ?? defaultCheckName(table.name, [...new Set(columnRefs(check.raw_expr))]));
         ctx.report({
           message: `ADD COLUMN ${column} ... CHECK checks every existing row of ${tableSql} while holding an ACCESS EXCLUSIVE lock on ${tableSql}: every read and write on it waits until the scan ends.`,
           help: `Add the column without the CHECK, then ALTER TABLE ${tableSql} ADD CONSTRAINT ${name} CHECK (...) NOT VALID, and VALIDATE CONSTRAINT ${name} in a separate transaction (SHARE UPDATE EXCLUSIVE: reads and writes continue).`,

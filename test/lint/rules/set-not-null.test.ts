@@ -10,6 +10,8 @@ const checkPattern = [
 
 ruleTester(rule, {
   valid: [
+    // A CHECK declared with ADD COLUMN proves its column at once.
+    'ALTER TABLE t ADD COLUMN c int CHECK (c IS NOT NULL AND b > 0);\nALTER TABLE t ALTER COLUMN c SET NOT NULL;',
     // The proof follows RENAME COLUMN and RENAME CONSTRAINT, as PostgreSQL's catalog does.
     'ALTER TABLE t ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT t_c_nn;\nALTER TABLE t RENAME COLUMN c TO d;\nALTER TABLE t ALTER COLUMN d SET NOT NULL;',
     'ALTER TABLE t ADD CONSTRAINT a CHECK (c IS NOT NULL) NOT VALID;\nALTER TABLE t RENAME CONSTRAINT a TO b;\nALTER TABLE t VALIDATE CONSTRAINT b;\nALTER TABLE t ALTER COLUMN c SET NOT NULL;',
@@ -44,6 +46,11 @@ ruleTester(rule, {
     'ALTER TABLE users ALTER COLUMN email DROP NOT NULL;',
   ],
   invalid: [
+    {
+      name: 'a CHECK declared with ADD COLUMN is named after the column its expression uses',
+      code: 'ALTER TABLE t ADD COLUMN c int CHECK (b IS NOT NULL);\nALTER TABLE t DROP CONSTRAINT t_b_check;\nALTER TABLE t ALTER COLUMN b SET NOT NULL;',
+      errors: [{ line: 3, message: /^SET NOT NULL on t\.b scans the whole table/ }],
+    },
     {
       name: 'DROP COLUMN takes its CHECK with it',
       code: 'ALTER TABLE t ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL);\nALTER TABLE t DROP COLUMN c;\nALTER TABLE t ADD COLUMN c int;\nALTER TABLE t ALTER COLUMN c SET NOT NULL;',
