@@ -3,6 +3,7 @@
  * the new migrations), plus uncommitted and untracked files.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { MissingBinaryError, UsageError } from '../errors.js';
@@ -47,6 +48,22 @@ async function repositoryRoot(cwd: string): Promise<string> {
     });
   }
   return realpath(top.stdout.trim());
+}
+
+/**
+ * The root already found for `dir`'s parent chain, if no directory between them has a `.git` of
+ * its own (which would make it another repository's work tree).
+ */
+function knownTop(dir: string, known: Map<string, string>): string | undefined {
+  let at = path.resolve(dir);
+  for (;;) {
+    const root = known.get(at);
+    if (root !== undefined) return root;
+    if (existsSync(path.join(at, '.git'))) return undefined;
+    const parent = path.dirname(at);
+    if (parent === at) return undefined;
+    at = parent;
+  }
 }
 
 function checkRef(ref: string): void {
@@ -115,7 +132,20 @@ export async function changedFilesSince(ref: string, cwd: string): Promise<Set<s
 export async function changedFilesIn(ref: string, dirs: Iterable<string>): Promise<Set<string>> {
   checkRef(ref);
   const roots = new Set<string>();
-  for (const dir of new Set(dirs)) roots.add(await repositoryRoot(dir));
+  // Directories under a work tree found before share its root: a Prisma history has a folder per
+  // migration, and asking git for each one's root took a process per folder. A directory that
+  // holds its own .git (a submodule, a nested checkout) is asked on its own.
+  const known = new Map<string, string>();
+  for (const dir of new Set(dirs)) {
+    const top = knownTop(dir, known);
+    const root = top ?? (await repositoryRoot(dir));
+    roots.add(root);
+    // The directories from `dir` up to its work tree's top (the one holding .git) share the root.
+    for (let at = path.resolve(dir); !known.has(at); at = path.dirname(at)) {
+      known.set(at, root);
+      if (existsSync(path.join(at, '.git')) || path.dirname(at) === at) break;
+    }
+  }
   const files = new Set<string>();
   for (const root of roots) for (const file of await changedInRepository(ref, root)) files.add(file);
   return files;
