@@ -94,7 +94,9 @@ function zodProblems(error: ZodError, input: unknown): ConfigProblem[] {
       return { path: keyPath, message };
     }
     const bad = valueAt(input, issue.path as (string | number)[]);
-    if (bad.found) message += ` (got ${describeValue(bad.value)})`;
+    // Under a password-, token- or key-like name the value is a secret whatever its type.
+    const secret = issue.path.some((key) => typeof key === 'string' && isSecretKey(key));
+    if (bad.found) message += ` (got ${secret && bad.value !== undefined && bad.value !== '' ? REDACTED : describeValue(bad.value)})`;
     return { path: keyPath, message };
   });
 }

@@ -175,6 +175,20 @@ export default defineConfig({
     expect(text).toContain('(got {"password":"***"})');
     expect(text).not.toMatch(/Sup3r|hunter2/);
   });
+
+  it('hides a bad value of any type under a secret-like name', async () => {
+    const root = tempDir();
+    writeFileSync(
+      path.join(root, 'prodguard.config.json'),
+      JSON.stringify({ lint: { templateValues: { dbPassword: 98765432101234, apiToken: ['hunter2secret'] } } }),
+    );
+    const error = await loadConfig({ cwd: root, env: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = (error as ConfigError).message;
+    expect(text).toContain('lint.templateValues.dbPassword');
+    expect(text).toContain('(got ***)');
+    expect(text).not.toMatch(/98765432101234|hunter2secret/);
+  });
 });
 
 describe('resolveTarget', () => {
