@@ -89,6 +89,15 @@ function notNullProof(table: QualifiedName, constraint: Node, column: string | u
   return undefined;
 }
 
+/** Whether a list of constraints holds a CHECK or NOT NULL (what a domain checks each value against). */
+function hasValueConstraint(constraints: unknown): boolean {
+  for (const item of (constraints as ({ Constraint?: { contype?: string } } | undefined)[] | undefined) ?? []) {
+    const contype = item?.Constraint?.contype;
+    if (contype === 'CONSTR_CHECK' || contype === 'CONSTR_NOTNULL') return true;
+  }
+  return false;
+}
+
 /** A timeout value that limits anything: a number other than 0 (with or without a unit). */
 function timeoutValue(value: string | undefined): boolean {
   if (value === undefined) return false;
@@ -135,6 +144,8 @@ export class RunState implements LintState {
   private readonly tables = new NameSet();
   private readonly indexes = new NameSet();
   private readonly enums = new Map<string, { schema: string; values: string[] }[]>();
+  /** Domains the run gave a CHECK or NOT NULL constraint. */
+  private readonly checkedDomains = new NameSet();
   /** NOT NULL proofs by tableKey. */
   private readonly notNullChecks = new Map<string, NotNullCheck[]>();
   /** Columns added by ALTER TABLE ... ADD COLUMN in this run, by tableKey. */
@@ -163,6 +174,10 @@ export class RunState implements LintState {
     let types = this.columnTypes.get(key);
     if (types === undefined) this.columnTypes.set(key, (types = new Map()));
     return types;
+  }
+
+  domainHasConstraints(name: QualifiedName): boolean {
+    return this.checkedDomains.has(name);
   }
 
   enumValues(name: QualifiedName): string[] | undefined {
@@ -266,6 +281,17 @@ export class RunState implements LintState {
         return this.applyRename(node);
       case 'AlterObjectSchemaStmt':
         return this.applySetSchema(node);
+      case 'CreateDomainStmt': {
+        const name = listName(node['domainname']);
+        if (name !== undefined && hasValueConstraint(node['constraints'])) this.checkedDomains.add(name);
+        return;
+      }
+      case 'AlterDomainStmt': {
+        const name = listName(node['typeName']);
+        const subtype = node['subtype'];
+        if (name !== undefined && (subtype === 'O' || (subtype === 'C' && hasValueConstraint([node['def']])))) this.checkedDomains.add(name);
+        return;
+      }
       case 'CreateEnumStmt': {
         const name = listName(node['typeName']);
         if (name === undefined) return;
@@ -356,6 +382,7 @@ export class RunState implements LintState {
         case 'OBJECT_TYPE':
         case 'OBJECT_DOMAIN':
           this.deleteEnum(name);
+          this.checkedDomains.delete(name);
           break;
         default:
           break;
@@ -413,9 +440,10 @@ export class RunState implements LintState {
         }
         return;
       }
-      case 'OBJECT_TYPE': {
+      case 'OBJECT_TYPE':
+      case 'OBJECT_DOMAIN': {
         const name = objectName(node['object']);
-        if (name !== undefined) this.moveEnum(name, { schema: name.schema, name: newname });
+        if (name !== undefined) this.moveType(name, { schema: name.schema, name: newname });
         return;
       }
       default:
@@ -440,7 +468,7 @@ export class RunState implements LintState {
       case 'OBJECT_TYPE':
       case 'OBJECT_DOMAIN': {
         const name = objectName(node['object']);
-        if (name !== undefined) this.moveEnum(name, { schema, name: name.name });
+        if (name !== undefined) this.moveType(name, { schema, name: name.name });
         return;
       }
       default:
@@ -470,8 +498,12 @@ export class RunState implements LintState {
     }
   }
 
-  /** An enum type renamed or moved to another schema keeps its values. */
-  private moveEnum(from: QualifiedName, to: QualifiedName): void {
+  /** A type renamed or moved to another schema: an enum keeps its values, a domain its constraints. */
+  private moveType(from: QualifiedName, to: QualifiedName): void {
+    if (this.checkedDomains.has(from)) {
+      this.checkedDomains.delete(from);
+      this.checkedDomains.add(to);
+    }
     const entry = this.findEnum(from);
     if (entry === undefined) return;
     this.deleteEnum(from);

@@ -56,6 +56,11 @@ export interface LintState {
   lockTimeoutSet: boolean;
   /** True when `SET statement_timeout` (non-zero) ran earlier in this file. */
   statementTimeoutSet: boolean;
+  /**
+   * True when the run created the domain with a CHECK or NOT NULL constraint or added one
+   * (followed through RENAME and SET SCHEMA): a column of such a domain is checked row by row.
+   */
+  domainHasConstraints(name: QualifiedName): boolean;
   /** Values of an enum type as last defined in this run (CREATE TYPE / ADD VALUE / RENAME VALUE), if known. */
   enumValues(name: QualifiedName): string[] | undefined;
   /** True when a validated constraint of this run proves the column holds no NULL (see notNullProofs). */

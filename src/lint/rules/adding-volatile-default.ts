@@ -8,11 +8,14 @@
  * Before PostgreSQL 11 every non-NULL default rewrites.
  *
  * Functions the rule does not know are treated as volatile, as PostgreSQL does for a function
- * declared without a volatility.
+ * declared without a volatility. A column of a domain with a CHECK or NOT NULL constraint (one the
+ * run created or constrained) rewrites the table too, with or without a default (relfilenode
+ * changed on PostgreSQL 15).
  */
 import { isSerialType } from '../columns.js';
 import { defineRule } from '../define-rule.js';
-import { alteredTable, qualifiedSql, quoteIdent } from '../names.js';
+import { alteredTable, isNullExpr, listName, qualifiedSql, quoteIdent } from '../names.js';
+import type { LintState } from '../types.js';
 
 type Node = Record<string, unknown>;
 
@@ -109,7 +112,7 @@ export default defineRule({
       if (!col?.colname) continue;
       // A new primary key column is adding-serial-primary-key-field's finding.
       if ((col.constraints ?? []).some((c) => c.Constraint?.contype === 'CONSTR_PRIMARY')) continue;
-      const fill = columnFill(col, ctx.pgVersion);
+      const fill = columnFill(col, ctx.pgVersion, ctx.state);
       if (fill === undefined) continue;
       const column = quoteIdent(col.colname);
       const help = `Add ${column} without a default (a catalog-only change), then ALTER COLUMN ${column} SET DEFAULT ... so new rows get it, and backfill existing rows in batches of a few thousand (UPDATE ... WHERE ${column} IS NULL AND <key range>), each in its own transaction.`;
@@ -142,6 +145,13 @@ export default defineRule({
             ...at(fill.location),
           });
           break;
+        case 'domain-check':
+          ctx.report({
+            message: `ADD COLUMN ${column} of the domain ${fill.domain}, which has constraints, on ${tableSql}: PostgreSQL checks the domain's constraints by rewriting the table, so it ${REWRITE}.`,
+            help: `Add ${column} with the domain's base type (a catalog-only change), backfill it in batches, then enforce the rule with ADD CONSTRAINT ... CHECK (...) NOT VALID and VALIDATE CONSTRAINT in a separate transaction; or accept the rewrite in a maintenance window.`,
+            ...at(fill.location),
+          });
+          break;
         case 'volatile-default': {
           const known = VOLATILE_FUNCTIONS.has(fill.call);
           ctx.report({
@@ -168,17 +178,22 @@ function at(location: number | undefined): { location?: number } {
 export type ColumnFill =
   | { kind: 'serial'; typeName: string; location?: number | undefined }
   | { kind: 'identity' | 'stored' | 'default'; location?: number | undefined }
+  | { kind: 'domain-check'; domain: string; location?: number | undefined }
   | { kind: 'volatile-default'; call: string; location?: number | undefined };
 
 /**
  * What makes `ADD COLUMN col` fill every existing row (a table rewrite), or undefined when the
  * column is added in the catalog only: a serial type (nextval()), an identity, a STORED generated
- * expression, a volatile default, or before PostgreSQL 11 any non-NULL default. Shared with
- * missing-statement-timeout.
+ * expression, a volatile default, a domain with constraints, or before PostgreSQL 11 any non-NULL
+ * default. Shared with missing-statement-timeout.
  */
-export function columnFill(col: ColumnDef, pgVersion: number): ColumnFill | undefined {
+export function columnFill(col: ColumnDef, pgVersion: number, state: LintState): ColumnFill | undefined {
   const typeName = col.typeName?.names?.at(-1)?.String?.sval ?? '';
   if (isSerialType(typeName)) return { kind: 'serial', typeName, location: col.typeName?.location };
+  const domain = listName(col.typeName?.names);
+  if (domain !== undefined && state.domainHasConstraints(domain)) {
+    return { kind: 'domain-check', domain: qualifiedSql(domain), location: col.typeName?.location };
+  }
   const constraints = (col.constraints ?? []).flatMap((c) => (c.Constraint ? [c.Constraint] : []));
   const identity = constraints.find((c) => c.contype === 'CONSTR_IDENTITY');
   if (identity) return { kind: 'identity', location: identity.location };
@@ -186,16 +201,10 @@ export function columnFill(col: ColumnDef, pgVersion: number): ColumnFill | unde
   if (stored) return { kind: 'stored', location: stored.location };
   const defaultConstraint = constraints.find((c) => c.contype === 'CONSTR_DEFAULT');
   const expr = defaultConstraint?.raw_expr;
-  if (!defaultConstraint || !expr || isNullConstant(expr)) return undefined;
+  if (!defaultConstraint || !expr || isNullExpr(expr)) return undefined;
   if (pgVersion < 11) return { kind: 'default', location: defaultConstraint.location };
   const volatile = firstVolatileCall(expr);
   return volatile === undefined ? undefined : { kind: 'volatile-default', call: volatile.name, location: volatile.location ?? defaultConstraint.location };
-}
-
-function isNullConstant(expr: Node): boolean {
-  let current: Node | undefined = expr;
-  while (current?.['TypeCast']) current = (current['TypeCast'] as { arg?: Node }).arg;
-  return (current?.['A_Const'] as { isnull?: boolean } | undefined)?.isnull === true;
 }
 
 /** The first function call in `expr` that is volatile or not known to be non-volatile. */

@@ -164,7 +164,7 @@ function slowCommand(cmd: Node | undefined, table: QualifiedName, state: LintSta
   if (subtype === 'AT_AddColumn') {
     const column = def?.['ColumnDef'] as (ColumnDef & { constraints?: { Constraint?: ColumnConstraint }[] }) | undefined;
     if (column === undefined) return undefined;
-    const fill = columnFill(column, pgVersion);
+    const fill = columnFill(column, pgVersion, state);
     if (fill !== undefined) return { what: `ADD COLUMN ${FILLS[fill.kind]} the whole of`, blocks: 'reads and writes' };
     // A new column without a DEFAULT clause is NULL in every row: PostgreSQL marks its REFERENCES
     // valid without checking a row (transformFKConstraints). Any DEFAULT clause, even DEFAULT
@@ -200,6 +200,7 @@ const FILLS: Readonly<Record<ColumnFill['kind'], string>> = {
   stored: '... GENERATED ALWAYS AS ... STORED rewrites',
   default: 'with a DEFAULT (before PostgreSQL 11) rewrites',
   'volatile-default': 'with a volatile DEFAULT rewrites',
+  'domain-check': 'of a domain with constraints rewrites',
 };
 
 /** A constraint added to an existing table that scans it or builds an index over it. */

@@ -3,6 +3,9 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    // A domain without constraints adds like its base type (relfilenode unchanged on PostgreSQL 15).
+    'CREATE DOMAIN plain_int AS int;\nALTER TABLE t ADD COLUMN d plain_int DEFAULT 1;',
+    'CREATE DOMAIN posint AS int CHECK (VALUE > 0);\nDROP DOMAIN posint;\nCREATE DOMAIN posint AS int;\nALTER TABLE t ADD COLUMN d posint;',
     // PostgreSQL 11+: non-volatile defaults are stored in the catalog, no rewrite.
     'ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();',
     'ALTER TABLE users ADD COLUMN created_at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP;',
@@ -21,6 +24,15 @@ ruleTester(rule, {
     { code: 'ALTER TABLE items ADD COLUMN total numeric GENERATED ALWAYS AS (price * qty) VIRTUAL;', pgVersion: 18 },
   ],
   invalid: [
+    {
+      name: 'a column of a domain with constraints rewrites the table, with or without a default',
+      code: 'CREATE DOMAIN posint AS int CHECK (VALUE > 0);\nALTER TABLE t ADD COLUMN b posint;\nALTER DOMAIN posint RENAME TO positive;\nALTER TABLE t ADD COLUMN c positive DEFAULT 1;\nCREATE DOMAIN code AS text;\nALTER DOMAIN code SET NOT NULL;\nALTER TABLE t ADD COLUMN d code DEFAULT \'x\';',
+      errors: [
+        { line: 2, column: 28, message: /^ADD COLUMN b of the domain posint, which has constraints, on t: PostgreSQL checks the domain's constraints by rewriting the table/ },
+        { line: 4, message: /of the domain positive, which has constraints/ },
+        { line: 7, message: /of the domain code, which has constraints/ },
+      ],
+    },
     {
       code: 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();',
       errors: [
