@@ -143,6 +143,9 @@ export class RunState implements LintState {
   }
   private readonly tables = new NameSet();
   private readonly indexes = new NameSet();
+  /** The new indexes of each table (by tableKey), and each new index's table: indexes move and go with their table. */
+  private readonly indexesOf = new Map<string, Set<string>>();
+  private readonly tableOfIndex = new Map<string, QualifiedName>();
   private readonly enums = new Map<string, { schema: string; values: string[] }[]>();
   /** Domains the run gave a CHECK or NOT NULL constraint. */
   private readonly checkedDomains = new NameSet();
@@ -270,9 +273,8 @@ export class RunState implements LintState {
       }
       case 'IndexStmt': {
         const idxname = node['idxname'] as string | undefined;
-        if (idxname !== undefined && node['if_not_exists'] !== true && !this.applied) {
-          this.indexes.add({ schema: (node['relation'] as { schemaname?: string } | undefined)?.schemaname, name: idxname });
-        }
+        const table = rangeVarName(node['relation']);
+        if (idxname !== undefined && table !== undefined && node['if_not_exists'] !== true && !this.applied) this.addIndex(table, idxname);
         return;
       }
       case 'DropStmt':
@@ -372,12 +374,14 @@ export class RunState implements LintState {
         case 'OBJECT_SEQUENCE':
         case 'OBJECT_FOREIGN_TABLE':
           this.tables.delete(name);
+          // Its indexes go with it.
+          for (const index of this.indexesOf.get(tableKey(name)) ?? []) this.deleteIndex({ schema: name.schema, name: index });
           this.notNullChecksOf(name, () => false);
           this.addedColumns.delete(tableKey(name));
           this.columnTypes.delete(tableKey(name));
           break;
         case 'OBJECT_INDEX':
-          this.indexes.delete(name);
+          this.deleteIndex(name);
           break;
         case 'OBJECT_TYPE':
         case 'OBJECT_DOMAIN':
@@ -434,9 +438,10 @@ export class RunState implements LintState {
       }
       case 'OBJECT_INDEX': {
         const name = rangeVarName(node['relation']);
-        if (name && this.indexes.has(name)) {
-          this.indexes.delete(name);
-          this.indexes.add({ schema: name.schema, name: newname });
+        const table = name === undefined ? undefined : this.tableOfIndex.get(tableKey(name));
+        if (name !== undefined && table !== undefined && this.indexes.has(name)) {
+          this.deleteIndex(name);
+          this.addIndex(table, newname);
         }
         return;
       }
@@ -485,6 +490,14 @@ export class RunState implements LintState {
       this.tables.delete(from);
       this.tables.add(to);
     }
+    // A table's indexes stay with it, in its schema (SET SCHEMA moves them too).
+    const indexes = this.indexesOf.get(tableKey(from));
+    if (indexes !== undefined) {
+      for (const index of [...indexes]) {
+        this.deleteIndex({ schema: from.schema, name: index });
+        this.addIndex(to, index);
+      }
+    }
     for (const byTable of [this.addedColumns, this.columnTypes] as Map<string, unknown>[]) {
       const entry = byTable.get(tableKey(from));
       if (entry === undefined) continue;
@@ -496,6 +509,25 @@ export class RunState implements LintState {
       this.notNullChecks.delete(tableKey(from));
       this.notNullChecks.set(tableKey(to), checks);
     }
+  }
+
+  private addIndex(table: QualifiedName, index: string): void {
+    const name = { schema: table.schema, name: index };
+    this.indexes.add(name);
+    this.tableOfIndex.set(tableKey(name), table);
+    let indexes = this.indexesOf.get(tableKey(table));
+    if (indexes === undefined) this.indexesOf.set(tableKey(table), (indexes = new Set()));
+    indexes.add(index);
+  }
+
+  private deleteIndex(name: QualifiedName): void {
+    this.indexes.delete(name);
+    const table = this.tableOfIndex.get(tableKey(name));
+    if (table === undefined) return;
+    this.tableOfIndex.delete(tableKey(name));
+    const indexes = this.indexesOf.get(tableKey(table));
+    indexes?.delete(name.name);
+    if (indexes?.size === 0) this.indexesOf.delete(tableKey(table));
   }
 
   /** A type renamed or moved to another schema: an enum keeps its values, a domain its constraints. */

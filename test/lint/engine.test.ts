@@ -152,6 +152,25 @@ describe('LintState', () => {
     expect(result.findings.filter((f) => f.rule === 'set-not-null').map((f) => [f.line, f.message.slice(0, 24)])).toEqual([[4, 'SET NOT NULL on t.d scan']]);
   });
 
+  it('moves a new table\'s indexes with it (SET SCHEMA, RENAME) and drops them with it', async () => {
+    const { rule, seen } = recorder((ctx) => [
+      ctx.state.isNewIndex({ schema: 'a', name: 'i' }),
+      ctx.state.isNewIndex({ schema: 'b', name: 'i' }),
+      ctx.state.isNewIndex({ schema: 'b', name: 'j' }),
+    ]);
+    await lintText(
+      ['CREATE TABLE a.t (x int);', 'CREATE INDEX i ON a.t (x);', 'ALTER TABLE a.t SET SCHEMA b;', 'ALTER INDEX b.i RENAME TO j;', 'ALTER TABLE b.t RENAME TO u;', 'DROP TABLE b.u;', 'SELECT 1;'].join('\n'),
+      { rules: [rule] },
+    );
+    expect(seen.slice(2)).toEqual([
+      [true, false, false],
+      [false, true, false],
+      [false, false, true],
+      [false, false, true],
+      [false, false, false],
+    ]);
+  });
+
   it('distinguishes schemas: an unqualified name is not the new app.t', async () => {
     const { rule, seen } = recorder((ctx) => ctx.state.isNewTable(tableName(ctx)));
     await lintText('CREATE TABLE app.t (id int);\nALTER TABLE app.t ADD x int;\nALTER TABLE audit.t ADD x int;\nALTER TABLE t ADD x int;', {
