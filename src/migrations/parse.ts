@@ -8,7 +8,7 @@
  */
 import { loadPgWasm, type PgWasm, type ScanToken } from './pg-wasm.js';
 import { ByteOffsets, LineIndex, codePointsToChars } from './positions.js';
-import { hasPlaceholderInCode, substitutePlaceholders, type Substitution } from './templates.js';
+import { blockCommentEnd, hasPlaceholderInCode, substitutePlaceholders, type Substitution } from './templates.js';
 import type { MigrationFile, ParsedFile, ParsedStatement, PgNode } from './types.js';
 
 let loading: Promise<PgWasm> | undefined;
@@ -318,18 +318,9 @@ function splitByHand(input: string, drizzle: boolean): Piece[] {
     }
     if (c === '/' && input[i + 1] === '*') {
       const commentStart = i;
-      let depth = 1;
-      i += 2;
-      while (i < length && depth > 0) {
-        if (input[i] === '/' && input[i + 1] === '*') {
-          depth++;
-          i += 2;
-        } else if (input[i] === '*' && input[i + 1] === '/') {
-          depth--;
-          i += 2;
-        } else i++;
-      }
-      if (depth > 0) {
+      const end = blockCommentEnd(input, i);
+      i = end === -1 ? length : end;
+      if (end === -1) {
         // Unterminated (PostgreSQL nests comments, so `/* /* */` is too): it runs to the end
         // and PostgreSQL rejects the statement it is in. It must become a piece, so the parser
         // reports the error at the comment instead of the rest of the file silently vanishing.

@@ -31,8 +31,11 @@ function quotedEnd(text: string, start: number): number {
   return text.length;
 }
 
-/** End of a `/* ... *\/` comment opened at `start`; PostgreSQL nests them. */
-function blockCommentEnd(text: string, start: number): number {
+/**
+ * End of a `/* ... *\/` comment opened at `start` (PostgreSQL nests them), or -1 when it is never
+ * closed (it then runs to the end of the text).
+ */
+export function blockCommentEnd(text: string, start: number): number {
   let depth = 1;
   let i = start + 2;
   while (i < text.length && depth > 0) {
@@ -44,7 +47,7 @@ function blockCommentEnd(text: string, start: number): number {
       i += 2;
     } else i++;
   }
-  return i;
+  return depth > 0 ? -1 : i;
 }
 
 /**
@@ -68,7 +71,10 @@ export function hasPlaceholderInCode(text: string): boolean {
     else if (c === '-' && text[i + 1] === '-') {
       const end = text.indexOf('\n', i);
       i = end === -1 ? length : end + 1;
-    } else if (c === '/' && text[i + 1] === '*') i = blockCommentEnd(text, i);
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = blockCommentEnd(text, i);
+      i = end === -1 ? length : end;
+    }
     else if (c === '$' && !(i > 0 && WORD_CHAR.test(text[i - 1]!))) {
       DOLLAR_TAG_AT.lastIndex = i;
       const tag = DOLLAR_TAG_AT.exec(text);
