@@ -1,5 +1,6 @@
 /** Text rendering of a CheckReport: per migration and statement, locks, rewrites, timing, findings. */
 import type { Colors } from '../report/colors.js';
+import { showControls as shown } from '../redact/controls.js';
 import { formatBytes } from '../report/bytes.js';
 import type { CheckFinding, CheckReport, StatementCheck } from './types.js';
 
@@ -15,9 +16,11 @@ function statementLines(s: StatementCheck, path: string, c: Colors): string[] {
     s.status === 'ok' ? c.green('ok') : s.status === 'failed' ? c.red('FAILED') : s.status === 'not-rehearsed' ? c.yellow('not rehearsed') : c.dim('not run');
   const timing = s.durationMs !== null ? ` ${s.durationMs} ms` : '';
   const rows = s.rowsAffected !== null ? `, ${s.rowsAffected} rows` : '';
-  lines.push(`  ${c.dim(`${path}:${s.line}`)} ${s.sql}`);
+  // The SQL, the server's messages and the examples are the migrations' and the data's text:
+  // shown, never acted on by the terminal.
+  lines.push(`  ${c.dim(`${shown(path)}:${s.line}`)} ${shown(s.sql)}`);
   lines.push(`    ${status}${timing}${rows}${s.reason ? c.dim(` (${s.reason})`) : ''}`);
-  if (s.error) lines.push(`    ${c.red('error')} ${path}:${s.error.line}:${s.error.column} ${s.error.message}${s.error.detail ? ` (${s.error.detail})` : ''}`);
+  if (s.error) lines.push(`    ${c.red('error')} ${shown(path)}:${s.error.line}:${s.error.column} ${shown(s.error.message)}${s.error.detail ? ` (${shown(s.error.detail)})` : ''}`);
   if (s.locks.length > 0) lines.push(`    locks: ${s.locks.map((l) => `${l.mode} on ${l.relation}${l.relationKind === 'table' ? '' : ` (${l.relationKind})`}`).join(', ')}`);
   else if (s.status === 'ok' && s.locksCaptured) lines.push(`    locks: ${c.dim('none new')}`);
   else if (!s.locksCaptured && s.expectedLocks.length > 0) {
@@ -28,9 +31,9 @@ function statementLines(s: StatementCheck, path: string, c: Colors): string[] {
     lines.push(`    table ${t.table}: ${formatBytes(t.bytes)}, ${t.estimatedRows < 0 ? 'row count not estimated yet (never analyzed)' : `~${t.estimatedRows.toLocaleString('en-US')} rows`}`);
   }
   for (const f of s.findings) {
-    lines.push(`    ${severityLabel(f, c)} [${f.id}] ${f.message}`);
-    if (f.examples && f.examples.length > 0) lines.push(`      examples: ${f.examples.join('; ')}`);
-    lines.push(`      ${c.dim('→')} ${f.help}`);
+    lines.push(`    ${severityLabel(f, c)} [${f.id}] ${shown(f.message)}`);
+    if (f.examples && f.examples.length > 0) lines.push(`      examples: ${shown(f.examples.join('; '))}`);
+    lines.push(`      ${c.dim('→')} ${shown(f.help)}`);
   }
   return lines;
 }
@@ -56,7 +59,7 @@ export function renderCheckText(report: CheckReport, c: Colors): string {
   for (const m of report.migrations) {
     const label = m.role === 'replayed' ? 'replaying' : 'migration';
     const status = m.status === 'failed' ? c.red(' FAILED') : m.status === 'not-run' ? c.dim(' not run') : '';
-    out.push(`${c.bold(label)} ${m.path}${status}`);
+    out.push(`${c.bold(label)} ${shown(m.path)}${status}`);
     for (const s of m.statements) out.push(...statementLines(s, m.path, c));
     out.push('');
   }
