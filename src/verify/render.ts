@@ -5,16 +5,18 @@
 import { escapeData, escapeProperty } from '../lint/report/github.js';
 import { type CheckResult, renderChecklist } from '../report/checks.js';
 import type { Colors } from '../report/colors.js';
+import { showControls as shown } from '../redact/controls.js';
 import type { VerifyReport } from './run.js';
 
 export function renderVerifyText(report: VerifyReport, c: Colors): string {
   const rows: CheckResult[] = report.checks.map((check) => ({
     id: check.name,
-    title: check.name,
+    title: shown(check.name),
     status: check.status,
     // The target (masked) sits on the row for a PASS and on the hint line below a WARN or FAIL.
-    message: `${c.dim(`${check.kind.padEnd(7)} ${String(check.durationMs).padStart(5)} ms`)}  ${check.message}${check.status === 'pass' ? c.dim(`  · ${check.target}`) : ''}`,
-    hint: check.target,
+    // Messages quote what the checked services answered: shown, never acted on by the terminal.
+    message: `${c.dim(`${check.kind.padEnd(7)} ${String(check.durationMs).padStart(5)} ms`)}  ${shown(check.message)}${check.status === 'pass' ? c.dim(`  · ${shown(check.target)}`) : ''}`,
+    hint: shown(check.target),
   }));
   const { pass, warn, fail, error } = report.summary;
   const verdict = report.verdict === 'pass' ? c.green('PASS') : report.verdict === 'warn' ? c.yellow('WARN') : c.red(c.bold('FAIL'));
@@ -61,7 +63,7 @@ export function renderVerifyJunit(report: VerifyReport): string {
 export function renderVerifyGithub(report: VerifyReport): string {
   const lines = report.checks
     .filter((check) => check.status !== 'pass')
-    .map((check) => `::${check.status === 'fail' ? 'error' : 'warning'} title=${escapeProperty(`verify ${check.name}`)}::${escapeData(`${check.message}\n${check.target}`)}`);
+    .map((check) => `::${check.status === 'fail' ? 'error' : 'warning'} title=${escapeProperty(shown(`verify ${check.name}`))}::${escapeData(shown(`${check.message}\n${check.target}`))}`);
   lines.push(`verify ${report.verdict.toUpperCase()}: ${report.summary.pass} passed, ${report.summary.warn} warnings, ${report.summary.fail} failed`);
   return `${lines.join('\n')}\n`;
 }
