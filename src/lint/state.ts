@@ -261,11 +261,6 @@ export class RunState implements LintState {
         if (name && node['if_not_exists'] !== true && !this.applied) this.tables.add(name);
         return;
       }
-      case 'ViewStmt': {
-        const name = rangeVarName(node['view']);
-        if (name && !this.applied) this.tables.add(name);
-        return;
-      }
       case 'CreateSeqStmt': {
         const name = rangeVarName(node['sequence']);
         if (name && node['if_not_exists'] !== true && !this.applied) this.tables.add(name);
@@ -319,7 +314,8 @@ export class RunState implements LintState {
       case 'TRANS_STMT_COMMIT':
       case 'TRANS_STMT_ROLLBACK':
       case 'TRANS_STMT_PREPARE':
-        this.explicitTransaction = false;
+        // COMMIT / ROLLBACK AND CHAIN start the next transaction at once (SET LOCAL still ends).
+        this.explicitTransaction = node['chain'] === true && this.explicitTransaction;
         // SET LOCAL ends with the transaction (PostgreSQL resets it at COMMIT, inside a
         // multi-statement query too); a tool's per-file transaction is taken to last the file.
         if (!this.toolTransaction) for (const name of TIMEOUTS) this.timeouts[name].local = undefined;

@@ -59,7 +59,10 @@ export default defineRule({
       const value = node['newVal'];
       if (typeof value !== 'string' || node['oldVal'] !== undefined) return;
       const type = typeKey(node['typeName']);
-      if (tx.createdTypes.has(type)) return;
+      // A type created in this transaction: before PostgreSQL 12 the only case ADD VALUE could
+      // run in a transaction (its values usable at once), and again usable at once from 17; on
+      // 12–16 its new values are "unsafe" until COMMIT like any other's (checked on 15).
+      if (tx.createdTypes.has(type) && (ctx.pgVersion < 12 || ctx.pgVersion >= 17)) return;
       if (ctx.pgVersion < 12) {
         ctx.report({
           message: `ALTER TYPE ${typeLabel(node['typeName'])} ADD VALUE ${sqlLiteral(value)} cannot run inside a transaction block before PostgreSQL 12, and ${ctx.state.implicitTransaction ? 'the migration tool runs this file in a transaction' : 'it follows an explicit BEGIN'}: the migration fails.`,

@@ -10,15 +10,25 @@ ruleTester(rule, {
     { code: `ALTER TYPE mood ADD VALUE 'meh';`, transaction: 'per-file' },
     { code: `ALTER TYPE mood ADD VALUE 'meh';\nUPDATE users SET mood = 'ok' WHERE mood = 'fine';`, transaction: 'per-file' },
     `BEGIN;\nALTER TYPE mood ADD VALUE 'meh';\nCOMMIT;\nUPDATE users SET mood = 'meh' WHERE mood = 'ok';`,
-    // A type created in the same transaction may use its new values at once, on every version.
+    // A type created in the same transaction may use its new values at once before 12 and from 17.
     {
       code: `BEGIN;\nCREATE TYPE mood AS ENUM ('ok');\nALTER TYPE mood ADD VALUE 'meh';\nCREATE TABLE t (m mood DEFAULT 'meh');\nCOMMIT;`,
       pgVersion: 11,
+    },
+    {
+      code: `BEGIN;\nCREATE TYPE mood AS ENUM ('ok');\nALTER TYPE mood ADD VALUE 'meh';\nCREATE TABLE t (m mood DEFAULT 'meh');\nCOMMIT;`,
+      pgVersion: 17,
     },
     // RENAME VALUE is renaming-enum-value's business.
     { code: `ALTER TYPE mood RENAME VALUE 'meh' TO 'so-so';`, transaction: 'per-file' },
   ],
   invalid: [
+    {
+      name: 'on 12-16 a type created in the same transaction cannot use its new value before COMMIT either ("unsafe use" on 15)',
+      code: `BEGIN;\nCREATE TYPE mood AS ENUM ('ok');\nALTER TYPE mood ADD VALUE 'meh';\nCREATE TABLE t (m mood DEFAULT 'meh');\nCOMMIT;`,
+      pgVersion: 15,
+      errors: [{ line: 4 }],
+    },
     {
       name: 'before PostgreSQL 12, per-file transaction',
       code: `ALTER TYPE mood ADD VALUE 'meh';`,

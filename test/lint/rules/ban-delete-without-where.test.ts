@@ -13,6 +13,11 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'a view created in the run writes into its base table (DELETE 5 emptied users on PostgreSQL 15)',
+      code: 'CREATE VIEW v AS SELECT * FROM users;\nDELETE FROM v;',
+      errors: [{ line: 2 }],
+    },
+    {
       code: 'DELETE FROM users;',
       errors: [{ line: 1, column: 13, endColumn: 18, message: 'DELETE without a WHERE clause removes every row of "users"' }],
     },

@@ -20,6 +20,11 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'COMMIT AND CHAIN starts the next transaction at once',
+      code: 'BEGIN;\nCREATE TABLE x (id bigint);\nCOMMIT AND CHAIN;\nCREATE INDEX CONCURRENTLY i ON users (id);',
+      errors: [{ line: 4 }],
+    },
+    {
       name: 'several statements sent as one query run in one implicit transaction',
       code: 'CREATE INDEX CONCURRENTLY a_idx ON t (a);\nCREATE INDEX CONCURRENTLY b_idx ON t (b);',
       transaction: 'implicit',
