@@ -1,16 +1,27 @@
 /** Helpers shared by the rules about unfiltered DELETE and UPDATE. */
+import { optionOn } from './names.js';
 import type { QualifiedName } from './types.js';
 
 type Node = Record<string, unknown>;
 
+/** Statements that run a query of their own: its data-modifying parts run too. */
+export const WRAPPING_KINDS = ['ExplainStmt', 'CopyStmt', 'CreateTableAsStmt'] as const;
+
 /**
- * The statement itself and the data-modifying statements in its WITH clauses (the only place
- * PostgreSQL allows them), of the given kind.
+ * The statement itself and the data-modifying statements in its WITH clauses, of the given kind;
+ * also those inside the query of `EXPLAIN ANALYZE` (which runs it), `COPY (query) TO` and
+ * `CREATE TABLE ... AS` (each emptied a table with a DELETE on PostgreSQL 15).
  */
 export function modifyingStatements(kind: string, body: Node, wanted: string): Node[] {
   const found: Node[] = [];
   const visit = (nodeKind: string, node: Node): void => {
     if (nodeKind === wanted) found.push(node);
+    const wrapped = node['query'] as Node | undefined;
+    const runs = nodeKind === 'CopyStmt' || nodeKind === 'CreateTableAsStmt' || (nodeKind === 'ExplainStmt' && optionOn(node['options'], 'analyze'));
+    if (wrapped !== undefined && runs) {
+      const wrappedKind = Object.keys(wrapped)[0];
+      if (wrappedKind !== undefined) visit(wrappedKind, wrapped[wrappedKind] as Node);
+    }
     const ctes = (node['withClause'] as { ctes?: { CommonTableExpr?: { ctequery?: Node } }[] } | undefined)?.ctes;
     for (const cte of ctes ?? []) {
       const query = cte.CommonTableExpr?.ctequery;

@@ -4,6 +4,7 @@
  * fired in it. Unknown statement kinds count as 3: a reviewer should look at them.
  */
 import type { ParsedStatement } from '../migrations/types.js';
+import { modifyingStatements } from './dml.js';
 import { rangeVarName } from './names.js';
 import type { LintState, SafetyLevel } from './types.js';
 
@@ -105,7 +106,26 @@ function alterTableLevel(node: Node, state: LintState): SafetyLevel {
   return 2;
 }
 
+/** The level of the data-modifying statements a statement runs (WITH clauses, EXPLAIN ANALYZE, COPY (query), CREATE TABLE AS). */
+function dataChangeLevel(kind: string, node: Node | undefined): SafetyLevel {
+  if (node === undefined) return 1;
+  if (modifyingStatements(kind, node, 'DeleteStmt').length > 0) return 3;
+  if (modifyingStatements(kind, node, 'UpdateStmt').length > 0) return 3;
+  if (modifyingStatements(kind, node, 'MergeStmt').length > 0) return 3;
+  return modifyingStatements(kind, node, 'InsertStmt').length > 0 ? 2 : 1;
+}
+
+/** Statement kinds that can run data-modifying statements of their own. */
+const RUNS_QUERIES = new Set(['SelectStmt', 'InsertStmt', 'ExplainStmt', 'CopyStmt', 'CreateTableAsStmt']);
+
 export function statementLevel(statement: ParsedStatement, state: LintState): SafetyLevel {
+  const level = kindLevel(statement, state);
+  if (level === 3 || !RUNS_QUERIES.has(statement.kind)) return level;
+  const changed = dataChangeLevel(statement.kind, statement.node?.[statement.kind] as Node | undefined);
+  return changed > level ? changed : level;
+}
+
+function kindLevel(statement: ParsedStatement, state: LintState): SafetyLevel {
   const kind = statement.kind;
   if (NO_CHANGE.has(kind)) {
     if (kind === 'SelectStmt') {

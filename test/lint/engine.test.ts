@@ -653,9 +653,24 @@ describe('safety levels', () => {
       'DROP INDEX i;',
       'REVOKE SELECT ON t FROM r;',
       'SELEC 1;',
+      // Data changes wrapped in other statements run all the same.
+      'WITH d AS (UPDATE users SET x = 1 WHERE id = 5 RETURNING id) SELECT * FROM d;',
+      'WITH d AS (DELETE FROM users WHERE id < 5 RETURNING *) INSERT INTO arch SELECT * FROM d;',
+      'EXPLAIN ANALYZE DELETE FROM users WHERE id = 1;',
+      'COPY (DELETE FROM users WHERE id = 1 RETURNING *) TO STDOUT;',
+      'CREATE TABLE arch AS WITH d AS (DELETE FROM users WHERE id = 1 RETURNING *) SELECT * FROM d;',
     ]) {
       expect(await level(sql), sql).toBe(3);
     }
+    // EXPLAIN without ANALYZE runs nothing; a SELECT with an INSERT in its WITH clause adds rows.
+    expect(await level('EXPLAIN DELETE FROM users;')).toBe(1);
+    expect(await level('WITH i AS (INSERT INTO log VALUES (1) RETURNING id) SELECT * FROM i;')).toBe(2);
+  });
+
+  it('is not raised by rules about locks and timeouts on an additive change', async () => {
+    const result = await lintText('ALTER TABLE users ADD COLUMN note text;\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));');
+    expect(result.findings.map((f) => f.rule)).toContain('missing-lock-timeout');
+    expect(result.files[0]!.level).toBe(2);
   });
 
   it('takes the level of a rule that fired', async () => {

@@ -30,7 +30,7 @@ const BOUNDARIES = new Set([
 export default defineRule({
   id: 'alter-enum-add-value-in-transaction',
   severity: 'error',
-  level: 3,
+  level: 1,
   summary:
     'ALTER TYPE ... ADD VALUE inside a transaction: fails before PostgreSQL 12; from 12 on, the new value cannot be used until the transaction commits.',
   check(ctx) {

@@ -4,7 +4,7 @@
  * Data-modifying CTEs count too. Tables created earlier in the run are skipped.
  */
 import { defineRule } from '../define-rule.js';
-import { display, isAlwaysTrue, modifyingStatements } from '../dml.js';
+import { display, isAlwaysTrue, modifyingStatements, WRAPPING_KINDS } from '../dml.js';
 import type { QualifiedName } from '../types.js';
 
 type Node = Record<string, unknown>;
@@ -24,7 +24,7 @@ export default defineRule({
   severity: 'error',
   level: 3,
   summary: 'UPDATE without a WHERE clause rewrites and locks every row of the table in one transaction.',
-  on: ['DeleteStmt', 'UpdateStmt', 'InsertStmt', 'SelectStmt', 'MergeStmt'],
+  on: ['DeleteStmt', 'UpdateStmt', 'InsertStmt', 'SelectStmt', 'MergeStmt', ...WRAPPING_KINDS],
   check(ctx) {
     if (!ctx.node) return;
     for (const stmt of modifyingStatements(ctx.statement.kind, ctx.node, 'UpdateStmt') as UpdateStmt[]) {

@@ -14,7 +14,7 @@ interface DefElem {
 export default defineRule({
   id: 'concurrently-in-transaction',
   severity: 'error',
-  level: 3,
+  level: 1,
   summary:
     'CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and DETACH PARTITION CONCURRENTLY cannot run inside a transaction block.',
   on: ['IndexStmt', 'DropStmt', 'ReindexStmt', 'AlterTableStmt'],

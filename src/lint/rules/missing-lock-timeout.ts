@@ -45,7 +45,7 @@ const WRITE_BLOCKING = MODES.indexOf('SHARE');
 export default defineRule({
   id: 'missing-lock-timeout',
   severity: 'warning',
-  level: 3,
+  level: 1,
   summary:
     'A statement that needs a write-blocking lock on an existing table runs with no SET lock_timeout earlier in the file.',
   check(ctx) {

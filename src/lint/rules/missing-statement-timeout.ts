@@ -60,7 +60,7 @@ const REWRITES: Readonly<Record<string, string>> = {
 export default defineRule({
   id: 'missing-statement-timeout',
   severity: 'warning',
-  level: 3,
+  level: 1,
   summary:
     'A statement that rewrites, scans or indexes a whole existing table under a write-blocking lock runs with no SET statement_timeout earlier in the file.',
   on: ['AlterTableStmt', 'IndexStmt', 'ReindexStmt', 'ClusterStmt', 'VacuumStmt', 'RefreshMatViewStmt'],

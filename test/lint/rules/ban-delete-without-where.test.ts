@@ -3,6 +3,7 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    'EXPLAIN DELETE FROM users;',
     'DELETE FROM users WHERE id = 1;',
     'DELETE FROM "Audit"."Events" WHERE created_at < now() - interval \'90 days\';',
     'DELETE FROM sessions WHERE false;',
@@ -12,6 +13,11 @@ ruleTester(rule, {
     'CREATE FUNCTION purge() RETURNS void LANGUAGE sql BEGIN ATOMIC DELETE FROM sessions; END;',
   ],
   invalid: [
+    {
+      name: 'statements that run a DELETE of their own (each emptied the table on PostgreSQL 15)',
+      code: 'EXPLAIN ANALYZE DELETE FROM users;\nCOPY (DELETE FROM users RETURNING *) TO STDOUT;\nCREATE TABLE arch AS WITH d AS (DELETE FROM users RETURNING *) SELECT * FROM d;',
+      errors: [{ line: 1 }, { line: 2 }, { line: 3 }],
+    },
     {
       name: 'a view created in the run writes into its base table (DELETE 5 emptied users on PostgreSQL 15)',
       code: 'CREATE VIEW v AS SELECT * FROM users;\nDELETE FROM v;',
