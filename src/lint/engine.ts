@@ -48,6 +48,12 @@ export interface LintOptions {
    * --since` passes the unchanged migrations here.
    */
   context?: readonly MigrationFile[] | undefined;
+  /**
+   * Files among `files` that were already applied where the migrations are deployed, though they
+   * changed since (`lint --since` with an edited old migration): linted and reported like the
+   * others, but what they create is new only for their own statements.
+   */
+  edited?: ReadonlySet<MigrationFile> | undefined;
 }
 
 export interface LintFileResult {
@@ -239,7 +245,7 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
       continue;
     }
     const fileFindings: Finding[] = [];
-    state.startFile(file, false, parsed.statements.length);
+    state.startFile(file, false, parsed.statements.length, options.edited?.has(file) === true);
     for (const entry of active) if (entry.fileMemory.size > 0) entry.fileMemory.clear();
     let level: SafetyLevel = 1;
 
@@ -358,6 +364,7 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
       if (statementIgnores !== undefined) reportUnused(statementIgnores, enabledIds, builtin, emitBuiltin, lineSpan);
     }
     statement = undefined;
+    state.endFile();
     reportUnused(fileIgnores, enabledIds, builtin, emitBuiltin, lineSpan);
     reportStrayIgnores(parsed, fileIgnores, emitBuiltin, lineSpan);
 

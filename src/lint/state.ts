@@ -37,6 +37,18 @@ class NameSet {
     schemas.delete(key);
     if (schemas.size === 0) this.names.delete(name.name);
   }
+
+  /** Every name in the set (an unqualified or public one without a schema). */
+  entries(): QualifiedName[] {
+    const names: QualifiedName[] = [];
+    for (const [name, schemas] of this.names) for (const schema of schemas) names.push(schema === '' ? { name } : { schema, name });
+    return names;
+  }
+}
+
+/** A NameSet entry as one string, to compare snapshots. */
+function nameKey(name: QualifiedName): string {
+  return `${schemaKey(name.schema)}\0${name.name}`;
 }
 
 /**
@@ -211,16 +223,47 @@ export class RunState implements LintState {
   applied = false;
 
   /**
+   * What was new before an edited migration started (lintFiles' `edited`): what it creates is
+   * new for its own statements only, and forgotten at endFile.
+   */
+  private beforeEdited: { tables: Set<string>; indexes: Set<string>; columns: Set<string> } | undefined;
+
+  /**
    * Resets what lasts one file: the transaction and lock_timeout. `statements`: how many the file
    * has (an `implicit` file runs in a transaction only when it has more than one).
    */
-  startFile(file: MigrationFile, applied = false, statements = 0): void {
+  startFile(file: MigrationFile, applied = false, statements = 0, edited = false): void {
     this.applied = applied;
+    this.beforeEdited = edited
+      ? { tables: new Set(this.tables.entries().map(nameKey)), indexes: new Set(this.indexes.entries().map(nameKey)), columns: new Set(this.addedColumnKeys()) }
+      : undefined;
     this.implicitTransaction = file.transaction === 'per-file' || (file.transaction === 'implicit' && statements > 1);
     this.toolTransaction = file.transaction === 'per-file';
     this.explicitTransaction = false;
     this.inTransaction = this.implicitTransaction;
     for (const name of TIMEOUTS) this.timeouts[name] = { session: false, local: undefined };
+  }
+
+  /**
+   * Ends a file. After an edited migration (one that already existed where --since's ref was
+   * deployed, so it ran there), the tables, indexes and columns it created stop being new: they
+   * exist in production, whatever later migrations do to them.
+   */
+  endFile(): void {
+    const before = this.beforeEdited;
+    if (before === undefined) return;
+    this.beforeEdited = undefined;
+    for (const table of this.tables.entries()) if (!before.tables.has(nameKey(table))) this.tables.delete(table);
+    for (const index of this.indexes.entries()) if (!before.indexes.has(nameKey(index))) this.deleteIndex(index);
+    for (const [key, columns] of this.addedColumns) {
+      for (const column of columns) if (!before.columns.has(`${key}\0${column}`)) columns.delete(column);
+    }
+  }
+
+  private addedColumnKeys(): string[] {
+    const keys: string[] = [];
+    for (const [key, columns] of this.addedColumns) for (const column of columns) keys.push(`${key}\0${column}`);
+    return keys;
   }
 
   /** Records what the statement changes. Call after every rule has checked it. */

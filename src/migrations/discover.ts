@@ -6,7 +6,7 @@ import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'nod
 import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { changedFilesIn } from './git.js';
+import { changedFilesIn, filesAt } from './git.js';
 import { migrationFileFromText } from './layouts.js';
 import type { MigrationFile, MigrationLayout, TransactionMode } from './types.js';
 
@@ -574,18 +574,30 @@ export async function discoverMigrations(
 
 /**
  * The paths (as in `files`) of the discovered migrations that git reports as added or changed
- * since `ref` (uncommitted and untracked included), asking the repositories that hold them.
- * stdin is never among them. For commands that read every migration and act on the changed ones
- * (`lint --since` reads the others as the applied schema, `check --since` replays them).
+ * since `ref` (uncommitted and untracked included), asking the repositories that hold them, and
+ * among those the `edited` ones: files that already existed at `ref`, so applied wherever it was
+ * deployed. stdin is never among them. For commands that read every migration and act on the
+ * changed ones (`lint --since` reads the others as the applied schema, `check --since` replays them).
  */
-export async function changedSince(files: readonly MigrationFile[], ref: string, cwd: string): Promise<Set<string>> {
+export async function changedSince(
+  files: readonly MigrationFile[],
+  ref: string,
+  cwd: string,
+  options: { edited?: boolean } = {},
+): Promise<{ changed: Set<string>; edited: Set<string> }> {
   const onDisk = files.filter((file) => file.layout !== 'stdin');
   const absolute = onDisk.map((file) => path.resolve(cwd, file.path));
-  const changed = absolute.length === 0 ? new Set<string>() : await changedFilesIn(ref, absolute.map((file) => path.dirname(file)));
-  const paths = new Set<string>();
+  const dirs = absolute.map((file) => path.dirname(file));
+  const changedFiles = absolute.length === 0 ? new Set<string>() : await changedFilesIn(ref, dirs);
+  const changed = new Set<string>();
+  const edited = new Set<string>();
+  const existed = options.edited === true && absolute.length > 0 ? await filesAt(ref, dirs) : new Set<string>();
   for (let i = 0; i < onDisk.length; i++) {
     const file = absolute[i]!;
-    if (changed.has(file) || changed.has(await realpath(file).catch(() => file))) paths.add(onDisk[i]!.path);
+    const real = await realpath(file).catch(() => file);
+    if (!changedFiles.has(file) && !changedFiles.has(real)) continue;
+    changed.add(onDisk[i]!.path);
+    if (existed.has(file) || existed.has(real)) edited.add(onDisk[i]!.path);
   }
-  return paths;
+  return { changed, edited };
 }

@@ -104,6 +104,24 @@ async function changedInRepository(ref: string, root: string): Promise<Set<strin
 }
 
 /**
+ * Absolute real paths of the files that already existed at `ref` (at the merge base of `ref` and
+ * HEAD, as `git diff REF...HEAD` compares), in the repositories that hold `dirs`: a migration
+ * that is there has been applied wherever `ref` was deployed, even when it was edited since.
+ */
+export async function filesAt(ref: string, dirs: Iterable<string>): Promise<Set<string>> {
+  checkRef(ref);
+  const files = new Set<string>();
+  for (const root of await repositoryRoots(dirs)) {
+    const base = await git(['merge-base', ref, 'HEAD'], root);
+    const tree = base.code === 0 ? base.stdout.trim() : ref;
+    const listed = await git(['ls-tree', '-r', '-z', '--name-only', tree, '--'], root);
+    if (listed.code !== 0) continue;
+    for (const entry of splitZ(listed.stdout)) files.add(path.join(root, entry));
+  }
+  return files;
+}
+
+/**
  * Absolute real paths of the files added, modified or renamed since `ref`: committed changes since
  * the merge base of `ref` and HEAD (`git diff REF...HEAD`), uncommitted changes to tracked files,
  * and untracked files that are not ignored.
@@ -131,6 +149,13 @@ export async function changedFilesSince(ref: string, cwd: string): Promise<Set<s
  */
 export async function changedFilesIn(ref: string, dirs: Iterable<string>): Promise<Set<string>> {
   checkRef(ref);
+  const files = new Set<string>();
+  for (const root of await repositoryRoots(dirs)) for (const file of await changedInRepository(ref, root)) files.add(file);
+  return files;
+}
+
+/** The work trees that hold `dirs`, each found once. */
+async function repositoryRoots(dirs: Iterable<string>): Promise<Set<string>> {
   const roots = new Set<string>();
   // Directories under a work tree found before share its root: a Prisma history has a folder per
   // migration, and asking git for each one's root took a process per folder. A directory that
@@ -146,7 +171,5 @@ export async function changedFilesIn(ref: string, dirs: Iterable<string>): Promi
       if (existsSync(path.join(at, '.git')) || path.dirname(at) === at) break;
     }
   }
-  const files = new Set<string>();
-  for (const root of roots) for (const file of await changedInRepository(ref, root)) files.add(file);
-  return files;
+  return roots;
 }

@@ -171,6 +171,17 @@ describe('LintState', () => {
     ]);
   });
 
+  it('an edited migration\'s objects are new for its own statements only', async () => {
+    const edited = migrationFileFromText('1.sql', 'CREATE TABLE t (id bigint);\nCREATE INDEX t_id ON t (id);\nALTER TABLE t ADD COLUMN c int;\nALTER TABLE u ADD COLUMN d int;', 'plain');
+    const later = migrationFileFromText('2.sql', 'ALTER TABLE t DROP COLUMN c;\nDROP INDEX t_id;\nALTER TABLE u DROP COLUMN d;', 'plain');
+    const result = await lintFiles([edited, later], { edited: new Set([edited]) });
+    const rules = (file: string): string[] => result.findings.filter((f) => f.file === file).map((f) => `${f.line} ${f.rule}`);
+    expect(rules('1.sql')).not.toContain('2 create-index-not-concurrently');
+    expect(rules('2.sql')).toEqual(expect.arrayContaining(['1 ban-drop-column', '2 drop-index-not-concurrently', '3 ban-drop-column']));
+    const plain = await lintFiles([edited, later]);
+    expect(plain.findings.filter((f) => f.file === '2.sql' && f.rule === 'ban-drop-column')).toEqual([]);
+  });
+
   it('distinguishes schemas: an unqualified name is not the new app.t', async () => {
     const { rule, seen } = recorder((ctx) => ctx.state.isNewTable(tableName(ctx)));
     await lintText('CREATE TABLE app.t (id int);\nALTER TABLE app.t ADD x int;\nALTER TABLE audit.t ADD x int;\nALTER TABLE t ADD x int;', {

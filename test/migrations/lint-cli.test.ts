@@ -155,4 +155,22 @@ describe('prodguard lint: discovery and parse problems', () => {
     expect((await runCli(['lint', 'm.sql'], { cwd: path.join(root, 'failon') })).code).toBe(1);
     expect((await runCli(['lint', 'm.sql', '--fail-on', 'error'], { cwd: path.join(root, 'failon') })).code).toBe(0);
   });
+
+  it('--since: an old migration edited on the branch still ran in production, so its tables are not new', async () => {
+    const repo = path.join(root, 'edited-repo');
+    const git = (...args: string[]): string =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, encoding: 'utf8' });
+    write('edited-repo/migrations/001_init.sql', 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n');
+    write('edited-repo/migrations/002_orders.sql', 'CREATE TABLE orders (id bigint PRIMARY KEY);\n');
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+    write('edited-repo/migrations/001_init.sql', '-- prodguard-ignore-file prefer-robust-stmts: old\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\n');
+    write('edited-repo/migrations/003_drop.sql', 'ALTER TABLE users DROP COLUMN email;\nDROP TABLE orders;\nDROP TABLE users;\n');
+    const run = await runCli(['lint', 'migrations', '--since', 'main', '--layout', 'plain', '--format', 'json'], { cwd: repo });
+    const report = JSON.parse(run.stdout) as { files: { path: string }[]; findings: { rule: string; file: string; line: number }[] };
+    expect(report.files.map((f) => path.basename(f.path))).toEqual(['001_init.sql', '003_drop.sql']);
+    const drops = report.findings.filter((f) => f.file.endsWith('003_drop.sql') && f.rule.startsWith('ban-drop')).map((f) => `${f.line} ${f.rule}`);
+    expect(drops).toEqual(['1 ban-drop-column', '2 ban-drop-table', '3 ban-drop-table']);
+  });
 });

@@ -121,7 +121,7 @@ async function check(cli: CliContext, paths: string[], flags: CheckFlags): Promi
   if (select === undefined && db && paths.length > 0 && files.every((f) => f.layout === 'plain')) select = { kind: 'all' };
   if (flags.since !== undefined) {
     // Every migration is replayed; only those git reports as changed are checked (one discovery).
-    select = { kind: 'since', paths: await changedSince(files, flags.since, discover.cwd) };
+    select = { kind: 'since', paths: (await changedSince(files, flags.since, discover.cwd)).changed };
   }
 
   const { runCheck } = await import('../../check/run.js');

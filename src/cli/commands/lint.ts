@@ -131,12 +131,16 @@ export async function lintProject(
   }
   // With --since the other migrations are already applied: the engine reads them first as the
   // existing schema (what they created is not new; their types and enum values are known).
+  // A changed migration that already existed at the ref (an old one edited) ran wherever the ref
+  // was deployed: it is linted, but what it creates is not new for the migrations after it.
   let files = discovered;
   let context: MigrationFile[] = [];
+  const edited = new Set<MigrationFile>();
   if (flags.since !== undefined) {
-    const changed = await changedSince(discovered, flags.since, cwd);
-    files = discovered.filter((file) => file.layout === 'stdin' || changed.has(file.path));
+    const since = await changedSince(discovered, flags.since, cwd, { edited: true });
+    files = discovered.filter((file) => file.layout === 'stdin' || since.changed.has(file.path));
     context = discovered.filter((file) => !files.includes(file));
+    for (const file of files) if (since.edited.has(file.path)) edited.add(file);
   }
   // Worker threads parse ahead of the rules only for inputs big enough to repay starting them.
   let inputChars = 0;
@@ -151,6 +155,7 @@ export async function lintProject(
       parsePool,
       findingSink,
       context,
+      edited,
     });
   } finally {
     await parsePool?.close();
