@@ -154,6 +154,8 @@ export class RunState implements LintState {
     else if (this.inTransaction) this.timeouts[name].local = value;
   }
   private readonly tables = new NameSet();
+  /** Existing (not new) tables renamed away in this run: a new table renamed into one's place takes over its clients. */
+  private readonly vacated = new NameSet();
   private readonly indexes = new NameSet();
   /** The new indexes of each table (by tableKey), and each new index's table: indexes move and go with their table. */
   private readonly indexesOf = new Map<string, Set<string>>();
@@ -527,8 +529,13 @@ export class RunState implements LintState {
   private moveRelation(from: QualifiedName, to: QualifiedName): void {
     if (this.tables.has(from)) {
       this.tables.delete(from);
-      this.tables.add(to);
+      // The swap pattern (copy into users_new, rename users away, rename users_new to users):
+      // the table now called users holds the data and serves the clients; it is not new.
+      if (!this.vacated.has(to)) this.tables.add(to);
+    } else {
+      this.vacated.add(from);
     }
+    this.vacated.delete(to);
     // A table's indexes stay with it, in its schema (SET SCHEMA moves them too).
     const indexes = this.indexesOf.get(tableKey(from));
     if (indexes !== undefined) {

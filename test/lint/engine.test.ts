@@ -182,6 +182,24 @@ describe('LintState', () => {
     expect(plain.findings.filter((f) => f.file === '2.sql' && f.rule === 'ban-drop-column')).toEqual([]);
   });
 
+  it('a new table renamed into the place of an existing one (the swap pattern) is not new', async () => {
+    const result = await lintText(
+      [
+        'CREATE TABLE users_new (LIKE users);',
+        'INSERT INTO users_new SELECT * FROM users;',
+        'ALTER TABLE users RENAME TO users_old;',
+        'ALTER TABLE users_new RENAME TO users;',
+        'DROP TABLE users_old;',
+        'ALTER TABLE users DROP COLUMN email;',
+        'CREATE TABLE fresh (id bigint);',
+        'ALTER TABLE fresh RENAME TO fresh2;',
+        'ALTER TABLE fresh2 DROP COLUMN id;',
+      ].join('\n'),
+    );
+    const lines = result.findings.filter((f) => f.rule.startsWith('ban-drop')).map((f) => `${f.line} ${f.rule}`);
+    expect(lines).toEqual(['5 ban-drop-table', '6 ban-drop-column']);
+  });
+
   it('distinguishes schemas: an unqualified name is not the new app.t', async () => {
     const { rule, seen } = recorder((ctx) => ctx.state.isNewTable(tableName(ctx)));
     await lintText('CREATE TABLE app.t (id int);\nALTER TABLE app.t ADD x int;\nALTER TABLE audit.t ADD x int;\nALTER TABLE t ADD x int;', {
