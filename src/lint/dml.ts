@@ -41,9 +41,10 @@ export function isAlwaysTrue(where: Node): boolean {
   if (constant) return constant.boolval?.boolval === true;
   const expr = where['A_Expr'] as { kind?: string; name?: { String?: { sval: string } }[]; lexpr?: Node; rexpr?: Node } | undefined;
   if (expr?.kind !== 'AEXPR_OP' || expr.name?.[0]?.String?.sval !== '=') return false;
-  const left = expr.lexpr?.['A_Const'];
-  const right = expr.rexpr?.['A_Const'];
-  if (!left || !right) return false;
+  const left = expr.lexpr?.['A_Const'] as { isnull?: boolean } | undefined;
+  const right = expr.rexpr?.['A_Const'] as { isnull?: boolean } | undefined;
+  // NULL = NULL is NULL, which keeps no row.
+  if (!left || !right || left.isnull === true || right.isnull === true) return false;
   const strip = (value: unknown): string => JSON.stringify(value, (key, v: unknown) => (key === 'location' ? undefined : v));
   return strip(left) === strip(right);
 }

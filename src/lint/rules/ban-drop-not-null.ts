@@ -76,7 +76,8 @@ export default defineRule({
         if (column === undefined) continue;
         how = `DROP CONSTRAINT ${quoteIdent(cmd.name)} (the NOT NULL constraint of ${quoteIdent(column)} on PostgreSQL ${NAMED_NOT_NULL}+)`;
       }
-      if (column === undefined || isNew) continue;
+      // A column the run added has no readers yet that count on it.
+      if (column === undefined || isNew || ctx.state.isNewColumn(table, column)) continue;
       const columnSql = quoteIdent(column);
       ctx.report({
         message: `${how} on ${tableSql}.${columnSql}: from now on NULLs can be written, and code, reports and other services that read ${columnSql} as always set (non-nullable types, string formatting, sums, joins) fail or silently drop rows on the first NULL.`,

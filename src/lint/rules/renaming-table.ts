@@ -22,14 +22,17 @@ export default defineRule({
     if (!ctx.node) return;
     let relation: RangeVar | undefined;
     let target: QualifiedName;
+    let kind: string | undefined;
     if (ctx.statement.kind === 'RenameStmt') {
       const stmt = ctx.node as { renameType?: string; relation?: RangeVar; newname?: string };
-      if (stmt.renameType !== 'OBJECT_TABLE' || !stmt.relation || stmt.newname === undefined) return;
+      kind = KINDS[stmt.renameType ?? ''];
+      if (kind === undefined || !stmt.relation || stmt.newname === undefined) return;
       relation = stmt.relation;
       target = { schema: relation.schemaname, name: stmt.newname };
     } else if (ctx.statement.kind === 'AlterObjectSchemaStmt') {
       const stmt = ctx.node as { objectType?: string; relation?: RangeVar; newschema?: string };
-      if (stmt.objectType !== 'OBJECT_TABLE' || !stmt.relation || stmt.newschema === undefined) return;
+      kind = KINDS[stmt.objectType ?? ''];
+      if (kind === undefined || !stmt.relation || stmt.newschema === undefined) return;
       relation = stmt.relation;
       target = { schema: stmt.newschema, name: relation.relname };
     } else {
@@ -41,9 +44,9 @@ export default defineRule({
     const oldSql = display(source);
     const newSql = display(target);
     ctx.report({
-      message: `Renaming table ${oldSql} to ${newSql} breaks every query and running client that still uses ${oldSql}: the application fails the moment the migration commits, before the new code is deployed.`,
+      message: `Renaming ${kind} ${oldSql} to ${newSql} breaks every query and running client that still uses ${oldSql}: the application fails the moment the migration commits, before the new code is deployed.`,
       help:
-        `Rename behind a compatibility view: in the same transaction, rename the table and create a view named ${oldSql} over it ` +
+        `Rename behind a compatibility view: in the same transaction, rename the ${kind} and create a view named ${oldSql} over it ` +
         '(a plain SELECT * view over one table is updatable, so old code keeps reading and writing through it); ' +
         `deploy code that uses ${newSql}; drop the view in a later migration.`,
       fix: [
@@ -59,6 +62,9 @@ export default defineRule({
     });
   },
 });
+
+/** What clients read by name: tables, views (ALTER VIEW ... RENAME TO) and materialized views. */
+const KINDS: Readonly<Record<string, string>> = { OBJECT_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view' };
 
 function quote(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;

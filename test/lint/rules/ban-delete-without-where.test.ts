@@ -3,6 +3,7 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    'DELETE FROM users WHERE NULL = NULL;',
     'EXPLAIN DELETE FROM users;',
     'DELETE FROM users WHERE id = 1;',
     'DELETE FROM "Audit"."Events" WHERE created_at < now() - interval \'90 days\';',

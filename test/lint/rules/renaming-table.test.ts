@@ -11,6 +11,15 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'views and materialized views are read by name too',
+      code: 'ALTER VIEW active_users RENAME TO users_active;\nALTER MATERIALIZED VIEW stats RENAME TO daily_stats;\nALTER VIEW v SET SCHEMA archive;',
+      errors: [
+        { line: 1, message: /^Renaming view "active_users" to "users_active" breaks every query/ },
+        { line: 2, message: /^Renaming materialized view "stats" to "daily_stats"/ },
+        { line: 3, message: /^Renaming view "v" to "archive"\."v"/ },
+      ],
+    },
+    {
       code: 'ALTER TABLE users RENAME TO accounts;',
       errors: [
         {
