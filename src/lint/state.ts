@@ -312,8 +312,13 @@ export class RunState implements LintState {
         return;
       }
       case 'IndexStmt': {
-        const idxname = node['idxname'] as string | undefined;
         const table = rangeVarName(node['relation']);
+        // An unnamed index gets PostgreSQL's name: <table>_<columns>_idx, an expression named by
+        // its function (lower(...) → lower), else "expr".
+        const columns = ((node['indexParams'] as { IndexElem?: { name?: string; expr?: Node } }[] | undefined) ?? []).map(
+          (param) => param.IndexElem?.name ?? listName((param.IndexElem?.expr?.['FuncCall'] as { funcname?: unknown } | undefined)?.funcname)?.name ?? 'expr',
+        );
+        const idxname = (node['idxname'] as string | undefined) ?? (table === undefined ? undefined : defaultConstraintName(table.name, columns, 'idx'));
         if (idxname !== undefined && table !== undefined && node['if_not_exists'] !== true && !this.applied) this.addIndex(table, idxname);
         return;
       }
