@@ -161,6 +161,8 @@ export class RunState implements LintState {
   private readonly indexesOf = new Map<string, Set<string>>();
   private readonly tableOfIndex = new Map<string, QualifiedName>();
   private readonly enums = new Map<string, { schema: string; values: string[] }[]>();
+  /** Whether each table the run (or its applied context) created is partitioned, by tableKey. */
+  private readonly partitioned = new Map<string, boolean>();
   /** Domains the run gave a CHECK or NOT NULL constraint. */
   private readonly checkedDomains = new NameSet();
   /** NOT NULL proofs by tableKey. */
@@ -191,6 +193,10 @@ export class RunState implements LintState {
     let types = this.columnTypes.get(key);
     if (types === undefined) this.columnTypes.set(key, (types = new Map()));
     return types;
+  }
+
+  isPartitioned(table: QualifiedName): boolean | undefined {
+    return this.partitioned.get(tableKey(table));
   }
 
   domainHasConstraints(name: QualifiedName): boolean {
@@ -286,6 +292,7 @@ export class RunState implements LintState {
         // IF NOT EXISTS may have met a table that exists, with rows, and columns of its own.
         if (name === undefined || base['if_not_exists'] === true) return;
         if (!this.applied) this.tables.add(name);
+        this.partitioned.set(tableKey(name), base['partspec'] !== undefined);
         const types = new Map<string, ColumnType>();
         this.columnTypes.set(tableKey(name), types);
         const elements = base['tableElts'] as { ColumnDef?: { colname?: string; typeName?: object; constraints?: { Constraint?: Node }[] }; Constraint?: Node }[] | undefined;
@@ -425,6 +432,7 @@ export class RunState implements LintState {
           this.notNullChecksOf(name, () => false);
           this.addedColumns.delete(tableKey(name));
           this.columnTypes.delete(tableKey(name));
+          this.partitioned.delete(tableKey(name));
           break;
         case 'OBJECT_INDEX':
           this.deleteIndex(name);
@@ -549,7 +557,7 @@ export class RunState implements LintState {
         this.addIndex(to, index);
       }
     }
-    for (const byTable of [this.addedColumns, this.columnTypes] as Map<string, unknown>[]) {
+    for (const byTable of [this.addedColumns, this.columnTypes, this.partitioned] as Map<string, unknown>[]) {
       const entry = byTable.get(tableKey(from));
       if (entry === undefined) continue;
       byTable.delete(tableKey(from));

@@ -57,6 +57,11 @@ export interface LintState {
   /** True when `SET statement_timeout` (non-zero) ran earlier in this file. */
   statementTimeoutSet: boolean;
   /**
+   * Whether a table the run (or the applied migrations read first) created is partitioned
+   * (`PARTITION BY`); undefined for a table it did not see created.
+   */
+  isPartitioned(table: QualifiedName): boolean | undefined;
+  /**
    * True when the run created the domain with a CHECK or NOT NULL constraint or added one
    * (followed through RENAME and SET SCHEMA): a column of such a domain is checked row by row.
    */

@@ -200,6 +200,18 @@ describe('LintState', () => {
     expect(lines).toEqual(['5 ban-drop-table', '6 ban-drop-column']);
   });
 
+  it('knows the partitioned tables of applied migrations: no CONCURRENTLY fix there, ON ONLY on a plain table builds an index', async () => {
+    const applied = migrationFileFromText('1.sql', 'CREATE TABLE events (at date) PARTITION BY RANGE (at);\nCREATE TABLE users (email text);', 'plain');
+    const pending = migrationFileFromText('2.sql', 'CREATE INDEX events_at_idx ON events (at);\nCREATE INDEX users_email_idx ON ONLY users (email);\nCREATE INDEX events_at2_idx ON ONLY events (at);', 'plain');
+    const result = await lintFiles([pending], { context: [applied], rules: allRules.filter((rule) => rule.id === 'create-index-not-concurrently') });
+    expect(result.findings.map((f) => [f.line, f.fix === undefined])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+    expect(result.findings[0]!.message).toContain('CONCURRENTLY is not available on a partitioned table');
+    expect(result.findings[0]!.help).toContain('ON ONLY');
+  });
+
   it('distinguishes schemas: an unqualified name is not the new app.t', async () => {
     const { rule, seen } = recorder((ctx) => ctx.state.isNewTable(tableName(ctx)));
     await lintText('CREATE TABLE app.t (id int);\nALTER TABLE app.t ADD x int;\nALTER TABLE audit.t ADD x int;\nALTER TABLE t ADD x int;', {

@@ -24,10 +24,21 @@ export default defineRule({
   check(ctx) {
     if (ctx.statement.kind !== 'IndexStmt' || !ctx.node) return;
     const stmt = ctx.node as unknown as IndexStmt;
-    if (stmt.concurrent || !stmt.relation || stmt.relation.inh !== true) return;
+    if (stmt.concurrent || !stmt.relation) return;
     const table: QualifiedName = { schema: stmt.relation.schemaname, name: stmt.relation.relname };
+    const partitioned = ctx.state.isPartitioned(table);
+    // ON ONLY a partitioned parent only creates its (invalid) index; on a plain table it builds one.
+    if (stmt.relation.inh !== true && partitioned !== false) return;
     if (ctx.state.isNewTable(table)) return;
     const tableSql = qualifiedSql(table);
+    if (partitioned === true) {
+      const index = stmt.idxname ? quoteIdent(stmt.idxname) : 'the index';
+      ctx.report({
+        message: `CREATE ${stmt.unique ? 'UNIQUE ' : ''}INDEX${stmt.idxname ? ` ${quoteIdent(stmt.idxname)}` : ''} on the partitioned table ${tableSql} builds it on every partition under SHARE locks: every INSERT, UPDATE and DELETE waits until the last partition is indexed. CONCURRENTLY is not available on a partitioned table.`,
+        help: `Create ${index} ON ONLY ${tableSql} (instant, invalid until every partition has one), build each partition's index with CREATE INDEX CONCURRENTLY, and attach each with ALTER INDEX ${index} ATTACH PARTITION ...; the parent's index becomes valid when the last is attached.`,
+      });
+      return;
+    }
     const sql = ctx.statement.sql.trim();
     const fixed = sql.replace(/^(create\s+(?:unique\s+)?index)(?=\s)/i, '$1 CONCURRENTLY');
     const outside = ctx.state.inTransaction
