@@ -7,6 +7,7 @@
  * run are skipped.
  */
 import { defineRule } from '../define-rule.js';
+import { rangeVarName } from '../names.js';
 
 interface AlterDomainStmt {
   subtype?: string;
@@ -25,10 +26,22 @@ export default defineRule({
   severity: 'warning',
   level: 3,
   summary: 'ALTER DOMAIN ... ADD CONSTRAINT scans every table using the domain while blocking its writes.',
-  on: ['CreateDomainStmt', 'AlterDomainStmt'],
+  on: ['CreateDomainStmt', 'AlterDomainStmt', 'AlterTableStmt'],
   check(ctx) {
     if (!ctx.node) return;
     const created = createdDomains(ctx.memory);
+
+    if (ctx.statement.kind === 'AlterTableStmt') {
+      // A new domain put on an existing table's column (ADD COLUMN, ALTER COLUMN TYPE) now has
+      // rows to scan: later constraints on it are no longer free.
+      const table = rangeVarName(ctx.node['relation']);
+      if (created.size === 0 || table === undefined || ctx.state.isNewTable(table)) return;
+      for (const item of (ctx.node['cmds'] as { AlterTableCmd?: { def?: { ColumnDef?: { typeName?: { names?: { String?: { sval: string } }[] } } } } }[] | undefined) ?? []) {
+        const names = item.AlterTableCmd?.def?.ColumnDef?.typeName?.names;
+        if (names !== undefined) created.delete(domainKey(names.map((part) => part.String?.sval ?? '')));
+      }
+      return;
+    }
 
     if (ctx.statement.kind === 'CreateDomainStmt') {
       const names = (ctx.node as { domainname?: { String?: { sval: string } }[] }).domainname ?? [];

@@ -13,6 +13,11 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'a domain created in the run but put on an existing table has rows to scan (SHARE lock on users, PostgreSQL 15)',
+      code: 'CREATE DOMAIN email_d AS text;\nALTER TABLE users ALTER COLUMN email TYPE email_d;\nALTER DOMAIN email_d ADD CONSTRAINT email_ok CHECK (VALUE LIKE \'%@%\');',
+      errors: [{ line: 3 }],
+    },
+    {
       code: "ALTER DOMAIN email ADD CONSTRAINT email_at CHECK (VALUE ~ '@');",
       errors: [
         {

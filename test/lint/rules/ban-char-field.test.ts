@@ -3,6 +3,7 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    'CREATE TABLE t (code bpchar);',
     'CREATE TABLE c (code text);',
     'CREATE TABLE c (code varchar(3));',
     // The internal one-byte type is not char(n).
