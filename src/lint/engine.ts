@@ -124,6 +124,9 @@ function parseIgnore(text: string): { file: boolean; ids: string[] } | undefined
   const match = IGNORE_COMMENT.exec(text);
   if (match === null) return undefined;
   const rest = match[2] ?? '';
+  // A misspelt directive (`prodguard-ignore-files x`) suppresses nothing; its glued word is
+  // reported as an unknown rule.
+  if (/^[^\s:,]/.test(rest)) return { file: false, ids: [rest.split(/[\s:,]/)[0]!] };
   const colon = rest.indexOf(':');
   const list = colon === -1 ? rest : rest.slice(0, colon);
   const ids = list.split(/[\s,]+/).filter((id) => id.length > 0);

@@ -574,6 +574,14 @@ describe('findings', () => {
 });
 
 describe('suppression and config', () => {
+  it('a misspelt directive (prodguard-ignore-files) suppresses nothing and is reported', async () => {
+    const result = await lintText('-- prodguard-ignore-files test-no-drop\nDROP TABLE a;', { rules: [noDrop] });
+    expect(result.findings.map((f) => [f.rule, f.line])).toEqual([
+      ['unknown-rule', 1],
+      ['test-no-drop', 2],
+    ]);
+  });
+
   it('reports an ignore comment at the end of a statement\'s line, which suppresses nothing', async () => {
     const result = await lintText('DROP TABLE b; -- prodguard-ignore test-no-drop: later\nSELECT 1; -- an ordinary comment', { rules: [noDrop] });
     expect(result.findings.map((f) => [f.rule, f.line, f.column, f.endColumn])).toEqual([
