@@ -230,6 +230,16 @@ export class RunState implements LintState {
 
   applied = false;
 
+  /** True while the engine lints an edited migration (see `edited` in LintState). */
+  edited = false;
+
+  /** Views created (not replaced) in this run: they have no clients under their first name yet. */
+  private readonly createdViews = new NameSet();
+
+  isNewView(name: QualifiedName): boolean {
+    return this.createdViews.has(name);
+  }
+
   /**
    * What was new before an edited migration started (lintFiles' `edited`): what it creates is
    * new for its own statements only, and forgotten at endFile.
@@ -242,6 +252,7 @@ export class RunState implements LintState {
    */
   startFile(file: MigrationFile, applied = false, statements = 0, edited = false): void {
     this.applied = applied;
+    this.edited = edited;
     this.beforeEdited = edited
       ? { tables: new Set(this.tables.entries().map(nameKey)), indexes: new Set(this.indexes.entries().map(nameKey)), columns: new Set(this.addedColumnKeys()) }
       : undefined;
@@ -292,6 +303,7 @@ export class RunState implements LintState {
         // IF NOT EXISTS may have met a table that exists, with rows, and columns of its own.
         if (name === undefined || base['if_not_exists'] === true) return;
         if (!this.applied) this.tables.add(name);
+        this.vacated.delete(name);
         this.partitioned.set(tableKey(name), base['partspec'] !== undefined);
         const types = new Map<string, ColumnType>();
         this.columnTypes.set(tableKey(name), types);
@@ -313,6 +325,13 @@ export class RunState implements LintState {
         if (name && node['if_not_exists'] !== true && !this.applied) this.tables.add(name);
         return;
       }
+      case 'ViewStmt': {
+        // Never new for the data rules (a view writes through to its table), but one the run
+        // created has no clients under its first name.
+        const name = rangeVarName(node['view']);
+        if (name !== undefined && node['replace'] !== true && !this.applied && !this.edited) this.createdViews.add(name);
+        return;
+      }
       case 'CreateSeqStmt': {
         const name = rangeVarName(node['sequence']);
         if (name && node['if_not_exists'] !== true && !this.applied) this.tables.add(name);
@@ -320,12 +339,10 @@ export class RunState implements LintState {
       }
       case 'IndexStmt': {
         const table = rangeVarName(node['relation']);
-        // An unnamed index gets PostgreSQL's name: <table>_<columns>_idx, an expression named by
-        // its function (lower(...) → lower), else "expr".
-        const columns = ((node['indexParams'] as { IndexElem?: { name?: string; expr?: Node } }[] | undefined) ?? []).map(
-          (param) => param.IndexElem?.name ?? listName((param.IndexElem?.expr?.['FuncCall'] as { funcname?: unknown } | undefined)?.funcname)?.name ?? 'expr',
-        );
-        const idxname = (node['idxname'] as string | undefined) ?? (table === undefined ? undefined : defaultConstraintName(table.name, columns, 'idx'));
+        // An unnamed index is not followed: PostgreSQL names it <table>_<columns>_idx, or
+        // <table>_<columns>_idx1 when that name is taken by an index the run cannot see, so
+        // assuming the first would hide a DROP of the existing one.
+        const idxname = node['idxname'] as string | undefined;
         if (idxname !== undefined && table !== undefined && node['if_not_exists'] !== true && !this.applied) this.addIndex(table, idxname);
         return;
       }
@@ -540,15 +557,20 @@ export class RunState implements LintState {
    * to it, their declared types and its NOT NULL checks go with it.
    */
   private moveRelation(from: QualifiedName, to: QualifiedName): void {
+    // The swap pattern (copy into users_new, rename users away, rename users_new to users): the
+    // table now called users holds the data and serves the clients; nothing of it is new.
+    const takesOver = this.vacated.has(to);
     if (this.tables.has(from)) {
       this.tables.delete(from);
-      // The swap pattern (copy into users_new, rename users away, rename users_new to users):
-      // the table now called users holds the data and serves the clients; it is not new.
-      if (!this.vacated.has(to)) this.tables.add(to);
-    } else {
+      if (!takesOver) this.tables.add(to);
+    } else if (!this.applied) {
       this.vacated.add(from);
     }
     this.vacated.delete(to);
+    if (this.createdViews.has(from)) {
+      this.createdViews.delete(from);
+      this.createdViews.add(to);
+    }
     // A table's indexes stay with it, in its schema (SET SCHEMA moves them too).
     const indexes = this.indexesOf.get(tableKey(from));
     if (indexes !== undefined) {
@@ -567,6 +589,10 @@ export class RunState implements LintState {
     if (checks !== undefined) {
       this.notNullChecks.delete(tableKey(from));
       this.notNullChecks.set(tableKey(to), checks);
+    }
+    if (takesOver) {
+      for (const index of [...(this.indexesOf.get(tableKey(to)) ?? [])]) this.deleteIndex({ schema: to.schema, name: index });
+      this.addedColumns.delete(tableKey(to));
     }
   }
 

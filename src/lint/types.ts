@@ -83,6 +83,15 @@ export interface LintState {
    * Rules that remember objects created in the run must not remember these.
    */
   readonly applied: boolean;
+  /**
+   * True while the engine lints an edited migration: one that changed since `lint --since`'s ref
+   * but was there already, so it ran in production. What it creates is new for its own
+   * statements only (the state forgets it at the file's end); rules that remember objects created
+   * in the run must not remember these.
+   */
+  readonly edited: boolean;
+  /** True when the run created the view (not CREATE OR REPLACE): nothing reads it by that name yet. */
+  isNewView(name: QualifiedName): boolean;
 }
 
 export interface QualifiedName {

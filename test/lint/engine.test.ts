@@ -212,6 +212,39 @@ describe('LintState', () => {
     expect(result.findings[0]!.help).toContain('ON ONLY');
   });
 
+  it('an edited migration\'s schemas, enums and domains are not remembered as created by the run', async () => {
+    const edited = migrationFileFromText('1.sql', "CREATE SCHEMA billing;\nCREATE TYPE status AS ENUM ('a', 'b');\nCREATE DOMAIN posint AS int;", 'plain');
+    const later = migrationFileFromText('2.sql', "DROP SCHEMA billing;\nALTER TYPE status RENAME VALUE 'a' TO 'z';\nALTER DOMAIN posint ADD CONSTRAINT pos CHECK (VALUE > 0);", 'plain');
+    const result = await lintFiles([edited, later], { edited: new Set([edited]) });
+    const rules = result.findings.filter((f) => f.file === '2.sql').map((f) => `${f.line} ${f.rule}`);
+    expect(rules).toEqual(expect.arrayContaining(['1 ban-drop-schema', '2 renaming-enum-value', '3 ban-alter-domain-with-add-constraint']));
+  });
+
+  it('after a swap, the swapped-in table\'s indexes and added columns are not new either; renames in applied migrations vacate nothing', async () => {
+    const swap = await lintText(
+      [
+        'CREATE TABLE users_new (id bigint, email text);',
+        'CREATE INDEX users_new_email_idx ON users_new (email);',
+        'ALTER TABLE users_new ADD COLUMN note text;',
+        'ALTER TABLE users RENAME TO users_old;',
+        'ALTER TABLE users_new RENAME TO users;',
+        'DROP INDEX users_new_email_idx;',
+        'ALTER TABLE users DROP COLUMN note;',
+      ].join('\n'),
+    );
+    const lines = swap.findings.filter((f) => ['drop-index-not-concurrently', 'ban-drop-column'].includes(f.rule)).map((f) => `${f.line} ${f.rule}`);
+    expect(lines).toEqual(['6 drop-index-not-concurrently', '7 ban-drop-column']);
+    const applied = migrationFileFromText('1.sql', 'CREATE TABLE reports (id bigint);\nALTER TABLE reports RENAME TO reports_archive;', 'plain');
+    const pending = migrationFileFromText('2.sql', 'CREATE TABLE reports_tmp (id bigint);\nALTER TABLE reports_tmp RENAME TO reports;\nALTER TABLE reports ADD COLUMN owner bigint NOT NULL;', 'plain');
+    const result = await lintFiles([pending], { context: [applied] });
+    expect(result.findings.filter((f) => f.rule === 'adding-required-column')).toEqual([]);
+  });
+
+  it('a view the run created is not read by anyone under its first name: renaming it is fine', async () => {
+    const result = await lintText('CREATE VIEW active_users_tmp AS SELECT 1 AS x;\nALTER VIEW active_users_tmp RENAME TO active_users;\nALTER VIEW old_view RENAME TO new_view;');
+    expect(result.findings.filter((f) => f.rule === 'renaming-table').map((f) => f.line)).toEqual([3]);
+  });
+
   it('distinguishes schemas: an unqualified name is not the new app.t', async () => {
     const { rule, seen } = recorder((ctx) => ctx.state.isNewTable(tableName(ctx)));
     await lintText('CREATE TABLE app.t (id int);\nALTER TABLE app.t ADD x int;\nALTER TABLE audit.t ADD x int;\nALTER TABLE t ADD x int;', {
