@@ -117,6 +117,17 @@ export async function filesAt(ref: string, dirs: Iterable<string>): Promise<Set<
     const listed = await git(['ls-tree', '-r', '-z', '--name-only', tree, '--'], root);
     if (listed.code !== 0) continue;
     for (const entry of splitZ(listed.stdout)) files.add(path.join(root, entry));
+    // A migration renamed since (git mv 1_init.sql 001_init.sql) is the same migration.
+    const renames = await git(['diff', '-M', '--name-status', '-z', tree, '--'], root);
+    if (renames.code !== 0) continue;
+    const fields = splitZ(renames.stdout);
+    for (let i = 0; i < fields.length; ) {
+      const status = fields[i] ?? '';
+      if (status.startsWith('R') || status.startsWith('C')) {
+        if (status.startsWith('R')) files.add(path.join(root, fields[i + 2] ?? ''));
+        i += 3;
+      } else i += 2;
+    }
   }
   return files;
 }

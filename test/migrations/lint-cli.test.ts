@@ -173,4 +173,20 @@ describe('prodguard lint: discovery and parse problems', () => {
     const drops = report.findings.filter((f) => f.file.endsWith('003_drop.sql') && f.rule.startsWith('ban-drop')).map((f) => `${f.line} ${f.rule}`);
     expect(drops).toEqual(['1 ban-drop-column', '2 ban-drop-table', '3 ban-drop-table']);
   });
+
+  it('--since: an old migration renamed on the branch is still the applied one', async () => {
+    const repo = path.join(root, 'renamed-repo');
+    const git = (...args: string[]): string =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, encoding: 'utf8' });
+    write('renamed-repo/m/1_init.sql', 'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric NOT NULL);\n');
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+    git('mv', 'm/1_init.sql', 'm/001_init.sql');
+    write('renamed-repo/m/002_drop.sql', 'DROP TABLE orders;\n');
+    const run = await runCli(['lint', 'm', '--since', 'main', '--format', 'json'], { cwd: repo });
+    const report = JSON.parse(run.stdout) as { findings: { rule: string; file: string }[] };
+    expect(report.findings.filter((f) => f.rule === 'ban-drop-table').map((f) => path.basename(f.file))).toEqual(['002_drop.sql']);
+    expect(run.code).toBe(1);
+  });
 });
