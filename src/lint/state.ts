@@ -101,13 +101,20 @@ function notNullProof(table: QualifiedName, constraint: Node, column: string | u
   return undefined;
 }
 
-/** Whether a list of constraints holds a CHECK or NOT NULL (what a domain checks each value against). */
-function hasValueConstraint(constraints: unknown): boolean {
+/** What a domain checks each value against: its CHECKs (counted) and NOT NULL. */
+interface DomainChecks {
+  checks: number;
+  notNull: boolean;
+}
+
+/** The CHECK and NOT NULL constraints in a list of constraints, added to `into`. */
+function countValueConstraints(constraints: unknown, into: DomainChecks): DomainChecks {
   for (const item of (constraints as ({ Constraint?: { contype?: string } } | undefined)[] | undefined) ?? []) {
     const contype = item?.Constraint?.contype;
-    if (contype === 'CONSTR_CHECK' || contype === 'CONSTR_NOTNULL') return true;
+    if (contype === 'CONSTR_CHECK') into.checks++;
+    else if (contype === 'CONSTR_NOTNULL') into.notNull = true;
   }
-  return false;
+  return into;
 }
 
 /** A timeout value that limits anything: a number other than 0 (with or without a unit). */
@@ -164,7 +171,7 @@ export class RunState implements LintState {
   /** Whether each table the run (or its applied context) created is partitioned, by tableKey. */
   private readonly partitioned = new Map<string, boolean>();
   /** Domains the run gave a CHECK or NOT NULL constraint. */
-  private readonly checkedDomains = new NameSet();
+  private readonly domainChecks = new Map<string, DomainChecks>();
   /** NOT NULL proofs by tableKey. */
   private readonly notNullChecks = new Map<string, NotNullCheck[]>();
   /** Columns added by ALTER TABLE ... ADD COLUMN in this run, by tableKey. */
@@ -200,7 +207,8 @@ export class RunState implements LintState {
   }
 
   domainHasConstraints(name: QualifiedName): boolean {
-    return this.checkedDomains.has(name);
+    const checks = this.domainChecks.get(nameKey(name));
+    return checks !== undefined && (checks.checks > 0 || checks.notNull);
   }
 
   enumValues(name: QualifiedName): string[] | undefined {
@@ -354,13 +362,34 @@ export class RunState implements LintState {
         return this.applySetSchema(node);
       case 'CreateDomainStmt': {
         const name = listName(node['domainname']);
-        if (name !== undefined && hasValueConstraint(node['constraints'])) this.checkedDomains.add(name);
+        if (name === undefined) return;
+        // A domain over a domain checks the base domain's constraints too.
+        const base = this.domainChecks.get(nameKey(listName((node['typeName'] as Node | undefined)?.['names']) ?? { name: '' }));
+        this.domainChecks.set(nameKey(name), countValueConstraints(node['constraints'], { checks: base?.checks ?? 0, notNull: base?.notNull ?? false }));
         return;
       }
       case 'AlterDomainStmt': {
         const name = listName(node['typeName']);
-        const subtype = node['subtype'];
-        if (name !== undefined && (subtype === 'O' || (subtype === 'C' && hasValueConstraint([node['def']])))) this.checkedDomains.add(name);
+        if (name === undefined) return;
+        let checks = this.domainChecks.get(nameKey(name));
+        if (checks === undefined) this.domainChecks.set(nameKey(name), (checks = { checks: 0, notNull: false }));
+        // C: ADD CONSTRAINT, X: DROP CONSTRAINT, O: SET NOT NULL, N: DROP NOT NULL.
+        switch (node['subtype']) {
+          case 'C':
+            countValueConstraints([node['def']], checks);
+            break;
+          case 'X':
+            if (checks.checks > 0) checks.checks--;
+            break;
+          case 'O':
+            checks.notNull = true;
+            break;
+          case 'N':
+            checks.notNull = false;
+            break;
+          default:
+            break;
+        }
         return;
       }
       case 'CreateEnumStmt': {
@@ -457,7 +486,7 @@ export class RunState implements LintState {
         case 'OBJECT_TYPE':
         case 'OBJECT_DOMAIN':
           this.deleteEnum(name);
-          this.checkedDomains.delete(name);
+          this.domainChecks.delete(nameKey(name));
           break;
         default:
           break;
@@ -617,9 +646,10 @@ export class RunState implements LintState {
 
   /** A type renamed or moved to another schema: an enum keeps its values, a domain its constraints. */
   private moveType(from: QualifiedName, to: QualifiedName): void {
-    if (this.checkedDomains.has(from)) {
-      this.checkedDomains.delete(from);
-      this.checkedDomains.add(to);
+    const checks = this.domainChecks.get(nameKey(from));
+    if (checks !== undefined) {
+      this.domainChecks.delete(nameKey(from));
+      this.domainChecks.set(nameKey(to), checks);
     }
     const entry = this.findEnum(from);
     if (entry === undefined) return;

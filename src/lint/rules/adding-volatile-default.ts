@@ -190,7 +190,8 @@ export type ColumnFill =
 export function columnFill(col: ColumnDef, pgVersion: number, state: LintState): ColumnFill | undefined {
   const typeName = col.typeName?.names?.at(-1)?.String?.sval ?? '';
   if (isSerialType(typeName)) return { kind: 'serial', typeName, location: col.typeName?.location };
-  const domain = listName(col.typeName?.names);
+  // An array of a domain is not checked against the domain's constraints when added (no rewrite).
+  const domain = (col.typeName as { arrayBounds?: unknown[] } | undefined)?.arrayBounds?.length ? undefined : listName(col.typeName?.names);
   if (domain !== undefined && state.domainHasConstraints(domain)) {
     return { kind: 'domain-check', domain: qualifiedSql(domain), location: col.typeName?.location };
   }

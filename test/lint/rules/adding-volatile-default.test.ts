@@ -3,6 +3,9 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    // An array of a constrained domain, and a domain whose only constraint was dropped, add without a rewrite (relfilenode on PostgreSQL 15).
+    'CREATE DOMAIN d1 AS int CHECK (VALUE > 0);\nALTER TABLE t ADD COLUMN y d1[];',
+    'CREATE DOMAIN d3 AS int CONSTRAINT c3 CHECK (VALUE > 0);\nALTER DOMAIN d3 DROP CONSTRAINT c3;\nALTER TABLE t ADD COLUMN z d3;',
     // A domain without constraints adds like its base type (relfilenode unchanged on PostgreSQL 15).
     'CREATE DOMAIN plain_int AS int;\nALTER TABLE t ADD COLUMN d plain_int DEFAULT 1;',
     'CREATE DOMAIN posint AS int CHECK (VALUE > 0);\nDROP DOMAIN posint;\nCREATE DOMAIN posint AS int;\nALTER TABLE t ADD COLUMN d posint;',
@@ -24,6 +27,11 @@ ruleTester(rule, {
     { code: 'ALTER TABLE items ADD COLUMN total numeric GENERATED ALWAYS AS (price * qty) VIRTUAL;', pgVersion: 18 },
   ],
   invalid: [
+    {
+      name: 'a domain over a constrained domain checks its constraints too (rewrite on PostgreSQL 15)',
+      code: 'CREATE DOMAIN d1 AS int CHECK (VALUE > 0);\nCREATE DOMAIN d2 AS d1;\nALTER TABLE t ADD COLUMN x d2;',
+      errors: [{ line: 3, message: /of the domain d2, which has constraints/ }],
+    },
     {
       name: 'a column of a domain with constraints rewrites the table, with or without a default',
       code: 'CREATE DOMAIN posint AS int CHECK (VALUE > 0);\nALTER TABLE t ADD COLUMN b posint;\nALTER DOMAIN posint RENAME TO positive;\nALTER TABLE t ADD COLUMN c positive DEFAULT 1;\nCREATE DOMAIN code AS text;\nALTER DOMAIN code SET NOT NULL;\nALTER TABLE t ADD COLUMN d code DEFAULT \'x\';',
