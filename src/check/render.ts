@@ -19,16 +19,16 @@ function statementLines(s: StatementCheck, path: string, c: Colors): string[] {
   // The SQL, the server's messages and the examples are the migrations' and the data's text:
   // shown, never acted on by the terminal.
   lines.push(`  ${c.dim(`${shown(path)}:${s.line}`)} ${shown(s.sql)}`);
-  lines.push(`    ${status}${timing}${rows}${s.reason ? c.dim(` (${s.reason})`) : ''}`);
+  lines.push(`    ${status}${timing}${rows}${s.reason ? c.dim(` (${shown(s.reason)})`) : ''}`);
   if (s.error) lines.push(`    ${c.red('error')} ${shown(path)}:${s.error.line}:${s.error.column} ${shown(s.error.message)}${s.error.detail ? ` (${shown(s.error.detail)})` : ''}`);
-  if (s.locks.length > 0) lines.push(`    locks: ${s.locks.map((l) => `${l.mode} on ${l.relation}${l.relationKind === 'table' ? '' : ` (${l.relationKind})`}`).join(', ')}`);
+  if (s.locks.length > 0) lines.push(`    locks: ${shown(s.locks.map((l) => `${l.mode} on ${l.relation}${l.relationKind === 'table' ? '' : ` (${l.relationKind})`}`).join(', '))}`);
   else if (s.status === 'ok' && s.locksCaptured) lines.push(`    locks: ${c.dim('none new')}`);
   else if (!s.locksCaptured && s.expectedLocks.length > 0) {
-    lines.push(`    locks (expected): ${s.expectedLocks.map((l) => `${l.mode} on ${l.relation}`).join(', ')}`);
+    lines.push(`    locks (expected): ${shown(s.expectedLocks.map((l) => `${l.mode} on ${l.relation}`).join(', '))}`);
   }
-  if (s.rewrites.length > 0) lines.push(`    ${c.yellow('rewrites')}: ${s.rewrites.map((r) => `${r.relation}${r.relationKind === 'table' ? '' : ` (${r.relationKind})`}`).join(', ')}`);
+  if (s.rewrites.length > 0) lines.push(`    ${c.yellow('rewrites')}: ${shown(s.rewrites.map((r) => `${r.relation}${r.relationKind === 'table' ? '' : ` (${r.relationKind})`}`).join(', '))}`);
   for (const t of s.tables) {
-    lines.push(`    table ${t.table}: ${formatBytes(t.bytes)}, ${t.estimatedRows < 0 ? 'row count not estimated yet (never analyzed)' : `~${t.estimatedRows.toLocaleString('en-US')} rows`}`);
+    lines.push(`    table ${shown(t.table)}: ${formatBytes(t.bytes)}, ${t.estimatedRows < 0 ? 'row count not estimated yet (never analyzed)' : `~${t.estimatedRows.toLocaleString('en-US')} rows`}`);
   }
   for (const f of s.findings) {
     lines.push(`    ${severityLabel(f, c)} [${f.id}] ${shown(f.message)}`);
@@ -41,7 +41,7 @@ function statementLines(s: StatementCheck, path: string, c: Colors): string[] {
 export function renderCheckText(report: CheckReport, c: Colors): string {
   const out: string[] = [];
   const identity = report.identity ? ` (recorded as ${report.identity.kind} "${report.identity.name}")` : '';
-  out.push(`${c.bold('prodguard check')} ${report.target}${identity}`);
+  out.push(`${c.bold('prodguard check')} ${shown(report.target)}${shown(identity)}`);
   const modeText =
     report.mode === 'shadow'
       ? `shadow replay: ${report.replayed} migration(s) applied to build the schema`
@@ -52,7 +52,7 @@ export function renderCheckText(report: CheckReport, c: Colors): string {
   if (report.ledger) {
     const { layouts, table, applied, pending, problems } = report.ledger;
     out.push(`ledger: ${table ?? `no ${layouts.join('/')} ledger table yet`}: ${applied} applied, ${pending} pending`);
-    for (const problem of problems) out.push(c.yellow(`ledger: ${problem}`));
+    for (const problem of problems) out.push(c.yellow(`ledger: ${shown(problem)}`));
   }
   out.push('');
   if (report.migrations.length === 0) out.push('no migrations to check');

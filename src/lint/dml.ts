@@ -17,7 +17,11 @@ export function modifyingStatements(kind: string, body: Node, wanted: string): N
   const visit = (nodeKind: string, node: Node): void => {
     if (nodeKind === wanted) found.push(node);
     const wrapped = node['query'] as Node | undefined;
-    const runs = nodeKind === 'CopyStmt' || nodeKind === 'CreateTableAsStmt' || (nodeKind === 'ExplainStmt' && optionOn(node['options'], 'analyze'));
+    const runs =
+      nodeKind === 'CopyStmt' ||
+      // WITH NO DATA creates the table from the query's shape without running it.
+      (nodeKind === 'CreateTableAsStmt' && (node['into'] as { skipData?: boolean } | undefined)?.skipData !== true) ||
+      (nodeKind === 'ExplainStmt' && optionOn(node['options'], 'analyze'));
     if (wrapped !== undefined && runs) {
       const wrappedKind = Object.keys(wrapped)[0];
       if (wrappedKind !== undefined) visit(wrappedKind, wrapped[wrappedKind] as Node);

@@ -60,6 +60,8 @@ interface NotNullCheck {
   constraint: string;
   columns: string[];
   validated: boolean;
+  /** A NOT NULL constraint (not a CHECK): DROP NOT NULL removes it. */
+  notNull?: true;
 }
 
 /** Columns that `expr` proves non-null: `col IS NOT NULL`, possibly ANDed with other conditions. */
@@ -96,7 +98,7 @@ function notNullProof(table: QualifiedName, constraint: Node, column: string | u
     const columns = column !== undefined ? [column] : keys;
     if (columns.length === 0) return undefined;
     const name = conname ?? defaultConstraintName(table.name, columns.slice(0, 1), 'not_null');
-    return { constraint: name, columns, validated };
+    return { constraint: name, columns, validated, notNull: true };
   }
   return undefined;
 }
@@ -704,6 +706,11 @@ export class RunState implements LintState {
           for (const item of (def as { constraints?: { Constraint?: Node }[] } | undefined)?.constraints ?? []) {
             if (item.Constraint !== undefined) this.addNotNullProof(table, notNullProof(table, item.Constraint, column, true));
           }
+          break;
+        }
+        case 'AT_DropNotNull': {
+          const column = cmd['name'] as string | undefined;
+          if (column !== undefined) this.notNullChecksOf(table, (check) => check.notNull !== true || !check.columns.includes(column));
           break;
         }
         case 'AT_DropColumn': {

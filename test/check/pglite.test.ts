@@ -49,10 +49,14 @@ describe('check: shadow replay on PGlite', () => {
   });
 
   it('text output shows control characters from the migrations instead of sending them to the terminal', async () => {
-    const dir = writeMigrations({ setup: 'CREATE TABLE notes (body text);\n', migration: "INSERT INTO notes VALUES ('a\u001b]0;pwned\u0007b');\n" }, { withSetup: true });
+    const dir = writeMigrations(
+      { setup: 'CREATE TABLE "no\u001b[2Jtes" (body text);\n', migration: 'INSERT INTO "no\u001b[2Jtes" VALUES (\'a\u001b]0;pwned\u0007b\');\nALTER TABLE "no\u001b[2Jtes" ADD COLUMN n int NOT NULL DEFAULT 0;\n' },
+      { withSetup: true },
+    );
     const run = await runCli(['check', 'migrations', '--last', '1'], { cwd: dir, env: { NO_COLOR: '1' } });
     expect(run.stdout).not.toMatch(/[\u001b\u0007]/);
-    expect(run.stdout).toContain("INSERT INTO notes VALUES ('a\u241b]0;pwned\u2407b')");
+    expect(run.stdout).toContain("VALUES ('a\u241b]0;pwned\u2407b')");
+    expect(run.stdout).toContain('no\u241b[2Jtes');
   }, 60_000);
 
   it('end to end through the CLI (its own shadow database): exit 1 naming the value, the rows and the function', async () => {

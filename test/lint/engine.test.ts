@@ -202,12 +202,18 @@ describe('LintState', () => {
 
   it('knows the partitioned tables of applied migrations: no CONCURRENTLY fix there, ON ONLY on a plain table builds an index', async () => {
     const applied = migrationFileFromText('1.sql', 'CREATE TABLE events (at date) PARTITION BY RANGE (at);\nCREATE TABLE users (email text);', 'plain');
-    const pending = migrationFileFromText('2.sql', 'CREATE INDEX events_at_idx ON events (at);\nCREATE INDEX users_email_idx ON ONLY users (email);\nCREATE INDEX events_at2_idx ON ONLY events (at);', 'plain');
+    const pending = migrationFileFromText(
+      '2.sql',
+      'CREATE INDEX events_at_idx ON events (at);\nCREATE INDEX users_email_idx ON ONLY users (email);\nCREATE INDEX events_at2_idx ON ONLY events (at);\nCREATE INDEX CONCURRENTLY events_at3_idx ON events (at);',
+      'plain',
+    );
     const result = await lintFiles([pending], { context: [applied], rules: allRules.filter((rule) => rule.id === 'create-index-not-concurrently') });
     expect(result.findings.map((f) => [f.line, f.fix === undefined])).toEqual([
       [1, true],
       [2, false],
+      [4, true],
     ]);
+    expect(result.findings[2]!.message).toMatch(/^CREATE INDEX CONCURRENTLY on the partitioned table events fails/);
     expect(result.findings[0]!.message).toContain('CONCURRENTLY is not available on a partitioned table');
     expect(result.findings[0]!.help).toContain('ON ONLY');
   });

@@ -24,9 +24,20 @@ export default defineRule({
   check(ctx) {
     if (ctx.statement.kind !== 'IndexStmt' || !ctx.node) return;
     const stmt = ctx.node as unknown as IndexStmt;
-    if (stmt.concurrent || !stmt.relation) return;
+    if (!stmt.relation) return;
     const table: QualifiedName = { schema: stmt.relation.schemaname, name: stmt.relation.relname };
     const partitioned = ctx.state.isPartitioned(table);
+    if (stmt.concurrent) {
+      // PostgreSQL refuses it: "cannot create index on partitioned table ... concurrently".
+      if (partitioned === true) {
+        const tableSql = qualifiedSql(table);
+        ctx.report({
+          message: `CREATE INDEX CONCURRENTLY on the partitioned table ${tableSql} fails: PostgreSQL cannot build an index on a partitioned table concurrently, so the migration stops here.`,
+          help: `Create the index ON ONLY ${tableSql} (instant, invalid until every partition has one), build each partition's index with CREATE INDEX CONCURRENTLY, and attach each with ALTER INDEX ... ATTACH PARTITION.`,
+        });
+      }
+      return;
+    }
     // ON ONLY a partitioned parent only creates its (invalid) index; on a plain table it builds one.
     if (stmt.relation.inh !== true && partitioned !== false) return;
     if (ctx.state.isNewTable(table)) return;

@@ -61,7 +61,8 @@ export default defineRule({
           help: 'Remove it and let the tool manage the transaction, or configure the tool (and prodguard\'s transaction setting) to run this file without a wrapping transaction.',
         });
       }
-      file.openedAt = undefined;
+      // COMMIT / ROLLBACK AND CHAIN open the next transaction at once.
+      if (ctx.node['chain'] !== true) file.openedAt = undefined;
     }
   },
 });

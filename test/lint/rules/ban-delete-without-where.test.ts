@@ -3,6 +3,8 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    // WITH NO DATA does not run the query (row count unchanged on PostgreSQL 15).
+    'CREATE TABLE x1 AS WITH d AS (DELETE FROM dd RETURNING *) SELECT * FROM d WITH NO DATA;',
     'DELETE FROM users WHERE NULL = NULL;',
     'EXPLAIN DELETE FROM users;',
     'DELETE FROM users WHERE id = 1;',

@@ -47,6 +47,12 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'DROP NOT NULL takes away the NOT NULL a column was declared with',
+      code: 'ALTER TABLE acct ADD CONSTRAINT acct_a_nn NOT NULL a;\nALTER TABLE acct ALTER COLUMN a DROP NOT NULL;\nALTER TABLE acct ALTER COLUMN a SET NOT NULL;',
+      pgVersion: 18,
+      errors: [{ line: 1 }, { line: 3, message: /^SET NOT NULL on acct\.a scans the whole table/ }],
+    },
+    {
       name: 'a CHECK declared with ADD COLUMN is named after the column its expression uses',
       code: 'ALTER TABLE t ADD COLUMN c int CHECK (b IS NOT NULL);\nALTER TABLE t DROP CONSTRAINT t_b_check;\nALTER TABLE t ALTER COLUMN b SET NOT NULL;',
       errors: [{ line: 3, message: /^SET NOT NULL on t\.b scans the whole table/ }],

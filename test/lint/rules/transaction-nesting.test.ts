@@ -13,6 +13,11 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'BEGIN after COMMIT AND CHAIN is nested (PostgreSQL warns there is already a transaction in progress)',
+      code: 'BEGIN;\nSELECT 1;\nCOMMIT AND CHAIN;\nBEGIN;\nCOMMIT;',
+      errors: [{ line: 4 }],
+    },
+    {
       name: 'COMMIT without BEGIN in a file sent as one query',
       code: 'ALTER TABLE t ADD COLUMN a int;\nCOMMIT;\nALTER TABLE t ADD COLUMN b int;',
       transaction: 'implicit',
