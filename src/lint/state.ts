@@ -103,10 +103,12 @@ function notNullProof(table: QualifiedName, constraint: Node, column: string | u
   return undefined;
 }
 
-/** What a domain checks each value against: its CHECKs (counted) and NOT NULL. */
+/** What a domain checks each value against: its own CHECKs (counted) and NOT NULL, and its base domain's. */
 interface DomainChecks {
   checks: number;
   notNull: boolean;
+  /** nameKey of the domain it is over (not over an array of one: that inherits nothing). */
+  base?: string | undefined;
 }
 
 /** The CHECK and NOT NULL constraints in a list of constraints, added to `into`. */
@@ -209,8 +211,16 @@ export class RunState implements LintState {
   }
 
   domainHasConstraints(name: QualifiedName): boolean {
-    const checks = this.domainChecks.get(nameKey(name));
-    return checks !== undefined && (checks.checks > 0 || checks.notNull);
+    // Follow the chain of base domains (CREATE DOMAIN d2 AS d1), as PostgreSQL checks them all.
+    const seen = new Set<string>();
+    for (let key: string | undefined = nameKey(name); key !== undefined && !seen.has(key); ) {
+      seen.add(key);
+      const checks = this.domainChecks.get(key);
+      if (checks === undefined) return false;
+      if (checks.checks > 0 || checks.notNull) return true;
+      key = checks.base;
+    }
+    return false;
   }
 
   enumValues(name: QualifiedName): string[] | undefined {
@@ -339,7 +349,10 @@ export class RunState implements LintState {
         // Never new for the data rules (a view writes through to its table), but one the run
         // created has no clients under its first name.
         const name = rangeVarName(node['view']);
-        if (name !== undefined && node['replace'] !== true && !this.applied && !this.edited) this.createdViews.add(name);
+        if (name === undefined) return;
+        // One created where an existing view or table was (dropped or renamed away) serves its clients.
+        if (node['replace'] !== true && !this.applied && !this.edited && !this.vacated.has(name)) this.createdViews.add(name);
+        this.vacated.delete(name);
         return;
       }
       case 'CreateSeqStmt': {
@@ -365,9 +378,11 @@ export class RunState implements LintState {
       case 'CreateDomainStmt': {
         const name = listName(node['domainname']);
         if (name === undefined) return;
-        // A domain over a domain checks the base domain's constraints too.
-        const base = this.domainChecks.get(nameKey(listName((node['typeName'] as Node | undefined)?.['names']) ?? { name: '' }));
-        this.domainChecks.set(nameKey(name), countValueConstraints(node['constraints'], { checks: base?.checks ?? 0, notNull: base?.notNull ?? false }));
+        // A domain over a domain checks the base domain's constraints too (resolved when asked).
+        const typeName = node['typeName'] as { names?: unknown; arrayBounds?: unknown[] } | undefined;
+        const baseName = typeName?.arrayBounds?.length ? undefined : listName(typeName?.names);
+        const base = baseName !== undefined && this.domainChecks.has(nameKey(baseName)) ? nameKey(baseName) : undefined;
+        this.domainChecks.set(nameKey(name), countValueConstraints(node['constraints'], { checks: 0, notNull: false, base }));
         return;
       }
       case 'AlterDomainStmt': {
@@ -474,6 +489,10 @@ export class RunState implements LintState {
         case 'OBJECT_MATVIEW':
         case 'OBJECT_SEQUENCE':
         case 'OBJECT_FOREIGN_TABLE':
+          // An existing view dropped (to be created again with other columns) leaves its clients
+          // waiting for the name.
+          if (removeType === 'OBJECT_VIEW' && !this.createdViews.has(name) && !this.applied && !this.edited) this.vacated.add(name);
+          this.createdViews.delete(name);
           this.tables.delete(name);
           // Its indexes go with it.
           for (const index of this.indexesOf.get(tableKey(name)) ?? []) this.deleteIndex({ schema: name.schema, name: index });
@@ -594,13 +613,13 @@ export class RunState implements LintState {
     if (this.tables.has(from)) {
       this.tables.delete(from);
       if (!takesOver) this.tables.add(to);
-    } else if (!this.applied) {
+    } else if (!this.applied && !this.edited && !this.createdViews.has(from)) {
       this.vacated.add(from);
     }
     this.vacated.delete(to);
     if (this.createdViews.has(from)) {
       this.createdViews.delete(from);
-      this.createdViews.add(to);
+      if (!takesOver) this.createdViews.add(to);
     }
     // A table's indexes stay with it, in its schema (SET SCHEMA moves them too).
     const indexes = this.indexesOf.get(tableKey(from));
@@ -652,6 +671,7 @@ export class RunState implements LintState {
     if (checks !== undefined) {
       this.domainChecks.delete(nameKey(from));
       this.domainChecks.set(nameKey(to), checks);
+      for (const other of this.domainChecks.values()) if (other.base === nameKey(from)) other.base = nameKey(to);
     }
     const entry = this.findEnum(from);
     if (entry === undefined) return;

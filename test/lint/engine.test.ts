@@ -214,6 +214,7 @@ describe('LintState', () => {
       [4, true],
     ]);
     expect(result.findings[2]!.message).toMatch(/^CREATE INDEX CONCURRENTLY on the partitioned table events fails/);
+    expect(result.findings[2]!.severity).toBe('error');
     expect(result.findings[0]!.message).toContain('CONCURRENTLY is not available on a partitioned table');
     expect(result.findings[0]!.help).toContain('ON ONLY');
   });
@@ -249,6 +250,30 @@ describe('LintState', () => {
   it('a view the run created is not read by anyone under its first name: renaming it is fine', async () => {
     const result = await lintText('CREATE VIEW active_users_tmp AS SELECT 1 AS x;\nALTER VIEW active_users_tmp RENAME TO active_users;\nALTER VIEW old_view RENAME TO new_view;');
     expect(result.findings.filter((f) => f.rule === 'renaming-table').map((f) => f.line)).toEqual([3]);
+  });
+
+  it('a view created where an existing one was (dropped, renamed away, or a renamed table\'s old name) serves its clients', async () => {
+    const lines = async (sql: string): Promise<number[]> =>
+      (await lintText(sql)).findings.filter((f) => f.rule === 'renaming-table').map((f) => f.line);
+    expect(await lines('CREATE VIEW report_new AS SELECT 1 AS a;\nALTER VIEW report RENAME TO report_old;\nALTER VIEW report_new RENAME TO report;\nALTER VIEW report RENAME TO report_final;')).toEqual([2, 4]);
+    expect(await lines('DROP VIEW report;\nCREATE VIEW report AS SELECT 1 AS a, 2 AS b;\nALTER VIEW report RENAME TO report_v2;')).toEqual([3]);
+    expect(await lines('ALTER TABLE users RENAME TO accounts;\nCREATE VIEW users AS SELECT * FROM accounts;\nALTER VIEW users SET SCHEMA legacy;')).toEqual([1, 3]);
+    expect(await lines('CREATE VIEW v1 AS SELECT 1 AS a;\nALTER TABLE v1 RENAME TO v2;')).toEqual([]);
+  });
+
+  it('resolves a domain\'s constraints through its base domains when a column is added (relfilenode on PostgreSQL 15)', async () => {
+    const rewrites = async (sql: string): Promise<boolean> => (await lintText(sql)).findings.some((f) => f.rule === 'adding-volatile-default');
+    expect(await rewrites('CREATE DOMAIN d1 AS int;\nCREATE DOMAIN d2 AS d1;\nALTER DOMAIN d1 ADD CONSTRAINT c CHECK (VALUE > 0);\nALTER TABLE t ADD COLUMN a d2;')).toBe(true);
+    expect(await rewrites('CREATE DOMAIN h1 AS int CONSTRAINT hc CHECK (VALUE > 0);\nCREATE DOMAIN h2 AS h1;\nALTER DOMAIN h2 DROP CONSTRAINT IF EXISTS hc;\nALTER TABLE t ADD COLUMN d h2;')).toBe(true);
+    expect(await rewrites('CREATE DOMAIN e1 AS int CONSTRAINT ec CHECK (VALUE > 0);\nCREATE DOMAIN e2 AS e1;\nALTER DOMAIN e1 DROP CONSTRAINT ec;\nALTER TABLE t ADD COLUMN b e2;')).toBe(false);
+    expect(await rewrites('CREATE DOMAIN f1 AS int CHECK (VALUE > 0);\nCREATE DOMAIN f2 AS f1[];\nALTER TABLE t ADD COLUMN c f2;')).toBe(false);
+  });
+
+  it('a rename inside an edited migration frees no name either', async () => {
+    const edited = migrationFileFromText('2.sql', 'ALTER TABLE users RENAME TO users_old;', 'plain');
+    const later = migrationFileFromText('3.sql', 'CREATE TABLE users_new (id bigint PRIMARY KEY);\nALTER TABLE users_new RENAME TO users;\nALTER TABLE users ADD COLUMN x bigint NOT NULL;', 'plain');
+    const result = await lintFiles([edited, later], { edited: new Set([edited]) });
+    expect(result.findings.filter((f) => f.rule === 'adding-required-column')).toEqual([]);
   });
 
   it('distinguishes schemas: an unqualified name is not the new app.t', async () => {

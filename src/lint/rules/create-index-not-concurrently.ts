@@ -32,8 +32,13 @@ export default defineRule({
       if (partitioned === true) {
         const tableSql = qualifiedSql(table);
         ctx.report({
+          // The migration fails: an error unless config sets this rule's severity.
+          severity: 'error',
           message: `CREATE INDEX CONCURRENTLY on the partitioned table ${tableSql} fails: PostgreSQL cannot build an index on a partitioned table concurrently, so the migration stops here.`,
-          help: `Create the index ON ONLY ${tableSql} (instant, invalid until every partition has one), build each partition's index with CREATE INDEX CONCURRENTLY, and attach each with ALTER INDEX ... ATTACH PARTITION.`,
+          help:
+            stmt.relation.inh === true
+              ? `Create the index ON ONLY ${tableSql} without CONCURRENTLY (instant, invalid until every partition has one), build each partition's index with CREATE INDEX CONCURRENTLY, and attach each with ALTER INDEX ... ATTACH PARTITION.`
+              : `Drop CONCURRENTLY: CREATE INDEX ... ON ONLY ${tableSql} only creates the parent's (invalid) index, instantly; then build each partition's index CONCURRENTLY and ATTACH PARTITION it.`,
         });
       }
       return;

@@ -40,7 +40,7 @@ export default defineRule({
     }
 
     const source: QualifiedName = { schema: relation.schemaname, name: relation.relname };
-    if (ctx.state.isNewTable(source) || (kind !== 'table' && ctx.state.isNewView(source))) return;
+    if (ctx.state.isNewTable(source) || ctx.state.isNewView(source)) return;
     const oldSql = display(source);
     const newSql = display(target);
     ctx.report({
