@@ -14,17 +14,19 @@ export const WRAPPING_KINDS = ['ExplainStmt', 'CopyStmt', 'CreateTableAsStmt'] a
  */
 export function modifyingStatements(kind: string, body: Node, wanted: string): Node[] {
   const found: Node[] = [];
-  const visit = (nodeKind: string, node: Node): void => {
+  const visit = (nodeKind: string, node: Node, analyzed = false): void => {
     if (nodeKind === wanted) found.push(node);
     const wrapped = node['query'] as Node | undefined;
+    const explainAnalyze = nodeKind === 'ExplainStmt' && optionOn(node['options'], 'analyze');
     const runs =
       nodeKind === 'CopyStmt' ||
-      // WITH NO DATA creates the table from the query's shape without running it.
-      (nodeKind === 'CreateTableAsStmt' && (node['into'] as { skipData?: boolean } | undefined)?.skipData !== true) ||
-      (nodeKind === 'ExplainStmt' && optionOn(node['options'], 'analyze'));
+      explainAnalyze ||
+      // WITH NO DATA creates the table from the query's shape without running it, unless
+      // EXPLAIN ANALYZE runs it (the DELETE in it ran on PostgreSQL 15).
+      (nodeKind === 'CreateTableAsStmt' && ((node['into'] as { skipData?: boolean } | undefined)?.skipData !== true || analyzed));
     if (wrapped !== undefined && runs) {
       const wrappedKind = Object.keys(wrapped)[0];
-      if (wrappedKind !== undefined) visit(wrappedKind, wrapped[wrappedKind] as Node);
+      if (wrappedKind !== undefined) visit(wrappedKind, wrapped[wrappedKind] as Node, explainAnalyze);
     }
     const ctes = (node['withClause'] as { ctes?: { CommonTableExpr?: { ctequery?: Node } }[] } | undefined)?.ctes;
     for (const cte of ctes ?? []) {

@@ -50,7 +50,21 @@ export default defineRule({
     }
 
     if (END.has(kind)) {
-      if (file.openedAt === undefined && ctx.state.implicitTransaction && ctx.file.transaction === 'implicit') {
+      const chain = ctx.node['chain'] === true;
+      const word = kind === 'TRANS_STMT_COMMIT' ? 'COMMIT' : 'ROLLBACK';
+      if (chain && file.openedAt === undefined && ctx.file.transaction !== 'per-file') {
+        // Outside an explicit block PostgreSQL refuses AND CHAIN outright (checked with psql -c on 15).
+        ctx.report({
+          severity: 'error',
+          message: `${word} AND CHAIN without BEGIN fails: PostgreSQL answers "${word} AND CHAIN can only be used in transaction blocks", and the migration stops.`,
+          help: `Open the transaction with BEGIN first, or use a plain ${word}.`,
+        });
+      } else if (chain && file.openedAt === undefined && ctx.state.implicitTransaction) {
+        ctx.report({
+          message: `${word} AND CHAIN ends the transaction the migration tool opened for this file and starts another: the statements before it are ${word === 'COMMIT' ? 'committed' : 'rolled back'} on their own, so a failure after it leaves the migration half-applied.`,
+          help: 'Remove it and let the tool manage the transaction, or configure the tool (and prodguard\'s transaction setting) to run this file without a wrapping transaction.',
+        });
+      } else if (file.openedAt === undefined && ctx.state.implicitTransaction && ctx.file.transaction === 'implicit') {
         ctx.report({
           message: `${kind === 'TRANS_STMT_COMMIT' ? 'COMMIT' : kind === 'TRANS_STMT_ROLLBACK' ? 'ROLLBACK' : 'PREPARE TRANSACTION'} without BEGIN in a file the migration tool sends as one query: PostgreSQL warns "there is no transaction in progress", ends the implicit transaction of the statements before it and runs the rest in a new one, so a failure after it leaves the migration half-applied.`,
           help: 'Remove it, or wrap the statements it should end in BEGIN ... COMMIT.',

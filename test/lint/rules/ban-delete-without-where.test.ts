@@ -17,6 +17,11 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'EXPLAIN ANALYZE runs a CREATE TABLE AS ... WITH NO DATA query all the same (the DELETE ran on PostgreSQL 15)',
+      code: 'EXPLAIN ANALYZE CREATE TABLE t2 AS WITH d AS (DELETE FROM users RETURNING *) SELECT * FROM d WITH NO DATA;',
+      errors: [{ line: 1 }],
+    },
+    {
       name: 'statements that run a DELETE of their own (each emptied the table on PostgreSQL 15)',
       code: 'EXPLAIN ANALYZE DELETE FROM users;\nCOPY (DELETE FROM users RETURNING *) TO STDOUT;\nCREATE TABLE arch AS WITH d AS (DELETE FROM users RETURNING *) SELECT * FROM d;',
       errors: [{ line: 1 }, { line: 2 }, { line: 3 }],

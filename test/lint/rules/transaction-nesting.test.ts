@@ -13,6 +13,18 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'AND CHAIN outside a transaction block fails (psql -c on PostgreSQL 15)',
+      code: 'SELECT 1;\nCOMMIT AND CHAIN;',
+      transaction: 'implicit',
+      errors: [{ line: 2, severity: 'error', message: /^COMMIT AND CHAIN without BEGIN fails: PostgreSQL answers "COMMIT AND CHAIN can only be used in transaction blocks"/ }],
+    },
+    {
+      name: 'AND CHAIN ends the tool\'s transaction and starts another',
+      code: 'ALTER TABLE t ADD COLUMN a int;\nCOMMIT AND CHAIN;\nALTER TABLE t ADD COLUMN b int;',
+      transaction: 'per-file',
+      errors: [{ line: 2, message: /^COMMIT AND CHAIN ends the transaction the migration tool opened for this file and starts another/ }],
+    },
+    {
       name: 'BEGIN after COMMIT AND CHAIN is nested (PostgreSQL warns there is already a transaction in progress)',
       code: 'BEGIN;\nSELECT 1;\nCOMMIT AND CHAIN;\nBEGIN;\nCOMMIT;',
       errors: [{ line: 4 }],
