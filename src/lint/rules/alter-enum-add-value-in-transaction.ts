@@ -3,15 +3,19 @@
  *
  * Before PostgreSQL 12 the statement itself fails inside a transaction block. From 12 on it runs,
  * but the new value cannot be *used* until the transaction commits ("unsafe use of new value"), so
- * the rule flags the first use of the value later in the same transaction. Both are fine when the
- * enum type itself was created earlier in the same transaction.
+ * the rule flags the first use of the value later in the same transaction (a string equal to the
+ * new label; not one written into a column the run knows is of another type). A type created
+ * earlier in the same transaction is exempt before 12 and from 17.
  */
 import { defineRule } from '../define-rule.js';
-import { quoteIdent } from '../names.js';
+import { quoteIdent, rangeVarName } from '../names.js';
+import type { LintState } from '../types.js';
 
 interface TransactionState {
   /** Values added in the open transaction, with the (display) name of the type they were added to. */
   added: Map<string, string>;
+  /** The bare names of the types values were added to (to compare with known column types). */
+  addedTypes: Set<string>;
   /** Enum types created in the open transaction (their new values are usable at once). */
   createdTypes: Set<string>;
 }
@@ -36,7 +40,7 @@ export default defineRule({
   check(ctx) {
     let tx = ctx.fileMemory.get('tx') as TransactionState | undefined;
     if (!tx) {
-      tx = { added: new Map(), createdTypes: new Set() };
+      tx = { added: new Map(), addedTypes: new Set(), createdTypes: new Set() };
       ctx.fileMemory.set('tx', tx);
     }
     const kind = ctx.statement.kind;
@@ -71,14 +75,16 @@ export default defineRule({
         return;
       }
       tx.added.set(value, typeLabel(node['typeName']));
+      tx.addedTypes.add(typeParts(node['typeName']).at(-1) ?? '');
       return;
     }
 
     if (tx.added.size === 0) return;
     const reported = new Set<string>();
+    const otherTyped = literalsIntoOtherTypes(kind, node, ctx.state, tx.addedTypes);
     for (const literal of stringLiterals(node)) {
       const type = tx.added.get(literal.value);
-      if (type === undefined || reported.has(literal.value)) continue;
+      if (type === undefined || reported.has(literal.value) || (literal.location !== undefined && otherTyped.has(literal.location))) continue;
       reported.add(literal.value);
       ctx.report({
         message: `The enum value ${sqlLiteral(literal.value)} was added by ALTER TYPE ${type} ADD VALUE earlier in this transaction and is used here: PostgreSQL rejects it with "unsafe use of new value" until the transaction commits, so the migration fails.`,
@@ -89,8 +95,37 @@ export default defineRule({
   },
 });
 
+/**
+ * Locations of string literals written into columns the run knows are not of an enum that got a
+ * value (`INSERT INTO audit (msg) VALUES ('archived')` with msg declared text, `UPDATE ... SET
+ * note = 'archived'`): those are text, not uses of the new label.
+ */
+function literalsIntoOtherTypes(kind: string, node: Record<string, unknown>, state: LintState, enumTypes: Set<string>): Set<number> {
+  const locations = new Set<number>();
+  const table = rangeVarName(node['relation']);
+  if (table === undefined) return locations;
+  const other = (column: string | undefined): boolean => {
+    const type = column === undefined ? undefined : state.columnType(table, column);
+    return type !== undefined && !enumTypes.has(type.name.split('.').at(-1) ?? '');
+  };
+  const mark = (value: unknown, column: string | undefined): void => {
+    const constant = (value as { A_Const?: { sval?: unknown; location?: number } } | undefined)?.A_Const;
+    if (constant?.sval !== undefined && constant.location !== undefined && other(column)) locations.add(constant.location);
+  };
+  type Target = { ResTarget?: { name?: string; val?: unknown } };
+  if (kind === 'InsertStmt') {
+    const columns = ((node['cols'] as Target[] | undefined) ?? []).map((col) => col.ResTarget?.name);
+    const rows = ((node['selectStmt'] as { SelectStmt?: { valuesLists?: { List?: { items?: unknown[] } }[] } } | undefined)?.SelectStmt?.valuesLists ?? []);
+    for (const row of rows) (row.List?.items ?? []).forEach((item, i) => mark(item, columns[i]));
+  } else if (kind === 'UpdateStmt') {
+    for (const target of (node['targetList'] as Target[] | undefined) ?? []) mark(target.ResTarget?.val, target.ResTarget?.name);
+  }
+  return locations;
+}
+
 function reset(tx: TransactionState): void {
   tx.added.clear();
+  tx.addedTypes.clear();
   tx.createdTypes.clear();
 }
 

@@ -3,6 +3,11 @@ import { ruleTester } from '../rule-tester.js';
 
 ruleTester(rule, {
   valid: [
+    // Written into columns the run knows are text, the label is just text (the transaction commits on PostgreSQL 15).
+    {
+      code: "CREATE TABLE audit (msg text, note varchar(20));\nALTER TYPE status ADD VALUE 'archived';\nINSERT INTO audit (msg, note) VALUES ('archived', 'archived');\nUPDATE audit SET note = 'archived' WHERE note IS NULL;",
+      transaction: 'per-file',
+    },
     // psql-style file: each statement commits on its own.
     `ALTER TYPE mood ADD VALUE 'meh';\nUPDATE users SET mood = 'meh' WHERE mood = 'ok';`,
     { code: `ALTER TYPE mood ADD VALUE 'meh';`, pgVersion: 11 },
@@ -23,6 +28,12 @@ ruleTester(rule, {
     { code: `ALTER TYPE mood RENAME VALUE 'meh' TO 'so-so';`, transaction: 'per-file' },
   ],
   invalid: [
+    {
+      name: 'written into a column the run knows is of that enum, it is a use',
+      code: "CREATE TABLE p (m status, note text);\nALTER TYPE status ADD VALUE 'b';\nINSERT INTO p (note, m) VALUES ('b', 'b');",
+      transaction: 'per-file',
+      errors: [{ line: 3, column: 38 }],
+    },
     {
       name: 'on 12-16 a type created in the same transaction cannot use its new value before COMMIT either ("unsafe use" on 15)',
       code: `BEGIN;\nCREATE TYPE mood AS ENUM ('ok');\nALTER TYPE mood ADD VALUE 'meh';\nCREATE TABLE t (m mood DEFAULT 'meh');\nCOMMIT;`,
