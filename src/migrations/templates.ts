@@ -1,14 +1,36 @@
 /**
- * Templated SQL: `{{ ... }}` (Go templates, as in golang-migrate or Atlas setups) and `${...}`
- * (shell/JS style) placeholders. With values from config they are substituted; the map of
- * replaced segments keeps positions pointing at the real file.
+ * Templated SQL: `{{ ... }}` (Go templates, as in golang-migrate or Atlas setups), `${...}`
+ * (shell/JS style) and psql variables (`:name`, `:'name'`, `:"name"`, as `psql -v` and tools such
+ * as graphile-worker fill in). With values from config they are substituted; the map of replaced
+ * segments keeps positions pointing at the real file.
  */
 
 const PLACEHOLDER = /\{\{[\s\S]*?\}\}|\$\{[^}\n]*\}/g;
 const PLACEHOLDER_TEST = /\{\{[\s\S]*?\}\}|\$\{[^}\n]*\}/;
+/** A psql variable at a position: `:name`, `:'name'` (as a literal), `:"name"` (as an identifier). */
+const PSQL_VARIABLE_AT = /:(?:'([A-Za-z_][A-Za-z0-9_]*)'|"([A-Za-z_][A-Za-z0-9_]*)"|([A-Za-z_][A-Za-z0-9_]*))/y;
+/** A quick test for a psql variable anywhere (a cast `::type` and `x[1:n]` are not). */
+const PSQL_VARIABLE_TEST = /(?<![:\w\]]):['"]?[A-Za-z_]/;
 
 export function hasPlaceholder(text: string): boolean {
-  return (text.includes('{{') || text.includes('${')) && PLACEHOLDER_TEST.test(text);
+  return ((text.includes('{{') || text.includes('${')) && PLACEHOLDER_TEST.test(text)) || (text.includes(':') && PSQL_VARIABLE_TEST.test(text));
+}
+
+interface PsqlVariable {
+  start: number;
+  end: number;
+  name: string;
+  form: 'value' | 'literal' | 'identifier';
+}
+
+/** The psql variable that starts at `i` in SQL code, if one does (not `::`, not after a word). */
+function psqlVariableAt(text: string, i: number): PsqlVariable | undefined {
+  if (text[i] !== ':' || text[i + 1] === ':' || (i > 0 && /[:\w\]]/.test(text[i - 1]!))) return undefined;
+  PSQL_VARIABLE_AT.lastIndex = i;
+  const match = PSQL_VARIABLE_AT.exec(text);
+  if (match === null) return undefined;
+  const form = match[1] !== undefined ? 'literal' : match[2] !== undefined ? 'identifier' : 'value';
+  return { start: i, end: i + match[0].length, name: match[1] ?? match[2] ?? match[3]!, form };
 }
 
 const PLACEHOLDER_AT = /\{\{[\s\S]*?\}\}|\$\{[^}\n]*\}/y;
@@ -59,14 +81,36 @@ export function blockCommentEnd(text: string, start: number): number {
  */
 export function hasPlaceholderInCode(text: string): boolean {
   if (!hasPlaceholder(text)) return false;
+  return scanCode(text, (i) => {
+    const c = text[i];
+    if (c === ':') return psqlVariableAt(text, i) !== undefined;
+    PLACEHOLDER_AT.lastIndex = i;
+    return (c === '{' || c === '$') && PLACEHOLDER_AT.test(text);
+  });
+}
+
+/** The psql variables in SQL code (psql does not look inside literals, quoted names or comments). */
+function psqlVariables(text: string): PsqlVariable[] {
+  const found: PsqlVariable[] = [];
+  if (!text.includes(':')) return found;
+  scanCode(text, (i) => {
+    const variable = psqlVariableAt(text, i);
+    if (variable !== undefined) found.push(variable);
+    return false;
+  });
+  return found;
+}
+
+/**
+ * Calls `atCode` at each position of SQL code, outside string literals, quoted identifiers,
+ * comments and dollar-quoted bodies, until it returns true (then returns true).
+ */
+function scanCode(text: string, atCode: (i: number) => boolean): boolean {
   const length = text.length;
   let i = 0;
   while (i < length) {
     const c = text[i];
-    if (c === '{' || c === '$') {
-      PLACEHOLDER_AT.lastIndex = i;
-      if (PLACEHOLDER_AT.test(text)) return true;
-    }
+    if (atCode(i)) return true;
     if (c === "'" || c === '"') i = quotedEnd(text, i);
     else if (c === '-' && text[i + 1] === '-') {
       const end = text.indexOf('\n', i);
@@ -123,18 +167,31 @@ export function substitutePlaceholders(text: string, values: Record<string, stri
   for (const _ in values) keys++;
   if (keys === 0) return { text, toOriginal: identity };
 
+  // Every placeholder with a value, in text order: {{ }} and ${} anywhere, psql variables in code.
+  const replacements: { start: number; end: number; value: string }[] = [];
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    const value = lookup(match[0], values);
+    if (value !== undefined) replacements.push({ start: match.index, end: match.index + match[0].length, value });
+  }
+  for (const variable of psqlVariables(text)) {
+    if (!Object.hasOwn(values, variable.name)) continue;
+    const value = values[variable.name]!;
+    const sql =
+      variable.form === 'literal' ? `'${value.replaceAll("'", "''")}'` : variable.form === 'identifier' ? `"${value.replaceAll('"', '""')}"` : value;
+    replacements.push({ start: variable.start, end: variable.end, value: sql });
+  }
+  replacements.sort((a, b) => a.start - b.start);
+
   const segments: Segment[] = [];
   let out = '';
   let last = 0;
-  for (const match of text.matchAll(PLACEHOLDER)) {
-    const value = lookup(match[0], values);
-    if (value === undefined) continue;
-    const inStart = match.index;
-    out += text.slice(last, inStart);
+  for (const replacement of replacements) {
+    if (replacement.start < last) continue;
+    out += text.slice(last, replacement.start);
     const outStart = out.length;
-    out += value;
-    segments.push({ outStart, outEnd: out.length, inStart, inEnd: inStart + match[0].length });
-    last = inStart + match[0].length;
+    out += replacement.value;
+    segments.push({ outStart, outEnd: out.length, inStart: replacement.start, inEnd: replacement.end });
+    last = replacement.end;
   }
   if (segments.length === 0) return { text, toOriginal: identity };
   out += text.slice(last);

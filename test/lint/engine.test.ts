@@ -634,6 +634,10 @@ describe('findings', () => {
     expect(result.findings[2]!.help).toMatch(/lint\.templateValues/);
     const substituted = await lintText('CREATE TABLE {{ .Schema }}.t (id int);', { rules: [noDrop], templateValues: { Schema: 'app' } });
     expect(substituted.findings).toEqual([]);
+    // psql variables (graphile-worker's migrations are written with :GRAPHILE_WORKER_SCHEMA).
+    const psql = 'create table :SCHEMA.jobs (id bigint);\ndrop table :SCHEMA.old_jobs;';
+    expect((await lintText(psql, { rules: [noDrop] })).findings.map((f) => f.rule)).toEqual(['templated-sql', 'templated-sql']);
+    expect((await lintText(psql, { rules: [noDrop], templateValues: { SCHEMA: 'worker' } })).findings.map((f) => [f.rule, f.line, f.column])).toEqual([['test-no-drop', 2, 1]]);
   });
 });
 
