@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { migrationFileFromText } from '../migrations/layouts.js';
+import { blockComments } from '../migrations/templates.js';
 import {
   assembleMigration,
   ensureParser,
@@ -663,6 +664,20 @@ function reportStrayIgnores(parsed: ParsedMigration, fileIgnores: Ignore[], emit
       lineSpan(line + 1, columns.column, columns.endColumn),
       'prodguard-ignore suppresses nothing: no statement follows directly below it',
       'Put the comment on the line directly above the statement (no blank line between), or remove it.',
+    );
+  }
+  // In a block comment (`/* prodguard-ignore ... */`) it is not read at all.
+  for (const comment of blockComments(file.upText)) {
+    const inside = file.upText.slice(comment.start, comment.end).indexOf('prodguard-ignore');
+    if (inside === -1) continue;
+    const at = file.upOffset + comment.start + inside;
+    const line = lines.lineOf(at);
+    const column = at - lines.lineStart(line) + 1;
+    emitBuiltin(
+      'unused-ignore',
+      lineSpan(line + 1, column, column + 'prodguard-ignore'.length),
+      'prodguard-ignore in a /* block comment */ suppresses nothing: only -- line comments are read',
+      'Write it as a line comment directly above the statement: -- prodguard-ignore <rule-id>: reason',
     );
   }
   // At the end of a statement's line (`DROP TABLE b; -- prodguard-ignore ...`) it suppresses

@@ -101,6 +101,20 @@ function psqlVariables(text: string): PsqlVariable[] {
   return found;
 }
 
+/** The `/* ... *\/` comments of SQL text (not those inside literals or dollar-quoted bodies), unclosed ones to the end. */
+export function blockComments(text: string): { start: number; end: number }[] {
+  const found: { start: number; end: number }[] = [];
+  if (!text.includes('/*')) return found;
+  scanCode(text, (i) => {
+    if (text[i] === '/' && text[i + 1] === '*') {
+      const end = blockCommentEnd(text, i);
+      found.push({ start: i, end: end === -1 ? text.length : end });
+    }
+    return false;
+  });
+  return found;
+}
+
 /**
  * Calls `atCode` at each position of SQL code, outside string literals, quoted identifiers,
  * comments and dollar-quoted bodies, until it returns true (then returns true).

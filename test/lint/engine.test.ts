@@ -642,6 +642,14 @@ describe('findings', () => {
 });
 
 describe('suppression and config', () => {
+  it('reports a prodguard-ignore in a block comment, which is not read', async () => {
+    const result = await lintText("SELECT 1;\n/* prodguard-ignore test-no-drop: later */\nDROP TABLE a;\nSELECT '/* prodguard-ignore x */';", { rules: [noDrop] });
+    expect(result.findings.map((f) => [f.rule, f.line, f.column])).toEqual([
+      ['unused-ignore', 2, 4],
+      ['test-no-drop', 3, 1],
+    ]);
+  });
+
   it('a misspelt directive (prodguard-ignore-files) suppresses nothing and is reported', async () => {
     const result = await lintText('-- prodguard-ignore-files test-no-drop\nDROP TABLE a;', { rules: [noDrop] });
     expect(result.findings.map((f) => [f.rule, f.line])).toEqual([
