@@ -18,6 +18,21 @@ function write(relative: string, text: string): string {
   return file;
 }
 
+/**
+ * A git repository `name` under the temp root whose `files` (paths relative to it) are committed
+ * on main; returns its directory and a git runner in it.
+ */
+function committedRepo(name: string, files: Record<string, string>): { repo: string; git: (...args: string[]) => string } {
+  const repo = path.join(root, name);
+  for (const [file, text] of Object.entries(files)) write(`${name}/${file}`, text);
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, encoding: 'utf8' });
+  git('init', '-q', '-b', 'main');
+  git('add', '.');
+  git('commit', '-q', '-m', 'base');
+  return { repo, git };
+}
+
 beforeAll(() => {
   root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'prodguard-lint-cli-')));
 });
@@ -86,13 +101,7 @@ describe('prodguard lint: discovery and parse problems', () => {
   });
 
   it('--since asks the repository of the linted paths, from any working directory', async () => {
-    const repo = path.join(root, 'repo');
-    const git = (...args: string[]): string =>
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, encoding: 'utf8' });
-    write('repo/prisma/migrations/20240101_a/migration.sql', 'SELECT 1;\n');
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('commit', '-q', '-m', 'base');
+    const { repo } = committedRepo('repo', { 'prisma/migrations/20240101_a/migration.sql': 'SELECT 1;\n' });
     write('repo/prisma/migrations/20240102_b/migration.sql', 'DROP TABLE b;\n');
     const elsewhere = path.join(root, 'not-a-repo');
     mkdirSync(elsewhere);
@@ -104,16 +113,9 @@ describe('prodguard lint: discovery and parse problems', () => {
   });
 
   it('--since reads the unchanged migrations as the applied schema: known types and enum values, nothing new', async () => {
-    const repo = path.join(root, 'context-repo');
-    const git = (...args: string[]): string =>
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, encoding: 'utf8' });
-    write(
-      'context-repo/prisma/migrations/20240101_init/migration.sql',
-      `CREATE TYPE "Status" AS ENUM ('draft', 'paid', 'void');\nCREATE TABLE "Invoice" ("id" BIGINT PRIMARY KEY, "note" VARCHAR(50), "status" "Status");\n`,
-    );
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('commit', '-q', '-m', 'base');
+    const { repo } = committedRepo('context-repo', {
+      'prisma/migrations/20240101_init/migration.sql': `CREATE TYPE "Status" AS ENUM ('draft', 'paid', 'void');\nCREATE TABLE "Invoice" ("id" BIGINT PRIMARY KEY, "note" VARCHAR(50), "status" "Status");\n`,
+    });
     write(
       'context-repo/prisma/migrations/20240102_change/migration.sql',
       [
@@ -157,14 +159,10 @@ describe('prodguard lint: discovery and parse problems', () => {
   });
 
   it('--since: an old migration edited on the branch still ran in production, so its tables are not new', async () => {
-    const repo = path.join(root, 'edited-repo');
-    const git = (...args: string[]): string =>
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, encoding: 'utf8' });
-    write('edited-repo/migrations/001_init.sql', 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n');
-    write('edited-repo/migrations/002_orders.sql', 'CREATE TABLE orders (id bigint PRIMARY KEY);\n');
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('commit', '-q', '-m', 'base');
+    const { repo } = committedRepo('edited-repo', {
+      'migrations/001_init.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\n',
+      'migrations/002_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY);\n',
+    });
     write('edited-repo/migrations/001_init.sql', '-- prodguard-ignore-file prefer-robust-stmts: old\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\n');
     write('edited-repo/migrations/003_drop.sql', 'ALTER TABLE users DROP COLUMN email;\nDROP TABLE orders;\nDROP TABLE users;\n');
     const run = await runCli(['lint', 'migrations', '--since', 'main', '--layout', 'plain', '--format', 'json'], { cwd: repo });
@@ -175,13 +173,7 @@ describe('prodguard lint: discovery and parse problems', () => {
   });
 
   it('--since: an old migration renamed on the branch is still the applied one', async () => {
-    const repo = path.join(root, 'renamed-repo');
-    const git = (...args: string[]): string =>
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, encoding: 'utf8' });
-    write('renamed-repo/m/1_init.sql', 'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric NOT NULL);\n');
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('commit', '-q', '-m', 'base');
+    const { repo, git } = committedRepo('renamed-repo', { 'm/1_init.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, total numeric NOT NULL);\n' });
     git('mv', 'm/1_init.sql', 'm/001_init.sql');
     write('renamed-repo/m/002_drop.sql', 'DROP TABLE orders;\n');
     const run = await runCli(['lint', 'm', '--since', 'main', '--format', 'json'], { cwd: repo });
