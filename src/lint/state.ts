@@ -79,7 +79,6 @@ function notNullColumns(expr: unknown): string[] {
   return [];
 }
 
-/** The NOT NULL proof an added constraint gives, if any (`column`: the column it is declared on). */
 /**
  * The NOT NULL proof a constraint gives, if any: a table constraint, or one declared on `column`
  * (CREATE TABLE, ADD COLUMN; those are checked as they are added, so `validated`). A CHECK is
@@ -120,6 +119,16 @@ function countValueConstraints(constraints: unknown, into: DomainChecks): Domain
   }
   return into;
 }
+
+/** The map's entry for `key`, made and stored first when there is none. */
+function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = make()));
+  return value;
+}
+
+/** Objects that live in pg_class with their own name and schema: dropped, renamed and moved alike. */
+const RELATION_KINDS: ReadonlySet<string> = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE']);
 
 /** A timeout value that limits anything: a number other than 0 (with or without a unit). */
 function timeoutValue(value: string | undefined): boolean {
@@ -199,13 +208,6 @@ export class RunState implements LintState {
     return this.columnTypes.get(tableKey(table))?.get(column);
   }
 
-  private typesOf(table: QualifiedName): Map<string, ColumnType> {
-    const key = tableKey(table);
-    let types = this.columnTypes.get(key);
-    if (types === undefined) this.columnTypes.set(key, (types = new Map()));
-    return types;
-  }
-
   isPartitioned(table: QualifiedName): boolean | undefined {
     return this.partitioned.get(tableKey(table));
   }
@@ -240,18 +242,22 @@ export class RunState implements LintState {
     return proofs;
   }
 
+  /** The tool wraps the file in a transaction of its own (`per-file`), as opposed to sending it as one query. */
+  private toolTransaction = false;
+
   /**
    * True while the engine reads a migration that is already applied (lintFiles' `context`): the
    * tables, indexes and columns it creates exist with their rows, so they are not new; their
    * types, enum values and constraints are still learned.
    */
-  /** The tool wraps the file in a transaction of its own (`per-file`), as opposed to sending it as one query. */
-  private toolTransaction = false;
+  private applied = false;
 
-  applied = false;
+  /** True while the engine lints an edited migration (lintFiles' `edited`; see beforeEdited). */
+  private edited = false;
 
-  /** True while the engine lints an edited migration (see `edited` in LintState). */
-  edited = false;
+  get ranBefore(): boolean {
+    return this.applied || this.edited;
+  }
 
   /** Views created (not replaced) in this run: they have no clients under their first name yet. */
   private readonly createdViews = new NameSet();
@@ -351,7 +357,7 @@ export class RunState implements LintState {
         const name = rangeVarName(node['view']);
         if (name === undefined) return;
         // One created where an existing view or table was (dropped or renamed away) serves its clients.
-        if (node['replace'] !== true && !this.applied && !this.edited && !this.vacated.has(name)) this.createdViews.add(name);
+        if (node['replace'] !== true && !this.ranBefore && !this.vacated.has(name)) this.createdViews.add(name);
         this.vacated.delete(name);
         return;
       }
@@ -388,8 +394,7 @@ export class RunState implements LintState {
       case 'AlterDomainStmt': {
         const name = listName(node['typeName']);
         if (name === undefined) return;
-        let checks = this.domainChecks.get(nameKey(name));
-        if (checks === undefined) this.domainChecks.set(nameKey(name), (checks = { checks: 0, notNull: false }));
+        const checks = entryOf(this.domainChecks, nameKey(name), () => ({ checks: 0, notNull: false }));
         // C: ADD CONSTRAINT, X: DROP CONSTRAINT, O: SET NOT NULL, N: DROP NOT NULL.
         switch (node['subtype']) {
           case 'C':
@@ -479,28 +484,22 @@ export class RunState implements LintState {
 
   private applyDrop(node: Node): void {
     const objects = (node['objects'] as unknown[] | undefined) ?? [];
-    const removeType = node['removeType'];
+    const removeType = String(node['removeType']);
     for (const object of objects) {
       const name = objectName(object);
       if (name === undefined) continue;
+      if (RELATION_KINDS.has(removeType)) {
+        // An existing view dropped (to be created again with other columns) leaves its clients
+        // waiting for the name.
+        if (removeType === 'OBJECT_VIEW' && !this.createdViews.has(name) && !this.ranBefore) this.vacated.add(name);
+        this.createdViews.delete(name);
+        this.tables.delete(name);
+        // Its indexes go with it.
+        for (const index of this.indexesOf.get(tableKey(name)) ?? []) this.deleteIndex({ schema: name.schema, name: index });
+        for (const byTable of this.byTable()) byTable.delete(tableKey(name));
+        continue;
+      }
       switch (removeType) {
-        case 'OBJECT_TABLE':
-        case 'OBJECT_VIEW':
-        case 'OBJECT_MATVIEW':
-        case 'OBJECT_SEQUENCE':
-        case 'OBJECT_FOREIGN_TABLE':
-          // An existing view dropped (to be created again with other columns) leaves its clients
-          // waiting for the name.
-          if (removeType === 'OBJECT_VIEW' && !this.createdViews.has(name) && !this.applied && !this.edited) this.vacated.add(name);
-          this.createdViews.delete(name);
-          this.tables.delete(name);
-          // Its indexes go with it.
-          for (const index of this.indexesOf.get(tableKey(name)) ?? []) this.deleteIndex({ schema: name.schema, name: index });
-          this.notNullChecksOf(name, () => false);
-          this.addedColumns.delete(tableKey(name));
-          this.columnTypes.delete(tableKey(name));
-          this.partitioned.delete(tableKey(name));
-          break;
         case 'OBJECT_INDEX':
           this.deleteIndex(name);
           break;
@@ -518,16 +517,12 @@ export class RunState implements LintState {
   private applyRename(node: Node): void {
     const newname = node['newname'] as string | undefined;
     if (newname === undefined) return;
+    if (RELATION_KINDS.has(node['renameType'] as string)) {
+      const name = rangeVarName(node['relation']);
+      if (name !== undefined) this.moveRelation(name, { schema: name.schema, name: newname });
+      return;
+    }
     switch (node['renameType']) {
-      case 'OBJECT_TABLE':
-      case 'OBJECT_VIEW':
-      case 'OBJECT_MATVIEW':
-      case 'OBJECT_SEQUENCE':
-      case 'OBJECT_FOREIGN_TABLE': {
-        const name = rangeVarName(node['relation']);
-        if (name !== undefined) this.moveRelation(name, { schema: name.schema, name: newname });
-        return;
-      }
       case 'OBJECT_COLUMN': {
         const name = rangeVarName(node['relation']);
         const subname = node['subname'] as string | undefined;
@@ -581,16 +576,12 @@ export class RunState implements LintState {
   private applySetSchema(node: Node): void {
     const schema = node['newschema'] as string | undefined;
     if (schema === undefined) return;
+    if (RELATION_KINDS.has(node['objectType'] as string)) {
+      const name = rangeVarName(node['relation']);
+      if (name !== undefined) this.moveRelation(name, { schema, name: name.name });
+      return;
+    }
     switch (node['objectType']) {
-      case 'OBJECT_TABLE':
-      case 'OBJECT_VIEW':
-      case 'OBJECT_MATVIEW':
-      case 'OBJECT_SEQUENCE':
-      case 'OBJECT_FOREIGN_TABLE': {
-        const name = rangeVarName(node['relation']);
-        if (name !== undefined) this.moveRelation(name, { schema, name: name.name });
-        return;
-      }
       case 'OBJECT_TYPE':
       case 'OBJECT_DOMAIN': {
         const name = objectName(node['object']);
@@ -613,7 +604,7 @@ export class RunState implements LintState {
     if (this.tables.has(from)) {
       this.tables.delete(from);
       if (!takesOver) this.tables.add(to);
-    } else if (!this.applied && !this.edited && !this.createdViews.has(from)) {
+    } else if (!this.ranBefore && !this.createdViews.has(from)) {
       this.vacated.add(from);
     }
     this.vacated.delete(to);
@@ -629,16 +620,11 @@ export class RunState implements LintState {
         this.addIndex(to, index);
       }
     }
-    for (const byTable of [this.addedColumns, this.columnTypes, this.partitioned] as Map<string, unknown>[]) {
+    for (const byTable of this.byTable()) {
       const entry = byTable.get(tableKey(from));
       if (entry === undefined) continue;
       byTable.delete(tableKey(from));
       byTable.set(tableKey(to), entry);
-    }
-    const checks = this.notNullChecks.get(tableKey(from));
-    if (checks !== undefined) {
-      this.notNullChecks.delete(tableKey(from));
-      this.notNullChecks.set(tableKey(to), checks);
     }
     if (takesOver) {
       for (const index of [...(this.indexesOf.get(tableKey(to)) ?? [])]) this.deleteIndex({ schema: to.schema, name: index });
@@ -646,13 +632,16 @@ export class RunState implements LintState {
     }
   }
 
+  /** What the run knows per table (by tableKey): it moves with the table and goes with it. */
+  private byTable(): Map<string, unknown>[] {
+    return [this.addedColumns, this.columnTypes, this.partitioned, this.notNullChecks];
+  }
+
   private addIndex(table: QualifiedName, index: string): void {
     const name = { schema: table.schema, name: index };
     this.indexes.add(name);
     this.tableOfIndex.set(tableKey(name), table);
-    let indexes = this.indexesOf.get(tableKey(table));
-    if (indexes === undefined) this.indexesOf.set(tableKey(table), (indexes = new Set()));
-    indexes.add(index);
+    entryOf(this.indexesOf, tableKey(table), () => new Set()).add(index);
   }
 
   private deleteIndex(name: QualifiedName): void {
@@ -715,13 +704,8 @@ export class RunState implements LintState {
             this.columnTypes.get(tableKey(table))?.delete(column);
             break;
           }
-          if (!this.applied) {
-            const key = tableKey(table);
-            let added = this.addedColumns.get(key);
-            if (added === undefined) this.addedColumns.set(key, (added = new Set()));
-            added.add(column);
-          }
-          if (def?.typeName) this.typesOf(table).set(column, declaredType(def));
+          if (!this.applied) entryOf(this.addedColumns, tableKey(table), () => new Set()).add(column);
+          if (def?.typeName) entryOf(this.columnTypes, tableKey(table), () => new Map()).set(column, declaredType(def));
           // A CHECK on the new column is validated as it is added.
           for (const item of (def as { constraints?: { Constraint?: Node }[] } | undefined)?.constraints ?? []) {
             if (item.Constraint !== undefined) this.addNotNullProof(table, notNullProof(table, item.Constraint, column, true));
@@ -745,7 +729,7 @@ export class RunState implements LintState {
         case 'AT_AlterColumnType': {
           const column = cmd['name'] as string | undefined;
           const def = (cmd['def'] as Node | undefined)?.['ColumnDef'] as { typeName?: object } | undefined;
-          if (column !== undefined && def?.typeName) this.typesOf(table).set(column, declaredType(def));
+          if (column !== undefined && def?.typeName) entryOf(this.columnTypes, tableKey(table), () => new Map()).set(column, declaredType(def));
           break;
         }
         case 'AT_AddConstraint': {
@@ -783,11 +767,7 @@ export class RunState implements LintState {
   }
 
   private addNotNullProof(table: QualifiedName, proof: NotNullCheck | undefined): void {
-    if (proof === undefined) return;
-    const key = tableKey(table);
-    const checks = this.notNullChecks.get(key);
-    if (checks === undefined) this.notNullChecks.set(key, [proof]);
-    else checks.push(proof);
+    if (proof !== undefined) entryOf(this.notNullChecks, tableKey(table), () => []).push(proof);
   }
 
   private findEnum(name: QualifiedName): { schema: string; values: string[] } | undefined {

@@ -78,18 +78,11 @@ export interface LintState {
    */
   notNullProofs(table: QualifiedName, column: string): { constraint: string; validated: boolean }[];
   /**
-   * True while the engine reads an already-applied migration (lintFiles' `context`) so the rules
-   * learn the schema it built: nothing it creates is new, and what the rules report is dropped.
-   * Rules that remember objects created in the run must not remember these.
+   * True while the engine reads a migration that already ran in production: an applied one read
+   * first as context (its findings dropped), or an edited one (changed since `lint --since`'s ref
+   * but there already). Rules that remember objects created in the run must not remember these.
    */
-  readonly applied: boolean;
-  /**
-   * True while the engine lints an edited migration: one that changed since `lint --since`'s ref
-   * but was there already, so it ran in production. What it creates is new for its own
-   * statements only (the state forgets it at the file's end); rules that remember objects created
-   * in the run must not remember these.
-   */
-  readonly edited: boolean;
+  readonly ranBefore: boolean;
   /** True when the run created the view (not CREATE OR REPLACE): nothing reads it by that name yet. */
   isNewView(name: QualifiedName): boolean;
 }

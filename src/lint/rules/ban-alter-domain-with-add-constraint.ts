@@ -45,7 +45,7 @@ export default defineRule({
 
     if (ctx.statement.kind === 'CreateDomainStmt') {
       const names = (ctx.node as { domainname?: { String?: { sval: string } }[] }).domainname ?? [];
-      if (!ctx.state.applied && !ctx.state.edited) created.add(domainKey(names.map((part) => part.String?.sval ?? '')));
+      if (!ctx.state.ranBefore) created.add(domainKey(names.map((part) => part.String?.sval ?? '')));
       return;
     }
     if (ctx.statement.kind !== 'AlterDomainStmt') return;

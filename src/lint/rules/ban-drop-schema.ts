@@ -26,12 +26,12 @@ export default defineRule({
       case 'CreateSchemaStmt': {
         const stmt = ctx.node as { schemaname?: string; if_not_exists?: boolean };
         // IF NOT EXISTS may have met a schema that already holds production data.
-        if (stmt.schemaname !== undefined && !stmt.if_not_exists && !ctx.state.applied && !ctx.state.edited) created.add(`schema:${stmt.schemaname}`);
+        if (stmt.schemaname !== undefined && !stmt.if_not_exists && !ctx.state.ranBefore) created.add(`schema:${stmt.schemaname}`);
         return;
       }
       case 'CreatedbStmt': {
         const name = (ctx.node as { dbname?: string }).dbname;
-        if (name !== undefined && !ctx.state.applied && !ctx.state.edited) created.add(`database:${name}`);
+        if (name !== undefined && !ctx.state.ranBefore) created.add(`database:${name}`);
         return;
       }
       case 'DropStmt': {

@@ -25,7 +25,7 @@ export default defineRule({
       case 'CreateEnumStmt': {
         const name = (ctx.node as { typeName?: StringNode[] }).typeName;
         // An enum of an already-applied migration exists, with rows that use its values.
-        if (name && !ctx.state.applied && !ctx.state.edited) created.add(typeKey(name.map(partOf)));
+        if (name && !ctx.state.ranBefore) created.add(typeKey(name.map(partOf)));
         return;
       }
       case 'RenameStmt': {
