@@ -249,8 +249,7 @@ export async function lintFiles(files: readonly MigrationFile[], options: LintOp
       continue;
     }
     const fileFindings: Finding[] = [];
-    state.startFile(file, false, parsed.statements.length, options.edited?.has(file) === true);
-    for (const entry of active) if (entry.fileMemory.size > 0) entry.fileMemory.clear();
+    startFile(parsed, active, state, false, options.edited?.has(file) === true);
     let level: SafetyLevel = 1;
 
     const emit = (
@@ -450,15 +449,20 @@ function readApplied(
   pgVersion: number,
 ): void {
   const file = parsed.file;
-  state.startFile(file, true, parsed.statements.length);
-  for (const entry of active) if (entry.fileMemory.size > 0) entry.fileMemory.clear();
+  startFile(parsed, active, state, true, false);
   const ignore = (): void => undefined;
   for (const stmt of parsed.statements) {
     if (stmt.node === undefined) continue;
     runRules(rulesFor(stmt.kind), { file, statement: stmt, state, pgVersion, report: ignore });
     state.apply(stmt);
   }
-  state.startFile(file, false);
+  state.endFile();
+}
+
+/** What every file starts with: the run state's per-file part and each rule's fileMemory. */
+function startFile(parsed: ParsedMigration, active: readonly ActiveRule[], state: RunState, applied: boolean, edited: boolean): void {
+  state.startFile(parsed.file, applied, parsed.statements.length, edited);
+  for (const entry of active) if (entry.fileMemory.size > 0) entry.fileMemory.clear();
 }
 
 /**
@@ -687,7 +691,7 @@ function reportStrayIgnores(parsed: ParsedMigration, fileIgnores: Ignore[], emit
     const rest = lines.text.slice(statement.span.endOffset, lines.lineEnd(line));
     const trailing = TRAILING_IGNORE.exec(rest);
     if (trailing === null || parseIgnore(trailing[1]!.trim()) === undefined) continue;
-    const column = statement.span.endOffset - lines.lineStart(line) + trailing.index + trailing[0].length - trailing[1]!.length + 1;
+    const column = statement.span.endOffset - lines.lineStart(line) + trailing[0].length - trailing[1]!.length + 1;
     emitBuiltin(
       'unused-ignore',
       lineSpan(line + 1, column, column + trailing[1]!.trimEnd().length),
