@@ -176,21 +176,13 @@ async function lint(cli: CliContext, paths: string[], flags: LintFlags): Promise
   const sources = new Map(files.map((f) => [f.path, f.text]));
   switch (format) {
     case 'json': {
-      if (stream !== undefined) {
-        for (const part of stream.parts(result)) cli.io.outRedacted(part);
-        break;
+      // With --report the result kept its findings: they go into a stream of their own.
+      let json = stream;
+      if (json === undefined) {
+        json = report.lintJsonStream(cli.io.redact);
+        json.add(result.findings);
       }
-      // Written in pieces of about 1 MB: a report of tens of MB held whole was copied by the
-      // young-generation GC again and again while it was being built.
-      let chunk = '';
-      for (const part of report.lintJsonParts(result, cli.io.redact)) {
-        chunk += part;
-        if (chunk.length >= 1 << 20) {
-          cli.io.outRedacted(chunk);
-          chunk = '';
-        }
-      }
-      cli.io.outRedacted(chunk);
+      for (const part of json.parts(result)) cli.io.outRedacted(part);
       break;
     }
     case 'sarif':

@@ -46,35 +46,19 @@ export function lintJson(result: LintResult): LintJson {
 
 /**
  * The JSON report as text (see {@link lintJson} for the shape): the same text as
- * `JSON.stringify(lintJson(result), null, 2)` plus a newline, written out by hand.
- *
- * A large run has tens of thousands of findings whose rule, severity, file and help repeat: each
- * distinct value is escaped (and passed through `redact`, when given) once. `redact` sees every
- * string value before it is escaped, so the caller need not scan the whole text again.
+ * `JSON.stringify(lintJson(result), null, 2)` plus a newline, written out by hand (see
+ * {@link lintJsonStream}, which it is made with: each repeated value, such as a rule's help, is
+ * escaped and redacted once). `redact` sees every string value before it is escaped, so the
+ * caller need not scan the whole text again.
  */
 export function renderLintJson(result: LintResult, redact?: (text: string) => string): string {
+  const stream = lintJsonStream(redact);
+  stream.add(result.findings);
   let out = '';
-  for (const part of lintJsonParts(result, redact)) out += part;
-  return out;
-}
-
-/**
- * {@link renderLintJson}'s text in pieces (about one per finding), for writers that send a large
- * report out as it is made instead of holding all of it.
- */
-export function* lintJsonParts(result: LintResult, redact?: (text: string) => string): Generator<string> {
-  const values = jsonValues(redact);
-  yield `${headJson(result, values)},\n  "findings": `;
-  if (result.findings.length === 0) yield '[]';
-  else {
-    let separator = '[';
-    for (const f of result.findings) {
-      yield findingJson(f, separator, values);
-      separator = ',';
-    }
-    yield '\n  ]';
+  for (const part of stream.parts(result)) {
+    out += typeof part === 'string' ? part : Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('utf8');
   }
-  yield tailJson(result.summary);
+  return out;
 }
 
 /** The JSON report built while the engine runs: see {@link lintJsonStream}. */
@@ -82,7 +66,7 @@ export interface LintJsonStream {
   /** Takes findings in report order (lintFiles' `findingSink`) and keeps them as UTF-8 bytes. */
   add(findings: readonly Finding[]): void;
   /**
-   * The whole report, the same text as {@link lintJsonParts} of `result` with the findings given
+   * The whole report, the same text as {@link renderLintJson} of `result` with the findings given
    * to `add` in place of `result.findings`, as text and byte pieces.
    */
   parts(result: LintResult): Generator<string | Uint8Array>;
