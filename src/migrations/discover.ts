@@ -530,12 +530,7 @@ export async function discoverMigrations(
     const groups = unique.flatMap((entry) => (entry === 'stdin' ? [] : [entry.group]));
     const changed = groups.length === 0 ? new Set<string>() : await changedFilesIn(options.since, groups);
     const kept: (Entry | 'stdin')[] = [];
-    for (const entry of unique) {
-      if (entry === 'stdin') kept.push(entry);
-      else if (changed.has(entry.absolute)) kept.push(entry);
-      // A dangling link has no real path: kept if git names the link itself.
-      else if (changed.has(await realpath(entry.absolute).catch(() => entry.absolute))) kept.push(entry);
-    }
+    for (const entry of unique) if (entry === 'stdin' || (await listedByGit(changed, entry.absolute))) kept.push(entry);
     selected = kept;
   }
 
@@ -593,11 +588,17 @@ export async function changedSince(
   const edited = new Set<string>();
   const existed = options.edited === true && absolute.length > 0 ? await filesAt(ref, dirs) : new Set<string>();
   for (let i = 0; i < onDisk.length; i++) {
-    const file = absolute[i]!;
-    const real = await realpath(file).catch(() => file);
-    if (!changedFiles.has(file) && !changedFiles.has(real)) continue;
+    if (!(await listedByGit(changedFiles, absolute[i]!))) continue;
     changed.add(onDisk[i]!.path);
-    if (existed.has(file) || existed.has(real)) edited.add(onDisk[i]!.path);
+    if (existed.size > 0 && (await listedByGit(existed, absolute[i]!))) edited.add(onDisk[i]!.path);
   }
   return { changed, edited };
+}
+
+/**
+ * Whether git's list (real paths) names a file: by its path or its real path. A dangling link has
+ * no real path and is named by the link itself.
+ */
+async function listedByGit(listed: ReadonlySet<string>, absolute: string): Promise<boolean> {
+  return listed.has(absolute) || listed.has(await realpath(absolute).catch(() => absolute));
 }

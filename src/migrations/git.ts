@@ -72,7 +72,7 @@ function checkRef(ref: string): void {
   }
 }
 
-/** The changed files of the repository whose top is `root` (see `changedFilesSince`). */
+/** The changed files of the repository whose top is `root` (see `changedFilesIn`). */
 async function changedInRepository(ref: string, root: string): Promise<Set<string>> {
   const verify = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], root);
   if (verify.code !== 0) {
@@ -133,23 +133,10 @@ export async function filesAt(ref: string, dirs: Iterable<string>): Promise<Set<
 }
 
 /**
- * Absolute real paths of the files added, modified or renamed since `ref`: committed changes since
- * the merge base of `ref` and HEAD (`git diff REF...HEAD`), uncommitted changes to tracked files,
- * and untracked files that are not ignored.
- *
- * @throws MissingBinaryError when git is not installed.
- * @throws UsageError when `cwd` is not in a git repository or `ref` is not a commit.
- * @example
- * const changed = await changedFilesSince('origin/main', process.cwd());
- */
-export async function changedFilesSince(ref: string, cwd: string): Promise<Set<string>> {
-  checkRef(ref);
-  return changedInRepository(ref, await repositoryRoot(cwd));
-}
-
-/**
- * `changedFilesSince` for files in `dirs`: git runs in the repository that holds each directory,
- * not in the process's working directory, so `cd /tmp && prodguard lint /repo/migrations --since
+ * Absolute real paths of the files in the repositories holding `dirs` that were added, modified or
+ * renamed since `ref`: committed changes since the merge base of `ref` and HEAD (`git diff
+ * REF...HEAD`), uncommitted changes to tracked files, and untracked files that are not ignored.
+ * Git runs in the repository that holds each directory, not in the process's working directory, so `cd /tmp && prodguard lint /repo/migrations --since
  * main` asks /repo. Directories of one repository cost one set of git calls; the paths linted may
  * also span several repositories (a submodule, two checkouts), each asked about its own files.
  *

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MissingBinaryError, UsageError } from '../../src/errors.js';
 import { discoverMigrations, globToRegExp } from '../../src/migrations/discover.js';
-import { changedFilesIn, changedFilesSince } from '../../src/migrations/git.js';
+import { changedFilesIn } from '../../src/migrations/git.js';
 
 let root: string;
 
@@ -295,7 +295,7 @@ describe('--since', () => {
   });
 
   it('lists files added, changed or untracked since the ref', async () => {
-    const changed = await changedFilesSince('main', repo);
+    const changed = await changedFilesIn('main', [repo]);
     expect([...changed].map((f) => path.relative(repo, f)).sort()).toEqual([
       'migrations/002_changed.sql',
       'migrations/003_new.sql',
@@ -327,14 +327,14 @@ describe('--since', () => {
   });
 
   it('an unknown ref is a usage error', async () => {
-    await expect(changedFilesSince('no-such-branch', repo)).rejects.toMatchObject({ code: 'PRODGUARD_UNKNOWN_GIT_REF' });
-    await expect(changedFilesSince('--output=x', repo)).rejects.toBeInstanceOf(UsageError);
+    await expect(changedFilesIn('no-such-branch', [repo])).rejects.toMatchObject({ code: 'PRODGUARD_UNKNOWN_GIT_REF' });
+    await expect(changedFilesIn('--output=x', [repo])).rejects.toBeInstanceOf(UsageError);
   });
 
   it('outside a repository is a usage error', async () => {
     const outside = mkdtempSync(path.join(os.tmpdir(), 'prodguard-nogit-'));
     try {
-      await expect(changedFilesSince('main', outside)).rejects.toBeInstanceOf(UsageError);
+      await expect(changedFilesIn('main', [outside])).rejects.toBeInstanceOf(UsageError);
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }
@@ -344,7 +344,7 @@ describe('--since', () => {
     const saved = process.env['PATH'];
     process.env['PATH'] = path.join(root, 'empty-bin');
     try {
-      await expect(changedFilesSince('main', repo)).rejects.toBeInstanceOf(MissingBinaryError);
+      await expect(changedFilesIn('main', [repo])).rejects.toBeInstanceOf(MissingBinaryError);
     } finally {
       process.env['PATH'] = saved;
     }
