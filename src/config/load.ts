@@ -5,6 +5,7 @@ import type { ZodError } from 'zod';
 import { type ConfigProblem, ConfigError } from '../errors.js';
 import { isSecretKey } from '../redact/detectors.js';
 import { REDACTED, redactText } from '../redact/secrets.js';
+import { redactingReplacer } from '../redact/values.js';
 import { defaultConfig } from './defaults.js';
 import { findConfigFiles } from './find.js';
 import { interpolateEnv } from './interpolate.js';
@@ -94,9 +95,7 @@ function zodProblems(error: ZodError, input: unknown): ConfigProblem[] {
       return { path: keyPath, message };
     }
     const bad = valueAt(input, issue.path as (string | number)[]);
-    // Under a password-, token- or key-like name the value is a secret whatever its type.
-    const secret = issue.path.some((key) => typeof key === 'string' && isSecretKey(key));
-    if (bad.found) message += ` (got ${secret && bad.value !== undefined && bad.value !== '' ? REDACTED : describeValue(bad.value)})`;
+    if (bad.found) message += ` (got ${describeValue(bad.value, issue.path.some((key) => typeof key === 'string' && isSecretKey(key)))})`;
     return { path: keyPath, message };
   });
 }
@@ -128,10 +127,12 @@ function valueAt(input: unknown, keyPath: readonly (string | number)[]): { found
 /**
  * The bad value quoted in a problem message, at most 80 characters. Redacted before it is cut:
  * cut first, a URL can lose the `@` after its password and no longer look like a URL, and the
- * start of the password goes out.
+ * start of the password goes out. Under a secret-like name (`secret`) all of it is hidden.
  */
-function describeValue(value: unknown): string {
+function describeValue(value: unknown, secret = false): string {
   if (value === undefined) return 'nothing';
+  // Under a password-, token- or key-like name the value is a secret whatever its type.
+  if (secret && value !== '') return REDACTED;
   let text: string;
   try {
     text = JSON.stringify(value, hideSecrets) ?? String(value);
@@ -146,8 +147,10 @@ function describeValue(value: unknown): string {
 /** A JSON.stringify replacer: strings redacted one by one, and the value of a `password:`-like key hidden whole. */
 function hideSecrets(key: string, value: unknown): unknown {
   if (key !== '' && (typeof value === 'string' || typeof value === 'number') && value !== '' && isSecretKey(key)) return REDACTED;
-  return typeof value === 'string' ? redactText(value) : value;
+  return redactStrings(key, value);
 }
+
+const redactStrings = redactingReplacer((text) => redactText(text));
 
 async function readConfigFile(file: string): Promise<unknown> {
   const ext = path.extname(file).toLowerCase();
